@@ -1,0 +1,166 @@
+//! Experiments from YAML: assembly (model file + overrides + `--set`), typed deserialisation
+//! and semantic validation, with every error located at a file, line, column and field path.
+
+pub mod schema;
+pub mod validate;
+pub mod yaml_source;
+
+use schema::Experiment;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use yaml_source::{ConfigError, FieldPath, SourceMap};
+
+/// One or more configuration errors, each on its own line.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(e: ConfigError) -> Self {
+        ConfigErrors(vec![e])
+    }
+}
+
+/// How to assemble an experiment.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `field.path=value` overrides, applied in order after the experiment's own.
+    pub sets: Vec<String>,
+    /// Apply the experiment's `test_overrides` (before `sets`).
+    pub test_scale: bool,
+}
+
+/// An assembled, validated experiment.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub experiment: Experiment,
+    /// Where every value came from, for errors found later (for example while building).
+    pub source: SourceMap,
+    pub path: PathBuf,
+    /// The experiment's name: its file name without extension.
+    pub name: String,
+}
+
+impl Loaded {
+    /// An error about `path` (a field path such as `workload.users`), located in the sources.
+    pub fn error_at(&self, path: &str, message: impl Into<String>) -> ConfigError {
+        let field = FieldPath::parse(path).unwrap_or_default();
+        yaml_source::error_at(&self.source, &field, message)
+    }
+}
+
+/// Loads `path`, assembles it with its model and overrides, and validates it.
+pub fn load_experiment(path: &Path, options: &LoadOptions) -> Result<Loaded, ConfigErrors> {
+    let (mut doc, mut map) = yaml_source::parse_file(path)?;
+    let root = FieldPath::root();
+    if !doc.is_mapping() {
+        return Err(yaml_source::error_at(
+            &map,
+            &root,
+            "an experiment must be a mapping of fields",
+        )
+        .into());
+    }
+    let model_path = root.key("model");
+    match doc.get("model").cloned() {
+        Some(serde_yaml::Value::String(file)) => {
+            let file_path = path.parent().unwrap_or(Path::new(".")).join(&file);
+            let (model_doc, model_map) = yaml_source::parse_file(&file_path).map_err(|e| {
+                if e.location.is_some() {
+                    e
+                } else {
+                    yaml_source::error_at(
+                        &map,
+                        &model_path,
+                        format!(
+                            "cannot load model file `{file}` ({}): {}",
+                            file_path.display(),
+                            e.message
+                        ),
+                    )
+                }
+            })?;
+            yaml_source::merge_at(&mut doc, &mut map, &model_path, model_doc, model_map);
+        }
+        Some(serde_yaml::Value::Mapping(_)) => {}
+        Some(_) => {
+            return Err(yaml_source::error_at(
+                &map,
+                &model_path,
+                "expected a path to a model file (string) or an inline model (mapping)",
+            )
+            .into());
+        }
+        None => {
+            return Err(yaml_source::error_at(
+                &map,
+                &root,
+                "missing field `model` (a path to a model file, or an inline model)",
+            )
+            .into());
+        }
+    }
+    if let Some(overrides) = doc
+        .as_mapping_mut()
+        .and_then(|m| m.remove("model_overrides"))
+    {
+        let overrides_path = root.key("model_overrides");
+        if !overrides.is_mapping() {
+            return Err(yaml_source::error_at(
+                &map,
+                &overrides_path,
+                "expected a mapping to merge over the model",
+            )
+            .into());
+        }
+        let shifted = map.subtree(&overrides_path);
+        yaml_source::merge_at(&mut doc, &mut map, &model_path, overrides, shifted);
+    }
+    if options.test_scale {
+        let overrides: Vec<(String, serde_yaml::Value)> = match doc.get("test_overrides") {
+            Some(serde_yaml::Value::Mapping(m)) => m
+                .iter()
+                .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (key, value) in overrides {
+            let entry = root.key("test_overrides").key(&key);
+            let target =
+                FieldPath::parse(&key).map_err(|e| yaml_source::error_at(&map, &entry, e))?;
+            let at = map
+                .locate_key(&entry)
+                .expect("an entry of test_overrides has a location");
+            let sub = map.subtree(&entry);
+            yaml_source::set_at(&mut doc, &mut map, &target, value, sub, &at)?;
+        }
+    }
+    for arg in &options.sets {
+        yaml_source::apply_set(&mut doc, &mut map, arg)?;
+    }
+    let experiment: Experiment = yaml_source::deserialize(&doc, &map)?;
+    validate::validate(&experiment, &map)?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Loaded {
+        experiment,
+        source: map,
+        path: path.to_path_buf(),
+        name,
+    })
+}

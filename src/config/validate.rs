@@ -1,0 +1,218 @@
+//! Semantic checks of an assembled experiment: values that deserialise but make no sense
+//! (negative rates, min > max, a burst to a guild that does not exist, ...). Every problem is
+//! reported, each located through the source map.
+
+use super::ConfigErrors;
+use super::schema::{DistConfig, Experiment, GuildSizes, Rate};
+use super::yaml_source::{self, ConfigError, FieldPath, SourceMap};
+
+/// At most this many time-series bins per run.
+const MAX_BINS: f64 = 10_000_000.0;
+
+struct Checker<'a> {
+    map: &'a SourceMap,
+    errors: Vec<ConfigError>,
+}
+
+impl Checker<'_> {
+    fn fail(&mut self, path: &FieldPath, message: String) {
+        self.errors
+            .push(yaml_source::error_at(self.map, path, message));
+    }
+
+    fn check(&mut self, ok: bool, path: &FieldPath, message: impl FnOnce() -> String) {
+        if !ok {
+            self.fail(path, message());
+        }
+    }
+
+    /// A finite number >= `min` (or > `min` when `strict`).
+    fn number(&mut self, value: f64, min: f64, strict: bool, path: &FieldPath) {
+        let ok = value.is_finite() && if strict { value > min } else { value >= min };
+        let op = if strict { ">" } else { ">=" };
+        self.check(ok, path, || {
+            format!("must be a finite number {op} {min}, got {value}")
+        });
+    }
+
+    fn dist(&mut self, d: &DistConfig, path: &FieldPath) {
+        match *d {
+            DistConfig::Constant { us } => self.number(us, 0.0, false, &path.key("us")),
+            DistConfig::Uniform { min_us, max_us } => {
+                self.number(min_us, 0.0, false, &path.key("min_us"));
+                self.number(max_us, 0.0, false, &path.key("max_us"));
+                self.check(min_us <= max_us, &path.key("max_us"), || {
+                    format!("must be >= min_us ({min_us}), got {max_us}")
+                });
+            }
+            DistConfig::Exponential { mean_us } => {
+                self.number(mean_us, 0.0, true, &path.key("mean_us"))
+            }
+            DistConfig::Lognormal { median_us, sigma } => {
+                self.number(median_us, 0.0, true, &path.key("median_us"));
+                self.number(sigma, 0.0, false, &path.key("sigma"));
+            }
+        }
+    }
+}
+
+pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
+    let mut c = Checker {
+        map,
+        errors: Vec::new(),
+    };
+    let root = FieldPath::root();
+
+    let model = root.key("model");
+    let nodes = model.key("nodes");
+    c.check(!exp.model.nodes.is_empty(), &nodes, || {
+        "at least one node group is needed".into()
+    });
+    for (i, group) in exp.model.nodes.iter().enumerate() {
+        let p = nodes.index(i);
+        c.check(!group.name.is_empty(), &p.key("name"), || {
+            "must not be empty".into()
+        });
+        if exp.model.nodes[..i].iter().any(|g| g.name == group.name) {
+            c.fail(
+                &p.key("name"),
+                format!("duplicate node group name `{}`", group.name),
+            );
+        }
+        c.check(group.count >= 1, &p.key("count"), || {
+            format!("must be >= 1, got {}", group.count)
+        });
+        c.check(group.schedulers >= 1, &p.key("schedulers"), || {
+            format!("must be >= 1, got {}", group.schedulers)
+        });
+        c.check(!group.hosts.is_empty(), &p.key("hosts"), || {
+            "must list at least one of: guilds, sessions".into()
+        });
+    }
+    let network = model.key("network");
+    c.number(
+        exp.model.network.latency_us,
+        0.0,
+        false,
+        &network.key("latency_us"),
+    );
+    c.number(
+        exp.model.network.local_latency_us,
+        0.0,
+        false,
+        &network.key("local_latency_us"),
+    );
+    let costs = model.key("costs");
+    c.dist(&exp.model.costs.send_local, &costs.key("send_local"));
+    c.dist(&exp.model.costs.send_remote, &costs.key("send_remote"));
+    c.dist(
+        &exp.model.costs.session_receive,
+        &costs.key("session_receive"),
+    );
+    c.number(
+        exp.model.scheduling.time_slice_us,
+        0.0,
+        true,
+        &model.key("scheduling").key("time_slice_us"),
+    );
+
+    let run = root.key("run");
+    c.number(exp.run.horizon_s, 0.0, true, &run.key("horizon_s"));
+    if let Some(budget) = exp.run.event_budget {
+        c.check(budget >= 1, &run.key("event_budget"), || {
+            "must be >= 1".into()
+        });
+    }
+
+    let workload = root.key("workload");
+    let guilds = workload.key("guilds");
+    let sizes = guilds.key("sizes");
+    let guild_count = match &exp.workload.guilds.sizes {
+        GuildSizes::List(list) => {
+            c.check(!list.is_empty(), &sizes.key("list"), || {
+                "must list at least one guild size".into()
+            });
+            list.len() as u64
+        }
+        GuildSizes::Fixed { count, .. } => *count as u64,
+        GuildSizes::Zipf {
+            count,
+            min,
+            max,
+            exponent,
+        } => {
+            let p = sizes.key("zipf");
+            c.check(*min >= 1, &p.key("min"), || {
+                format!("must be >= 1, got {min}")
+            });
+            c.check(min <= max, &p.key("max"), || {
+                format!("must be >= min ({min}), got {max}")
+            });
+            c.number(*exponent, 0.0, true, &p.key("exponent"));
+            *count as u64
+        }
+    };
+    c.check(guild_count >= 1, &sizes, || {
+        "at least one guild is needed".into()
+    });
+    let fraction = exp.workload.guilds.online_fraction;
+    c.check(
+        (0.0..=1.0).contains(&fraction),
+        &guilds.key("online_fraction"),
+        || format!("must be between 0 and 1, got {fraction}"),
+    );
+    c.number(
+        exp.workload.users.guilds_per_user_mean,
+        0.0,
+        true,
+        &workload.key("users").key("guilds_per_user_mean"),
+    );
+
+    let publishes = workload.key("publishes");
+    let rate = publishes.key("rate");
+    match exp.workload.publishes.rate {
+        Rate::PerGuildPerS(r) => c.number(r, 0.0, false, &rate.key("per_guild_per_s")),
+        Rate::PerMemberPerS(r) => c.number(r, 0.0, false, &rate.key("per_member_per_s")),
+    }
+    c.number(
+        exp.workload.publishes.start_s,
+        0.0,
+        false,
+        &publishes.key("start_s"),
+    );
+    if let Some(end) = exp.workload.publishes.end_s {
+        let start = exp.workload.publishes.start_s;
+        c.check(
+            end.is_finite() && end >= start,
+            &publishes.key("end_s"),
+            || format!("must be >= start_s ({start}), got {end}"),
+        );
+    }
+    for (i, burst) in exp.workload.bursts.iter().enumerate() {
+        let p = workload.key("bursts").index(i);
+        c.check((burst.guild as u64) < guild_count, &p.key("guild"), || {
+            format!(
+                "must be a guild index below {guild_count}, got {}",
+                burst.guild
+            )
+        });
+        c.number(burst.at_s, 0.0, false, &p.key("at_s"));
+        c.check(burst.count >= 1, &p.key("count"), || "must be >= 1".into());
+    }
+
+    let output = root.key("output");
+    let interval = exp.output.sample_interval_ms;
+    c.number(interval, 0.0, true, &output.key("sample_interval_ms"));
+    if interval > 0.0 && exp.run.horizon_s > 0.0 && exp.run.horizon_s * 1e3 / interval > MAX_BINS {
+        c.fail(
+            &output.key("sample_interval_ms"),
+            format!("{interval} ms bins over a {} s horizon make more than {MAX_BINS} bins; use wider bins", exp.run.horizon_s),
+        );
+    }
+
+    if c.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigErrors(c.errors))
+    }
+}

@@ -1,0 +1,21 @@
+//! guildsim: a deterministic discrete-event simulator of a Discord-style real-time tier.
+//!
+//! Sessions, guild processes and nodes are entities of a single-threaded, seeded event
+//! scheduler on integer virtual time (nanoseconds). Modules, in reading order:
+//!
+//! - [`sim`]: the generic engine (time, event queue, random streams, distributions, run loop);
+//!   it knows nothing about chat.
+//! - [`world`]: the chat model (nodes, guilds, sessions, mailboxes, schedulers, fan-out,
+//!   workload); no I/O, no wall clock.
+//! - [`config`]: YAML models and experiments, assembled, deserialised and validated with
+//!   located errors.
+//! - [`metrics`]: histograms, counters and time series; the run summary.
+//! - [`runner`]: one experiment end to end: load, build, run, summarise.
+//! - [`report`]: result files (JSON, CSV, YAML, SVG plots), written atomically.
+
+pub mod config;
+pub mod metrics;
+pub mod report;
+pub mod runner;
+pub mod sim;
+pub mod world;

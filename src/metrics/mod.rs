@@ -1,0 +1,10 @@
+//! Measurements taken during a run: latency histograms, counters, time-binned series, and the
+//! run summary built from them. Nothing here does I/O.
+
+pub mod histogram;
+pub mod recorder;
+pub mod summary;
+
+pub use histogram::{DurationHistogram, DurationStats};
+pub use recorder::Recorder;
+pub use summary::Summary;

@@ -1,0 +1,210 @@
+//! The recorder: everything measured during one run, updated by the model as events happen.
+//!
+//! Time series are kept in fixed bins of `interval` nanoseconds covering `[0, horizon]`; a
+//! value is attributed to the bin of the virtual time at which it happened (a delivery to the
+//! bin of its arrival), so the series do not depend on the order in which the model computed
+//! them.
+
+use super::histogram::DurationHistogram;
+use crate::sim::Nanos;
+
+/// Recipient-count classes for fan-out durations: class k holds fan-outs to [2^k, 2^(k+1))
+/// recipients (class 0 also holds fan-outs to nobody).
+pub const SIZE_CLASSES: usize = 32;
+
+pub fn size_class(recipients: u32) -> usize {
+    (31 - recipients.max(1).leading_zeros()) as usize
+}
+
+pub struct Recorder {
+    pub interval: Nanos,
+    pub horizon: Nanos,
+    pub bins: usize,
+    pub nodes: usize,
+
+    pub latency: DurationHistogram,
+    pub fanout: DurationHistogram,
+    pub sojourn: DurationHistogram,
+    pub fanout_by_size: Vec<DurationHistogram>,
+    /// Sum of recipients of the fan-outs in each size class (for the mean size).
+    pub fanout_recipients_sum: Vec<u64>,
+
+    pub publishes: u64,
+    pub publishes_completed: u64,
+    pub deliveries: u64,
+    pub sends_local: u64,
+    pub sends_remote: u64,
+
+    pub bin_deliveries: Vec<u64>,
+    pub bin_latency_sum_ns: Vec<u64>,
+    pub bin_latency_max_ns: Vec<u64>,
+    pub bin_publishes: Vec<u64>,
+    pub bin_mailbox_max: Vec<u32>,
+    /// Scheduler time used, per node and bin (`node * bins + bin`).
+    pub node_busy_ns: Vec<u64>,
+    /// Longest run queue seen, per node and bin.
+    pub node_run_queue_max: Vec<u32>,
+
+    pub guild_mailbox_depth_max: u32,
+    /// Publishes waiting in or being handled by guilds, and its integral over time.
+    in_guilds: u64,
+    in_guilds_since: Nanos,
+    in_guilds_integral: u128,
+}
+
+impl Recorder {
+    pub fn new(interval: Nanos, horizon: Nanos, nodes: usize) -> Self {
+        assert!(interval > 0);
+        let bins = (horizon / interval + 1) as usize;
+        Self {
+            interval,
+            horizon,
+            bins,
+            nodes,
+            latency: DurationHistogram::new(),
+            fanout: DurationHistogram::new(),
+            sojourn: DurationHistogram::new(),
+            fanout_by_size: vec![DurationHistogram::new(); SIZE_CLASSES],
+            fanout_recipients_sum: vec![0; SIZE_CLASSES],
+            publishes: 0,
+            publishes_completed: 0,
+            deliveries: 0,
+            sends_local: 0,
+            sends_remote: 0,
+            bin_deliveries: vec![0; bins],
+            bin_latency_sum_ns: vec![0; bins],
+            bin_latency_max_ns: vec![0; bins],
+            bin_publishes: vec![0; bins],
+            bin_mailbox_max: vec![0; bins],
+            node_busy_ns: vec![0; nodes * bins],
+            node_run_queue_max: vec![0; nodes * bins],
+            guild_mailbox_depth_max: 0,
+            in_guilds: 0,
+            in_guilds_since: 0,
+            in_guilds_integral: 0,
+        }
+    }
+
+    #[inline]
+    fn bin(&self, t: Nanos) -> usize {
+        ((t / self.interval) as usize).min(self.bins - 1)
+    }
+
+    /// A session received an event published at `publish_time`, at `at` (<= horizon).
+    #[inline]
+    pub fn delivery(&mut self, at: Nanos, publish_time: Nanos) {
+        debug_assert!(at <= self.horizon);
+        let latency = at - publish_time;
+        self.latency.record(latency);
+        self.deliveries += 1;
+        let b = self.bin(at);
+        self.bin_deliveries[b] += 1;
+        self.bin_latency_sum_ns[b] += latency;
+        if latency > self.bin_latency_max_ns[b] {
+            self.bin_latency_max_ns[b] = latency;
+        }
+    }
+
+    /// A publish entered a guild mailbox, which now holds `depth` messages.
+    pub fn publish_arrived(&mut self, now: Nanos, depth: u32) {
+        self.publishes += 1;
+        let b = self.bin(now);
+        self.bin_publishes[b] += 1;
+        self.guild_mailbox_depth(now, depth);
+        self.change_in_guilds(now, 1);
+    }
+
+    /// A guild finished a publish: handling started at `started`, the last send completed at
+    /// `now`, the publish arrived at `publish_time`.
+    pub fn publish_completed(
+        &mut self,
+        now: Nanos,
+        started: Nanos,
+        publish_time: Nanos,
+        recipients: u32,
+    ) {
+        self.publishes_completed += 1;
+        self.fanout.record(now - started);
+        self.sojourn.record(now - publish_time);
+        self.fanout_by_size[size_class(recipients)].record(now - started);
+        self.fanout_recipients_sum[size_class(recipients)] += recipients as u64;
+        self.change_in_guilds(now, -1);
+    }
+
+    /// A guild mailbox holds `depth` messages at `now`.
+    pub fn guild_mailbox_depth(&mut self, now: Nanos, depth: u32) {
+        let b = self.bin(now);
+        self.bin_mailbox_max[b] = self.bin_mailbox_max[b].max(depth);
+        self.guild_mailbox_depth_max = self.guild_mailbox_depth_max.max(depth);
+    }
+
+    fn change_in_guilds(&mut self, now: Nanos, delta: i64) {
+        self.in_guilds_integral += self.in_guilds as u128 * (now - self.in_guilds_since) as u128;
+        self.in_guilds_since = now;
+        self.in_guilds = self
+            .in_guilds
+            .checked_add_signed(delta)
+            .expect("publish count underflow");
+    }
+
+    /// Time-average number of publishes in guild mailboxes (waiting or being fanned out) over
+    /// `[0, end]`.
+    pub fn in_guilds_mean(&self, end: Nanos) -> f64 {
+        if end == 0 {
+            return 0.0;
+        }
+        let tail = self.in_guilds as u128 * end.saturating_sub(self.in_guilds_since) as u128;
+        (self.in_guilds_integral + tail) as f64 / end as f64
+    }
+
+    /// `node` used a scheduler over `[start, end)`.
+    pub fn busy(&mut self, node: usize, start: Nanos, end: Nanos) {
+        let end = end.min(self.horizon);
+        let mut t = start;
+        while t < end {
+            let b = self.bin(t);
+            let bin_end = ((b as u64 + 1) * self.interval).min(end);
+            self.node_busy_ns[node * self.bins + b] += bin_end - t;
+            t = bin_end;
+        }
+    }
+
+    /// `node`'s run queue holds `len` processes at `now`.
+    pub fn run_queue(&mut self, node: usize, now: Nanos, len: u32) {
+        let i = node * self.bins + self.bin(now);
+        self.node_run_queue_max[i] = self.node_run_queue_max[i].max(len);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_time_is_split_across_bins() {
+        let mut r = Recorder::new(10, 100, 2);
+        r.busy(1, 5, 27);
+        assert_eq!(&r.node_busy_ns[r.bins..r.bins + 4], &[5, 10, 7, 0]);
+        assert_eq!(r.node_busy_ns[..r.bins].iter().sum::<u64>(), 0);
+    }
+
+    #[test]
+    fn queue_integral_gives_the_time_average() {
+        let mut r = Recorder::new(10, 100, 1);
+        r.publish_arrived(0, 1);
+        r.publish_arrived(10, 2);
+        r.publish_completed(20, 0, 0, 1);
+        r.publish_completed(40, 20, 10, 1);
+        // 1 over [0,10), 2 over [10,20), 1 over [20,40), 0 after: (10 + 20 + 20) / 50.
+        assert_eq!(r.in_guilds_mean(50), 1.0);
+    }
+
+    #[test]
+    fn size_classes_are_powers_of_two() {
+        assert_eq!(size_class(0), 0);
+        assert_eq!(size_class(1), 0);
+        assert_eq!(size_class(2), 1);
+        assert_eq!(size_class(1023), 9);
+        assert_eq!(size_class(1024), 10);
+    }
+}

@@ -1,0 +1,276 @@
+//! Result files of a run: `summary.json`, `resolved.yaml`, tidy CSV tables and SVG plots.
+//! Every file is written atomically; none contains a wall-clock figure, so the same binary,
+//! experiment and seed always give byte-identical files.
+//!
+//! Architecture invariant: this module only reads results. Deleting the plots changes no
+//! number in any other file.
+
+pub mod atomic;
+pub mod plots;
+
+use crate::config::Loaded;
+use crate::config::schema::PlotKind;
+use crate::metrics::histogram::round_ns_ms;
+use crate::metrics::summary::round6;
+use crate::runner::RunResult;
+use crate::sim::time::{to_ms, to_secs};
+use anyhow::{Context, Result};
+use atomic::write_atomic;
+use plots::{Axis, Scale, Series};
+use std::path::{Path, PathBuf};
+
+/// The files a run writes, in the order they are written.
+pub const SUMMARY: &str = "summary.json";
+pub const RESOLVED: &str = "resolved.yaml";
+pub const TIMESERIES: &str = "timeseries.csv";
+pub const FANOUT_BY_SIZE: &str = "fanout_by_size.csv";
+pub const LATENCY_CDF: &str = "latency_cdf.csv";
+
+/// Writes every result file of `result` into `dir` (created if needed); returns their paths.
+pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    let mut written = Vec::new();
+    let mut put = |name: &str, bytes: Vec<u8>| -> Result<()> {
+        let path = dir.join(name);
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+        Ok(())
+    };
+    put(SUMMARY, summary_json(result)?)?;
+    put(RESOLVED, resolved_yaml(loaded)?)?;
+    put(TIMESERIES, timeseries_csv(result)?)?;
+    put(FANOUT_BY_SIZE, fanout_by_size_csv(result)?)?;
+    put(LATENCY_CDF, latency_cdf_csv(result)?)?;
+    for kind in &loaded.experiment.output.plots {
+        let (name, svg) = plot(*kind, loaded, result)?;
+        put(name, svg.into_bytes())?;
+    }
+    Ok(written)
+}
+
+pub fn summary_json(result: &RunResult) -> Result<Vec<u8>> {
+    let mut text = serde_json::to_string_pretty(&result.summary)?;
+    text.push('\n');
+    Ok(text.into_bytes())
+}
+
+/// The experiment with the model inlined and every default written out.
+pub fn resolved_yaml(loaded: &Loaded) -> Result<Vec<u8>> {
+    let body = serde_yaml::to_string(&loaded.experiment)?;
+    Ok(format!(
+        "# guildsim: the fully resolved experiment `{}` (every value explicit).\n\
+         # `guildsim run {RESOLVED}` repeats the run from this file alone.\n{body}",
+        loaded.name
+    )
+    .into_bytes())
+}
+
+fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(&row)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
+}
+
+/// Bins that the run covered.
+fn bins_used(result: &RunResult) -> usize {
+    let rec = &result.world.rec;
+    ((result.end_time / rec.interval) as usize + 1).min(rec.bins)
+}
+
+/// Long ("tidy") time series: one row per bin, scope and metric.
+pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
+    let rec = &result.world.rec;
+    let mut rows = Vec::new();
+    for b in 0..bins_used(result) {
+        let t = to_secs(b as u64 * rec.interval).to_string();
+        let mut row = |scope: &str, metric: &str, value: String| {
+            rows.push(vec![
+                t.clone(),
+                scope.to_string(),
+                metric.to_string(),
+                value,
+            ])
+        };
+        let deliveries = rec.bin_deliveries[b];
+        row("cluster", "deliveries", deliveries.to_string());
+        row("cluster", "publishes", rec.bin_publishes[b].to_string());
+        let mean = if deliveries > 0 {
+            to_ms(rec.bin_latency_sum_ns[b]) / deliveries as f64
+        } else {
+            0.0
+        };
+        row("cluster", "latency_ms_mean", round_ns_ms(mean).to_string());
+        row(
+            "cluster",
+            "latency_ms_max",
+            to_ms(rec.bin_latency_max_ns[b]).to_string(),
+        );
+        row(
+            "cluster",
+            "guild_mailbox_depth_max",
+            rec.bin_mailbox_max[b].to_string(),
+        );
+        for (n, node) in result.world.nodes.iter().enumerate() {
+            let scope = format!("node:{}", node.name);
+            let busy = rec.node_busy_ns[n * rec.bins + b] as f64
+                / (rec.interval as f64 * node.schedulers as f64);
+            row(&scope, "busy_fraction", round6(busy).to_string());
+            row(
+                &scope,
+                "run_queue_max",
+                rec.node_run_queue_max[n * rec.bins + b].to_string(),
+            );
+        }
+    }
+    csv_bytes(&["time_s", "scope", "metric", "value"], rows)
+}
+
+/// Fan-out duration per class of recipient count (powers of two).
+pub fn fanout_by_size_csv(result: &RunResult) -> Result<Vec<u8>> {
+    let rec = &result.world.rec;
+    let rows = rec
+        .fanout_by_size
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.count() > 0)
+        .map(|(k, h)| {
+            let s = h.stats_ms();
+            let lo = if k == 0 { 0 } else { 1u64 << k };
+            vec![
+                lo.to_string(),
+                ((1u64 << (k + 1)) - 1).to_string(),
+                round6(rec.fanout_recipients_sum[k] as f64 / h.count() as f64).to_string(),
+                s.count.to_string(),
+                s.mean.to_string(),
+                s.p50.to_string(),
+                s.p99.to_string(),
+                s.max.to_string(),
+            ]
+        });
+    csv_bytes(
+        &[
+            "recipients_min",
+            "recipients_max",
+            "recipients_mean",
+            "publishes",
+            "fanout_ms_mean",
+            "fanout_ms_p50",
+            "fanout_ms_p99",
+            "fanout_ms_max",
+        ],
+        rows,
+    )
+}
+
+/// The empirical CDF of delivery latency, one row per histogram bucket.
+pub fn latency_cdf_csv(result: &RunResult) -> Result<Vec<u8>> {
+    let rows = result
+        .world
+        .rec
+        .latency
+        .cdf_points()
+        .into_iter()
+        .map(|(v, f)| vec![round_ns_ms(to_ms(v)).to_string(), round6(f).to_string()]);
+    csv_bytes(&["latency_ms", "fraction"], rows)
+}
+
+fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static str, String)> {
+    let rec = &result.world.rec;
+    let title = |what: &str| format!("{}: {what}", loaded.name);
+    Ok(match kind {
+        PlotKind::LatencyCdf => {
+            let points = rec
+                .latency
+                .cdf_points()
+                .into_iter()
+                .map(|(v, f)| (to_ms(v), f))
+                .collect();
+            let series = [Series {
+                name: "deliveries".into(),
+                points,
+                band: None,
+            }];
+            let x = Axis {
+                label: "delivery latency (ms)".into(),
+                scale: Scale::Log,
+            };
+            (
+                "latency_cdf.svg",
+                plots::cdf_chart(&title("delivery latency CDF"), &x, &series)?,
+            )
+        }
+        PlotKind::FanoutVsSize => {
+            let classes: Vec<(f64, crate::metrics::DurationStats)> = rec
+                .fanout_by_size
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.count() > 0)
+                .map(|(k, h)| {
+                    (
+                        rec.fanout_recipients_sum[k] as f64 / h.count() as f64,
+                        h.stats_ms(),
+                    )
+                })
+                .collect();
+            let line = |name: &str, f: fn(&crate::metrics::DurationStats) -> f64| Series {
+                name: name.into(),
+                points: classes.iter().map(|(x, s)| (*x, f(s))).collect(),
+                band: None,
+            };
+            let series = [
+                line("mean", |s| s.mean),
+                line("p50", |s| s.p50),
+                line("p99", |s| s.p99),
+                line("max", |s| s.max),
+            ];
+            let x = Axis {
+                label: "recipients per publish (mean of size class)".into(),
+                scale: Scale::Log,
+            };
+            let y = Axis {
+                label: "fan-out duration (ms)".into(),
+                scale: Scale::Log,
+            };
+            (
+                "fanout_vs_size.svg",
+                plots::line_chart(
+                    &title("fan-out duration against guild size"),
+                    &x,
+                    &y,
+                    &series,
+                )?,
+            )
+        }
+        PlotKind::MailboxDepth => {
+            let points = (0..bins_used(result))
+                .map(|b| {
+                    (
+                        to_secs(b as u64 * rec.interval),
+                        rec.bin_mailbox_max[b] as f64,
+                    )
+                })
+                .collect();
+            let series = [Series {
+                name: "deepest guild mailbox".into(),
+                points,
+                band: None,
+            }];
+            let x = Axis {
+                label: "virtual time (s)".into(),
+                scale: Scale::Linear,
+            };
+            let y = Axis {
+                label: "messages".into(),
+                scale: Scale::Linear,
+            };
+            (
+                "mailbox_depth.svg",
+                plots::line_chart(&title("guild mailbox depth over time"), &x, &y, &series)?,
+            )
+        }
+    })
+}

@@ -1,0 +1,19 @@
+//! The chat system on top of the engine: nodes with schedulers, guild and session processes
+//! with mailboxes, the fan-out of published events, and the workload that drives them.
+//!
+//! Architecture invariants: the model does no I/O and never reads the wall clock; every random
+//! draw comes from a named stream of `crate::sim::rng`; entity state lives in dense `Vec`
+//! arenas indexed by the ids of [`ids`], and nothing that reaches a result iterates a hash map.
+
+pub mod build;
+pub mod cpu;
+pub mod event;
+pub mod fanout;
+pub mod ids;
+pub mod mailbox;
+pub mod publish;
+pub mod state;
+
+pub use build::{BuildError, build};
+pub use event::Event;
+pub use state::World;

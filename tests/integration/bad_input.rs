@@ -1,0 +1,127 @@
+//! Bad input: the binary exits with code 2 and names file, line, column and field path.
+
+use super::{experiment, scratch_dir};
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `guildsim check` (or `run`) on a copy of an experiment with `edit` applied.
+fn check_edited(name: &str, edit: impl Fn(String) -> String) -> (i32, String) {
+    let dir = scratch_dir(&format!("bad-{name}"));
+    let original = std::fs::read_to_string(experiment("quickstart.yaml")).unwrap();
+    let text = edit(original).replace(
+        "../models/",
+        &format!("{}/models/", super::root().display()),
+    );
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, text).unwrap();
+    let out = guildsim(&["check", path.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    out
+}
+
+fn guildsim(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_guildsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_located(out: &(i32, String), file: &str, line_col: &str, path: &str, what: &str) {
+    let (code, stderr) = out;
+    assert_eq!(*code, 2, "exit code; stderr: {stderr}");
+    let place = format!("{file}:{line_col}: {path}:");
+    assert!(stderr.contains(&place), "expected `{place}` in: {stderr}");
+    assert!(stderr.contains(what), "expected `{what}` in: {stderr}");
+}
+
+#[test]
+fn unknown_field() {
+    let out = check_edited("unknown", |t| {
+        t.replace("    online_fraction: 0.6", "    online_fractoin: 0.6")
+    });
+    assert_located(
+        &out,
+        "unknown.yaml",
+        "16:5",
+        "workload.guilds.online_fractoin",
+        "expected `sizes` or `online_fraction`",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    let out = check_edited("wrong-type", |t| t.replace("seed: 42", "seed: forty-two"));
+    assert_located(&out, "wrong-type.yaml", "10:7", "seed", "invalid type");
+}
+
+#[test]
+fn negative_rate() {
+    let out = check_edited("negative", |t| {
+        t.replace("per_member_per_s: 0.002", "per_member_per_s: -1")
+    });
+    assert_located(
+        &out,
+        "negative.yaml",
+        "21:30",
+        "workload.publishes.rate.per_member_per_s",
+        "must be a finite number >= 0, got -1",
+    );
+}
+
+#[test]
+fn missing_model_file() {
+    let out = check_edited("missing-model", |t| {
+        t.replace(
+            "../models/discord-2017.yaml",
+            "../models/no-such-model.yaml",
+        )
+    });
+    assert_located(
+        &out,
+        "missing-model.yaml",
+        "5:8",
+        "model",
+        "no-such-model.yaml",
+    );
+}
+
+#[test]
+fn bad_override_on_the_command_line() {
+    let path = experiment("quickstart.yaml");
+    let out = guildsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "run.horizon_s=-3",
+        "--out",
+        "/nonexistent",
+    ]);
+    assert_located(
+        &out,
+        "--set run.horizon_s=-3",
+        "1:1",
+        "run.horizon_s",
+        "must be a finite number > 0",
+    );
+}
+
+#[test]
+fn every_shipped_experiment_checks() {
+    let dir = super::root().join("experiments");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let args: Vec<&str> = std::iter::once("check")
+        .chain(files.iter().map(|p| p.to_str().unwrap()))
+        .collect();
+    let (code, stderr) = guildsim(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(Path::new(&dir).join("quickstart.yaml").exists());
+}

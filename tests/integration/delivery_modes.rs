@@ -1,0 +1,53 @@
+//! Deliveries computed in closed form give exactly the result files of one event per delivery.
+
+use super::{experiment, load, read_dir_files, run, scratch_dir};
+use guildsim::report;
+
+fn files(name: &str, dir_name: &str, sets: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let loaded = load(&experiment(name), sets, true);
+    let dir = scratch_dir(dir_name);
+    report::write_results(&dir, &loaded, &run(&loaded)).unwrap();
+    let files = read_dir_files(&dir);
+    std::fs::remove_dir_all(&dir).unwrap();
+    // resolved.yaml records the mode itself; every other file must match.
+    files
+        .into_iter()
+        .filter(|(n, _)| n != report::RESOLVED)
+        .collect()
+}
+
+#[test]
+fn folded_and_per_event_deliveries_give_identical_results() {
+    for name in [
+        "quickstart.yaml",
+        "bench-fanout.yaml",
+        "discord-2017-naive-fanout.yaml",
+        "validation-mm1.yaml",
+    ] {
+        let folded = files(name, &format!("folded-{name}"), &["run.deliveries=folded"]);
+        let per_event = files(
+            name,
+            &format!("per-event-{name}"),
+            &["run.deliveries=per_event"],
+        );
+        assert!(!folded.is_empty());
+        for ((file, a), (_, b)) in folded.iter().zip(&per_event) {
+            assert!(a == b, "{name}: {file} differs between delivery modes");
+        }
+    }
+}
+
+#[test]
+fn busy_sessions_fall_back_to_events_and_still_agree() {
+    // A session that takes time to handle a delivery cannot be folded; both modes must agree.
+    let sets = ["model.costs.session_receive={dist: uniform, min_us: 5, max_us: 500}"];
+    let with = |mode: &str| {
+        let mut all = sets.to_vec();
+        all.push(mode);
+        files("quickstart.yaml", &format!("busy-{mode}"), &all)
+    };
+    assert_eq!(
+        with("run.deliveries=folded"),
+        with("run.deliveries=per_event")
+    );
+}
