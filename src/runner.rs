@@ -1,7 +1,9 @@
 //! One experiment end to end: build the world, run it to a limit, and summarise the result.
 
 use crate::config::{ConfigErrors, Loaded};
-use crate::metrics::summary::{Entities, NodeSummary, StopInfo, Summary, round6};
+use crate::metrics::summary::{
+    Entities, NodeSummary, RegistrySummary, RingSummary, SessionsSummary, StopInfo, Summary, round6,
+};
 use crate::sim::time::{secs, to_secs};
 use crate::sim::{self, EventQueue, Nanos, RunLimits, RunOutcome, StopReason};
 use crate::world::{self, World};
@@ -19,8 +21,7 @@ pub struct RunResult {
 pub fn simulate(loaded: &Loaded, progress: impl FnMut(Nanos)) -> Result<RunResult, ConfigErrors> {
     let exp = &loaded.experiment;
     let mut queue = EventQueue::new();
-    let mut world =
-        world::build(exp, &mut queue).map_err(|e| loaded.error_at(&e.path, e.message))?;
+    let mut world = world::build(exp, &mut queue).map_err(|e| loaded.error_at(&e.path, e.message))?;
     let limits = RunLimits {
         horizon: secs(exp.run.horizon_s),
         event_budget: exp.run.event_budget.unwrap_or(u64::MAX),
@@ -59,16 +60,22 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
                 } else {
                     0.0
                 },
-                run_queue_max: rec.node_run_queue_max[row]
-                    .iter()
-                    .copied()
-                    .max()
-                    .unwrap_or(0),
+                run_queue_max: rec.node_run_queue_max[row.clone()].iter().copied().max().unwrap_or(0),
+                memory_peak_bytes: rec.node_memory_max[row].iter().copied().max().unwrap_or(0),
+                crashes: node.crashes,
             }
         })
         .collect();
     let busy_mean = nodes.iter().map(|n| n.busy_fraction).sum::<f64>() / nodes.len().max(1) as f64;
     let busy_max = nodes.iter().map(|n| n.busy_fraction).fold(0.0, f64::max);
+    let per_publish = |x: u64| {
+        if rec.publishes_completed > 0 {
+            round6(x as f64 / rec.publishes_completed as f64)
+        } else {
+            0.0
+        }
+    };
+    let moves = world.ring_moves();
     Summary {
         experiment: loaded.name.clone(),
         seed: exp.seed,
@@ -82,21 +89,54 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             nodes: world.nodes.len() as u64,
             guilds: world.guilds.len() as u64,
             sessions: world.sessions.len() as u64,
-            memberships: world.members.len() as u64,
+            memberships: world.member_session.len() as u64,
         },
         events_total: outcome.queued_events + world.folded,
         publishes_total: rec.publishes,
         publishes_completed: rec.publishes_completed,
         deliveries_total: rec.deliveries,
-        sends_local: rec.sends_local,
-        sends_remote: rec.sends_remote,
+        presence_deliveries_total: rec.presence_deliveries,
+        deliveries_dropped: rec.deliveries_dropped,
+        guild_sends: rec.guild_sends,
+        inter_node_messages: rec.inter_node_messages,
+        guild_sends_per_publish: per_publish(rec.guild_sends),
+        inter_node_messages_per_publish: per_publish(rec.inter_node_messages),
         latency_ms: rec.latency.stats_ms(),
+        presence_latency_ms: rec.presence_latency.stats_ms(),
         fanout_duration_ms: rec.fanout.stats_ms(),
+        presence_fanout_duration_ms: rec.presence_fanout.stats_ms(),
         guild_sojourn_ms: rec.sojourn.stats_ms(),
         guild_mailbox_depth_max: rec.guild_mailbox_depth_max,
         guild_queue_length_mean: round6(rec.in_guilds_mean(end_time)),
         node_busy_fraction_mean: round6(busy_mean),
         node_busy_fraction_max: busy_max,
+        sessions: SessionsSummary {
+            total: world.sessions.len() as u64,
+            online_at_start: world.sessions_online_at_start as u64,
+            online_at_end: world.sessions_online as u64,
+            last_change_s: to_secs(rec.last_online_change),
+        },
+        ring: RingSummary {
+            points: world.ring.points() as u64,
+            lookup: format!("{:?}", exp.model.ring.lookup).to_lowercase(),
+            lookups: rec.lookups,
+            lookup_work_s: round6(to_secs(rec.lookup_work_ns)),
+            guilds_moved_if_node_removed: moves.moved_on_removal,
+            guilds_on_removed_node: moves.on_removed_node,
+            guilds_moved_if_node_added: moves.moved_on_addition,
+        },
+        registry: RegistrySummary {
+            calls: rec.registry_calls,
+            served: rec.registry_served,
+            answered: rec.registry_answered,
+            timeouts: rec.registry_timeouts,
+            semaphore_rejections: rec.semaphore_rejections,
+            queue_depth_max: rec.registry_depth_max,
+        },
+        crashes: rec.crashes,
+        memory_limit_exceeded: rec.memory_limit_exceeded,
+        node_memory_peak_bytes: rec.node_memory_peak,
+        order_violations: exp.run.check_order.then_some(rec.order_violations),
         nodes,
     }
 }

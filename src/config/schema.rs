@@ -20,6 +20,21 @@ pub struct ModelConfig {
     #[serde(default)]
     pub scheduling: Scheduling,
     pub fanout: Fanout,
+    /// Sizes of messages, for distribution buffers and memory accounting.
+    #[serde(default)]
+    pub messages: Messages,
+    /// The consistent-hash ring that places guilds on guild nodes, and how sessions look it up.
+    #[serde(default)]
+    pub ring: RingConfig,
+    /// The guild registry processes (one per guild node) and the Semaphore in front of them.
+    #[serde(default)]
+    pub registry: RegistryConfig,
+    /// What a guild does when a member comes online or goes offline.
+    #[serde(default)]
+    pub presence: PresenceConfig,
+    /// Memory accounting per node, and what happens past the limit.
+    #[serde(default)]
+    pub memory: MemoryConfig,
 }
 
 /// `count` nodes with the same role and size.
@@ -42,15 +57,56 @@ pub enum Role {
     Sessions,
 }
 
-/// Latency between nodes: a full mesh with one latency.
+/// The cluster network: a graph of nodes and links; the latency between two nodes is the
+/// shortest path. By default every pair of nodes is linked directly (a full mesh).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
-    /// One-way latency of a message between two different nodes, after the send completes.
+    /// One-way latency of a link between two nodes of the same datacenter (every pair of
+    /// nodes when there are no datacenters), after the send completes.
     pub latency_us: f64,
     /// Latency of a message between two processes of the same node (default 0).
     #[serde(default)]
     pub local_latency_us: f64,
+    /// Bandwidth of those links in megabits per second (default: unlimited).
+    #[serde(default)]
+    pub bandwidth_mbps: Option<f64>,
+    /// Send buffer of the distribution channel between two nodes: a process sending on a
+    /// channel holding more than this is suspended until it drains (OTP `+zdbbl`, default 1 MiB).
+    #[serde(default = "default_send_buffer_bytes")]
+    pub send_buffer_bytes: u64,
+    /// Datacenters, each a list of node groups. Nodes are fully meshed inside a datacenter;
+    /// datacenters are joined only by `links`. Default: none (one full mesh).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub datacenters: Vec<Datacenter>,
+    /// Extra links, between two datacenters (every node of one to every node of the other)
+    /// or two nodes (by name, `group-index`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+fn default_send_buffer_bytes() -> u64 {
+    1 << 20
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Datacenter {
+    pub name: String,
+    /// Names of the node groups in this datacenter.
+    pub groups: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// A datacenter name or a node name (`session-3`).
+    pub from: String,
+    pub to: String,
+    pub latency_us: f64,
+    /// Default: unlimited.
+    #[serde(default)]
+    pub bandwidth_mbps: Option<f64>,
 }
 
 /// CPU time of the operations the model knows about.
@@ -64,6 +120,18 @@ pub struct Costs {
     /// Time a session is occupied by handling one delivered event (default 0: never busy).
     #[serde(default = "DistConfig::zero")]
     pub session_receive: DistConfig,
+    /// Time to encode an event for a remote node (Manifold: once per destination node, or
+    /// once per publish with `binary`; default 0).
+    #[serde(default = "DistConfig::zero")]
+    pub encode: DistConfig,
+    /// Time a guild spends handling a member joining or leaving, before the presence
+    /// fan-out (default 10 µs).
+    #[serde(default = "default_guild_join")]
+    pub guild_join: DistConfig,
+}
+
+fn default_guild_join() -> DistConfig {
+    DistConfig::Constant { us: 10.0 }
 }
 
 /// How nodes share their schedulers among runnable processes.
@@ -93,6 +161,9 @@ impl Default for Scheduling {
 #[serde(deny_unknown_fields)]
 pub struct Fanout {
     pub strategy: FanoutStrategy,
+    /// Settings of the `manifold` strategy (defaults when absent).
+    #[serde(default)]
+    pub manifold: ManifoldConfig,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -100,6 +171,307 @@ pub struct Fanout {
 pub enum FanoutStrategy {
     /// One send per connected member, in member order, inside the guild process (2017).
     Naive,
+    /// One send per destination node to a partitioner there, whose workers send locally.
+    Manifold,
+}
+
+/// discord/manifold: partitioners and workers on every node.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifoldConfig {
+    /// Partitioner processes per node, 1 to 32 (default 1). A sender always uses the same one.
+    #[serde(default = "one_u32")]
+    pub partitioners: u32,
+    /// Worker processes per node (default: one per scheduler of the node). A recipient always
+    /// goes to the same one.
+    #[serde(default)]
+    pub workers_per_node: Option<u32>,
+    /// Guild (or sender) time per recipient to group recipients by node (default 0.05 µs).
+    #[serde(default = "default_per_recipient_us")]
+    pub group_cost_per_recipient_us: f64,
+    /// Partitioner time per recipient to hash it onto a worker (default 0.05 µs).
+    #[serde(default = "default_per_recipient_us")]
+    pub partition_cost_per_recipient_us: f64,
+    /// A local sender process does the grouping and remote sends; the guild makes one local send.
+    #[serde(default)]
+    pub offload: bool,
+    /// Encode the event once per publish instead of once per destination node.
+    #[serde(default)]
+    pub binary: bool,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+fn default_per_recipient_us() -> f64 {
+    0.05
+}
+
+impl Default for ManifoldConfig {
+    fn default() -> Self {
+        Self {
+            partitioners: 1,
+            workers_per_node: None,
+            group_cost_per_recipient_us: default_per_recipient_us(),
+            partition_cost_per_recipient_us: default_per_recipient_us(),
+            offload: false,
+            binary: false,
+        }
+    }
+}
+
+/// Message sizes in bytes.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    /// A published chat event (default 1000).
+    #[serde(default = "default_event_bytes")]
+    pub event_bytes: u64,
+    /// A presence update (default 200).
+    #[serde(default = "default_presence_bytes")]
+    pub presence_bytes: u64,
+    /// A call or reply: ring lookup, registry call, join (default 100).
+    #[serde(default = "default_call_bytes")]
+    pub call_bytes: u64,
+    /// Per recipient listed in a Manifold batch (default 8).
+    #[serde(default = "default_recipient_bytes")]
+    pub recipient_bytes: u64,
+}
+
+fn default_event_bytes() -> u64 {
+    1000
+}
+fn default_presence_bytes() -> u64 {
+    200
+}
+fn default_call_bytes() -> u64 {
+    100
+}
+fn default_recipient_bytes() -> u64 {
+    8
+}
+
+impl Default for Messages {
+    fn default() -> Self {
+        Self {
+            event_bytes: default_event_bytes(),
+            presence_bytes: default_presence_bytes(),
+            call_bytes: default_call_bytes(),
+            recipient_bytes: default_recipient_bytes(),
+        }
+    }
+}
+
+/// The consistent-hash ring (discord/ex_hash_ring) and its lookup.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RingConfig {
+    /// Virtual replicas (points) per guild node (default 512).
+    #[serde(default = "default_replicas")]
+    pub replicas: u32,
+    /// Where a session looks the ring up (default `fastglobal`).
+    #[serde(default)]
+    pub lookup: LookupMode,
+    /// Cost of one lookup (default: the published cost of the mode: process 12 µs, ets 7 µs,
+    /// fastglobal 0.3 µs).
+    #[serde(default)]
+    pub lookup_cost: Option<DistConfig>,
+}
+
+fn default_replicas() -> u32 {
+    512
+}
+
+impl Default for RingConfig {
+    fn default() -> Self {
+        Self {
+            replicas: default_replicas(),
+            lookup: LookupMode::default(),
+            lookup_cost: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupMode {
+    /// A call to one ring process per session node: serialised.
+    Process,
+    /// A read of an ETS table, in the caller.
+    Ets,
+    /// A read of a compiled constant pool (discord/fastglobal), in the caller.
+    #[default]
+    Fastglobal,
+}
+
+impl LookupMode {
+    /// The published cost of one lookup, in µs (SOURCES.md).
+    pub fn published_cost_us(self) -> f64 {
+        match self {
+            LookupMode::Process => 12.0,
+            LookupMode::Ets => 7.0,
+            LookupMode::Fastglobal => 0.3,
+        }
+    }
+}
+
+/// Guild registries: one serialised process per guild node.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// Registry time per call (default 20 µs).
+    #[serde(default = "default_registry_cost")]
+    pub call_cost: DistConfig,
+    /// A caller gives up waiting after this long; the request stays queued and is still
+    /// served (default 5000 ms).
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: f64,
+    /// Backoff before a retry (after a timeout or a Semaphore refusal).
+    #[serde(default)]
+    pub backoff: Backoff,
+    /// At most this many registry calls in flight per session node; a caller over the limit
+    /// fails at once and backs off (default: no Semaphore).
+    #[serde(default)]
+    pub semaphore: Option<u32>,
+}
+
+fn default_registry_cost() -> DistConfig {
+    DistConfig::Constant { us: 20.0 }
+}
+
+fn default_timeout_ms() -> f64 {
+    5000.0
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        Self {
+            call_cost: default_registry_cost(),
+            timeout_ms: default_timeout_ms(),
+            backoff: Backoff::default(),
+            semaphore: None,
+        }
+    }
+}
+
+/// Exponential backoff with jitter: attempt k waits min(max, initial * multiplier^k) times a
+/// uniform factor in [1 - jitter, 1].
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backoff {
+    #[serde(default = "default_backoff_initial_ms")]
+    pub initial_ms: f64,
+    #[serde(default = "default_backoff_max_ms")]
+    pub max_ms: f64,
+    #[serde(default = "default_backoff_multiplier")]
+    pub multiplier: f64,
+    /// 0 (none) to 1 (full jitter); default 0.5.
+    #[serde(default = "default_backoff_jitter")]
+    pub jitter: f64,
+}
+
+fn default_backoff_initial_ms() -> f64 {
+    100.0
+}
+fn default_backoff_max_ms() -> f64 {
+    10_000.0
+}
+fn default_backoff_multiplier() -> f64 {
+    2.0
+}
+fn default_backoff_jitter() -> f64 {
+    0.5
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            initial_ms: default_backoff_initial_ms(),
+            max_ms: default_backoff_max_ms(),
+            multiplier: default_backoff_multiplier(),
+            jitter: default_backoff_jitter(),
+        }
+    }
+}
+
+/// Presence: a member coming online (or going offline) is published to every other online
+/// member of each of its guilds.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceConfig {
+    /// Publish a presence update when a member joins (default true).
+    #[serde(default = "yes")]
+    pub on_join: bool,
+    /// Publish a presence update when a member leaves (default true).
+    #[serde(default = "yes")]
+    pub on_leave: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for PresenceConfig {
+    fn default() -> Self {
+        Self {
+            on_join: true,
+            on_leave: true,
+        }
+    }
+}
+
+/// Memory per node: fixed costs per entity plus every queued message.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryConfig {
+    /// Per connected session process (default 50,000: an Elixir session with its state).
+    #[serde(default = "default_session_bytes")]
+    pub session_bytes: u64,
+    /// Per guild process (default 100,000).
+    #[serde(default = "default_guild_bytes")]
+    pub guild_bytes: u64,
+    /// Per member a guild tracks (default 200).
+    #[serde(default = "default_member_bytes")]
+    pub member_bytes: u64,
+    /// A node whose memory passes this crashes (default: no limit).
+    #[serde(default)]
+    pub limit_bytes: Option<u64>,
+    /// A crashed node comes back after this long (default 30 s).
+    #[serde(default = "default_restart_s")]
+    pub restart_s: f64,
+    /// After the restart, each of its sessions reconnects after a uniform delay in [0, this] (default 10 s).
+    #[serde(default = "default_reconnect_jitter_s")]
+    pub reconnect_jitter_s: f64,
+}
+
+fn default_session_bytes() -> u64 {
+    50_000
+}
+fn default_guild_bytes() -> u64 {
+    100_000
+}
+fn default_member_bytes() -> u64 {
+    200
+}
+fn default_restart_s() -> f64 {
+    30.0
+}
+fn default_reconnect_jitter_s() -> f64 {
+    10.0
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        Self {
+            session_bytes: default_session_bytes(),
+            guild_bytes: default_guild_bytes(),
+            member_bytes: default_member_bytes(),
+            limit_bytes: None,
+            restart_s: default_restart_s(),
+            reconnect_jitter_s: default_reconnect_jitter_s(),
+        }
+    }
 }
 
 /// A distribution of durations.
@@ -151,6 +523,10 @@ pub struct RunConfig {
     /// `per_event` puts every delivery through the event queue. Results are identical.
     #[serde(default)]
     pub deliveries: DeliveryMode,
+    /// Check that every session receives each guild's events in publish order, and count
+    /// violations in the summary (default false: it costs 8 bytes per membership).
+    #[serde(default)]
+    pub check_order: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -171,6 +547,27 @@ pub struct Workload {
     /// Extra publishes to one guild at one time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bursts: Vec<Burst>,
+    /// Presence storms: users coming online together, session nodes restarting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storms: Vec<Storm>,
+}
+
+/// A presence storm.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Storm {
+    /// `users` users (the first ones, by id) start offline and come online at uniformly
+    /// random times in `[start_s, start_s + window_s]`.
+    Login { users: u32, start_s: f64, window_s: f64 },
+    /// Node `node` (a session node, by name) crashes at `at_s`: its sessions disconnect; it
+    /// comes back `down_s` later and each session reconnects after a uniform delay in
+    /// `[0, reconnect_jitter_s]`.
+    NodeRestart {
+        node: String,
+        at_s: f64,
+        down_s: f64,
+        reconnect_jitter_s: f64,
+    },
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -293,10 +690,6 @@ pub enum PlotKind {
 
 impl PlotKind {
     pub fn all() -> Vec<PlotKind> {
-        vec![
-            PlotKind::LatencyCdf,
-            PlotKind::FanoutVsSize,
-            PlotKind::MailboxDepth,
-        ]
+        vec![PlotKind::LatencyCdf, PlotKind::FanoutVsSize, PlotKind::MailboxDepth]
     }
 }

@@ -23,7 +23,9 @@ pub struct Recorder {
     pub nodes: usize,
 
     pub latency: DurationHistogram,
+    pub presence_latency: DurationHistogram,
     pub fanout: DurationHistogram,
+    pub presence_fanout: DurationHistogram,
     pub sojourn: DurationHistogram,
     pub fanout_by_size: Vec<DurationHistogram>,
     /// Sum of recipients of the fan-outs in each size class (for the mean size).
@@ -32,20 +34,44 @@ pub struct Recorder {
     pub publishes: u64,
     pub publishes_completed: u64,
     pub deliveries: u64,
-    pub sends_local: u64,
-    pub sends_remote: u64,
+    pub presence_deliveries: u64,
+    pub deliveries_dropped: u64,
+    /// Sends made by guild processes (to sessions, partitioners or senders).
+    pub guild_sends: u64,
+    /// Messages between processes of different nodes.
+    pub inter_node_messages: u64,
+    pub lookups: u64,
+    pub lookup_work_ns: u64,
+    pub registry_calls: u64,
+    pub registry_served: u64,
+    pub registry_answered: u64,
+    pub registry_timeouts: u64,
+    pub semaphore_rejections: u64,
+    pub crashes: u64,
+    pub memory_limit_exceeded: u64,
+    pub order_violations: u64,
+    /// When the number of online sessions last changed, and to what.
+    pub last_online_change: Nanos,
 
     pub bin_deliveries: Vec<u64>,
     pub bin_latency_sum_ns: Vec<u64>,
     pub bin_latency_max_ns: Vec<u64>,
     pub bin_publishes: Vec<u64>,
     pub bin_mailbox_max: Vec<u32>,
+    pub bin_presence_deliveries: Vec<u64>,
+    pub bin_registry_depth_max: Vec<u32>,
+    /// Sessions online at the end of each bin (`u32::MAX`: unchanged during the bin).
+    pub bin_sessions_online: Vec<u32>,
+    /// Largest memory seen per node and bin, in bytes.
+    pub node_memory_max: Vec<u64>,
     /// Scheduler time used, per node and bin (`node * bins + bin`).
     pub node_busy_ns: Vec<u64>,
     /// Longest run queue seen, per node and bin.
     pub node_run_queue_max: Vec<u32>,
 
     pub guild_mailbox_depth_max: u32,
+    pub registry_depth_max: u32,
+    pub node_memory_peak: u64,
     /// Publishes waiting in or being handled by guilds, and its integral over time.
     in_guilds: u64,
     in_guilds_since: Nanos,
@@ -62,23 +88,44 @@ impl Recorder {
             bins,
             nodes,
             latency: DurationHistogram::new(),
+            presence_latency: DurationHistogram::new(),
             fanout: DurationHistogram::new(),
+            presence_fanout: DurationHistogram::new(),
             sojourn: DurationHistogram::new(),
             fanout_by_size: vec![DurationHistogram::new(); SIZE_CLASSES],
             fanout_recipients_sum: vec![0; SIZE_CLASSES],
             publishes: 0,
             publishes_completed: 0,
             deliveries: 0,
-            sends_local: 0,
-            sends_remote: 0,
+            presence_deliveries: 0,
+            deliveries_dropped: 0,
+            guild_sends: 0,
+            inter_node_messages: 0,
+            lookups: 0,
+            lookup_work_ns: 0,
+            registry_calls: 0,
+            registry_served: 0,
+            registry_answered: 0,
+            registry_timeouts: 0,
+            semaphore_rejections: 0,
+            crashes: 0,
+            memory_limit_exceeded: 0,
+            order_violations: 0,
+            last_online_change: 0,
             bin_deliveries: vec![0; bins],
             bin_latency_sum_ns: vec![0; bins],
             bin_latency_max_ns: vec![0; bins],
             bin_publishes: vec![0; bins],
             bin_mailbox_max: vec![0; bins],
+            bin_presence_deliveries: vec![0; bins],
+            bin_registry_depth_max: vec![0; bins],
+            bin_sessions_online: vec![u32::MAX; bins],
+            node_memory_max: vec![0; nodes * bins],
             node_busy_ns: vec![0; nodes * bins],
             node_run_queue_max: vec![0; nodes * bins],
             guild_mailbox_depth_max: 0,
+            registry_depth_max: 0,
+            node_memory_peak: 0,
             in_guilds: 0,
             in_guilds_since: 0,
             in_guilds_integral: 0,
@@ -90,14 +137,21 @@ impl Recorder {
         ((t / self.interval) as usize).min(self.bins - 1)
     }
 
-    /// A session received an event published at `publish_time`, at `at` (<= horizon).
+    /// A session received an event (or a presence update) published at `publish_time`, at
+    /// `at` (<= horizon).
     #[inline]
-    pub fn delivery(&mut self, at: Nanos, publish_time: Nanos) {
+    pub fn delivery(&mut self, at: Nanos, publish_time: Nanos, presence: bool) {
         debug_assert!(at <= self.horizon);
         let latency = at - publish_time;
+        let b = self.bin(at);
+        if presence {
+            self.presence_latency.record(latency);
+            self.presence_deliveries += 1;
+            self.bin_presence_deliveries[b] += 1;
+            return;
+        }
         self.latency.record(latency);
         self.deliveries += 1;
-        let b = self.bin(at);
         self.bin_deliveries[b] += 1;
         self.bin_latency_sum_ns[b] += latency;
         if latency > self.bin_latency_max_ns[b] {
@@ -105,24 +159,66 @@ impl Recorder {
         }
     }
 
-    /// A publish entered a guild mailbox, which now holds `depth` messages.
-    pub fn publish_arrived(&mut self, now: Nanos, depth: u32) {
+    /// A chat event was published to a guild (its mailbox depth is recorded apart).
+    pub fn publish_arrived(&mut self, now: Nanos) {
         self.publishes += 1;
         let b = self.bin(now);
         self.bin_publishes[b] += 1;
-        self.guild_mailbox_depth(now, depth);
         self.change_in_guilds(now, 1);
+    }
+
+    /// A guild finished the presence fan-out it started at `started`.
+    pub fn presence_completed(&mut self, now: Nanos, started: Nanos) {
+        self.presence_fanout.record(now - started);
+    }
+
+    /// A ring lookup that took `cost`.
+    pub fn lookup(&mut self, cost: Nanos) {
+        self.lookups += 1;
+        self.lookup_work_ns += cost;
+    }
+
+    /// `count` sessions are online from `now`.
+    pub fn sessions_online(&mut self, now: Nanos, count: u32) {
+        let b = self.bin(now);
+        self.bin_sessions_online[b] = count;
+        self.last_online_change = now;
+    }
+
+    /// A registry mailbox holds `depth` calls at `now`.
+    pub fn registry_depth(&mut self, now: Nanos, depth: u32) {
+        let b = self.bin(now);
+        self.bin_registry_depth_max[b] = self.bin_registry_depth_max[b].max(depth);
+        self.registry_depth_max = self.registry_depth_max.max(depth);
+    }
+
+    /// `node` uses `bytes` of memory at `now`.
+    #[inline]
+    pub fn node_memory(&mut self, node: usize, now: Nanos, bytes: u64) {
+        let i = node * self.bins + self.bin(now);
+        if bytes > self.node_memory_max[i] {
+            self.node_memory_max[i] = bytes;
+            self.node_memory_peak = self.node_memory_peak.max(bytes);
+        }
+    }
+
+    /// Sessions online at the end of each bin, carried forward from `initial`.
+    pub fn sessions_online_series(&self, initial: u32) -> Vec<u32> {
+        let mut value = initial;
+        self.bin_sessions_online
+            .iter()
+            .map(|&v| {
+                if v != u32::MAX {
+                    value = v;
+                }
+                value
+            })
+            .collect()
     }
 
     /// A guild finished a publish: handling started at `started`, the last send completed at
     /// `now`, the publish arrived at `publish_time`.
-    pub fn publish_completed(
-        &mut self,
-        now: Nanos,
-        started: Nanos,
-        publish_time: Nanos,
-        recipients: u32,
-    ) {
+    pub fn publish_completed(&mut self, now: Nanos, started: Nanos, publish_time: Nanos, recipients: u32) {
         self.publishes_completed += 1;
         self.fanout.record(now - started);
         self.sojourn.record(now - publish_time);
@@ -191,8 +287,8 @@ mod tests {
     #[test]
     fn queue_integral_gives_the_time_average() {
         let mut r = Recorder::new(10, 100, 1);
-        r.publish_arrived(0, 1);
-        r.publish_arrived(10, 2);
+        r.publish_arrived(0);
+        r.publish_arrived(10);
         r.publish_completed(20, 0, 0, 1);
         r.publish_completed(40, 20, 10, 1);
         // 1 over [0,10), 2 over [10,20), 1 over [20,40), 0 after: (10 + 20 + 20) / 50.

@@ -21,15 +21,27 @@ pub struct Summary {
     pub publishes_total: u64,
     /// Publishes whose fan-out finished.
     pub publishes_completed: u64,
-    /// Events received by sessions.
+    /// Chat events received by sessions.
     pub deliveries_total: u64,
-    /// Sends by guilds to sessions on their own node / on other nodes.
-    pub sends_local: u64,
-    pub sends_remote: u64,
-    /// Publish (arrival at the guild) to session receive.
+    /// Presence updates received by sessions.
+    pub presence_deliveries_total: u64,
+    /// Deliveries that reached a session that was offline (dropped).
+    pub deliveries_dropped: u64,
+    /// Sends made by guild processes (to sessions, or with Manifold to partitioners/senders).
+    pub guild_sends: u64,
+    /// Messages between processes on different nodes (all kinds).
+    pub inter_node_messages: u64,
+    /// `guild_sends` and `inter_node_messages` per completed chat publish (0 without publishes).
+    pub guild_sends_per_publish: f64,
+    pub inter_node_messages_per_publish: f64,
+    /// Publish (arrival at the guild) to session receive, chat events.
     pub latency_ms: DurationStats,
-    /// Guild starts handling a publish to its last send completing.
+    /// Join or leave (arrival at the guild) to session receive, presence updates.
+    pub presence_latency_ms: DurationStats,
+    /// Guild starts handling a chat publish to its last send completing.
     pub fanout_duration_ms: DurationStats,
+    /// The same for presence updates (join or leave handling included).
+    pub presence_fanout_duration_ms: DurationStats,
     /// Publish arrival at the guild to its last send completing (time in the guild queue).
     pub guild_sojourn_ms: DurationStats,
     /// Deepest guild mailbox (the publish being handled included).
@@ -39,7 +51,55 @@ pub struct Summary {
     /// Scheduler time used / (run time x schedulers), mean and max over nodes.
     pub node_busy_fraction_mean: f64,
     pub node_busy_fraction_max: f64,
+    pub sessions: SessionsSummary,
+    pub ring: RingSummary,
+    pub registry: RegistrySummary,
+    /// Node crashes (storms and memory).
+    pub crashes: u64,
+    /// Times a guild node passed the memory limit (guild nodes do not crash in the model).
+    pub memory_limit_exceeded: u64,
+    pub node_memory_peak_bytes: u64,
+    /// Deliveries received out of publish order (only when `run.check_order` is on).
+    pub order_violations: Option<u64>,
     pub nodes: Vec<NodeSummary>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionsSummary {
+    pub total: u64,
+    pub online_at_start: u64,
+    pub online_at_end: u64,
+    /// Virtual time of the last change in the number of online sessions.
+    pub last_change_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RingSummary {
+    pub points: u64,
+    /// `process`, `ets` or `fastglobal`.
+    pub lookup: String,
+    pub lookups: u64,
+    /// Time spent on lookups, summed over all of them (seconds of CPU).
+    pub lookup_work_s: f64,
+    /// Guilds that would move if the last guild node left the ring (exactly its guilds), and
+    /// if one more guild node joined it (only to the new node).
+    pub guilds_moved_if_node_removed: u64,
+    pub guilds_on_removed_node: u64,
+    pub guilds_moved_if_node_added: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RegistrySummary {
+    /// Calls sent by sessions (retries included).
+    pub calls: u64,
+    /// Calls the registries handled (timed-out ones still queued included).
+    pub served: u64,
+    /// Replies a waiting session received.
+    pub answered: u64,
+    pub timeouts: u64,
+    /// Calls refused at once by the Semaphore.
+    pub semaphore_rejections: u64,
+    pub queue_depth_max: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,6 +126,8 @@ pub struct NodeSummary {
     pub schedulers: u32,
     pub busy_fraction: f64,
     pub run_queue_max: u32,
+    pub memory_peak_bytes: u64,
+    pub crashes: u32,
 }
 
 /// Rounds a ratio to 6 decimals for reports.

@@ -1,18 +1,22 @@
 //! Node schedulers: a node runs at most `schedulers` processes at once; the others wait in a
 //! FIFO run queue. A running process holds its scheduler for one slice (at most about one
 //! time slice of work), then gives it to the first waiting process and queues again behind
-//! it if it still has work.
+//! it if it still has work. A process suspended on a full distribution buffer gives its
+//! scheduler up until the buffer drains.
 
 use super::event::{Event, ProcRef};
 use super::state::{RunState, World};
 use crate::sim::{EventQueue, Nanos};
 
 impl World {
-    /// A message arrived for the idle process `p`: run it if a scheduler is free, else queue it.
+    /// `p` has work and is idle: run it if a scheduler is free, else queue it.
     pub fn wake(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
         debug_assert_eq!(self.core(p).state, RunState::Idle);
         let n = self.node_of(p).index();
         let node = &mut self.nodes[n];
+        if !node.up {
+            return;
+        }
         if node.running < node.schedulers {
             node.running += 1;
             self.start_slice(p, now, queue);
@@ -30,13 +34,15 @@ impl World {
         let end = self.run_slice(p, now, queue);
         let n = self.node_of(p).index();
         self.rec.busy(n, now, end);
-        queue.schedule(end, Event::SliceEnd { proc: p });
+        let epoch = self.nodes[n].epoch;
+        queue.schedule(end, Event::SliceEnd { proc: p, epoch });
     }
 
     /// `p`'s slice ended: pass the scheduler on.
     pub fn slice_end(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
-        self.finish_slice(p, now);
-        let more = !self.core(p).mailbox.is_empty();
+        self.finish_slice(p, now, queue);
+        let suspended_until = self.suspended_until(p);
+        let more = suspended_until.is_none() && self.has_work(p);
         let n = self.node_of(p).index();
         let node = &mut self.nodes[n];
         if let Some(next) = node.run_queue.pop_front() {
@@ -52,6 +58,40 @@ impl World {
         } else {
             node.running -= 1;
             self.core(p).state = RunState::Idle;
+        }
+        if let Some(until) = suspended_until {
+            self.core(p).state = RunState::Suspended;
+            let epoch = self.nodes[n].epoch;
+            queue.schedule(until, Event::Resume { proc: p, epoch });
+        }
+    }
+
+    /// A suspended process may send again.
+    pub fn resume(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
+        if self.core(p).state != RunState::Suspended {
+            return;
+        }
+        self.clear_suspension(p);
+        self.core(p).state = RunState::Idle;
+        if self.has_work(p) {
+            self.wake(p, now, queue);
+        }
+    }
+
+    fn suspended_until(&self, p: ProcRef) -> Option<Nanos> {
+        let work = match p {
+            ProcRef::Guild(g) => &self.guilds[g.index()].work,
+            ProcRef::Service(i) => &self.services[i as usize].work,
+            ProcRef::Session(_) => return None,
+        };
+        (work.suspended_until > 0).then_some(work.suspended_until)
+    }
+
+    fn clear_suspension(&mut self, p: ProcRef) {
+        match p {
+            ProcRef::Guild(g) => self.guilds[g.index()].work.suspended_until = 0,
+            ProcRef::Service(i) => self.services[i as usize].work.suspended_until = 0,
+            ProcRef::Session(_) => {}
         }
     }
 }

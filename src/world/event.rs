@@ -1,6 +1,6 @@
 //! The closed set of events the model schedules, and references to processes.
 
-use super::ids::{GuildId, SessionId};
+use super::ids::{GuildId, NodeId, SessionId};
 use crate::sim::Nanos;
 
 /// A process that can hold a scheduler.
@@ -8,22 +8,47 @@ use crate::sim::Nanos;
 pub enum ProcRef {
     Guild(GuildId),
     Session(SessionId),
+    /// A partitioner, worker, sender, registry or ring process (index into `World::services`).
+    Service(u32),
 }
 
-/// Everything that can happen. Kept small (16 bytes): the queue holds many.
+/// Everything that can happen. Kept to 16 bytes: the queue holds many.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The next Poisson publish of the workload arrives at some guild.
     NextPublish,
     /// Burst number `index` of the workload arrives.
     Burst { index: u32 },
-    /// The slice of CPU that `proc` is running ends.
-    SliceEnd { proc: ProcRef },
-    /// An event published at `publish_time` reaches `session`.
+    /// The slice of CPU that `proc` is running ends (ignored if its node crashed since:
+    /// `epoch` is the node's crash count when the slice started).
+    SliceEnd { proc: ProcRef, epoch: u32 },
+    /// A process suspended on a full distribution buffer may send again.
+    Resume { proc: ProcRef, epoch: u32 },
+    /// An event published at `publish_time` reaches the member in membership slot `slot`.
+    /// `was_online`: the session was online when the event was sent.
     Deliver {
-        session: SessionId,
+        slot: u32,
+        presence: bool,
+        was_online: bool,
         publish_time: Nanos,
     },
+    /// The message held in mailbox-arena slot `slot` reaches the mailbox of `to`.
+    MsgArrive { to: ProcRef, slot: u32 },
+    /// A session starts connecting.
+    Connect { session: SessionId },
+    /// A reply to the session's call `token` (ring lookup or registry call) arrives.
+    Reply { session: SessionId, token: u32 },
+    /// The session's registry call `token` times out.
+    Timeout { session: SessionId, token: u32 },
+    /// The session's backoff `token` ends: it calls the registry again.
+    Retry { session: SessionId, token: u32 },
+    /// A session node crashes (storm `storm`, or `u32::MAX` for running out of memory).
+    Crash { node: NodeId, storm: u32 },
+    /// A crashed node is back; its sessions reconnect.
+    Restart { node: NodeId, storm: u32 },
 }
 
 const _: () = assert!(std::mem::size_of::<Event>() <= 16);
+
+/// `storm` value of a crash caused by memory.
+pub const MEMORY_CRASH: u32 = u32::MAX;

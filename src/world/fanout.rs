@@ -1,68 +1,404 @@
-//! Fan-out: how a guild sends one published event to its members.
+//! Fan-out: how a guild handles a publish, a join or a leave, and sends the event (or the
+//! presence update) to its members.
 //!
-//! Naive (2017): the guild sends to each member in member order, one send at a time, in its
-//! own single thread. Each send occupies the guild for a cost drawn from `send_local` or
-//! `send_remote`; the event reaches the session after the network latency between the two
-//! nodes. A slice of the guild's work is a run of consecutive sends: their completion times
-//! follow in closed form from the slice's start, so a slice is one event however many sends
-//! it holds.
+//! - `naive` (2017): the guild sends to each joined member in member order, one send at a
+//!   time, in its own single thread. Each send occupies the guild for `send_local` or
+//!   `send_remote`; the event reaches the session after the network latency.
+//! - `manifold`: the guild groups its recipients by node (a cost per recipient) and makes one
+//!   send per destination node, to that node's partitioner (see `manifold.rs`); with
+//!   `offload`, it makes one local send to a sender process that does this instead.
+//!
+//! A slice of a guild's work is a run of consecutive sends: their completion times follow in
+//! closed form from the slice's start, so a slice is one event however many sends it holds.
+//! A send on a channel of finite bandwidth is always the first of its slice, so channels are
+//! used in time order.
 
-use super::event::Event;
-use super::ids::GuildId;
-use super::mailbox::Msg;
-use super::state::World;
+use super::channel::SendOutcome;
+use super::event::{Event, ProcRef};
+use super::ids::{GuildId, NodeId, SessionId};
+use super::mailbox::{Msg, NO_ORIGIN};
+use super::state::{NOT_JOINED, World};
+use crate::config::schema::FanoutStrategy;
+use crate::sim::rng::hash64;
 use crate::sim::{EventQueue, Nanos};
 
+/// What a guild's message asks it to send.
+#[derive(Clone, Copy, Debug)]
+pub struct Outgoing {
+    pub publish_time: Nanos,
+    /// The member a presence update is about (not sent to it), or `NO_ORIGIN`.
+    pub origin: u32,
+    pub presence: bool,
+}
+
 impl World {
-    /// Runs sends of guild `g`'s current publish from `now` for about one time slice; returns
-    /// the completion time of the last send of the slice.
+    /// Runs guild `g`'s current message from `now` for about one time slice; returns the
+    /// completion time of the slice's last send.
     pub fn guild_slice(&mut self, g: GuildId, now: Nanos, queue: &mut EventQueue<Event>) -> Nanos {
-        let guild = &mut self.guilds[g.index()];
-        let publish_time = match self.mailboxes.front(&guild.core.mailbox) {
-            Some(Msg::Publish { publish_time }) => publish_time,
-            other => unreachable!("guild {g:?} scheduled with {other:?}"),
-        };
-        if !guild.in_progress {
-            guild.in_progress = true;
-            guild.next = 0;
-            guild.started = now;
-        }
-        let (node, first, len, mut next) = (guild.node, guild.first, guild.len, guild.next);
-        let slice_end = now.saturating_add(self.params.time_slice);
+        let gi = g.index();
+        let head = self
+            .mailboxes
+            .front(&self.guilds[gi].core.mailbox)
+            .expect("a guild runs with a message");
+        let first_slice = !self.guilds[gi].work.active;
         let mut t = now;
-        while next < len && t < slice_end {
-            let s = self.members[(first + next) as usize];
-            next += 1;
-            let to = self.session_node[s.index()];
-            if to == node {
-                t += self.params.send_local.sample(&mut self.costs_rng);
-                self.rec.sends_local += 1;
-            } else {
-                t += self.params.send_remote.sample(&mut self.costs_rng);
-                self.rec.sends_remote += 1;
-            }
-            let arrival = t + self.latency(node, to);
-            self.deliver(s, arrival, publish_time, queue);
+        if first_slice {
+            self.guilds[gi].work = super::state::Work {
+                active: true,
+                started: now,
+                ..Default::default()
+            };
         }
-        self.guilds[g.index()].next = next;
+        let (out, fan_out) = match head {
+            Msg::Publish { publish_time, origin } => (
+                Outgoing {
+                    publish_time,
+                    origin,
+                    presence: origin != NO_ORIGIN,
+                },
+                true,
+            ),
+            Msg::Join { session, publish_time } => {
+                if first_slice {
+                    t += self.params.guild_join.sample(&mut self.costs_rng);
+                    self.join(g, session);
+                }
+                let out = Outgoing {
+                    publish_time,
+                    origin: session.0,
+                    presence: true,
+                };
+                (out, self.params.presence_on_join)
+            }
+            Msg::Leave { session, publish_time } => {
+                let mut fan_out = !self.guilds[gi].work.done;
+                if first_slice {
+                    t += self.params.guild_join.sample(&mut self.costs_rng);
+                    fan_out = self.leave(g, session) && self.params.presence_on_leave;
+                }
+                (
+                    Outgoing {
+                        publish_time,
+                        origin: session.0,
+                        presence: true,
+                    },
+                    fan_out,
+                )
+            }
+            other => unreachable!("guild {g:?} got {other:?}"),
+        };
+        if !fan_out {
+            self.guilds[gi].work.done = true;
+            return t;
+        }
+        match self.params.strategy {
+            FanoutStrategy::Naive => self.naive_sends(g, out, now, t, queue),
+            FanoutStrategy::Manifold => self.manifold_guild_sends(g, out, first_slice, now, t, queue),
+        }
+    }
+
+    /// Naive: send to joined members in member order from `t`.
+    fn naive_sends(
+        &mut self,
+        g: GuildId,
+        out: Outgoing,
+        now: Nanos,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let gi = g.index();
+        let (node, first, len) = (self.guilds[gi].node, self.guilds[gi].first, self.guilds[gi].len);
+        let mut work = self.guilds[gi].work;
+        let slice_end = now.saturating_add(self.params.time_slice);
+        let bytes = if out.presence {
+            self.params.presence_bytes
+        } else {
+            self.params.event_bytes
+        };
+        while work.next < len && t < slice_end {
+            let slot = first + work.next;
+            let s = self.member_session[slot as usize];
+            if self.member_joined[slot as usize] == NOT_JOINED || s.0 == out.origin {
+                work.next += 1;
+                continue;
+            }
+            let to = self.session_node[s.index()];
+            let Some((done_at, leaves)) = self.send_on_channel(node, to, now, t, bytes, &mut work) else {
+                break;
+            };
+            t = done_at;
+            work.next += 1;
+            work.sends += 1;
+            self.rec.guild_sends += 1;
+            let arrival = t.max(leaves) + self.latency(node, to);
+            self.deliver(slot, arrival, out.publish_time, out.presence, queue);
+            if self.channels.limited(node.index(), to.index()) {
+                break;
+            }
+        }
+        work.recipients = work.sends;
+        work.done = work.next >= len;
+        self.guilds[gi].work = work;
         t
     }
 
-    /// A slice of guild `g` ended at `now`: if every member has been sent to, the publish is
-    /// complete and leaves the mailbox.
-    pub fn guild_slice_done(&mut self, g: GuildId, now: Nanos) {
+    /// One send from `from` to `to` starting at `t` in a slice that started at `now`: the
+    /// sender's completion time and the time the last byte leaves. `None` when the send must
+    /// wait: the channel is busy (the sender is suspended), or it has a finite bandwidth and
+    /// the send is not the first of its slice.
+    pub fn send_on_channel(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        now: Nanos,
+        t: Nanos,
+        bytes: u64,
+        work: &mut super::state::Work,
+    ) -> Option<(Nanos, Nanos)> {
+        let remote = from != to;
+        let mut leaves = t;
+        if remote && self.channels.limited(from.index(), to.index()) {
+            if t > now {
+                return None;
+            }
+            match self.channels.send(from.index(), to.index(), t, bytes) {
+                SendOutcome::Leaves(x) => leaves = x,
+                SendOutcome::BusyUntil(until) => {
+                    work.suspended_until = until;
+                    return None;
+                }
+            }
+        }
+        let cost = if remote {
+            self.rec.inter_node_messages += 1;
+            self.params.send_remote.sample(&mut self.costs_rng)
+        } else {
+            self.params.send_local.sample(&mut self.costs_rng)
+        };
+        Some((t + cost, leaves))
+    }
+
+    /// Manifold, in the guild: group by node and send once per node, or hand the publish to
+    /// a local sender process (`offload`).
+    fn manifold_guild_sends(
+        &mut self,
+        g: GuildId,
+        out: Outgoing,
+        first_slice: bool,
+        now: Nanos,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let gi = g.index();
+        let node = self.guilds[gi].node;
+        let snapshot = self.guilds[gi].join_seq;
+        let batch = Msg::Batch {
+            guild: g.0,
+            snapshot,
+            origin: out.origin,
+            presence: out.presence,
+            publish_time: out.publish_time,
+        };
+        if self.params.manifold.offload {
+            t += self.params.send_local.sample(&mut self.costs_rng);
+            self.rec.guild_sends += 1;
+            let sender = self.sender_of(node, g);
+            let at = t + self.latency(node, node);
+            self.send_msg(ProcRef::Service(sender), batch, at, queue);
+            let recipients = self.recipients(g, out.origin);
+            let work = &mut self.guilds[gi].work;
+            work.sends = 1;
+            work.recipients = recipients;
+            work.done = true;
+            return t;
+        }
+        if first_slice {
+            t += self.grouping_cost(g, out.origin);
+        }
+        let mut work = self.guilds[gi].work;
+        t = self.manifold_node_sends(node, g, batch, now, t, &mut work, queue);
+        self.rec.guild_sends += (work.sends - self.guilds[gi].work.sends) as u64;
+        work.recipients = self.recipients(g, out.origin);
+        self.guilds[gi].work = work;
+        t
+    }
+
+    /// Members a message of guild `g` about `origin` goes to now.
+    pub fn recipients(&self, g: GuildId, origin: u32) -> u32 {
+        let guild = &self.guilds[g.index()];
+        guild.online - u32::from(origin != NO_ORIGIN && self.is_joined(g, SessionId(origin)))
+    }
+
+    /// Manifold's grouping of recipients by node (once per publish), and the encoding when
+    /// it is done once (`binary`).
+    pub fn grouping_cost(&mut self, g: GuildId, origin: u32) -> Nanos {
+        let recipients = self.recipients(g, origin) as f64;
+        let mut cost = (self.params.manifold.group_cost_per_recipient_ns * recipients).round() as Nanos;
+        if self.params.manifold.binary {
+            cost += self.params.encode.sample(&mut self.costs_rng);
+        }
+        cost
+    }
+
+    /// Manifold: from node `from`, one send per node that holds recipients of `batch`'s
+    /// guild, to that node's partitioner for the guild, continuing at `work.next` (an index
+    /// into the guild's groups).
+    #[allow(clippy::too_many_arguments)]
+    pub fn manifold_node_sends(
+        &mut self,
+        from: NodeId,
+        g: GuildId,
+        batch: Msg,
+        now: Nanos,
+        mut t: Nanos,
+        work: &mut super::state::Work,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let Msg::Batch { origin, presence, .. } = batch else {
+            unreachable!()
+        };
+        let (groups_first, groups_len) = (self.guilds[g.index()].groups_first, self.guilds[g.index()].groups_len);
+        let origin_joined = origin != NO_ORIGIN && self.is_joined(g, SessionId(origin));
+        let slice_end = now.saturating_add(self.params.time_slice);
+        let event_bytes = if presence {
+            self.params.presence_bytes
+        } else {
+            self.params.event_bytes
+        };
+        while work.next < groups_len && t < slice_end {
+            let start = work.next;
+            let to = self.groups[(groups_first + start) as usize].node;
+            let mut end = start;
+            let mut recipients = 0u32;
+            while end < groups_len && self.groups[(groups_first + end) as usize].node == to {
+                recipients += self.groups[(groups_first + end) as usize].joined;
+                end += 1;
+            }
+            if origin_joined && self.session_node[origin as usize] == to {
+                recipients -= 1;
+            }
+            if recipients == 0 {
+                work.next = end;
+                continue;
+            }
+            let bytes = event_bytes + self.params.recipient_bytes * recipients as u64;
+            let Some((done_at, leaves)) = self.send_on_channel(from, to, now, t, bytes, work) else {
+                break;
+            };
+            t = done_at;
+            if !self.params.manifold.binary {
+                t += self.params.encode.sample(&mut self.costs_rng);
+            }
+            work.next = end;
+            work.sends += 1;
+            let partitioner = self.partitioner_of(to, g);
+            let at = t.max(leaves) + self.latency(from, to);
+            self.send_msg(ProcRef::Service(partitioner), batch, at, queue);
+            if self.channels.limited(from.index(), to.index()) {
+                break;
+            }
+        }
+        work.done = work.next >= groups_len;
+        t
+    }
+
+    /// The partitioner of `node` that guild `g` always uses.
+    pub fn partitioner_of(&self, node: NodeId, g: GuildId) -> u32 {
+        let n = &self.nodes[node.index()];
+        n.services_first + (hash64(self.manifold_key, g.0 as u64) % self.params.manifold.partitioners as u64) as u32
+    }
+
+    /// The sender process of `node` that guild `g` always uses (`offload`).
+    pub fn sender_of(&self, node: NodeId, g: GuildId) -> u32 {
+        let n = &self.nodes[node.index()];
+        let p = self.params.manifold.partitioners;
+        n.services_first + p + n.workers + (hash64(self.manifold_key, g.0 as u64) % p as u64) as u32
+    }
+
+    /// The worker of its node that session `s` always goes to.
+    pub fn worker_of(&self, s: SessionId) -> u16 {
+        let n = &self.nodes[self.session_node[s.index()].index()];
+        (hash64(self.manifold_key ^ 0x5bd1_e995, s.0 as u64) % n.workers as u64) as u16
+    }
+
+    /// The membership slot of session `s` in guild `g`.
+    pub fn slot_of(&self, g: GuildId, s: SessionId) -> Option<u32> {
+        let guild = &self.guilds[g.index()];
+        self.session_slots[self.slots_of(s)]
+            .iter()
+            .copied()
+            .find(|&slot| slot >= guild.first && slot < guild.first + guild.len)
+    }
+
+    pub fn is_joined(&self, g: GuildId, s: SessionId) -> bool {
+        self.slot_of(g, s)
+            .is_some_and(|slot| self.member_joined[slot as usize] != NOT_JOINED)
+    }
+
+    /// Manifold: the index (into `groups`) of the group holding `slot` of guild `g`.
+    fn group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
+        let guild = &self.guilds[g.index()];
+        if guild.groups_len == 0 {
+            return None;
+        }
+        let s = self.member_session[slot as usize];
+        let key = (self.session_node[s.index()], self.worker_of(s));
+        let range = guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize;
+        let i = self.groups[range.clone()].partition_point(|gr| (gr.node, gr.worker) < key);
+        Some(range.start + i)
+    }
+
+    /// Guild `g` handles the join of session `s`.
+    fn join(&mut self, g: GuildId, s: SessionId) {
+        let Some(slot) = self.slot_of(g, s) else { return };
         let guild = &mut self.guilds[g.index()];
-        if guild.next < guild.len {
+        let was_joined = self.member_joined[slot as usize] != NOT_JOINED;
+        self.member_joined[slot as usize] = guild.join_seq;
+        guild.join_seq += 1;
+        if !was_joined {
+            guild.online += 1;
+            if let Some(i) = self.group_of(g, slot) {
+                self.groups[i].joined += 1;
+            }
+        }
+    }
+
+    /// Guild `g` handles the leave of session `s`; whether it was joined.
+    fn leave(&mut self, g: GuildId, s: SessionId) -> bool {
+        let Some(slot) = self.slot_of(g, s) else { return false };
+        if self.member_joined[slot as usize] == NOT_JOINED {
+            return false;
+        }
+        self.member_joined[slot as usize] = NOT_JOINED;
+        self.guilds[g.index()].online -= 1;
+        if let Some(i) = self.group_of(g, slot) {
+            self.groups[i].joined -= 1;
+        }
+        true
+    }
+
+    /// A slice of guild `g` ended at `now`: when its message is done it leaves the mailbox.
+    pub fn guild_slice_done(&mut self, g: GuildId, now: Nanos) {
+        let work = self.guilds[g.index()].work;
+        if !work.done {
             return;
         }
-        let Some(Msg::Publish { publish_time }) = self.mailboxes.pop(&mut guild.core.mailbox)
-        else {
-            unreachable!("guild {g:?} finished a publish it did not have");
-        };
-        guild.in_progress = false;
-        let (started, recipients, depth) = (guild.started, guild.len, guild.core.mailbox.len());
-        self.rec
-            .publish_completed(now, started, publish_time, recipients);
-        self.rec.guild_mailbox_depth(now, depth);
+        let msg = self.dequeue(ProcRef::Guild(g), now);
+        self.guilds[g.index()].work = Default::default();
+        match msg {
+            Msg::Publish {
+                publish_time,
+                origin: NO_ORIGIN,
+            } => {
+                self.rec
+                    .publish_completed(now, work.started, publish_time, work.recipients);
+            }
+            Msg::Publish { .. } | Msg::Join { .. } | Msg::Leave { .. } => {
+                if work.sends > 0 || work.recipients > 0 {
+                    self.rec.presence_completed(now, work.started);
+                }
+            }
+            other => unreachable!("guild {g:?} finished {other:?}"),
+        }
     }
 }

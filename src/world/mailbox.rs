@@ -1,16 +1,43 @@
 //! Process mailboxes: FIFO queues threaded through one shared slab, so that a process costs
-//! a 12-byte header and no heap allocation of its own.
+//! a 12-byte header and no heap allocation of its own. A message in flight between processes
+//! sits in a detached slot of the same slab until it arrives and is linked into a mailbox.
 
+use super::ids::SessionId;
 use crate::sim::Nanos;
 
 /// A message waiting in (or being handled at the head of) a mailbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
-    /// Fan this event out to the guild's members.
-    Publish { publish_time: Nanos },
-    /// A guild's event for a session to handle.
-    Delivery { publish_time: Nanos },
+    /// Guild: fan this event out. `origin` is the member a presence update is about (not
+    /// sent to it), or `NO_ORIGIN` for a chat event, which every online member receives.
+    Publish { publish_time: Nanos, origin: u32 },
+    /// Guild: a member's session joins (publishes its presence).
+    Join { session: SessionId, publish_time: Nanos },
+    /// Guild: a member's session is gone (publishes its absence).
+    Leave { session: SessionId, publish_time: Nanos },
+    /// Session: an event to handle.
+    Delivery {
+        slot: u32,
+        presence: bool,
+        publish_time: Nanos,
+    },
+    /// Manifold sender, partitioner or worker: one publish of `guild`, for the members that
+    /// had joined before join number `snapshot`.
+    Batch {
+        guild: u32,
+        snapshot: u32,
+        origin: u32,
+        presence: bool,
+        publish_time: Nanos,
+    },
+    /// Registry: which process is this guild? Reply to `session`'s call `token`.
+    RegistryCall { session: SessionId, token: u32 },
+    /// Ring process: which node has this guild? Reply to `session`'s call `token`.
+    RingCall { session: SessionId, token: u32 },
 }
+
+/// `origin` of a chat event.
+pub const NO_ORIGIN: u32 = u32::MAX;
 
 const NIL: u32 = u32::MAX;
 
@@ -71,10 +98,11 @@ impl MailboxArena {
         }
     }
 
-    /// Appends `msg` to the back of `mailbox`.
+    /// Stores `msg` in a slot that belongs to no mailbox yet (a message in flight).
     #[inline]
-    pub fn push(&mut self, mailbox: &mut Mailbox, msg: Msg) {
-        let slot = if self.free != NIL {
+    pub fn detach(&mut self, msg: Msg) -> u32 {
+        self.live += 1;
+        if self.free != NIL {
             let i = self.free;
             self.free = self.slots[i as usize].next;
             self.slots[i as usize] = Slot { msg, next: NIL };
@@ -83,7 +111,25 @@ impl MailboxArena {
             assert!(self.slots.len() < NIL as usize, "mailbox arena full");
             self.slots.push(Slot { msg, next: NIL });
             (self.slots.len() - 1) as u32
-        };
+        }
+    }
+
+    /// The message in slot `slot`.
+    #[inline]
+    pub fn msg(&self, slot: u32) -> Msg {
+        self.slots[slot as usize].msg
+    }
+
+    /// Replaces the message in slot `slot`.
+    #[inline]
+    pub fn set_msg(&mut self, slot: u32, msg: Msg) {
+        self.slots[slot as usize].msg = msg;
+    }
+
+    /// Appends the detached slot `slot` to the back of `mailbox`.
+    #[inline]
+    pub fn link(&mut self, mailbox: &mut Mailbox, slot: u32) {
+        self.slots[slot as usize].next = NIL;
         if mailbox.tail == NIL {
             mailbox.head = slot;
         } else {
@@ -91,7 +137,21 @@ impl MailboxArena {
         }
         mailbox.tail = slot;
         mailbox.len += 1;
-        self.live += 1;
+    }
+
+    /// Frees a detached slot (a message that will never arrive).
+    #[inline]
+    pub fn release(&mut self, slot: u32) {
+        self.slots[slot as usize].next = self.free;
+        self.free = slot;
+        self.live -= 1;
+    }
+
+    /// Appends `msg` to the back of `mailbox`.
+    #[inline]
+    pub fn push(&mut self, mailbox: &mut Mailbox, msg: Msg) {
+        let slot = self.detach(msg);
+        self.link(mailbox, slot);
     }
 
     /// The message at the front of `mailbox`.
@@ -120,7 +180,7 @@ impl MailboxArena {
         Some(msg)
     }
 
-    /// Messages held in all mailboxes.
+    /// Messages held in all mailboxes and in flight.
     pub fn live(&self) -> usize {
         self.live
     }
@@ -130,33 +190,45 @@ impl MailboxArena {
 mod tests {
     use super::*;
 
+    fn publish(t: Nanos) -> Msg {
+        Msg::Publish {
+            publish_time: t,
+            origin: NO_ORIGIN,
+        }
+    }
+
     #[test]
     fn mailboxes_are_independent_fifos_over_shared_slots() {
         let mut arena = MailboxArena::new();
         let (mut a, mut b) = (Mailbox::default(), Mailbox::default());
         for t in 0..5 {
-            arena.push(&mut a, Msg::Publish { publish_time: t });
-            arena.push(
-                &mut b,
-                Msg::Delivery {
-                    publish_time: 100 + t,
-                },
-            );
+            arena.push(&mut a, publish(t));
+            arena.push(&mut b, publish(100 + t));
         }
-        assert_eq!(arena.pop(&mut a), Some(Msg::Publish { publish_time: 0 }));
-        assert_eq!(arena.pop(&mut a), Some(Msg::Publish { publish_time: 1 }));
+        assert_eq!(arena.pop(&mut a), Some(publish(0)));
+        assert_eq!(arena.pop(&mut a), Some(publish(1)));
         // Freed slots are reused without disturbing order.
-        arena.push(&mut a, Msg::Publish { publish_time: 5 });
+        arena.push(&mut a, publish(5));
         let rest: Vec<_> = std::iter::from_fn(|| arena.pop(&mut a)).collect();
-        assert_eq!(
-            rest,
-            (2..6)
-                .map(|t| Msg::Publish { publish_time: t })
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(rest, (2..6).map(publish).collect::<Vec<_>>());
         assert_eq!(b.len(), 5);
-        assert_eq!(arena.front(&b), Some(Msg::Delivery { publish_time: 100 }));
+        assert_eq!(arena.front(&b), Some(publish(100)));
         assert_eq!(arena.live(), 5);
         assert_eq!(arena.slots.len(), 10);
+    }
+
+    #[test]
+    fn detached_messages_join_a_mailbox_on_arrival() {
+        let mut arena = MailboxArena::new();
+        let mut m = Mailbox::default();
+        arena.push(&mut m, publish(1));
+        let in_flight = arena.detach(publish(2));
+        let dropped = arena.detach(publish(3));
+        arena.release(dropped);
+        arena.link(&mut m, in_flight);
+        assert_eq!(arena.live(), 2);
+        assert_eq!(arena.pop(&mut m), Some(publish(1)));
+        assert_eq!(arena.pop(&mut m), Some(publish(2)));
+        assert!(m.is_empty());
     }
 }

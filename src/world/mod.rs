@@ -6,13 +6,19 @@
 //! arenas indexed by the ids of [`ids`], and nothing that reaches a result iterates a hash map.
 
 pub mod build;
+pub mod channel;
 pub mod cpu;
 pub mod event;
 pub mod fanout;
+pub mod faults;
 pub mod ids;
 pub mod mailbox;
+pub mod presence;
 pub mod publish;
+pub mod ring;
+pub mod services;
 pub mod state;
+pub mod topology;
 
 pub use build::{BuildError, build};
 pub use event::Event;

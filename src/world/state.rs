@@ -1,34 +1,80 @@
-//! The world's state (the arenas) and the event dispatch.
+//! The world's state (the arenas), the parameters, and the event dispatch.
 
+use super::channel::Channels;
 use super::event::{Event, ProcRef};
 use super::ids::{GuildId, NodeId, SessionId};
 use super::mailbox::{Mailbox, MailboxArena, Msg};
 use super::publish::Publisher;
+use crate::config::schema::{FanoutStrategy, LookupMode};
 use crate::metrics::Recorder;
 use crate::sim::rng::StreamRng;
 use crate::sim::{Dist, EventQueue, Model, Nanos};
 use std::collections::VecDeque;
+
+/// `member_joined` of a member that is not joined.
+pub const NOT_JOINED: u32 = u32::MAX;
+/// An index that points nowhere.
+pub const NONE: u32 = u32::MAX;
 
 /// Model parameters after validation, in engine units.
 pub struct Params {
     pub send_local: Dist,
     pub send_remote: Dist,
     pub session_receive: Dist,
+    pub encode: Dist,
+    pub guild_join: Dist,
+    pub registry_call: Dist,
+    pub lookup_cost: Dist,
+    pub lookup_mode: LookupMode,
     pub time_slice: Nanos,
     pub horizon: Nanos,
-    /// Deliveries to sessions that are never busy are recorded in closed form instead of
-    /// going through the event queue.
+    /// Deliveries to online sessions that are never busy are recorded in closed form
+    /// instead of going through the event queue.
     pub fold_deliveries: bool,
     /// One-way latency between nodes, row-major `from * nodes + to`.
     pub latency: Vec<Nanos>,
+    pub strategy: FanoutStrategy,
+    pub manifold: ManifoldParams,
+    pub event_bytes: u64,
+    pub presence_bytes: u64,
+    pub call_bytes: u64,
+    pub recipient_bytes: u64,
+    pub registry_timeout: Nanos,
+    pub backoff: BackoffParams,
+    pub semaphore: Option<u32>,
+    pub presence_on_join: bool,
+    pub presence_on_leave: bool,
+    pub session_bytes: u64,
+    pub memory_limit: Option<u64>,
+    pub memory_restart: Nanos,
+    pub memory_reconnect_jitter: Nanos,
+    /// Record, per membership, the last publish time delivered, and count order violations.
+    pub check_order: bool,
 }
 
-/// Whether a process is waiting for messages, for a scheduler, or running.
+pub struct ManifoldParams {
+    pub partitioners: u32,
+    pub group_cost_per_recipient_ns: f64,
+    pub partition_cost_per_recipient_ns: f64,
+    pub offload: bool,
+    pub binary: bool,
+}
+
+pub struct BackoffParams {
+    pub initial_ns: f64,
+    pub max_ns: f64,
+    pub multiplier: f64,
+    pub jitter: f64,
+}
+
+/// Whether a process is waiting for messages, for a scheduler, running, or suspended on a
+/// full distribution buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunState {
     Idle,
     Waiting,
     Running,
+    Suspended,
 }
 
 /// What every process has: a mailbox and a run state.
@@ -47,7 +93,26 @@ impl Default for ProcCore {
     }
 }
 
-/// A machine: its schedulers and the processes waiting for one.
+/// Progress of the message a process is handling.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Work {
+    /// The message at the head of the mailbox is being handled.
+    pub active: bool,
+    /// Next recipient, group or node run, depending on the process.
+    pub next: u32,
+    /// When handling started.
+    pub started: Nanos,
+    /// Sends made so far for this message.
+    pub sends: u32,
+    /// Members this message is for (fan-out size).
+    pub recipients: u32,
+    /// Every send of this message is done.
+    pub done: bool,
+    /// Suspended on a full distribution buffer until then.
+    pub suspended_until: Nanos,
+}
+
+/// A machine: its schedulers, the processes waiting for one, and its memory.
 pub struct Node {
     pub name: String,
     pub schedulers: u32,
@@ -55,39 +120,161 @@ pub struct Node {
     pub run_queue: VecDeque<ProcRef>,
     pub hosts_guilds: bool,
     pub hosts_sessions: bool,
+    pub up: bool,
+    /// Crash count: events of processes from before a crash carry an older epoch.
+    pub epoch: u32,
+    /// Memory of the node's entities (guilds and members tracked, connected sessions).
+    pub memory_static: u64,
+    /// Memory of the messages queued in the node's mailboxes.
+    pub memory_queued: u64,
+    pub crash_pending: bool,
+    pub crashes: u32,
+    /// Registry process of a guild node, ring process of a session node (`NONE` if absent).
+    pub registry: u32,
+    pub ring_process: u32,
+    /// Manifold processes: `partitioners` partitioners, then `workers` workers, then
+    /// `partitioners` senders, from service index `services_first`.
+    pub services_first: u32,
+    pub workers: u32,
+    /// Registry calls in flight from this node's sessions (the Semaphore's counter).
+    pub registry_in_flight: u32,
+    /// This node's sessions are `node_sessions[sessions_first..sessions_end]`.
+    pub sessions_first: u32,
+    pub sessions_end: u32,
 }
 
-/// A guild process. Its members are `members[first .. first + len]`.
+/// A guild process. Its members are membership slots `first .. first + len`.
 pub struct Guild {
     pub node: NodeId,
     pub first: u32,
     pub len: u32,
     pub core: ProcCore,
-    /// The publish at the head of the mailbox is being fanned out.
-    pub in_progress: bool,
-    /// Next member to send to, as an offset from `first`.
-    pub next: u32,
-    /// When the guild started handling the publish in progress.
-    pub started: Nanos,
+    pub work: Work,
+    /// Joins handled so far: a member's `member_joined` is the value this had at its join.
+    pub join_seq: u32,
+    /// Members currently joined.
+    pub online: u32,
+    /// Manifold: this guild's groups are `groups[groups_first .. groups_first + groups_len]`.
+    pub groups_first: u32,
+    pub groups_len: u32,
+}
+
+/// Manifold: the members of one guild handled by one worker of one node:
+/// `by_node[start..end]` (membership slots).
+#[derive(Clone, Copy, Debug)]
+pub struct Group {
+    pub node: NodeId,
+    pub worker: u16,
+    pub start: u32,
+    pub end: u32,
+    /// Members of the group currently joined.
+    pub joined: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceKind {
+    Partitioner,
+    Worker(u16),
+    Sender,
+    Registry,
+    Ring,
+}
+
+/// A partitioner, worker, sender, registry or ring process.
+pub struct Service {
+    pub core: ProcCore,
+    pub node: NodeId,
+    pub kind: ServiceKind,
+    pub work: Work,
+}
+
+/// Where a session is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Offline,
+    /// Joining its guilds one after another; deliveries wait in its mailbox.
+    Connecting,
+    Online,
+}
+
+/// What a connecting session does next when it gets a scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Nothing,
+    /// Look the guild up on the ring in its own process (ets, fastglobal), then call the registry.
+    Lookup,
+    /// Ask the node's ring process.
+    RingCall,
+    /// Call the guild node's registry.
+    RegistryCall,
+    /// Send the join to the guild.
+    SendJoin,
+}
+
+/// What a connecting session is blocked on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    Nothing,
+    Ring,
+    Registry,
+    Backoff,
+}
+
+/// A session process.
+#[derive(Clone, Copy, Debug)]
+pub struct Session {
+    pub core: ProcCore,
+    /// The current call or backoff; replies and timeouts with another token are stale.
+    pub token: u32,
+    /// Index, in its guild list, of the guild it is joining.
+    pub cursor: u16,
+    pub phase: Phase,
+    pub step: Step,
+    pub wait: Wait,
+    pub attempt: u8,
 }
 
 pub struct World {
     pub params: Params,
     pub nodes: Vec<Node>,
     pub guilds: Vec<Guild>,
-    /// Guild memberships, grouped by guild (compressed sparse rows).
-    pub members: Vec<SessionId>,
+    /// Membership slots, grouped by guild: the member's session, and the join number at
+    /// which it joined (`NOT_JOINED` when it is not joined).
+    pub member_session: Vec<SessionId>,
+    pub member_joined: Vec<u32>,
+    /// Manifold: each guild's slots sorted by (node, worker), and its groups.
+    pub by_node: Vec<u32>,
+    pub groups: Vec<Group>,
+    pub sessions: Vec<Session>,
     /// The node of each session (kept apart: it is read on every send).
     pub session_node: Vec<NodeId>,
-    pub sessions: Vec<ProcCore>,
+    /// Session `s`'s membership slots are `session_slots[session_first[s]..session_first[s + 1]]`.
+    pub session_first: Vec<u32>,
+    pub session_slots: Vec<u32>,
+    /// Sessions grouped by node (see `Node::sessions_first`).
+    pub node_sessions: Vec<SessionId>,
+    pub services: Vec<Service>,
     pub mailboxes: MailboxArena,
+    pub channels: Channels,
     pub costs_rng: StreamRng,
+    pub faults_rng: StreamRng,
     pub publisher: Publisher,
+    /// Storm crashes: (node, down time, reconnect jitter).
+    pub storm_crashes: Vec<(NodeId, Nanos, Nanos)>,
     pub rec: Recorder,
     /// Deliveries recorded in closed form (they count as events).
     pub folded: u64,
     /// Latest arrival time among them.
     pub folded_until: Nanos,
+    pub sessions_online: u32,
+    pub sessions_online_at_start: u32,
+    /// The ring of guild nodes, and each guild's key on it.
+    pub ring: super::ring::Ring,
+    pub ring_key: u64,
+    /// Per membership slot: last publish time delivered (only with `check_order`).
+    pub last_delivered: Vec<Nanos>,
+    /// Key for hashing guilds onto partitioners and sessions onto workers.
+    pub manifold_key: u64,
 }
 
 impl World {
@@ -105,42 +292,199 @@ impl World {
         match p {
             ProcRef::Guild(g) => self.guilds[g.index()].node,
             ProcRef::Session(s) => self.session_node[s.index()],
+            ProcRef::Service(i) => self.services[i as usize].node,
         }
     }
 
     pub fn core(&mut self, p: ProcRef) -> &mut ProcCore {
         match p {
             ProcRef::Guild(g) => &mut self.guilds[g.index()].core,
-            ProcRef::Session(s) => &mut self.sessions[s.index()],
+            ProcRef::Session(s) => &mut self.sessions[s.index()].core,
+            ProcRef::Service(i) => &mut self.services[i as usize].core,
+        }
+    }
+
+    /// The guild that owns membership slot `slot`.
+    pub fn guild_of_slot(&self, slot: u32) -> GuildId {
+        GuildId((self.guilds.partition_point(|g| g.first <= slot) - 1) as u32)
+    }
+
+    /// Session `s`'s membership slots.
+    pub fn slots_of(&self, s: SessionId) -> std::ops::Range<usize> {
+        self.session_first[s.index()] as usize..self.session_first[s.index() + 1] as usize
+    }
+
+    /// Bytes a message occupies in a mailbox.
+    pub fn msg_bytes(&self, msg: &Msg) -> u64 {
+        match msg {
+            Msg::Publish { origin, .. } => {
+                if *origin == super::mailbox::NO_ORIGIN {
+                    self.params.event_bytes
+                } else {
+                    self.params.presence_bytes
+                }
+            }
+            Msg::Delivery { presence, .. } | Msg::Batch { presence, .. } => {
+                if *presence {
+                    self.params.presence_bytes
+                } else {
+                    self.params.event_bytes
+                }
+            }
+            Msg::Join { .. } | Msg::Leave { .. } | Msg::RegistryCall { .. } | Msg::RingCall { .. } => {
+                self.params.call_bytes
+            }
+        }
+    }
+
+    /// Sends `msg` to `to`, arriving at `at`.
+    #[inline]
+    pub fn send_msg(&mut self, to: ProcRef, msg: Msg, at: Nanos, queue: &mut EventQueue<Event>) {
+        let slot = self.mailboxes.detach(msg);
+        queue.schedule(at, Event::MsgArrive { to, slot });
+    }
+
+    /// A message in flight reaches its process at `now`.
+    fn msg_arrives(&mut self, to: ProcRef, slot: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+        let node = self.node_of(to);
+        if !self.nodes[node.index()].up {
+            self.mailboxes.release(slot);
+            return;
+        }
+        // Joins and leaves are stamped with their arrival: the presence update starts there.
+        match self.mailboxes.msg(slot) {
+            Msg::Join { session, .. } => self.mailboxes.set_msg(
+                slot,
+                Msg::Join {
+                    session,
+                    publish_time: now,
+                },
+            ),
+            Msg::Leave { session, .. } => self.mailboxes.set_msg(
+                slot,
+                Msg::Leave {
+                    session,
+                    publish_time: now,
+                },
+            ),
+            _ => {}
+        }
+        self.link_and_wake(to, slot, now, queue);
+    }
+
+    /// Puts `msg` in `to`'s mailbox now.
+    pub fn enqueue(&mut self, to: ProcRef, msg: Msg, now: Nanos, queue: &mut EventQueue<Event>) {
+        let slot = self.mailboxes.detach(msg);
+        self.link_and_wake(to, slot, now, queue);
+    }
+
+    fn link_and_wake(&mut self, to: ProcRef, slot: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+        let msg = self.mailboxes.msg(slot);
+        let bytes = self.msg_bytes(&msg);
+        let node = self.node_of(to);
+        let core = match to {
+            ProcRef::Guild(g) => &mut self.guilds[g.index()].core,
+            ProcRef::Session(s) => &mut self.sessions[s.index()].core,
+            ProcRef::Service(i) => &mut self.services[i as usize].core,
+        };
+        self.mailboxes.link(&mut core.mailbox, slot);
+        let (depth, idle) = (core.mailbox.len(), core.state == RunState::Idle);
+        self.add_memory(node, bytes as i64, now, queue);
+        match to {
+            ProcRef::Guild(_) => self.rec.guild_mailbox_depth(now, depth),
+            ProcRef::Service(i) if self.services[i as usize].kind == ServiceKind::Registry => {
+                self.rec.registry_depth(now, depth)
+            }
+            // A connecting session keeps deliveries until it is online.
+            ProcRef::Session(s) if self.sessions[s.index()].phase != Phase::Online => return,
+            _ => {}
+        }
+        if idle {
+            self.wake(to, now, queue);
+        }
+    }
+
+    /// Removes the head of `p`'s mailbox (the message just handled).
+    pub fn dequeue(&mut self, p: ProcRef, now: Nanos) -> Msg {
+        let node = self.node_of(p);
+        let core = match p {
+            ProcRef::Guild(g) => &mut self.guilds[g.index()].core,
+            ProcRef::Session(s) => &mut self.sessions[s.index()].core,
+            ProcRef::Service(i) => &mut self.services[i as usize].core,
+        };
+        let msg = self.mailboxes.pop(&mut core.mailbox).expect("a handled message");
+        let depth = core.mailbox.len();
+        let bytes = self.msg_bytes(&msg);
+        let n = &mut self.nodes[node.index()];
+        n.memory_queued -= bytes;
+        let total = n.memory_static + n.memory_queued;
+        self.rec.node_memory(node.index(), now, total);
+        match p {
+            ProcRef::Guild(_) => self.rec.guild_mailbox_depth(now, depth),
+            ProcRef::Service(i) if self.services[i as usize].kind == ServiceKind::Registry => {
+                self.rec.registry_depth(now, depth)
+            }
+            _ => {}
+        }
+        msg
+    }
+
+    /// Changes `node`'s memory; past the limit a session node crashes.
+    pub fn add_memory(&mut self, node: NodeId, queued_delta: i64, now: Nanos, queue: &mut EventQueue<Event>) {
+        let n = &mut self.nodes[node.index()];
+        n.memory_queued = n
+            .memory_queued
+            .checked_add_signed(queued_delta)
+            .expect("node memory underflow");
+        let total = n.memory_static + n.memory_queued;
+        self.rec.node_memory(node.index(), now, total);
+        if let Some(limit) = self.params.memory_limit
+            && total > limit
+            && n.up
+            && !n.crash_pending
+        {
+            if n.hosts_guilds {
+                self.rec.memory_limit_exceeded += 1;
+            } else {
+                n.crash_pending = true;
+                queue.schedule(
+                    now,
+                    Event::Crash {
+                        node,
+                        storm: super::event::MEMORY_CRASH,
+                    },
+                );
+            }
         }
     }
 
     /// A publish arrives in guild `g`'s mailbox.
     pub fn publish_arrives(&mut self, g: GuildId, now: Nanos, queue: &mut EventQueue<Event>) {
-        let guild = &mut self.guilds[g.index()];
-        self.mailboxes
-            .push(&mut guild.core.mailbox, Msg::Publish { publish_time: now });
-        let depth = guild.core.mailbox.len();
-        let idle = guild.core.state == RunState::Idle;
-        self.rec.publish_arrived(now, depth);
-        if idle {
-            self.wake(ProcRef::Guild(g), now, queue);
-        }
+        self.rec.publish_arrived(now);
+        let msg = Msg::Publish {
+            publish_time: now,
+            origin: super::mailbox::NO_ORIGIN,
+        };
+        self.enqueue(ProcRef::Guild(g), msg, now, queue);
     }
 
-    /// An event published at `publish_time` reaches session `s` at `arrival`: recorded in
-    /// closed form when the session cannot be busy, otherwise sent through the queue.
+    /// An event published at `publish_time` is sent to the member in `slot`, arriving at
+    /// `arrival`: recorded in closed form when the session is online and cannot be busy,
+    /// otherwise sent through the queue.
     #[inline]
     pub fn deliver(
         &mut self,
-        s: SessionId,
+        slot: u32,
         arrival: Nanos,
         publish_time: Nanos,
+        presence: bool,
         queue: &mut EventQueue<Event>,
     ) {
-        if self.params.fold_deliveries {
+        let s = self.member_session[slot as usize];
+        let online = self.sessions[s.index()].phase == Phase::Online;
+        if self.params.fold_deliveries && online {
             if arrival <= self.params.horizon {
-                self.rec.delivery(arrival, publish_time);
+                self.record_delivery(slot, arrival, publish_time, presence);
                 self.folded += 1;
                 self.folded_until = self.folded_until.max(arrival);
             }
@@ -148,29 +492,57 @@ impl World {
             queue.schedule(
                 arrival,
                 Event::Deliver {
-                    session: s,
+                    slot,
+                    presence,
+                    was_online: online,
                     publish_time,
                 },
             );
         }
     }
 
+    #[inline]
+    fn record_delivery(&mut self, slot: u32, at: Nanos, publish_time: Nanos, presence: bool) {
+        self.rec.delivery(at, publish_time, presence);
+        if self.params.check_order {
+            let last = &mut self.last_delivered[slot as usize];
+            if publish_time < *last {
+                self.rec.order_violations += 1;
+            }
+            *last = publish_time;
+        }
+    }
+
+    /// A delivery reaches its session. Sent while the session was online, it counts as
+    /// received (in flight when its node crashed included); a connecting session keeps it in
+    /// its mailbox until it is online; an offline one drops it.
     fn delivery_arrives(
         &mut self,
-        s: SessionId,
+        slot: u32,
+        presence: bool,
+        was_online: bool,
         publish_time: Nanos,
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) {
-        if self.params.session_receive.is_zero() {
-            self.rec.delivery(now, publish_time);
-            return;
-        }
-        let core = &mut self.sessions[s.index()];
-        self.mailboxes
-            .push(&mut core.mailbox, Msg::Delivery { publish_time });
-        if core.state == RunState::Idle {
-            self.wake(ProcRef::Session(s), now, queue);
+        let s = self.member_session[slot as usize];
+        let phase = self.sessions[s.index()].phase;
+        let zero_cost = self.params.session_receive.is_zero();
+        if (phase == Phase::Online && zero_cost) || (was_online && phase != Phase::Online) {
+            self.record_delivery(slot, now, publish_time, presence);
+        } else if phase == Phase::Offline {
+            self.rec.deliveries_dropped += 1;
+        } else {
+            self.enqueue(
+                ProcRef::Session(s),
+                Msg::Delivery {
+                    slot,
+                    presence,
+                    publish_time,
+                },
+                now,
+                queue,
+            );
         }
     }
 
@@ -178,22 +550,99 @@ impl World {
     pub fn run_slice(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) -> Nanos {
         match p {
             ProcRef::Guild(g) => self.guild_slice(g, now, queue),
-            ProcRef::Session(_) => now + self.params.session_receive.sample(&mut self.costs_rng),
+            ProcRef::Session(s) => self.session_slice(s, now, queue),
+            ProcRef::Service(i) => self.service_slice(i, now, queue),
         }
     }
 
     /// The slice of `p` that started earlier ended at `now`: finish the message if done.
-    pub fn finish_slice(&mut self, p: ProcRef, now: Nanos) {
+    pub fn finish_slice(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
         match p {
             ProcRef::Guild(g) => self.guild_slice_done(g, now),
+            ProcRef::Session(s) => self.session_slice_done(s, now, queue),
+            ProcRef::Service(i) => self.service_slice_done(i, now, queue),
+        }
+    }
+
+    /// Whether `p` has more to do after its slice.
+    pub fn has_work(&self, p: ProcRef) -> bool {
+        match p {
+            ProcRef::Guild(g) => !self.guilds[g.index()].core.mailbox.is_empty(),
             ProcRef::Session(s) => {
-                let core = &mut self.sessions[s.index()];
-                match self.mailboxes.pop(&mut core.mailbox) {
-                    Some(Msg::Delivery { publish_time }) => self.rec.delivery(now, publish_time),
-                    other => unreachable!("session handled {other:?}"),
-                }
+                let session = &self.sessions[s.index()];
+                session.step != Step::Nothing || (session.phase == Phase::Online && !session.core.mailbox.is_empty())
+            }
+            ProcRef::Service(i) => !self.services[i as usize].core.mailbox.is_empty(),
+        }
+    }
+
+    /// Handling a delivery: a session's slice when it has no connection step to take.
+    pub fn session_receive_slice(&mut self, s: SessionId, now: Nanos) -> Nanos {
+        debug_assert!(!self.sessions[s.index()].core.mailbox.is_empty());
+        now + self.params.session_receive.sample(&mut self.costs_rng)
+    }
+
+    /// A session finished handling the delivery at the head of its mailbox.
+    pub fn session_receive_done(&mut self, s: SessionId, now: Nanos) {
+        match self.dequeue(ProcRef::Session(s), now) {
+            Msg::Delivery {
+                slot,
+                presence,
+                publish_time,
+            } => self.record_delivery(slot, now, publish_time, presence),
+            other => unreachable!("session handled {other:?}"),
+        }
+    }
+}
+
+/// How many guilds a change of the guild-node ring would move.
+pub struct RingMoves {
+    pub moved_on_removal: u64,
+    pub on_removed_node: u64,
+    pub moved_on_addition: u64,
+}
+
+impl World {
+    /// The ring's key of guild `g`.
+    pub fn guild_key(&self, g: usize) -> u64 {
+        crate::sim::rng::hash64(self.ring_key, g as u64)
+    }
+
+    /// Guilds that would move if the last guild node left the ring, or one more joined it.
+    pub fn ring_moves(&self) -> RingMoves {
+        let guild_nodes: Vec<(NodeId, String)> = (0..self.nodes.len())
+            .filter(|&n| self.nodes[n].hosts_guilds)
+            .map(|n| (NodeId(n as u16), self.nodes[n].name.clone()))
+            .collect();
+        let replicas = (self.ring.points() / guild_nodes.len()) as u32;
+        let removed = guild_nodes.last().expect("a guild node").0;
+        let smaller =
+            (guild_nodes.len() > 1).then(|| super::ring::Ring::new(&guild_nodes[..guild_nodes.len() - 1], replicas));
+        let mut larger_nodes = guild_nodes.clone();
+        let extra = NodeId(self.nodes.len() as u16);
+        larger_nodes.push((extra, "guildsim-extra-node".to_string()));
+        let larger = super::ring::Ring::new(&larger_nodes, replicas);
+        let mut moves = RingMoves {
+            moved_on_removal: 0,
+            on_removed_node: 0,
+            moved_on_addition: 0,
+        };
+        for g in 0..self.guilds.len() {
+            let key = self.guild_key(g);
+            let here = self.guilds[g].node;
+            if here == removed {
+                moves.on_removed_node += 1;
+            }
+            if let Some(ring) = &smaller
+                && ring.lookup(key) != here
+            {
+                moves.moved_on_removal += 1;
+            }
+            if larger.lookup(key) != here {
+                moves.moved_on_addition += 1;
             }
         }
+        moves
     }
 }
 
@@ -213,11 +662,29 @@ impl Model for World {
                     self.publish_arrives(g, now, queue);
                 }
             }
-            Event::SliceEnd { proc } => self.slice_end(proc, now, queue),
+            Event::SliceEnd { proc, epoch } => {
+                if self.nodes[self.node_of(proc).index()].epoch == epoch {
+                    self.slice_end(proc, now, queue);
+                }
+            }
+            Event::Resume { proc, epoch } => {
+                if self.nodes[self.node_of(proc).index()].epoch == epoch {
+                    self.resume(proc, now, queue);
+                }
+            }
             Event::Deliver {
-                session,
+                slot,
+                presence,
+                was_online,
                 publish_time,
-            } => self.delivery_arrives(session, publish_time, now, queue),
+            } => self.delivery_arrives(slot, presence, was_online, publish_time, now, queue),
+            Event::MsgArrive { to, slot } => self.msg_arrives(to, slot, now, queue),
+            Event::Connect { session } => self.connect(session, now, queue),
+            Event::Reply { session, token } => self.session_reply(session, token, now, queue),
+            Event::Timeout { session, token } => self.session_timeout(session, token, now, queue),
+            Event::Retry { session, token } => self.session_retry(session, token, now, queue),
+            Event::Crash { node, storm } => self.crash(node, storm, now, queue),
+            Event::Restart { node, storm } => self.restart(node, storm, now, queue),
         }
     }
 

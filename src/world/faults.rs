@@ -1,0 +1,118 @@
+//! Faults: a session node crashes (a storm's scheduled restart, or its memory passing the
+//! limit) and comes back. On a crash every process of the node dies with its mailbox; the
+//! guilds of its sessions learn it (a leave per joined guild, after the network latency) and
+//! publish their absence; after the restart each session reconnects after a uniform jitter,
+//! which is the presence storm.
+
+use super::event::{Event, MEMORY_CRASH, ProcRef};
+use super::ids::NodeId;
+use super::mailbox::Msg;
+use super::state::{Phase, RunState, ServiceKind, Step, Wait, Work, World};
+use crate::sim::{EventQueue, Nanos};
+use rand::Rng;
+
+impl World {
+    /// Node `node` crashes now.
+    pub fn crash(&mut self, node: NodeId, storm: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+        let n = node.index();
+        if !self.nodes[n].up {
+            return;
+        }
+        let down = if storm == MEMORY_CRASH {
+            self.params.memory_restart
+        } else {
+            self.storm_crashes[storm as usize].1
+        };
+        {
+            let nd = &mut self.nodes[n];
+            nd.up = false;
+            nd.crash_pending = false;
+            nd.crashes += 1;
+            nd.epoch += 1;
+            nd.running = 0;
+            nd.run_queue.clear();
+            nd.registry_in_flight = 0;
+        }
+        self.rec.crashes += 1;
+        let (first, end) = (
+            self.nodes[n].sessions_first as usize,
+            self.nodes[n].sessions_end as usize,
+        );
+        let mut connected = 0u64;
+        for k in first..end {
+            let s = self.node_sessions[k];
+            let session = self.sessions[s.index()];
+            if session.phase == Phase::Offline {
+                continue;
+            }
+            connected += 1;
+            let joins_sent = if session.phase == Phase::Online {
+                self.slots_of(s).len()
+            } else {
+                session.cursor as usize
+            };
+            for i in 0..joins_sent {
+                let slot = self.session_slots[self.slots_of(s).start + i];
+                let g = self.guild_of_slot(slot);
+                let at = now + self.latency(node, self.guilds[g.index()].node);
+                self.send_msg(
+                    ProcRef::Guild(g),
+                    Msg::Leave {
+                        session: s,
+                        publish_time: 0,
+                    },
+                    at,
+                    queue,
+                );
+            }
+            if session.phase == Phase::Online {
+                self.sessions_online -= 1;
+            }
+            let session = &mut self.sessions[s.index()];
+            session.phase = Phase::Offline;
+            session.step = Step::Nothing;
+            session.wait = Wait::Nothing;
+            session.attempt = 0;
+            session.token = session.token.wrapping_add(1);
+            session.core.state = RunState::Idle;
+            while self.mailboxes.pop(&mut self.sessions[s.index()].core.mailbox).is_some() {
+                self.rec.deliveries_dropped += 1;
+            }
+        }
+        for i in 0..self.services.len() {
+            if self.services[i].node == node {
+                let service = &mut self.services[i];
+                while self.mailboxes.pop(&mut service.core.mailbox).is_some() {}
+                service.core.state = RunState::Idle;
+                service.work = Work::default();
+                debug_assert!(service.kind != ServiceKind::Registry, "guild nodes do not crash");
+            }
+        }
+        let nd = &mut self.nodes[n];
+        nd.memory_static -= connected * self.params.session_bytes;
+        nd.memory_queued = 0;
+        self.add_memory(node, 0, now, queue);
+        self.rec.sessions_online(now, self.sessions_online);
+        queue.schedule(now + down, Event::Restart { node, storm });
+    }
+
+    /// Node `node` is back: its sessions reconnect after a uniform jitter.
+    pub fn restart(&mut self, node: NodeId, storm: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+        let n = node.index();
+        self.nodes[n].up = true;
+        let jitter = if storm == MEMORY_CRASH {
+            self.params.memory_reconnect_jitter
+        } else {
+            self.storm_crashes[storm as usize].2
+        };
+        for k in self.nodes[n].sessions_first as usize..self.nodes[n].sessions_end as usize {
+            let s = self.node_sessions[k];
+            let delay = if jitter == 0 {
+                0
+            } else {
+                self.faults_rng.random_range(0..=jitter)
+            };
+            queue.schedule(now + delay, Event::Connect { session: s });
+        }
+    }
+}

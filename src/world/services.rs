@@ -1,0 +1,205 @@
+//! Service processes: Manifold's partitioners, workers and senders (discord/manifold), the
+//! guild registries and the ring processes.
+//!
+//! - A partitioner receives one batch per publish for its node, pays a hashing cost per
+//!   recipient, and sends one local message to each worker that has recipients.
+//! - A worker sends the event to each of its recipients (one local send each). A recipient
+//!   always goes to the same worker and a guild to the same partitioner, so every session
+//!   receives a guild's events in publish order.
+//! - A sender (`offload`) does the guild's grouping and per-node sends in its place.
+//! - A registry (one per guild node) answers one call at a time with the guild's process.
+//! - A ring process (one per session node, lookup mode `process`) answers one lookup at a time.
+
+use super::event::{Event, ProcRef};
+use super::ids::{GuildId, NodeId, SessionId};
+use super::mailbox::Msg;
+use super::state::{ServiceKind, Work, World};
+use crate::sim::{EventQueue, Nanos};
+
+impl World {
+    /// Runs service `i`'s current message for about one time slice.
+    pub fn service_slice(&mut self, i: u32, now: Nanos, queue: &mut EventQueue<Event>) -> Nanos {
+        let service = &mut self.services[i as usize];
+        let head = self
+            .mailboxes
+            .front(&service.core.mailbox)
+            .expect("a service runs with a message");
+        let first_slice = !service.work.active;
+        if first_slice {
+            service.work = Work {
+                active: true,
+                started: now,
+                ..Default::default()
+            };
+        }
+        let (node, kind) = (service.node, service.kind);
+        match (kind, head) {
+            (ServiceKind::Partitioner, Msg::Batch { guild, .. }) => {
+                self.partitioner_slice(i, node, GuildId(guild), head, first_slice, now, queue)
+            }
+            (ServiceKind::Worker(w), Msg::Batch { .. }) => self.worker_slice(i, node, w, head, now, queue),
+            (ServiceKind::Sender, Msg::Batch { guild, origin, .. }) => {
+                let mut t = now;
+                if first_slice {
+                    t += self.grouping_cost(GuildId(guild), origin);
+                }
+                let mut work = self.services[i as usize].work;
+                t = self.manifold_node_sends(node, GuildId(guild), head, now, t, &mut work, queue);
+                self.services[i as usize].work = work;
+                t
+            }
+            (ServiceKind::Registry, Msg::RegistryCall { session, token }) => {
+                let to = self.session_node[session.index()];
+                let mut t = now + self.params.registry_call.sample(&mut self.costs_rng);
+                t += self.reply_cost(node, to);
+                queue.schedule(t + self.latency(node, to), Event::Reply { session, token });
+                self.rec.registry_served += 1;
+                self.services[i as usize].work.done = true;
+                t
+            }
+            (ServiceKind::Ring, Msg::RingCall { session, token }) => {
+                let lookup = self.params.lookup_cost.sample(&mut self.costs_rng);
+                self.rec.lookup(lookup);
+                let t = now + lookup + self.params.send_local.sample(&mut self.costs_rng);
+                queue.schedule(t + self.latency(node, node), Event::Reply { session, token });
+                self.services[i as usize].work.done = true;
+                t
+            }
+            (kind, msg) => unreachable!("{kind:?} got {msg:?}"),
+        }
+    }
+
+    fn reply_cost(&mut self, from: NodeId, to: NodeId) -> Nanos {
+        if from == to {
+            self.params.send_local.sample(&mut self.costs_rng)
+        } else {
+            self.rec.inter_node_messages += 1;
+            self.params.send_remote.sample(&mut self.costs_rng)
+        }
+    }
+
+    /// The guild's groups on `node`, as absolute indices into `groups`.
+    fn groups_on(&self, g: GuildId, node: NodeId) -> std::ops::Range<u32> {
+        let guild = &self.guilds[g.index()];
+        let all = &self.groups[guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize];
+        let start = all.partition_point(|gr| gr.node < node) as u32;
+        let end = all.partition_point(|gr| gr.node <= node) as u32;
+        guild.groups_first + start..guild.groups_first + end
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn partitioner_slice(
+        &mut self,
+        i: u32,
+        node: NodeId,
+        g: GuildId,
+        batch: Msg,
+        first_slice: bool,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let range = self.groups_on(g, node);
+        let mut work = self.services[i as usize].work;
+        let mut t = now;
+        if first_slice {
+            work.next = range.start;
+            let recipients: u32 = self.groups[range.start as usize..range.end as usize]
+                .iter()
+                .map(|gr| gr.joined)
+                .sum();
+            work.recipients = recipients;
+            t += (self.params.manifold.partition_cost_per_recipient_ns * recipients as f64).round() as Nanos;
+        }
+        let slice_end = now.saturating_add(self.params.time_slice);
+        let local = self.latency(node, node);
+        let workers_first = self.nodes[node.index()].services_first + self.params.manifold.partitioners;
+        while work.next < range.end && t < slice_end {
+            let group = self.groups[work.next as usize];
+            work.next += 1;
+            if group.joined == 0 {
+                continue;
+            }
+            t += self.params.send_local.sample(&mut self.costs_rng);
+            work.sends += 1;
+            self.send_msg(
+                ProcRef::Service(workers_first + group.worker as u32),
+                batch,
+                t + local,
+                queue,
+            );
+        }
+        work.done = work.next >= range.end;
+        self.services[i as usize].work = work;
+        t
+    }
+
+    fn worker_slice(
+        &mut self,
+        i: u32,
+        node: NodeId,
+        w: u16,
+        batch: Msg,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let Msg::Batch {
+            guild,
+            snapshot,
+            origin,
+            presence,
+            publish_time,
+        } = batch
+        else {
+            unreachable!()
+        };
+        let g = GuildId(guild);
+        let range = self.groups_on(g, node);
+        let found = self.groups[range.start as usize..range.end as usize]
+            .iter()
+            .find(|gr| gr.worker == w)
+            .copied();
+        let mut work = self.services[i as usize].work;
+        let mut t = now;
+        let Some(group) = found else {
+            work.done = true;
+            self.services[i as usize].work = work;
+            return t;
+        };
+        let slice_end = now.saturating_add(self.params.time_slice);
+        let local = self.latency(node, node);
+        let len = group.end - group.start;
+        while work.next < len && t < slice_end {
+            let slot = self.by_node[(group.start + work.next) as usize];
+            work.next += 1;
+            let s = self.member_session[slot as usize];
+            if self.member_joined[slot as usize] >= snapshot || s.0 == origin {
+                continue;
+            }
+            t += self.params.send_local.sample(&mut self.costs_rng);
+            work.sends += 1;
+            self.deliver(slot, t + local, publish_time, presence, queue);
+        }
+        work.done = work.next >= len;
+        self.services[i as usize].work = work;
+        t
+    }
+
+    /// A slice of service `i` ended: when its message is done it leaves the mailbox.
+    pub fn service_slice_done(&mut self, i: u32, now: Nanos, _queue: &mut EventQueue<Event>) {
+        if !self.services[i as usize].work.done {
+            return;
+        }
+        self.dequeue(ProcRef::Service(i), now);
+        self.services[i as usize].work = Work::default();
+    }
+
+    /// The registry process of the node of guild `g`.
+    pub fn registry_of(&self, g: GuildId) -> u32 {
+        self.nodes[self.guilds[g.index()].node.index()].registry
+    }
+
+    /// The ring process of session `s`'s node.
+    pub fn ring_process_of(&self, s: SessionId) -> u32 {
+        self.nodes[self.session_node[s.index()].index()].ring_process
+    }
+}
