@@ -149,8 +149,10 @@ fn simulate_with_progress(loaded: &Loaded, quiet: bool) -> Result<RunResult, Con
         ProgressBar::with_draw_target(Some(horizon), ProgressDrawTarget::stderr())
     };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {msg} virtual time (ETA {eta})")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {msg} virtual time (ETA {eta})",
+        )
+        .expect("valid template"),
     );
     let result = runner::simulate(loaded, |now| {
         bar.set_position(now);
@@ -217,7 +219,10 @@ fn bench(experiment: &Path, memory_sessions: u64) -> Result<ExitCode, Failure> {
     };
     for (label, sets) in [
         ("folded deliveries", vec![]),
-        ("one event per delivery", vec!["run.deliveries=per_event".to_string()]),
+        (
+            "one event per delivery",
+            vec!["run.deliveries=per_event".to_string()],
+        ),
     ] {
         let loaded = config::load_experiment(
             experiment,

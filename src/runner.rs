@@ -21,7 +21,8 @@ pub struct RunResult {
 pub fn simulate(loaded: &Loaded, progress: impl FnMut(Nanos)) -> Result<RunResult, ConfigErrors> {
     let exp = &loaded.experiment;
     let mut queue = EventQueue::new();
-    let mut world = world::build(exp, &mut queue).map_err(|e| loaded.error_at(&e.path, e.message))?;
+    let mut world =
+        world::build(exp, &mut queue).map_err(|e| loaded.error_at(&e.path, e.message))?;
     let limits = RunLimits {
         horizon: secs(exp.run.horizon_s),
         event_budget: exp.run.event_budget.unwrap_or(u64::MAX),
@@ -60,7 +61,11 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
                 } else {
                     0.0
                 },
-                run_queue_max: rec.node_run_queue_max[row.clone()].iter().copied().max().unwrap_or(0),
+                run_queue_max: rec.node_run_queue_max[row.clone()]
+                    .iter()
+                    .copied()
+                    .max()
+                    .unwrap_or(0),
                 memory_peak_bytes: rec.node_memory_max[row].iter().copied().max().unwrap_or(0),
                 crashes: node.crashes,
             }

@@ -67,7 +67,12 @@ pub fn load_experiment(path: &Path, options: &LoadOptions) -> Result<Loaded, Con
     let (mut doc, mut map) = yaml_source::parse_file(path)?;
     let root = FieldPath::root();
     if !doc.is_mapping() {
-        return Err(yaml_source::error_at(&map, &root, "an experiment must be a mapping of fields").into());
+        return Err(yaml_source::error_at(
+            &map,
+            &root,
+            "an experiment must be a mapping of fields",
+        )
+        .into());
     }
     let model_path = root.key("model");
     match doc.get("model").cloned() {
@@ -108,12 +113,18 @@ pub fn load_experiment(path: &Path, options: &LoadOptions) -> Result<Loaded, Con
             .into());
         }
     }
-    if let Some(overrides) = doc.as_mapping_mut().and_then(|m| m.remove("model_overrides")) {
+    if let Some(overrides) = doc
+        .as_mapping_mut()
+        .and_then(|m| m.remove("model_overrides"))
+    {
         let overrides_path = root.key("model_overrides");
         if !overrides.is_mapping() {
-            return Err(
-                yaml_source::error_at(&map, &overrides_path, "expected a mapping to merge over the model").into(),
-            );
+            return Err(yaml_source::error_at(
+                &map,
+                &overrides_path,
+                "expected a mapping to merge over the model",
+            )
+            .into());
         }
         let shifted = map.subtree(&overrides_path);
         yaml_source::merge_at(&mut doc, &mut map, &model_path, overrides, shifted);
@@ -128,7 +139,8 @@ pub fn load_experiment(path: &Path, options: &LoadOptions) -> Result<Loaded, Con
         };
         for (key, value) in overrides {
             let entry = root.key("test_overrides").key(&key);
-            let target = FieldPath::parse(&key).map_err(|e| yaml_source::error_at(&map, &entry, e))?;
+            let target =
+                FieldPath::parse(&key).map_err(|e| yaml_source::error_at(&map, &entry, e))?;
             let at = map
                 .locate_key(&entry)
                 .expect("an entry of test_overrides has a location");

@@ -558,7 +558,11 @@ pub struct Workload {
 pub enum Storm {
     /// `users` users (the first ones, by id) start offline and come online at uniformly
     /// random times in `[start_s, start_s + window_s]`.
-    Login { users: u32, start_s: f64, window_s: f64 },
+    Login {
+        users: u32,
+        start_s: f64,
+        window_s: f64,
+    },
     /// Node `node` (a session node, by name) crashes at `at_s`: its sessions disconnect; it
     /// comes back `down_s` later and each session reconnects after a uniform delay in
     /// `[0, reconnect_jitter_s]`.
@@ -690,6 +694,10 @@ pub enum PlotKind {
 
 impl PlotKind {
     pub fn all() -> Vec<PlotKind> {
-        vec![PlotKind::LatencyCdf, PlotKind::FanoutVsSize, PlotKind::MailboxDepth]
+        vec![
+            PlotKind::LatencyCdf,
+            PlotKind::FanoutVsSize,
+            PlotKind::MailboxDepth,
+        ]
     }
 }

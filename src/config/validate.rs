@@ -16,7 +16,8 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn fail(&mut self, path: &FieldPath, message: String) {
-        self.errors.push(yaml_source::error_at(self.map, path, message));
+        self.errors
+            .push(yaml_source::error_at(self.map, path, message));
     }
 
     fn check(&mut self, ok: bool, path: &FieldPath, message: impl FnOnce() -> String) {
@@ -29,7 +30,9 @@ impl Checker<'_> {
     fn number(&mut self, value: f64, min: f64, strict: bool, path: &FieldPath) {
         let ok = value.is_finite() && if strict { value > min } else { value >= min };
         let op = if strict { ">" } else { ">=" };
-        self.check(ok, path, || format!("must be a finite number {op} {min}, got {value}"));
+        self.check(ok, path, || {
+            format!("must be a finite number {op} {min}, got {value}")
+        });
     }
 
     fn dist(&mut self, d: &DistConfig, path: &FieldPath) {
@@ -42,7 +45,9 @@ impl Checker<'_> {
                     format!("must be >= min_us ({min_us}), got {max_us}")
                 });
             }
-            DistConfig::Exponential { mean_us } => self.number(mean_us, 0.0, true, &path.key("mean_us")),
+            DistConfig::Exponential { mean_us } => {
+                self.number(mean_us, 0.0, true, &path.key("mean_us"))
+            }
             DistConfig::Lognormal { median_us, sigma } => {
                 self.number(median_us, 0.0, true, &path.key("median_us"));
                 self.number(sigma, 0.0, false, &path.key("sigma"));
@@ -65,9 +70,14 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     });
     for (i, group) in exp.model.nodes.iter().enumerate() {
         let p = nodes.index(i);
-        c.check(!group.name.is_empty(), &p.key("name"), || "must not be empty".into());
+        c.check(!group.name.is_empty(), &p.key("name"), || {
+            "must not be empty".into()
+        });
         if exp.model.nodes[..i].iter().any(|g| g.name == group.name) {
-            c.fail(&p.key("name"), format!("duplicate node group name `{}`", group.name));
+            c.fail(
+                &p.key("name"),
+                format!("duplicate node group name `{}`", group.name),
+            );
         }
         c.check(group.count >= 1, &p.key("count"), || {
             format!("must be >= 1, got {}", group.count)
@@ -80,7 +90,12 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
         });
     }
     let network = model.key("network");
-    c.number(exp.model.network.latency_us, 0.0, false, &network.key("latency_us"));
+    c.number(
+        exp.model.network.latency_us,
+        0.0,
+        false,
+        &network.key("latency_us"),
+    );
     c.number(
         exp.model.network.local_latency_us,
         0.0,
@@ -90,7 +105,10 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     let costs = model.key("costs");
     c.dist(&exp.model.costs.send_local, &costs.key("send_local"));
     c.dist(&exp.model.costs.send_remote, &costs.key("send_remote"));
-    c.dist(&exp.model.costs.session_receive, &costs.key("session_receive"));
+    c.dist(
+        &exp.model.costs.session_receive,
+        &costs.key("session_receive"),
+    );
     c.number(
         exp.model.scheduling.time_slice_us,
         0.0,
@@ -110,14 +128,27 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     let group_names: Vec<&str> = exp.model.nodes.iter().map(|g| g.name.as_str()).collect();
     for (d, dc) in exp.model.network.datacenters.iter().enumerate() {
         let p = network.key("datacenters").index(d);
-        c.check(!dc.name.is_empty(), &p.key("name"), || "must not be empty".into());
+        c.check(!dc.name.is_empty(), &p.key("name"), || {
+            "must not be empty".into()
+        });
         for (k, group) in dc.groups.iter().enumerate() {
-            c.check(group_names.contains(&group.as_str()), &p.key("groups").index(k), || {
-                format!("no node group named `{group}`; node groups: {}", group_names.join(", "))
-            });
+            c.check(
+                group_names.contains(&group.as_str()),
+                &p.key("groups").index(k),
+                || {
+                    format!(
+                        "no node group named `{group}`; node groups: {}",
+                        group_names.join(", ")
+                    )
+                },
+            );
         }
     }
-    let mut max_latency_us = exp.model.network.latency_us.max(exp.model.network.local_latency_us);
+    let mut max_latency_us = exp
+        .model
+        .network
+        .latency_us
+        .max(exp.model.network.local_latency_us);
     for (l, link) in exp.model.network.links.iter().enumerate() {
         let p = network.key("links").index(l);
         c.number(link.latency_us, 0.0, false, &p.key("latency_us"));
@@ -163,15 +194,22 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     }
     let registry = model.key("registry");
     c.dist(&exp.model.registry.call_cost, &registry.key("call_cost"));
-    c.number(exp.model.registry.timeout_ms, 0.0, true, &registry.key("timeout_ms"));
+    c.number(
+        exp.model.registry.timeout_ms,
+        0.0,
+        true,
+        &registry.key("timeout_ms"),
+    );
     let backoff = registry.key("backoff");
     let b = &exp.model.registry.backoff;
     c.number(b.initial_ms, 0.0, true, &backoff.key("initial_ms"));
     c.number(b.max_ms, b.initial_ms, false, &backoff.key("max_ms"));
     c.number(b.multiplier, 1.0, false, &backoff.key("multiplier"));
-    c.check((0.0..1.0).contains(&b.jitter), &backoff.key("jitter"), || {
-        format!("must be in [0, 1), got {}", b.jitter)
-    });
+    c.check(
+        (0.0..1.0).contains(&b.jitter),
+        &backoff.key("jitter"),
+        || format!("must be in [0, 1), got {}", b.jitter),
+    );
     if let Some(limit) = exp.model.registry.semaphore {
         c.check(limit >= 1, &registry.key("semaphore"), || {
             "must be >= 1 (or absent for no Semaphore)".into()
@@ -202,7 +240,9 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     let run = root.key("run");
     c.number(exp.run.horizon_s, 0.0, true, &run.key("horizon_s"));
     if let Some(budget) = exp.run.event_budget {
-        c.check(budget >= 1, &run.key("event_budget"), || "must be >= 1".into());
+        c.check(budget >= 1, &run.key("event_budget"), || {
+            "must be >= 1".into()
+        });
     }
 
     let workload = root.key("workload");
@@ -223,7 +263,9 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
             exponent,
         } => {
             let p = sizes.key("zipf");
-            c.check(*min >= 1, &p.key("min"), || format!("must be >= 1, got {min}"));
+            c.check(*min >= 1, &p.key("min"), || {
+                format!("must be >= 1, got {min}")
+            });
             c.check(min <= max, &p.key("max"), || {
                 format!("must be >= min ({min}), got {max}")
             });
@@ -231,11 +273,15 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
             *count as u64
         }
     };
-    c.check(guild_count >= 1, &sizes, || "at least one guild is needed".into());
-    let fraction = exp.workload.guilds.online_fraction;
-    c.check((0.0..=1.0).contains(&fraction), &guilds.key("online_fraction"), || {
-        format!("must be between 0 and 1, got {fraction}")
+    c.check(guild_count >= 1, &sizes, || {
+        "at least one guild is needed".into()
     });
+    let fraction = exp.workload.guilds.online_fraction;
+    c.check(
+        (0.0..=1.0).contains(&fraction),
+        &guilds.key("online_fraction"),
+        || format!("must be between 0 and 1, got {fraction}"),
+    );
     c.number(
         exp.workload.users.guilds_per_user_mean,
         0.0,
@@ -249,17 +295,27 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
         Rate::PerGuildPerS(r) => c.number(r, 0.0, false, &rate.key("per_guild_per_s")),
         Rate::PerMemberPerS(r) => c.number(r, 0.0, false, &rate.key("per_member_per_s")),
     }
-    c.number(exp.workload.publishes.start_s, 0.0, false, &publishes.key("start_s"));
+    c.number(
+        exp.workload.publishes.start_s,
+        0.0,
+        false,
+        &publishes.key("start_s"),
+    );
     if let Some(end) = exp.workload.publishes.end_s {
         let start = exp.workload.publishes.start_s;
-        c.check(end.is_finite() && end >= start, &publishes.key("end_s"), || {
-            format!("must be >= start_s ({start}), got {end}")
-        });
+        c.check(
+            end.is_finite() && end >= start,
+            &publishes.key("end_s"),
+            || format!("must be >= start_s ({start}), got {end}"),
+        );
     }
     for (i, burst) in exp.workload.bursts.iter().enumerate() {
         let p = workload.key("bursts").index(i);
         c.check((burst.guild as u64) < guild_count, &p.key("guild"), || {
-            format!("must be a guild index below {guild_count}, got {}", burst.guild)
+            format!(
+                "must be a guild index below {guild_count}, got {}",
+                burst.guild
+            )
         });
         c.number(burst.at_s, 0.0, false, &p.key("at_s"));
         c.check(burst.count >= 1, &p.key("count"), || "must be >= 1".into());
@@ -268,7 +324,9 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     for (i, storm) in exp.workload.storms.iter().enumerate() {
         let p = workload.key("storms").index(i);
         match storm {
-            Storm::Login { start_s, window_s, .. } => {
+            Storm::Login {
+                start_s, window_s, ..
+            } => {
                 let p = p.key("login");
                 c.number(*start_s, 0.0, false, &p.key("start_s"));
                 c.number(*window_s, 0.0, false, &p.key("window_s"));
@@ -282,7 +340,12 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
                 let p = p.key("node_restart");
                 c.number(*at_s, 0.0, false, &p.key("at_s"));
                 c.number(*down_s, min_restart_s, true, &p.key("down_s"));
-                c.number(*reconnect_jitter_s, 0.0, false, &p.key("reconnect_jitter_s"));
+                c.number(
+                    *reconnect_jitter_s,
+                    0.0,
+                    false,
+                    &p.key("reconnect_jitter_s"),
+                );
             }
         }
     }

@@ -221,7 +221,10 @@ impl FieldPath {
                                     j += 2;
                                 }
                                 _ => {
-                                    return Err(fail(j + 1, "only \\\" and \\\\ escapes are allowed"));
+                                    return Err(fail(
+                                        j + 1,
+                                        "only \\\" and \\\\ escapes are allowed",
+                                    ));
                                 }
                             },
                             Some(&c) => {
@@ -280,8 +283,9 @@ impl FieldPath {
 
 fn key_needs_quotes(k: &str) -> bool {
     k.is_empty()
-        || k.chars()
-            .any(|c| matches!(c, '.' | '[' | ']' | '"' | '=' | '\\') || c.is_whitespace() || c.is_control())
+        || k.chars().any(|c| {
+            matches!(c, '.' | '[' | ']' | '"' | '=' | '\\') || c.is_whitespace() || c.is_control()
+        })
 }
 
 impl fmt::Display for FieldPath {
@@ -373,7 +377,10 @@ impl SourceMap {
     }
 
     /// Entries at `path` and below, in order (descendants sort contiguously after `path`).
-    fn descendants<'a>(&'a self, path: &'a FieldPath) -> impl Iterator<Item = (&'a FieldPath, &'a Entry)> + 'a {
+    fn descendants<'a>(
+        &'a self,
+        path: &'a FieldPath,
+    ) -> impl Iterator<Item = (&'a FieldPath, &'a Entry)> + 'a {
         self.entries
             .range(path.clone()..)
             .take_while(move |(p, _)| p.starts_with(path))
@@ -427,7 +434,11 @@ impl SourceMap {
         if prefix.is_root() {
             return self;
         }
-        let entries = self.entries.into_iter().map(|(p, e)| (prefix.join(&p), e)).collect();
+        let entries = self
+            .entries
+            .into_iter()
+            .map(|(p, e)| (prefix.join(&p), e))
+            .collect();
         SourceMap { entries }
     }
 }
@@ -556,7 +567,9 @@ fn resolve_key_scalar(text: &str, style: TScalarStyle) -> String {
     }
     // Fast path for identifier-like keys, which serde_yaml resolves to strings.
     let identifier = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if identifier
         && !matches!(
             text,
@@ -668,7 +681,9 @@ impl Tracker {
                                 self.duplicate = Some(ConfigError {
                                     location: Some(loc.clone()),
                                     path: Some(kp.clone()),
-                                    message: format!("duplicate key `{key}` (first defined at {first})"),
+                                    message: format!(
+                                        "duplicate key `{key}` (first defined at {first})"
+                                    ),
                                 });
                             }
                         } else {
@@ -872,7 +887,13 @@ pub fn merge_at(
     merge_value(cur, &path, overlay, base_map, &overlay_map);
 }
 
-fn merge_value(base: &mut Value, path: &FieldPath, overlay: Value, base_map: &mut SourceMap, overlay_map: &SourceMap) {
+fn merge_value(
+    base: &mut Value,
+    path: &FieldPath,
+    overlay: Value,
+    base_map: &mut SourceMap,
+    overlay_map: &SourceMap,
+) {
     match (base, overlay) {
         (Value::Mapping(bm), Value::Mapping(om)) => {
             for (k, v) in om {
@@ -931,7 +952,11 @@ pub fn apply_set(base: &mut Value, base_map: &mut SourceMap, arg: &str) -> Resul
         message,
     };
     let Some(eq) = split_assignment(arg) else {
-        return Err(fail(1, None, "expected PATH=VALUE, e.g. workload.rate=3".to_owned()));
+        return Err(fail(
+            1,
+            None,
+            "expected PATH=VALUE, e.g. workload.rate=3".to_owned(),
+        ));
     };
     let (path_text, value_text) = (&arg[..eq], &arg[eq + 1..]);
     let path = FieldPath::parse(path_text).map_err(|m| fail(1, None, m))?;
@@ -942,12 +967,20 @@ pub fn apply_set(base: &mut Value, base_map: &mut SourceMap, arg: &str) -> Resul
         let mut message = err.to_string();
         let mut column = path_text.chars().count() + 2;
         if let Some(l) = err.location() {
-            message = message.replacen(&format!(" at line {} column {}", l.line(), l.column()), "", 1);
+            message = message.replacen(
+                &format!(" at line {} column {}", l.line(), l.column()),
+                "",
+                1,
+            );
             if l.line() == 1 {
                 column += l.column().saturating_sub(1);
             }
         }
-        fail(column, Some(path.clone()), format!("invalid value: {message}"))
+        fail(
+            column,
+            Some(path.clone()),
+            format!("invalid value: {message}"),
+        )
     })?;
     let here = Location::at(&origin, 1, 1);
     let mut value_map = SourceMap::default();
@@ -1066,7 +1099,9 @@ fn contains_tagged(v: &Value) -> bool {
     match v {
         Value::Tagged(_) => true,
         Value::Sequence(s) => s.iter().any(contains_tagged),
-        Value::Mapping(m) => m.iter().any(|(k, v)| contains_tagged(k) || contains_tagged(v)),
+        Value::Mapping(m) => m
+            .iter()
+            .any(|(k, v)| contains_tagged(k) || contains_tagged(v)),
         _ => false,
     }
 }
@@ -1219,11 +1254,15 @@ mod tests {
     }
 
     fn at(map: &SourceMap, path: &str) -> String {
-        map.locate(&p(path)).map(|l| l.to_string()).unwrap_or_default()
+        map.locate(&p(path))
+            .map(|l| l.to_string())
+            .unwrap_or_default()
     }
 
     fn key_at(map: &SourceMap, path: &str) -> String {
-        map.locate_key(&p(path)).map(|l| l.to_string()).unwrap_or_default()
+        map.locate_key(&p(path))
+            .map(|l| l.to_string())
+            .unwrap_or_default()
     }
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -1288,7 +1327,9 @@ mod tests {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             let n = u32::deserialize(d)?;
             if n > 30000 {
-                return Err(serde::de::Error::custom(format!("must be <= 30000, got {n}")));
+                return Err(serde::de::Error::custom(format!(
+                    "must be <= 30000, got {n}"
+                )));
             }
             Ok(Capped(n))
         }
@@ -1318,7 +1359,10 @@ workload:
     #[test]
     fn positions_of_nested_keys_and_sequence_items() {
         let (v, map) = load(EXP);
-        assert_eq!(value_at(&v, &p("workload.guilds.sizes[1]")), Some(&Value::from(20)));
+        assert_eq!(
+            value_at(&v, &p("workload.guilds.sizes[1]")),
+            Some(&Value::from(20))
+        );
         assert_eq!(at(&map, ""), "exp.yaml:2:1");
         assert_eq!(at(&map, "workload"), "exp.yaml:3:3");
         assert_eq!(key_at(&map, "workload"), "exp.yaml:2:1");
@@ -1396,7 +1440,10 @@ workload:
     fn missing_file() {
         let err = parse_file(Path::new("/nonexistent/x.yaml")).unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("cannot read /nonexistent/x.yaml: "), "{text}");
+        assert!(
+            text.starts_with("cannot read /nonexistent/x.yaml: "),
+            "{text}"
+        );
         assert!(err.location.is_none() && err.path.is_none());
     }
 
@@ -1411,7 +1458,9 @@ workload:
         let odd = FieldPath::root().key("x.y").key("").key("q\"k=v").index(3);
         assert_eq!(odd.to_string(), r#""x.y".""."q\"k=v"[3]"#);
         assert_eq!(p(&odd.to_string()), odd);
-        for bad in ["a.", ".a", "a..b", "a[", "a[x]", "a[1", "a]", "a[1]b", "\"a", "a\"b"] {
+        for bad in [
+            "a.", ".a", "a..b", "a[", "a[x]", "a[1", "a]", "a[1]b", "\"a", "a\"b",
+        ] {
             assert!(FieldPath::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(p("a").parent(), Some(FieldPath::root()));
@@ -1423,7 +1472,13 @@ workload:
         let (mut base, mut base_map) = parse_str(EXP, "models/x.yaml").unwrap();
         let overlay_text = "workload:\n  rate: 9\n  guilds:\n    sizes: [1]\nnew: {k: v}\n";
         let (overlay, overlay_map) = parse_str(overlay_text, "exp.yaml").unwrap();
-        merge_at(&mut base, &mut base_map, &FieldPath::root(), overlay, overlay_map);
+        merge_at(
+            &mut base,
+            &mut base_map,
+            &FieldPath::root(),
+            overlay,
+            overlay_map,
+        );
 
         assert_eq!(value_at(&base, &p("workload.rate")), Some(&Value::from(9)));
         assert_eq!(at(&base_map, "workload.rate"), "exp.yaml:2:9");
@@ -1436,7 +1491,10 @@ workload:
         assert_eq!(at(&base_map, "workload.guilds.sizes[0]"), "exp.yaml:4:13");
         assert_eq!(at(&base_map, "workload.guilds.sizes[2]"), "exp.yaml:4:12");
         // Untouched leaves still point at the base.
-        assert_eq!(at(&base_map, "workload.guilds.names[1]"), "models/x.yaml:9:16");
+        assert_eq!(
+            at(&base_map, "workload.guilds.names[1]"),
+            "models/x.yaml:9:16"
+        );
         assert_eq!(at(&base_map, "workload"), "models/x.yaml:3:3");
         assert_eq!(at(&base_map, "new.k"), "exp.yaml:5:10");
     }
@@ -1445,7 +1503,8 @@ workload:
     fn merge_a_section_at_a_prefix() {
         // The experiment's `model:` section overrides the model file's root ...
         let (mut base, mut base_map) = parse_str(EXP, "models/x.yaml").unwrap();
-        let (exp, exp_map) = parse_str("name: storm\nmodel:\n  workload:\n    rate: 4\n", "e.yaml").unwrap();
+        let (exp, exp_map) =
+            parse_str("name: storm\nmodel:\n  workload:\n    rate: 4\n", "e.yaml").unwrap();
         let section = p("model");
         let overlay = value_at(&exp, &section).unwrap().clone();
         merge_at(
@@ -1460,7 +1519,13 @@ workload:
 
         // ... and a layer can be put under a prefix that does not exist yet.
         let (overlay, overlay_map) = parse_str("seed: 7\n", "seed.yaml").unwrap();
-        merge_at(&mut base, &mut base_map, &p("run.rng"), overlay, overlay_map);
+        merge_at(
+            &mut base,
+            &mut base_map,
+            &p("run.rng"),
+            overlay,
+            overlay_map,
+        );
         assert_eq!(value_at(&base, &p("run.rng.seed")), Some(&Value::from(7)));
         assert_eq!(at(&base_map, "run.rng.seed"), "seed.yaml:1:7");
         assert_eq!(at(&base_map, "run"), "seed.yaml:1:1");
@@ -1475,7 +1540,10 @@ workload:
             overlay_map,
         );
         assert_eq!(at(&base_map, "workload.guilds.sizes[1]"), "s.yaml:1:5");
-        assert_eq!(key_at(&base_map, "workload.guilds.sizes"), "models/x.yaml:5:5");
+        assert_eq!(
+            key_at(&base_map, "workload.guilds.sizes"),
+            "models/x.yaml:5:5"
+        );
     }
 
     #[test]
@@ -1508,7 +1576,11 @@ workload:
         assert_eq!(at(&map, "run.rng"), "--set run.rng.seed=42:1:1");
         assert_eq!(at(&map, "workload.guilds.sizes[1]"), "exp.yaml:7:9");
 
-        let err = error_at(&map, &p("workload.guilds.sizes[2]"), "must be <= 30000, got 45000");
+        let err = error_at(
+            &map,
+            &p("workload.guilds.sizes[2]"),
+            "must be <= 30000, got 45000",
+        );
         assert_eq!(
             err.to_string(),
             "--set workload.guilds.sizes[2]=45000:1:1: workload.guilds.sizes[2]: must be <= 30000, got 45000"
@@ -1562,7 +1634,15 @@ workload:
             let key = k.as_str().unwrap();
             let entry = section.key(key);
             let at = exp_map.locate_key(&entry).unwrap();
-            set_at(&mut v, &mut map, &p(key), value.clone(), exp_map.subtree(&entry), &at).unwrap();
+            set_at(
+                &mut v,
+                &mut map,
+                &p(key),
+                value.clone(),
+                exp_map.subtree(&entry),
+                &at,
+            )
+            .unwrap();
         }
         assert_eq!(value_at(&v, &p("run.horizon_s")), Some(&Value::from(8)));
         assert_eq!(at(&map, "run.horizon_s"), "e.yaml:2:18");
@@ -1575,15 +1655,25 @@ workload:
 
     #[test]
     fn deserialize_ok_with_both_enum_spellings() {
-        let text = "workload: {rate: 1, guilds: {sizes: [1]}}\ndist: {uniform: {min_us: 1, max_us: 2}}\n";
+        let text =
+            "workload: {rate: 1, guilds: {sizes: [1]}}\ndist: {uniform: {min_us: 1, max_us: 2}}\n";
         let (v, m) = load(text);
         let exp: Experiment = deserialize(&v, &m).unwrap();
-        assert_eq!(exp.dist, Some(Dist::Uniform { min_us: 1, max_us: 2 }));
+        assert_eq!(
+            exp.dist,
+            Some(Dist::Uniform {
+                min_us: 1,
+                max_us: 2
+            })
+        );
 
         for (dist, want) in [
             (
                 "!uniform {min_us: 1, max_us: 2}",
-                Dist::Uniform { min_us: 1, max_us: 2 },
+                Dist::Uniform {
+                    min_us: 1,
+                    max_us: 2,
+                },
             ),
             ("{exp: 0.5}", Dist::Exp(0.5)),
             ("!exp 0.5", Dist::Exp(0.5)),
@@ -1617,12 +1707,16 @@ workload:
         );
         // Inside an internally tagged variant: the key is recovered from the message.
         assert_eq!(
-            de_err("workload: {rate: 1, guilds: {sizes: [1]}}\nservice:\n  dist: uniform\n  min_us: 1\n  zz: 2\n"),
+            de_err(
+                "workload: {rate: 1, guilds: {sizes: [1]}}\nservice:\n  dist: uniform\n  min_us: 1\n  zz: 2\n"
+            ),
             "exp.yaml:5:3: service.zz: unknown field `zz`, expected `min_us`"
         );
         // Inside a variant in map form.
         assert_eq!(
-            de_err("workload: {rate: 1, guilds: {sizes: [1]}}\ndist:\n  uniform: {min_us: 1, max_us: 2, mid_us: 3}\n"),
+            de_err(
+                "workload: {rate: 1, guilds: {sizes: [1]}}\ndist:\n  uniform: {min_us: 1, max_us: 2, mid_us: 3}\n"
+            ),
             "exp.yaml:3:35: dist.uniform.mid_us: unknown field `mid_us`, expected `min_us` or `max_us`"
         );
     }
@@ -1643,16 +1737,22 @@ workload:
         );
         // Inside enum content, in both spellings.
         assert_eq!(
-            de_err("workload: {rate: 1, guilds: {sizes: [1]}}\ndist: {uniform: {min_us: x, max_us: 2}}\n"),
+            de_err(
+                "workload: {rate: 1, guilds: {sizes: [1]}}\ndist: {uniform: {min_us: x, max_us: 2}}\n"
+            ),
             "exp.yaml:2:26: dist.uniform.min_us: invalid type: string \"x\", expected u32"
         );
         assert_eq!(
-            de_err("workload: {rate: 1, guilds: {sizes: [1]}}\ndist: !uniform {min_us: x, max_us: 2}\n"),
+            de_err(
+                "workload: {rate: 1, guilds: {sizes: [1]}}\ndist: !uniform {min_us: x, max_us: 2}\n"
+            ),
             "exp.yaml:2:25: dist.min_us: invalid type: string \"x\", expected u32"
         );
         // Custom error from a Deserialize impl.
         assert_eq!(
-            de_err("workload: {rate: 1, guilds: {sizes: [1]}}\nlimits:\n  cap: 45000\n  burst: 1\n"),
+            de_err(
+                "workload: {rate: 1, guilds: {sizes: [1]}}\nlimits:\n  cap: 45000\n  burst: 1\n"
+            ),
             "exp.yaml:3:8: limits.cap: must be <= 30000, got 45000"
         );
         // Inside a flattened struct only the enclosing mapping is known.
@@ -1668,7 +1768,10 @@ workload:
             de_err("# c\nworkload:\n  guilds: {sizes: [1]}\n"),
             "exp.yaml:3:3: workload.rate: missing field `rate`"
         );
-        assert_eq!(de_err(""), "exp.yaml:1:1: workload: missing field `workload`");
+        assert_eq!(
+            de_err(""),
+            "exp.yaml:1:1: workload: missing field `workload`"
+        );
         assert_eq!(
             de_err("workload: {rate: 1, guilds: {sizes: [1]}}\nservice: {min_us: 1}\n"),
             "exp.yaml:2:10: service.dist: missing field `dist`"

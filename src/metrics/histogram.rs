@@ -155,7 +155,10 @@ mod tests {
         assert_eq!(h.max(), Some(100_000_000));
         assert_eq!(h.mean(), Some(50_000_500.0));
         let p99 = h.quantile(0.99).unwrap() as f64;
-        assert!((p99 - 99_000_000.0).abs() / 99_000_000.0 <= 0.001, "p99 {p99}");
+        assert!(
+            (p99 - 99_000_000.0).abs() / 99_000_000.0 <= 0.001,
+            "p99 {p99}"
+        );
     }
 
     #[test]

@@ -218,7 +218,13 @@ impl Recorder {
 
     /// A guild finished a publish: handling started at `started`, the last send completed at
     /// `now`, the publish arrived at `publish_time`.
-    pub fn publish_completed(&mut self, now: Nanos, started: Nanos, publish_time: Nanos, recipients: u32) {
+    pub fn publish_completed(
+        &mut self,
+        now: Nanos,
+        started: Nanos,
+        publish_time: Nanos,
+        recipients: u32,
+    ) {
         self.publishes_completed += 1;
         self.fanout.record(now - started);
         self.sojourn.record(now - publish_time);

@@ -15,12 +15,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().context("result path has no file name")?;
     let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
     let result = (|| -> Result<()> {
-        let mut file = fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut file =
+            fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         file.write_all(bytes)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         file.sync_all()
             .with_context(|| format!("cannot flush {}", tmp.display()))?;
-        fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+        fs::rename(&tmp, path)
+            .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -40,7 +42,10 @@ mod tests {
         write_atomic(&target, b"first version, longer").unwrap();
         write_atomic(&target, b"second").unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"second");
-        let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("summary.json")]);
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -28,7 +28,8 @@ pub const LATENCY_CDF: &str = "latency_cdf.csv";
 
 /// Writes every result file of `result` into `dir` (created if needed); returns their paths.
 pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
     let mut written = Vec::new();
     let mut put = |name: &str, bytes: Vec<u8>| -> Result<()> {
         let path = dir.join(name);
@@ -87,7 +88,12 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
     for b in 0..bins_used(result) {
         let t = to_secs(b as u64 * rec.interval).to_string();
         let mut row = |scope: &str, metric: &str, value: String| {
-            rows.push(vec![t.clone(), scope.to_string(), metric.to_string(), value])
+            rows.push(vec![
+                t.clone(),
+                scope.to_string(),
+                metric.to_string(),
+                value,
+            ])
         };
         let deliveries = rec.bin_deliveries[b];
         row("cluster", "deliveries", deliveries.to_string());
@@ -103,10 +109,15 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
             "latency_ms_max",
             to_ms(rec.bin_latency_max_ns[b]).to_string(),
         );
-        row("cluster", "guild_mailbox_depth_max", rec.bin_mailbox_max[b].to_string());
+        row(
+            "cluster",
+            "guild_mailbox_depth_max",
+            rec.bin_mailbox_max[b].to_string(),
+        );
         for (n, node) in result.world.nodes.iter().enumerate() {
             let scope = format!("node:{}", node.name);
-            let busy = rec.node_busy_ns[n * rec.bins + b] as f64 / (rec.interval as f64 * node.schedulers as f64);
+            let busy = rec.node_busy_ns[n * rec.bins + b] as f64
+                / (rec.interval as f64 * node.schedulers as f64);
             row(&scope, "busy_fraction", round6(busy).to_string());
             row(
                 &scope,
@@ -198,7 +209,12 @@ fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static
                 .iter()
                 .enumerate()
                 .filter(|(_, h)| h.count() > 0)
-                .map(|(k, h)| (rec.fanout_recipients_sum[k] as f64 / h.count() as f64, h.stats_ms()))
+                .map(|(k, h)| {
+                    (
+                        rec.fanout_recipients_sum[k] as f64 / h.count() as f64,
+                        h.stats_ms(),
+                    )
+                })
                 .collect();
             let line = |name: &str, f: fn(&crate::metrics::DurationStats) -> f64| Series {
                 name: name.into(),
@@ -221,12 +237,22 @@ fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static
             };
             (
                 "fanout_vs_size.svg",
-                plots::line_chart(&title("fan-out duration against guild size"), &x, &y, &series)?,
+                plots::line_chart(
+                    &title("fan-out duration against guild size"),
+                    &x,
+                    &y,
+                    &series,
+                )?,
             )
         }
         PlotKind::MailboxDepth => {
             let points = (0..bins_used(result))
-                .map(|b| (to_secs(b as u64 * rec.interval), rec.bin_mailbox_max[b] as f64))
+                .map(|b| {
+                    (
+                        to_secs(b as u64 * rec.interval),
+                        rec.bin_mailbox_max[b] as f64,
+                    )
+                })
                 .collect();
             let series = [Series {
                 name: "deepest guild mailbox".into(),

@@ -92,7 +92,14 @@ pub fn cdf_chart(title: &str, x: &Axis, series: &[Series]) -> Result<String> {
         label: "fraction of deliveries".to_string(),
         scale: Scale::Linear,
     };
-    render_single(title, x, &y, series, Style::Lines { markers: false }, Some((0.0, 1.0)))
+    render_single(
+        title,
+        x,
+        &y,
+        series,
+        Style::Lines { markers: false },
+        Some((0.0, 1.0)),
+    )
 }
 
 /// Scatter of points (e.g. fan-out duration against guild size), one colour
@@ -210,7 +217,12 @@ fn to_plot(v: f64, log: bool) -> Option<f64> {
     }
 }
 
-fn prepare(series: &[Series], xlog: bool, ylog: bool, y_clamp: Option<(f64, f64)>) -> Vec<Prepared> {
+fn prepare(
+    series: &[Series],
+    xlog: bool,
+    ylog: bool,
+    y_clamp: Option<(f64, f64)>,
+) -> Vec<Prepared> {
     let fy = |v: f64| -> Option<f64> {
         let v = match y_clamp {
             Some((lo, hi)) if v.is_finite() => v.clamp(lo, hi),
@@ -262,7 +274,9 @@ fn y_values(series: &[Prepared]) -> Vec<f64> {
 }
 
 fn has_data(series: &[Prepared]) -> bool {
-    series.iter().any(|s| !s.points.is_empty() || !s.band.is_empty())
+    series
+        .iter()
+        .any(|s| !s.points.is_empty() || !s.band.is_empty())
 }
 
 fn render_single(
@@ -324,7 +338,11 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
         .margin_left(8)
         .margin_bottom(if spec.x_desc.is_some() { 6 } else { 0 })
         .y_label_area_size(spec.y_label_area)
-        .x_label_area_size(if spec.x_desc.is_some() { X_LABEL_AREA } else { 0 });
+        .x_label_area_size(if spec.x_desc.is_some() {
+            X_LABEL_AREA
+        } else {
+            0
+        });
     if let Some(caption) = spec.caption {
         builder.caption(caption, (FONT, TITLE_SIZE));
     }
@@ -353,7 +371,10 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
         if s.band.len() >= 2 {
             let mut poly: Vec<(f64, f64)> = s.band.iter().map(|b| (b.0, b.2)).collect();
             poly.extend(s.band.iter().rev().map(|b| (b.0, b.1)));
-            chart.draw_series(std::iter::once(Polygon::new(poly, s.colour.mix(0.2).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                poly,
+                s.colour.mix(0.2).filled(),
+            )))?;
         }
     }
 
@@ -365,7 +386,8 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
                     .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))?
                     .label(s.name.as_str());
                 let line = move |(x, y): (i32, i32)| {
-                    EmptyElement::at((x, y)) + PathElement::new(vec![(0, 0), (20, 0)], c.stroke_width(2))
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (20, 0)], c.stroke_width(2))
                 };
                 if markers {
                     anno.legend(move |p| line(p) + Circle::new((10, 0), 3, c.filled()));
@@ -380,7 +402,11 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
             }
             Style::Scatter => {
                 chart
-                    .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, c.mix(0.8).filled())))?
+                    .draw_series(
+                        s.points
+                            .iter()
+                            .map(|&p| Circle::new(p, 3, c.mix(0.8).filled())),
+                    )?
                     .label(s.name.as_str())
                     .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
             }
@@ -399,7 +425,9 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
             .into_font()
             .color(&BLACK.mix(0.5))
             .pos(Pos::new(HPos::Center, VPos::Center));
-        chart.plotting_area().draw(&Text::new("no data", centre, style))?;
+        chart
+            .plotting_area()
+            .draw(&Text::new("no data", centre, style))?;
     }
 
     if !spec.series.is_empty() {
@@ -420,7 +448,12 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
 /// corner in the preference order, so the choice is deterministic.
 fn legend_corner(spec: &PanelSpec<'_>, (w, h): (u32, u32)) -> SeriesLabelPosition {
     use SeriesLabelPosition::*;
-    let max_chars = spec.series.iter().map(|s| s.name.chars().count()).max().unwrap_or(0);
+    let max_chars = spec
+        .series
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0);
     let legend_w = 50.0 + 7.5 * max_chars as f64;
     let legend_h = 14.0 + 18.0 * spec.series.len() as f64;
     let fw = (legend_w / w.max(1) as f64).min(1.0);
@@ -431,7 +464,11 @@ fn legend_corner(spec: &PanelSpec<'_>, (w, h): (u32, u32)) -> SeriesLabelPositio
     let mut samples: Vec<(f64, f64)> = Vec::new();
     for s in spec.series {
         samples.extend(s.points.iter().map(|&p| norm(p)));
-        samples.extend(s.band.iter().flat_map(|b| [norm((b.0, b.1)), norm((b.0, b.2))]));
+        samples.extend(
+            s.band
+                .iter()
+                .flat_map(|b| [norm((b.0, b.1)), norm((b.0, b.2))]),
+        );
         if matches!(spec.style, Style::Lines { .. }) {
             // Sample along segments so long straight lines count too.
             let step = (s.points.len() / 2000).max(1);
@@ -489,10 +526,18 @@ impl AxisPlan {
             log_ticks(lo, hi, target_ticks)
         } else {
             let (bold, light, step) = linear_ticks(lo, hi, target_ticks);
-            let ticks = bold.into_iter().map(|t| (t, format_linear(t, step))).collect();
+            let ticks = bold
+                .into_iter()
+                .map(|t| (t, format_linear(t, step)))
+                .collect();
             (ticks, light)
         };
-        AxisPlan { lo, hi, ticks, light }
+        AxisPlan {
+            lo,
+            hi,
+            ticks,
+            light,
+        }
     }
 
     /// Plans a horizontal axis, using fewer ticks when the labels would not
@@ -501,7 +546,11 @@ impl AxisPlan {
         let mut target = 8;
         loop {
             let plan = Self::new(values, log, target);
-            let width: usize = plan.ticks.iter().map(|t| t.1.chars().count() * 8 + 24).sum();
+            let width: usize = plan
+                .ticks
+                .iter()
+                .map(|t| t.1.chars().count() * 8 + 24)
+                .sum();
             if width <= 760 || target <= 2 {
                 return plan;
             }
@@ -529,7 +578,12 @@ impl AxisPlan {
     /// Pixel width of the y label area: widest tick label plus room for the
     /// rotated axis description.
     fn label_area_width(&self) -> u32 {
-        let chars = self.ticks.iter().map(|t| t.1.chars().count()).max().unwrap_or(1);
+        let chars = self
+            .ticks
+            .iter()
+            .map(|t| t.1.chars().count())
+            .max()
+            .unwrap_or(1);
         (chars as u32 * 8 + 42).max(60)
     }
 }
@@ -643,7 +697,8 @@ fn log_ticks(lo: f64, hi: f64, target: usize) -> (Vec<(f64, String)>, Vec<f64>) 
             .filter(|&n| n >= raw)
             .min()
             .unwrap_or(1);
-        let (bold, coarse): (Vec<i64>, Vec<i64>) = decades.iter().partition(|d| d.rem_euclid(stride) == 0);
+        let (bold, coarse): (Vec<i64>, Vec<i64>) =
+            decades.iter().partition(|d| d.rem_euclid(stride) == 0);
         let ticks = bold.iter().map(|&d| (d as f64, format_decade(d))).collect();
         let light = if stride == 1 {
             (d_lo..=d_hi)
@@ -687,7 +742,11 @@ fn log_ticks(lo: f64, hi: f64, target: usize) -> (Vec<(f64, String)>, Vec<f64>) 
         .filter(|&v| v > 0.0)
         .map(|v| (v.log10(), format_linear(v, step)))
         .collect();
-    let light = light.into_iter().filter(|&v| v > 0.0).map(f64::log10).collect();
+    let light = light
+        .into_iter()
+        .filter(|&v| v > 0.0)
+        .map(f64::log10)
+        .collect();
     (ticks, light)
 }
 
@@ -760,7 +819,11 @@ fn format_linear(v: f64, step: f64) -> String {
     }
     let (div, suffix) = suffix_for(a);
     let decimals = (div.log10().round() as i32 - e).max(0) as usize;
-    format!("{}{}", trim_zeros(&format!("{:.*}", decimals, r / div)), suffix)
+    format!(
+        "{}{}",
+        trim_zeros(&format!("{:.*}", decimals, r / div)),
+        suffix
+    )
 }
 
 #[cfg(test)]
@@ -791,13 +854,20 @@ mod tests {
     /// infinite coordinates leaked, and a second render is byte-identical.
     fn check(render: impl Fn() -> Result<String>, title: &str, names: &[&str]) -> String {
         let svg = render().expect("render failed");
-        assert!(svg.starts_with("<svg"), "not an svg: {}", &svg[..50.min(svg.len())]);
+        assert!(
+            svg.starts_with("<svg"),
+            "not an svg: {}",
+            &svg[..50.min(svg.len())]
+        );
         assert!(svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains(title), "title {title:?} missing");
         for name in names {
             assert!(svg.contains(&text(name)), "series name {name:?} missing");
         }
-        assert!(!svg.contains("NaN") && !svg.contains("inf"), "non-finite value in svg");
+        assert!(
+            !svg.contains("NaN") && !svg.contains("inf"),
+            "non-finite value in svg"
+        );
         assert_eq!(svg, render().unwrap(), "render is not deterministic");
         svg
     }
@@ -814,7 +884,10 @@ mod tests {
                         .collect(),
                 ),
             },
-            series("sharded", xs.iter().map(|&x| (x, x.log10() * 2.0)).collect()),
+            series(
+                "sharded",
+                xs.iter().map(|&x| (x, x.log10() * 2.0)).collect(),
+            ),
         ]
     }
 
@@ -858,7 +931,10 @@ mod tests {
         let cases: Vec<Vec<Series>> = vec![
             vec![],
             vec![series("nothing", vec![])],
-            vec![series("all invalid", vec![(f64::NAN, 1.0), (1.0, f64::INFINITY)])],
+            vec![series(
+                "all invalid",
+                vec![(f64::NAN, 1.0), (1.0, f64::INFINITY)],
+            )],
             // Log y axis: zero and negative values cannot be drawn.
             vec![series("non positive", vec![(1.0, 0.0), (2.0, -5.0)])],
         ];
@@ -866,12 +942,18 @@ mod tests {
             let names: Vec<&str> = s.iter().map(|s| s.name.as_str()).collect();
             let svg = check(|| line_chart("Empty line", &x, &y, s), "Empty line", &names);
             assert!(svg.contains("no data"));
-            let svg = check(|| scatter_chart("Empty scatter", &x, &y, s), "Empty scatter", &names);
+            let svg = check(
+                || scatter_chart("Empty scatter", &x, &y, s),
+                "Empty scatter",
+                &names,
+            );
             assert!(svg.contains("no data"));
             let svg = check(|| cdf_chart("Empty cdf", &x, s), "Empty cdf", &names);
-            let expect_empty = s
-                .iter()
-                .all(|s| s.points.iter().all(|p| !p.0.is_finite() || !p.1.is_finite()));
+            let expect_empty = s.iter().all(|s| {
+                s.points
+                    .iter()
+                    .all(|p| !p.0.is_finite() || !p.1.is_finite())
+            });
             assert_eq!(svg.contains("no data"), expect_empty);
         }
     }
@@ -885,7 +967,11 @@ mod tests {
         let zeros = vec![series("zeros", vec![(0.0, 0.0), (0.0, 0.0)])];
         let extreme = vec![series(
             "extreme",
-            vec![(-1e300, f64::MAX), (1e300, -1e300), (0.0, f64::MIN_POSITIVE)],
+            vec![
+                (-1e300, f64::MAX),
+                (1e300, -1e300),
+                (0.0, f64::MIN_POSITIVE),
+            ],
         )];
         let mixed = vec![
             series(
@@ -924,7 +1010,12 @@ mod tests {
         let x = axis("x", Scale::Linear);
         let y = axis("y", Scale::Linear);
         let s: Vec<Series> = (0..12)
-            .map(|i| series(&format!("s{i}"), vec![(0.0, i as f64), (1.0, i as f64 + 1.0)]))
+            .map(|i| {
+                series(
+                    &format!("s{i}"),
+                    vec![(0.0, i as f64), (1.0, i as f64 + 1.0)],
+                )
+            })
             .collect();
         let names: Vec<String> = s.iter().map(|s| s.name.clone()).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -962,11 +1053,15 @@ mod tests {
         let s = vec![
             series(
                 "region a",
-                (1..40).map(|i| (i as f64 * 2500.0, (i * i) as f64 * 0.3)).collect(),
+                (1..40)
+                    .map(|i| (i as f64 * 2500.0, (i * i) as f64 * 0.3))
+                    .collect(),
             ),
             series(
                 "region b",
-                (1..40).map(|i| (i as f64 * 3000.0, (i * 7) as f64)).collect(),
+                (1..40)
+                    .map(|i| (i as f64 * 3000.0, (i * 7) as f64))
+                    .collect(),
             ),
         ];
         let svg = check(
@@ -984,7 +1079,9 @@ mod tests {
                 y: axis("sessions online", Scale::Linear),
                 series: vec![series(
                     "sessions",
-                    t.iter().map(|&t| (t, 250_000.0 * (1.0 - (-t / 10.0).exp()))).collect(),
+                    t.iter()
+                        .map(|&t| (t, 250_000.0 * (1.0 - (-t / 10.0).exp())))
+                        .collect(),
                 )],
             },
             Panel {
@@ -992,11 +1089,15 @@ mod tests {
                 series: vec![
                     series(
                         "registry",
-                        t.iter().map(|&t| (t, 1.0 + 5e4 * (-t / 8.0).exp())).collect(),
+                        t.iter()
+                            .map(|&t| (t, 1.0 + 5e4 * (-t / 8.0).exp()))
+                            .collect(),
                     ),
                     series(
                         "gateway",
-                        t.iter().map(|&t| (t + 2.0, 1.0 + 9e3 * (-t / 5.0).exp())).collect(),
+                        t.iter()
+                            .map(|&t| (t + 2.0, 1.0 + 9e3 * (-t / 5.0).exp()))
+                            .collect(),
                     ),
                 ],
             },
@@ -1005,7 +1106,11 @@ mod tests {
                 series: vec![Series {
                     name: "node-1".into(),
                     points: t.iter().map(|&t| (t, 512.0 + t * 3.0)).collect(),
-                    band: Some(t.iter().map(|&t| (t, 500.0 + t * 2.5, 530.0 + t * 3.5)).collect()),
+                    band: Some(
+                        t.iter()
+                            .map(|&t| (t, 500.0 + t * 2.5, 530.0 + t * 3.5))
+                            .collect(),
+                    ),
                 }],
             },
         ]
@@ -1019,11 +1124,19 @@ mod tests {
             "Reconnect storm",
             &["sessions", "registry", "gateway", "node-1"],
         );
-        for label in ["sessions online", "queue depth", "node memory (MB)", "time (s)"] {
+        for label in [
+            "sessions online",
+            "queue depth",
+            "node memory (MB)",
+            "time (s)",
+        ] {
             assert!(svg.contains(label), "{label} missing");
         }
         // Height: 300 px per panel plus title and x label room.
-        assert!(svg.contains(&format!("height=\"{}\"", 40 + 3 * PANEL_HEIGHT + X_LABEL_AREA)));
+        assert!(svg.contains(&format!(
+            "height=\"{}\"",
+            40 + 3 * PANEL_HEIGHT + X_LABEL_AREA
+        )));
         // x tick labels only once (bottom panel): "60" is the last x tick.
         assert_eq!(svg.matches(&text("60")).count(), 1);
         assert!(!svg.contains("no data"));
@@ -1031,7 +1144,11 @@ mod tests {
 
     #[test]
     fn timeline_awkward() {
-        check(|| timeline_chart("No panels", "time (s)", &[]), "No panels", &[]);
+        check(
+            || timeline_chart("No panels", "time (s)", &[]),
+            "No panels",
+            &[],
+        );
         let panels = vec![
             Panel {
                 y: axis("empty", Scale::Log),

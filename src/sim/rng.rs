@@ -40,7 +40,8 @@ impl RngStreams {
 
 /// A seed for something derived from a master seed and an index (for example a replication).
 pub fn derive_seed(master_seed: u64, purpose: &str, index: u64) -> u64 {
-    let mut state = master_seed ^ fnv1a64(purpose.as_bytes()) ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut state =
+        master_seed ^ fnv1a64(purpose.as_bytes()) ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     splitmix64(&mut state)
 }
 

@@ -108,7 +108,10 @@ mod tests {
     }
 
     fn ticker_run(horizon: Nanos, budget: u64) -> (Ticker, RunOutcome) {
-        let mut m = Ticker { step: 10, seen: vec![] };
+        let mut m = Ticker {
+            step: 10,
+            seen: vec![],
+        };
         let mut q = EventQueue::new();
         q.schedule(0, ());
         let out = run(
@@ -142,7 +145,10 @@ mod tests {
 
     #[test]
     fn an_empty_queue_drains() {
-        let mut m = Ticker { step: 1, seen: vec![] };
+        let mut m = Ticker {
+            step: 1,
+            seen: vec![],
+        };
         let mut q = EventQueue::new();
         let out = run(
             &mut m,

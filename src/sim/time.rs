@@ -31,7 +31,10 @@ fn from_unit(value: f64, scale: u64) -> Nanos {
         "time must be finite and non-negative, got {value}"
     );
     let ns = (value * scale as f64).round();
-    assert!(ns <= u64::MAX as f64, "time {value} overflows u64 nanoseconds");
+    assert!(
+        ns <= u64::MAX as f64,
+        "time {value} overflows u64 nanoseconds"
+    );
     ns as Nanos
 }
 

@@ -13,12 +13,13 @@ use super::ids::{GuildId, NodeId, SessionId};
 use super::publish::Publisher;
 use super::ring::Ring;
 use super::state::{
-    BackoffParams, Group, Guild, ManifoldParams, NONE, NOT_JOINED, Node, Params, Phase, ProcCore, Service, ServiceKind,
-    Session, Step, Wait, World,
+    BackoffParams, Group, Guild, ManifoldParams, NONE, NOT_JOINED, Node, Params, Phase, ProcCore,
+    Service, ServiceKind, Session, Step, Wait, World,
 };
 use super::topology;
 use crate::config::schema::{
-    DeliveryMode, DistConfig, Experiment, FanoutStrategy, GuildSizes, Rate, Role, SessionPlacement, Storm,
+    DeliveryMode, DistConfig, Experiment, FanoutStrategy, GuildSizes, Rate, Role, SessionPlacement,
+    Storm,
 };
 use crate::metrics::Recorder;
 use crate::sim::rng::{RngStreams, StreamRng, hash64};
@@ -91,12 +92,18 @@ pub struct Counts {
 fn online_and_users(exp: &Experiment, streams: &RngStreams) -> Result<(Vec<u32>, u32), BuildError> {
     let sizes = guild_sizes(&exp.workload.guilds.sizes, &mut streams.stream("sizes"));
     let fraction = exp.workload.guilds.online_fraction;
-    let online: Vec<u32> = sizes.iter().map(|&m| (m as f64 * fraction).round() as u32).collect();
+    let online: Vec<u32> = sizes
+        .iter()
+        .map(|&m| (m as f64 * fraction).round() as u32)
+        .collect();
     let memberships: u64 = online.iter().map(|&o| o as u64).sum();
     if memberships >= u32::MAX as u64 {
         return Err(error(
             "workload.guilds.sizes",
-            format!("at most {} online memberships in all, got {memberships}", u32::MAX - 1),
+            format!(
+                "at most {} online memberships in all, got {memberships}",
+                u32::MAX - 1
+            ),
         ));
     }
     let users = (memberships as f64 / exp.workload.users.guilds_per_user_mean).ceil() as u64;
@@ -154,7 +161,11 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                 registry: NONE,
                 ring_process: NONE,
                 services_first: NONE,
-                workers: model.fanout.manifold.workers_per_node.unwrap_or(group.schedulers),
+                workers: model
+                    .fanout
+                    .manifold
+                    .workers_per_node
+                    .unwrap_or(group.schedulers),
                 registry_in_flight: 0,
                 sessions_first: 0,
                 sessions_end: 0,
@@ -190,8 +201,8 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         ));
     }
     let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
-    let topology =
-        topology::build(&model.network, &names, &node_groups).map_err(|(path, message)| error(&path, message))?;
+    let topology = topology::build(&model.network, &names, &node_groups)
+        .map_err(|(path, message)| error(&path, message))?;
 
     // Processes other than guilds and sessions.
     let mut services = Vec::new();
@@ -231,7 +242,9 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
     let mut placement = streams.stream("placement");
     let session_node: Vec<NodeId> = (0..users)
         .map(|u| match exp.workload.users.placement {
-            SessionPlacement::Uniform => session_nodes[placement.random_range(0..session_nodes.len())],
+            SessionPlacement::Uniform => {
+                session_nodes[placement.random_range(0..session_nodes.len())]
+            }
             SessionPlacement::RoundRobin => session_nodes[u as usize % session_nodes.len()],
         })
         .collect();
@@ -354,7 +367,8 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         manifold: ManifoldParams {
             partitioners,
             group_cost_per_recipient_ns: model.fanout.manifold.group_cost_per_recipient_us * 1e3,
-            partition_cost_per_recipient_ns: model.fanout.manifold.partition_cost_per_recipient_us * 1e3,
+            partition_cost_per_recipient_ns: model.fanout.manifold.partition_cost_per_recipient_us
+                * 1e3,
             offload: model.fanout.manifold.offload,
             binary: model.fanout.manifold.binary,
         },
@@ -426,7 +440,11 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         node_sessions,
         services,
         mailboxes: Default::default(),
-        channels: Channels::new(node_count, topology.bandwidth, model.network.send_buffer_bytes),
+        channels: Channels::new(
+            node_count,
+            topology.bandwidth,
+            model.network.send_buffer_bytes,
+        ),
         costs_rng: streams.stream("costs"),
         faults_rng: streams.stream("faults"),
         publisher,
@@ -474,7 +492,12 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                         } else {
                             storm_rng.random_range(0..=window)
                         };
-                    queue.schedule(at, Event::Connect { session: SessionId(s) });
+                    queue.schedule(
+                        at,
+                        Event::Connect {
+                            session: SessionId(s),
+                        },
+                    );
                 }
             }
             Storm::NodeRestart {
@@ -492,16 +515,22 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                         .collect();
                     return Err(error(
                         &format!("{path}.node_restart.node"),
-                        format!("no node named `{node}`; session nodes: {}", names.join(", ")),
+                        format!(
+                            "no node named `{node}`; session nodes: {}",
+                            names.join(", ")
+                        ),
                     ));
                 };
                 if world.nodes[n].hosts_guilds {
                     return Err(error(
                         &format!("{path}.node_restart.node"),
-                        format!("`{node}` hosts guilds; only nodes that host only sessions can restart"),
+                        format!(
+                            "`{node}` hosts guilds; only nodes that host only sessions can restart"
+                        ),
                     ));
                 }
-                world.storm_crashes[i] = (NodeId(n as u16), secs(*down_s), secs(*reconnect_jitter_s));
+                world.storm_crashes[i] =
+                    (NodeId(n as u16), secs(*down_s), secs(*reconnect_jitter_s));
                 queue.schedule(
                     secs(*at_s),
                     Event::Crash {

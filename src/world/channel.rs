@@ -98,7 +98,10 @@ mod tests {
         // 1 ms later 2 bytes are queued: not over the buffer, accepted behind them.
         assert_eq!(c.send(0, 1, 1_000_000, 2), SendOutcome::Leaves(5_000_000));
         // Now 4 bytes are queued: busy until 2 remain.
-        assert_eq!(c.send(0, 1, 1_000_000, 1), SendOutcome::BusyUntil(3_000_000));
+        assert_eq!(
+            c.send(0, 1, 1_000_000, 1),
+            SendOutcome::BusyUntil(3_000_000)
+        );
         assert_eq!(c.send(0, 1, 3_000_000, 1), SendOutcome::Leaves(6_000_000));
         assert_eq!(c.busy_events, 1);
         // The reverse direction is another channel, unlimited.

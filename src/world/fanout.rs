@@ -50,7 +50,10 @@ impl World {
             };
         }
         let (out, fan_out) = match head {
-            Msg::Publish { publish_time, origin } => (
+            Msg::Publish {
+                publish_time,
+                origin,
+            } => (
                 Outgoing {
                     publish_time,
                     origin,
@@ -58,7 +61,10 @@ impl World {
                 },
                 true,
             ),
-            Msg::Join { session, publish_time } => {
+            Msg::Join {
+                session,
+                publish_time,
+            } => {
                 if first_slice {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
                     self.join(g, session);
@@ -70,7 +76,10 @@ impl World {
                 };
                 (out, self.params.presence_on_join)
             }
-            Msg::Leave { session, publish_time } => {
+            Msg::Leave {
+                session,
+                publish_time,
+            } => {
                 let mut fan_out = !self.guilds[gi].work.done;
                 if first_slice {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
@@ -93,7 +102,9 @@ impl World {
         }
         match self.params.strategy {
             FanoutStrategy::Naive => self.naive_sends(g, out, now, t, queue),
-            FanoutStrategy::Manifold => self.manifold_guild_sends(g, out, first_slice, now, t, queue),
+            FanoutStrategy::Manifold => {
+                self.manifold_guild_sends(g, out, first_slice, now, t, queue)
+            }
         }
     }
 
@@ -107,7 +118,11 @@ impl World {
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
         let gi = g.index();
-        let (node, first, len) = (self.guilds[gi].node, self.guilds[gi].first, self.guilds[gi].len);
+        let (node, first, len) = (
+            self.guilds[gi].node,
+            self.guilds[gi].first,
+            self.guilds[gi].len,
+        );
         let mut work = self.guilds[gi].work;
         let slice_end = now.saturating_add(self.params.time_slice);
         let bytes = if out.presence {
@@ -123,7 +138,8 @@ impl World {
                 continue;
             }
             let to = self.session_node[s.index()];
-            let Some((done_at, leaves)) = self.send_on_channel(node, to, now, t, bytes, &mut work) else {
+            let Some((done_at, leaves)) = self.send_on_channel(node, to, now, t, bytes, &mut work)
+            else {
                 break;
             };
             t = done_at;
@@ -233,7 +249,8 @@ impl World {
     /// it is done once (`binary`).
     pub fn grouping_cost(&mut self, g: GuildId, origin: u32) -> Nanos {
         let recipients = self.recipients(g, origin) as f64;
-        let mut cost = (self.params.manifold.group_cost_per_recipient_ns * recipients).round() as Nanos;
+        let mut cost =
+            (self.params.manifold.group_cost_per_recipient_ns * recipients).round() as Nanos;
         if self.params.manifold.binary {
             cost += self.params.encode.sample(&mut self.costs_rng);
         }
@@ -254,10 +271,16 @@ impl World {
         work: &mut super::state::Work,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
-        let Msg::Batch { origin, presence, .. } = batch else {
+        let Msg::Batch {
+            origin, presence, ..
+        } = batch
+        else {
             unreachable!()
         };
-        let (groups_first, groups_len) = (self.guilds[g.index()].groups_first, self.guilds[g.index()].groups_len);
+        let (groups_first, groups_len) = (
+            self.guilds[g.index()].groups_first,
+            self.guilds[g.index()].groups_len,
+        );
         let origin_joined = origin != NO_ORIGIN && self.is_joined(g, SessionId(origin));
         let slice_end = now.saturating_add(self.params.time_slice);
         let event_bytes = if presence {
@@ -282,7 +305,8 @@ impl World {
                 continue;
             }
             let bytes = event_bytes + self.params.recipient_bytes * recipients as u64;
-            let Some((done_at, leaves)) = self.send_on_channel(from, to, now, t, bytes, work) else {
+            let Some((done_at, leaves)) = self.send_on_channel(from, to, now, t, bytes, work)
+            else {
                 break;
             };
             t = done_at;
@@ -305,7 +329,9 @@ impl World {
     /// The partitioner of `node` that guild `g` always uses.
     pub fn partitioner_of(&self, node: NodeId, g: GuildId) -> u32 {
         let n = &self.nodes[node.index()];
-        n.services_first + (hash64(self.manifold_key, g.0 as u64) % self.params.manifold.partitioners as u64) as u32
+        n.services_first
+            + (hash64(self.manifold_key, g.0 as u64) % self.params.manifold.partitioners as u64)
+                as u32
     }
 
     /// The sender process of `node` that guild `g` always uses (`offload`).
@@ -350,7 +376,9 @@ impl World {
 
     /// Guild `g` handles the join of session `s`.
     fn join(&mut self, g: GuildId, s: SessionId) {
-        let Some(slot) = self.slot_of(g, s) else { return };
+        let Some(slot) = self.slot_of(g, s) else {
+            return;
+        };
         let guild = &mut self.guilds[g.index()];
         let was_joined = self.member_joined[slot as usize] != NOT_JOINED;
         self.member_joined[slot as usize] = guild.join_seq;
@@ -365,7 +393,9 @@ impl World {
 
     /// Guild `g` handles the leave of session `s`; whether it was joined.
     fn leave(&mut self, g: GuildId, s: SessionId) -> bool {
-        let Some(slot) = self.slot_of(g, s) else { return false };
+        let Some(slot) = self.slot_of(g, s) else {
+            return false;
+        };
         if self.member_joined[slot as usize] == NOT_JOINED {
             return false;
         }

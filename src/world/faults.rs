@@ -75,7 +75,11 @@ impl World {
             session.attempt = 0;
             session.token = session.token.wrapping_add(1);
             session.core.state = RunState::Idle;
-            while self.mailboxes.pop(&mut self.sessions[s.index()].core.mailbox).is_some() {
+            while self
+                .mailboxes
+                .pop(&mut self.sessions[s.index()].core.mailbox)
+                .is_some()
+            {
                 self.rec.deliveries_dropped += 1;
             }
         }
@@ -85,7 +89,10 @@ impl World {
                 while self.mailboxes.pop(&mut service.core.mailbox).is_some() {}
                 service.core.state = RunState::Idle;
                 service.work = Work::default();
-                debug_assert!(service.kind != ServiceKind::Registry, "guild nodes do not crash");
+                debug_assert!(
+                    service.kind != ServiceKind::Registry,
+                    "guild nodes do not crash"
+                );
             }
         }
         let nd = &mut self.nodes[n];

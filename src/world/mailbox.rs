@@ -12,9 +12,15 @@ pub enum Msg {
     /// sent to it), or `NO_ORIGIN` for a chat event, which every online member receives.
     Publish { publish_time: Nanos, origin: u32 },
     /// Guild: a member's session joins (publishes its presence).
-    Join { session: SessionId, publish_time: Nanos },
+    Join {
+        session: SessionId,
+        publish_time: Nanos,
+    },
     /// Guild: a member's session is gone (publishes its absence).
-    Leave { session: SessionId, publish_time: Nanos },
+    Leave {
+        session: SessionId,
+        publish_time: Nanos,
+    },
     /// Session: an event to handle.
     Delivery {
         slot: u32,

@@ -78,7 +78,12 @@ impl World {
     }
 
     /// A session's slice: its next connection step, or handling a delivery.
-    pub fn session_slice(&mut self, s: SessionId, now: Nanos, queue: &mut EventQueue<Event>) -> Nanos {
+    pub fn session_slice(
+        &mut self,
+        s: SessionId,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
         match self.sessions[s.index()].step {
             Step::Nothing => self.session_receive_slice(s, now),
             Step::Lookup => {
@@ -193,7 +198,13 @@ impl World {
     }
 
     /// A reply to call `token` reached session `s`.
-    pub fn session_reply(&mut self, s: SessionId, token: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub fn session_reply(
+        &mut self,
+        s: SessionId,
+        token: u32,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let session = &self.sessions[s.index()];
         if session.token != token || session.phase != Phase::Connecting {
             return;
@@ -212,9 +223,18 @@ impl World {
     }
 
     /// Session `s`'s registry call `token` timed out.
-    pub fn session_timeout(&mut self, s: SessionId, token: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub fn session_timeout(
+        &mut self,
+        s: SessionId,
+        token: u32,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let session = &self.sessions[s.index()];
-        if session.token != token || session.wait != Wait::Registry || session.phase != Phase::Connecting {
+        if session.token != token
+            || session.wait != Wait::Registry
+            || session.phase != Phase::Connecting
+        {
             return;
         }
         let node = self.session_node[s.index()];
@@ -224,9 +244,18 @@ impl World {
     }
 
     /// Session `s`'s backoff `token` ended.
-    pub fn session_retry(&mut self, s: SessionId, token: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub fn session_retry(
+        &mut self,
+        s: SessionId,
+        token: u32,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let session = &self.sessions[s.index()];
-        if session.token != token || session.wait != Wait::Backoff || session.phase != Phase::Connecting {
+        if session.token != token
+            || session.wait != Wait::Backoff
+            || session.phase != Phase::Connecting
+        {
             return;
         }
         self.take_step(s, Step::RegistryCall, now, queue);

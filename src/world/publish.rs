@@ -61,7 +61,12 @@ impl Publisher {
     pub fn start(&mut self, queue: &mut EventQueue<Event>) {
         self.schedule_after(self.start, queue);
         for (index, &(at, _, _)) in self.bursts.iter().enumerate() {
-            queue.schedule(at, Event::Burst { index: index as u32 });
+            queue.schedule(
+                at,
+                Event::Burst {
+                    index: index as u32,
+                },
+            );
         }
     }
 

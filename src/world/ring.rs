@@ -22,7 +22,10 @@ fn point(name: &str, replica: u32) -> u64 {
 impl Ring {
     /// A ring over `nodes` (id and name), `replicas` points each.
     pub fn new(nodes: &[(NodeId, String)], replicas: u32) -> Self {
-        assert!(!nodes.is_empty() && replicas > 0, "a ring needs nodes and replicas");
+        assert!(
+            !nodes.is_empty() && replicas > 0,
+            "a ring needs nodes and replicas"
+        );
         let mut points: Vec<(u64, NodeId)> = nodes
             .iter()
             .flat_map(|(id, name)| (0..replicas).map(move |r| (point(name, r), *id)))

@@ -37,7 +37,9 @@ impl World {
             (ServiceKind::Partitioner, Msg::Batch { guild, .. }) => {
                 self.partitioner_slice(i, node, GuildId(guild), head, first_slice, now, queue)
             }
-            (ServiceKind::Worker(w), Msg::Batch { .. }) => self.worker_slice(i, node, w, head, now, queue),
+            (ServiceKind::Worker(w), Msg::Batch { .. }) => {
+                self.worker_slice(i, node, w, head, now, queue)
+            }
             (ServiceKind::Sender, Msg::Batch { guild, origin, .. }) => {
                 let mut t = now;
                 if first_slice {
@@ -61,7 +63,10 @@ impl World {
                 let lookup = self.params.lookup_cost.sample(&mut self.costs_rng);
                 self.rec.lookup(lookup);
                 let t = now + lookup + self.params.send_local.sample(&mut self.costs_rng);
-                queue.schedule(t + self.latency(node, node), Event::Reply { session, token });
+                queue.schedule(
+                    t + self.latency(node, node),
+                    Event::Reply { session, token },
+                );
                 self.services[i as usize].work.done = true;
                 t
             }
@@ -81,7 +86,8 @@ impl World {
     /// The guild's groups on `node`, as absolute indices into `groups`.
     fn groups_on(&self, g: GuildId, node: NodeId) -> std::ops::Range<u32> {
         let guild = &self.guilds[g.index()];
-        let all = &self.groups[guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize];
+        let all = &self.groups
+            [guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize];
         let start = all.partition_point(|gr| gr.node < node) as u32;
         let end = all.partition_point(|gr| gr.node <= node) as u32;
         guild.groups_first + start..guild.groups_first + end
@@ -108,11 +114,13 @@ impl World {
                 .map(|gr| gr.joined)
                 .sum();
             work.recipients = recipients;
-            t += (self.params.manifold.partition_cost_per_recipient_ns * recipients as f64).round() as Nanos;
+            t += (self.params.manifold.partition_cost_per_recipient_ns * recipients as f64).round()
+                as Nanos;
         }
         let slice_end = now.saturating_add(self.params.time_slice);
         let local = self.latency(node, node);
-        let workers_first = self.nodes[node.index()].services_first + self.params.manifold.partitioners;
+        let workers_first =
+            self.nodes[node.index()].services_first + self.params.manifold.partitioners;
         while work.next < range.end && t < slice_end {
             let group = self.groups[work.next as usize];
             work.next += 1;

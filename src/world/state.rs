@@ -331,9 +331,10 @@ impl World {
                     self.params.event_bytes
                 }
             }
-            Msg::Join { .. } | Msg::Leave { .. } | Msg::RegistryCall { .. } | Msg::RingCall { .. } => {
-                self.params.call_bytes
-            }
+            Msg::Join { .. }
+            | Msg::Leave { .. }
+            | Msg::RegistryCall { .. }
+            | Msg::RingCall { .. } => self.params.call_bytes,
         }
     }
 
@@ -412,7 +413,10 @@ impl World {
             ProcRef::Session(s) => &mut self.sessions[s.index()].core,
             ProcRef::Service(i) => &mut self.services[i as usize].core,
         };
-        let msg = self.mailboxes.pop(&mut core.mailbox).expect("a handled message");
+        let msg = self
+            .mailboxes
+            .pop(&mut core.mailbox)
+            .expect("a handled message");
         let depth = core.mailbox.len();
         let bytes = self.msg_bytes(&msg);
         let n = &mut self.nodes[node.index()];
@@ -430,7 +434,13 @@ impl World {
     }
 
     /// Changes `node`'s memory; past the limit a session node crashes.
-    pub fn add_memory(&mut self, node: NodeId, queued_delta: i64, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub fn add_memory(
+        &mut self,
+        node: NodeId,
+        queued_delta: i64,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let n = &mut self.nodes[node.index()];
         n.memory_queued = n
             .memory_queued
@@ -570,7 +580,8 @@ impl World {
             ProcRef::Guild(g) => !self.guilds[g.index()].core.mailbox.is_empty(),
             ProcRef::Session(s) => {
                 let session = &self.sessions[s.index()];
-                session.step != Step::Nothing || (session.phase == Phase::Online && !session.core.mailbox.is_empty())
+                session.step != Step::Nothing
+                    || (session.phase == Phase::Online && !session.core.mailbox.is_empty())
             }
             ProcRef::Service(i) => !self.services[i as usize].core.mailbox.is_empty(),
         }
@@ -616,8 +627,8 @@ impl World {
             .collect();
         let replicas = (self.ring.points() / guild_nodes.len()) as u32;
         let removed = guild_nodes.last().expect("a guild node").0;
-        let smaller =
-            (guild_nodes.len() > 1).then(|| super::ring::Ring::new(&guild_nodes[..guild_nodes.len() - 1], replicas));
+        let smaller = (guild_nodes.len() > 1)
+            .then(|| super::ring::Ring::new(&guild_nodes[..guild_nodes.len() - 1], replicas));
         let mut larger_nodes = guild_nodes.clone();
         let extra = NodeId(self.nodes.len() as u16);
         larger_nodes.push((extra, "guildsim-extra-node".to_string()));

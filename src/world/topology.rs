@@ -29,7 +29,11 @@ fn bytes_per_s(mbps: Option<f64>) -> Option<u64> {
 }
 
 /// Builds the topology of `node_names` (node `i` belongs to group `node_groups[i]`).
-pub fn build(network: &Network, node_names: &[String], node_groups: &[String]) -> Result<Topology, (String, String)> {
+pub fn build(
+    network: &Network,
+    node_names: &[String],
+    node_groups: &[String],
+) -> Result<Topology, (String, String)> {
     let n = node_names.len();
     let mut graph: UnGraph<(), LinkWeight> = UnGraph::with_capacity(n, n * n / 2);
     let vertices: Vec<NodeIndex> = (0..n).map(|_| graph.add_node(())).collect();
@@ -106,7 +110,8 @@ pub fn build(network: &Network, node_names: &[String], node_groups: &[String]) -
     let mut bandwidth = vec![None; n * n];
     for a in 0..n {
         let found = dijkstra(&graph, vertices[a], None, |e| e.weight().latency);
-        let distances: Vec<Option<Nanos>> = vertices.iter().map(|v| found.get(v).copied()).collect();
+        let distances: Vec<Option<Nanos>> =
+            vertices.iter().map(|v| found.get(v).copied()).collect();
         for b in 0..n {
             if a == b {
                 latency[a * n + b] = local;
@@ -127,7 +132,8 @@ pub fn build(network: &Network, node_names: &[String], node_groups: &[String]) -
         // from each target along edges that lie on some shortest path.
         for b in 0..n {
             if a != b {
-                bandwidth[a * n + b] = narrowest_on_shortest_path(&graph, &distances, vertices[a], vertices[b]);
+                bandwidth[a * n + b] =
+                    narrowest_on_shortest_path(&graph, &distances, vertices[a], vertices[b]);
             }
         }
     }
@@ -188,7 +194,10 @@ mod tests {
     }
 
     fn names(n: usize) -> (Vec<String>, Vec<String>) {
-        ((0..n).map(|i| format!("n-{i}")).collect(), vec!["n".into(); n])
+        (
+            (0..n).map(|i| format!("n-{i}")).collect(),
+            vec!["n".into(); n],
+        )
     }
 
     #[test]
@@ -240,7 +249,11 @@ mod tests {
         let groups: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
         let t = build(&net, &names, &groups).unwrap();
         assert_eq!(t.latency[2], 30_000_000, "east to west goes through mid");
-        assert_eq!(t.bandwidth[2], Some(100_000_000), "800 Mbit/s is the narrowest link");
+        assert_eq!(
+            t.bandwidth[2],
+            Some(100_000_000),
+            "800 Mbit/s is the narrowest link"
+        );
         assert_eq!(t.bandwidth[5], None);
     }
 
@@ -261,6 +274,9 @@ mod tests {
         let groups: Vec<String> = ["a", "b"].map(String::from).to_vec();
         let (path, message) = build(&net, &names, &groups).err().unwrap();
         assert_eq!(path, "model.network");
-        assert!(message.contains("`a-0` and `b-0` cannot reach each other"), "{message}");
+        assert!(
+            message.contains("`a-0` and `b-0` cannot reach each other"),
+            "{message}"
+        );
     }
 }

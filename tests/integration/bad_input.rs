@@ -8,7 +8,10 @@ use std::process::Command;
 fn check_edited(name: &str, edit: impl Fn(String) -> String) -> (i32, String) {
     let dir = scratch_dir(&format!("bad-{name}"));
     let original = std::fs::read_to_string(experiment("quickstart.yaml")).unwrap();
-    let text = edit(original).replace("../models/", &format!("{}/models/", super::root().display()));
+    let text = edit(original).replace(
+        "../models/",
+        &format!("{}/models/", super::root().display()),
+    );
     let path = dir.join(format!("{name}.yaml"));
     std::fs::write(&path, text).unwrap();
     let out = guildsim(&["check", path.to_str().unwrap()]);
@@ -72,9 +75,18 @@ fn negative_rate() {
 #[test]
 fn missing_model_file() {
     let out = check_edited("missing-model", |t| {
-        t.replace("../models/discord-2017.yaml", "../models/no-such-model.yaml")
+        t.replace(
+            "../models/discord-2017.yaml",
+            "../models/no-such-model.yaml",
+        )
     });
-    assert_located(&out, "missing-model.yaml", "5:8", "model", "no-such-model.yaml");
+    assert_located(
+        &out,
+        "missing-model.yaml",
+        "5:8",
+        "model",
+        "no-such-model.yaml",
+    );
 }
 
 #[test]
@@ -101,7 +113,10 @@ fn bad_override_on_the_command_line() {
 #[test]
 fn every_shipped_experiment_checks() {
     let dir = super::root().join("experiments");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let args: Vec<&str> = std::iter::once("check")
         .chain(files.iter().map(|p| p.to_str().unwrap()))

@@ -10,7 +10,10 @@ fn files(name: &str, dir_name: &str, sets: &[&str]) -> Vec<(String, Vec<u8>)> {
     let files = read_dir_files(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
     // resolved.yaml records the mode itself; every other file must match.
-    files.into_iter().filter(|(n, _)| n != report::RESOLVED).collect()
+    files
+        .into_iter()
+        .filter(|(n, _)| n != report::RESOLVED)
+        .collect()
 }
 
 #[test]
@@ -22,7 +25,11 @@ fn folded_and_per_event_deliveries_give_identical_results() {
         "validation-mm1.yaml",
     ] {
         let folded = files(name, &format!("folded-{name}"), &["run.deliveries=folded"]);
-        let per_event = files(name, &format!("per-event-{name}"), &["run.deliveries=per_event"]);
+        let per_event = files(
+            name,
+            &format!("per-event-{name}"),
+            &["run.deliveries=per_event"],
+        );
         assert!(!folded.is_empty());
         for ((file, a), (_, b)) in folded.iter().zip(&per_event) {
             assert!(a == b, "{name}: {file} differs between delivery modes");
@@ -39,5 +46,8 @@ fn busy_sessions_fall_back_to_events_and_still_agree() {
         all.push(mode);
         files("quickstart.yaml", &format!("busy-{mode}"), &all)
     };
-    assert_eq!(with("run.deliveries=folded"), with("run.deliveries=per_event"));
+    assert_eq!(
+        with("run.deliveries=folded"),
+        with("run.deliveries=per_event")
+    );
 }

@@ -65,7 +65,11 @@ fn mm1_at_utilisation_four_fifths() {
 fn v1_constant_send_costs_give_exactly_0_9_and_2_1_seconds() {
     for (us, expected_ms) in [(30, 900.0), (70, 2100.0)] {
         let cost = format!("model.costs.send_remote={{dist: constant, us: {us}}}");
-        let result = run(&load(&experiment("discord-2017-naive-fanout.yaml"), &[&cost], true));
+        let result = run(&load(
+            &experiment("discord-2017-naive-fanout.yaml"),
+            &[&cost],
+            true,
+        ));
         let f = &result.summary.fanout_duration_ms;
         assert!(f.count >= 1);
         assert_eq!(f.min, expected_ms, "{us} µs: shortest fan-out");
@@ -79,7 +83,11 @@ fn v1_constant_send_costs_give_exactly_0_9_and_2_1_seconds() {
 /// V1 as shipped (30-70 µs uniform): fan-outs between 0.9 and 2.1 s, mean near 1.5 s.
 #[test]
 fn v1_uniform_send_costs_give_about_one_and_a_half_seconds() {
-    let result = run(&load(&experiment("discord-2017-naive-fanout.yaml"), &[], false));
+    let result = run(&load(
+        &experiment("discord-2017-naive-fanout.yaml"),
+        &[],
+        false,
+    ));
     let f = &result.summary.fanout_duration_ms;
     assert!(f.count >= 10, "{f:?}");
     assert!(f.min >= 900.0 && f.max <= 2100.0, "{f:?}");
