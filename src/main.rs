@@ -123,8 +123,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Check { experiments } => {
             let mut errors = Vec::new();
             for path in &experiments {
-                match config::load_experiment(path, &LoadOptions::default()) {
-                    Ok(_) => println!("ok: {}", path.display()),
+                match config::load_experiment(path, &LoadOptions::default())
+                    .and_then(|l| runner::precheck(&l))
+                {
+                    Ok(counts) => println!(
+                        "ok: {} ({} nodes, {} guilds, {} sessions, {} memberships)",
+                        path.display(),
+                        counts.nodes,
+                        counts.guilds,
+                        counts.sessions,
+                        counts.memberships
+                    ),
                     Err(e) => errors.extend(e.0),
                 }
             }

@@ -17,6 +17,12 @@ pub struct RunResult {
     pub end_time: Nanos,
 }
 
+/// The cheap checks of building `loaded` (network, storms, sizes against users), located.
+pub fn precheck(loaded: &Loaded) -> Result<world::build::Counts, ConfigErrors> {
+    world::build::precheck(&loaded.experiment)
+        .map_err(|e| loaded.error_at(&e.path, e.message).into())
+}
+
 /// Runs `loaded`; `progress` is called with the virtual time every few thousand events.
 pub fn simulate(loaded: &Loaded, progress: impl FnMut(Nanos)) -> Result<RunResult, ConfigErrors> {
     let exp = &loaded.experiment;
@@ -66,7 +72,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
                     .copied()
                     .max()
                     .unwrap_or(0),
-                memory_peak_bytes: rec.node_memory_max[row].iter().copied().max().unwrap_or(0),
+                memory_peak_bytes: rec.node_memory[n].peak(),
                 crashes: node.crashes,
             }
         })

@@ -690,6 +690,8 @@ pub enum PlotKind {
     FanoutVsSize,
     /// Largest guild mailbox depth per time bin.
     MailboxDepth,
+    /// Sessions online, registry queue depth and node memory on one shared time axis.
+    StormTimeline,
 }
 
 impl PlotKind {
@@ -698,6 +700,7 @@ impl PlotKind {
             PlotKind::LatencyCdf,
             PlotKind::FanoutVsSize,
             PlotKind::MailboxDepth,
+            PlotKind::StormTimeline,
         ]
     }
 }

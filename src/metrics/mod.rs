@@ -1,6 +1,7 @@
 //! Measurements taken during a run: latency histograms, counters, time-binned series, and the
 //! run summary built from them. Nothing here does I/O.
 
+pub mod gauge;
 pub mod histogram;
 pub mod recorder;
 pub mod summary;

@@ -5,6 +5,7 @@
 //! bin of its arrival), so the series do not depend on the order in which the model computed
 //! them.
 
+use super::gauge::Gauge;
 use super::histogram::DurationHistogram;
 use crate::sim::Nanos;
 
@@ -60,10 +61,10 @@ pub struct Recorder {
     pub bin_mailbox_max: Vec<u32>,
     pub bin_presence_deliveries: Vec<u64>,
     pub bin_registry_depth_max: Vec<u32>,
-    /// Sessions online at the end of each bin (`u32::MAX`: unchanged during the bin).
-    pub bin_sessions_online: Vec<u32>,
-    /// Largest memory seen per node and bin, in bytes.
-    pub node_memory_max: Vec<u64>,
+    /// Sessions online.
+    pub sessions_online: Gauge,
+    /// Memory per node, in bytes.
+    pub node_memory: Vec<Gauge>,
     /// Scheduler time used, per node and bin (`node * bins + bin`).
     pub node_busy_ns: Vec<u64>,
     /// Longest run queue seen, per node and bin.
@@ -81,7 +82,8 @@ pub struct Recorder {
 impl Recorder {
     pub fn new(interval: Nanos, horizon: Nanos, nodes: usize) -> Self {
         assert!(interval > 0);
-        let bins = (horizon / interval + 1) as usize;
+        // Bins cover [0, horizon]; an event at the horizon itself goes to the last bin.
+        let bins = horizon.div_ceil(interval).max(1) as usize;
         Self {
             interval,
             horizon,
@@ -119,8 +121,8 @@ impl Recorder {
             bin_mailbox_max: vec![0; bins],
             bin_presence_deliveries: vec![0; bins],
             bin_registry_depth_max: vec![0; bins],
-            bin_sessions_online: vec![u32::MAX; bins],
-            node_memory_max: vec![0; nodes * bins],
+            sessions_online: Gauge::new(bins, 0),
+            node_memory: vec![Gauge::new(bins, 0); nodes],
             node_busy_ns: vec![0; nodes * bins],
             node_run_queue_max: vec![0; nodes * bins],
             guild_mailbox_depth_max: 0,
@@ -181,7 +183,7 @@ impl Recorder {
     /// `count` sessions are online from `now`.
     pub fn sessions_online(&mut self, now: Nanos, count: u32) {
         let b = self.bin(now);
-        self.bin_sessions_online[b] = count;
+        self.sessions_online.set(b, count as u64);
         self.last_online_change = now;
     }
 
@@ -195,25 +197,9 @@ impl Recorder {
     /// `node` uses `bytes` of memory at `now`.
     #[inline]
     pub fn node_memory(&mut self, node: usize, now: Nanos, bytes: u64) {
-        let i = node * self.bins + self.bin(now);
-        if bytes > self.node_memory_max[i] {
-            self.node_memory_max[i] = bytes;
-            self.node_memory_peak = self.node_memory_peak.max(bytes);
-        }
-    }
-
-    /// Sessions online at the end of each bin, carried forward from `initial`.
-    pub fn sessions_online_series(&self, initial: u32) -> Vec<u32> {
-        let mut value = initial;
-        self.bin_sessions_online
-            .iter()
-            .map(|&v| {
-                if v != u32::MAX {
-                    value = v;
-                }
-                value
-            })
-            .collect()
+        let b = self.bin(now);
+        self.node_memory[node].set(b, bytes);
+        self.node_memory_peak = self.node_memory_peak.max(bytes);
     }
 
     /// A guild finished a publish: handling started at `started`, the last send completed at

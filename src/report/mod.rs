@@ -78,12 +78,14 @@ fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Re
 /// Bins that the run covered.
 fn bins_used(result: &RunResult) -> usize {
     let rec = &result.world.rec;
-    ((result.end_time / rec.interval) as usize + 1).min(rec.bins)
+    (result.end_time.div_ceil(rec.interval).max(1) as usize).min(rec.bins)
 }
 
 /// Long ("tidy") time series: one row per bin, scope and metric.
 pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
     let rec = &result.world.rec;
+    let online = rec.sessions_online.series();
+    let memory: Vec<Vec<u64>> = rec.node_memory.iter().map(|g| g.series()).collect();
     let mut rows = Vec::new();
     for b in 0..bins_used(result) {
         let t = to_secs(b as u64 * rec.interval).to_string();
@@ -114,6 +116,17 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
             "guild_mailbox_depth_max",
             rec.bin_mailbox_max[b].to_string(),
         );
+        row(
+            "cluster",
+            "presence_deliveries",
+            rec.bin_presence_deliveries[b].to_string(),
+        );
+        row("cluster", "sessions_online", online[b].to_string());
+        row(
+            "cluster",
+            "registry_queue_depth_max",
+            rec.bin_registry_depth_max[b].to_string(),
+        );
         for (n, node) in result.world.nodes.iter().enumerate() {
             let scope = format!("node:{}", node.name);
             let busy = rec.node_busy_ns[n * rec.bins + b] as f64
@@ -124,6 +137,7 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
                 "run_queue_max",
                 rec.node_run_queue_max[n * rec.bins + b].to_string(),
             );
+            row(&scope, "memory_bytes_max", memory[n][b].to_string());
         }
     }
     csv_bytes(&["time_s", "scope", "metric", "value"], rows)
@@ -272,5 +286,63 @@ fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static
                 plots::line_chart(&title("guild mailbox depth over time"), &x, &y, &series)?,
             )
         }
+        PlotKind::StormTimeline => {
+            let panels = storm_panels(result);
+            (
+                "storm_timeline.svg",
+                plots::timeline_chart(&title("storm timeline"), "virtual time (s)", &panels)?,
+            )
+        }
     })
+}
+
+/// Sessions online, registry queue depth and node memory, per time bin.
+pub fn storm_panels(result: &RunResult) -> Vec<plots::Panel> {
+    let rec = &result.world.rec;
+    let bins = bins_used(result);
+    let time = |b: usize| to_secs(b as u64 * rec.interval);
+    let online = rec.sessions_online.series();
+    let memory: Vec<Vec<u64>> = rec.node_memory.iter().map(|g| g.series()).collect();
+    let series = |name: &str, value: &dyn Fn(usize) -> f64| Series {
+        name: name.into(),
+        points: (0..bins).map(|b| (time(b), value(b))).collect(),
+        band: None,
+    };
+    let gib = 1024.0 * 1024.0 * 1024.0;
+    let memory_max = |guild_nodes: bool| {
+        let memory = &memory;
+        move |b: usize| {
+            result
+                .world
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.hosts_guilds == guild_nodes)
+                .map(|(i, _)| memory[i][b] as f64 / gib)
+                .fold(0.0, f64::max)
+        }
+    };
+    let linear = |label: &str| Axis {
+        label: label.into(),
+        scale: Scale::Linear,
+    };
+    vec![
+        plots::Panel {
+            y: linear("sessions online"),
+            series: vec![series("sessions online", &|b| online[b] as f64)],
+        },
+        plots::Panel {
+            y: linear("registry queue (calls)"),
+            series: vec![series("deepest registry queue", &|b| {
+                rec.bin_registry_depth_max[b] as f64
+            })],
+        },
+        plots::Panel {
+            y: linear("node memory (GiB)"),
+            series: vec![
+                series("session nodes (max)", &memory_max(false)),
+                series("guild nodes (max)", &memory_max(true)),
+            ],
+        },
+    ]
 }

@@ -132,6 +132,66 @@ pub fn counts(exp: &Experiment) -> Result<Counts, BuildError> {
     })
 }
 
+/// Node names (`group-index`), their groups and whether each hosts guilds, in build order.
+fn node_layout(exp: &Experiment) -> Vec<(String, String, bool)> {
+    exp.model
+        .nodes
+        .iter()
+        .flat_map(|g| {
+            (0..g.count).map(move |i| {
+                (
+                    format!("{}-{i}", g.name),
+                    g.name.clone(),
+                    g.hosts.contains(&Role::Guilds),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The node restarted by storm `i`: it must exist and host only sessions.
+fn restart_node(exp: &Experiment, i: usize, node: &str) -> Result<usize, BuildError> {
+    let layout = node_layout(exp);
+    let path = format!("workload.storms[{i}].node_restart.node");
+    let Some(n) = layout.iter().position(|(name, _, _)| name == node) else {
+        let names: Vec<&str> = layout
+            .iter()
+            .filter(|l| !l.2)
+            .map(|l| l.0.as_str())
+            .collect();
+        return Err(error(
+            &path,
+            format!(
+                "no node named `{node}`; nodes that can restart: {}",
+                names.join(", ")
+            ),
+        ));
+    };
+    if layout[n].2 {
+        return Err(error(
+            &path,
+            format!("`{node}` hosts guilds; only nodes that host only sessions can restart"),
+        ));
+    }
+    Ok(n)
+}
+
+/// The checks of `build` that need no world: the network, the storms' nodes, and the
+/// entity counts (guild sizes against users). Cheap, for `guildsim check`.
+pub fn precheck(exp: &Experiment) -> Result<Counts, BuildError> {
+    let layout = node_layout(exp);
+    let names: Vec<String> = layout.iter().map(|l| l.0.clone()).collect();
+    let groups: Vec<String> = layout.iter().map(|l| l.1.clone()).collect();
+    topology::build(&exp.model.network, &names, &groups)
+        .map_err(|(path, message)| error(&path, message))?;
+    for (i, storm) in exp.workload.storms.iter().enumerate() {
+        if let Storm::NodeRestart { node, .. } = storm {
+            restart_node(exp, i, node)?;
+        }
+    }
+    counts(exp)
+}
+
 /// Builds the world and schedules its first events.
 pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, BuildError> {
     let streams = RngStreams::new(exp.seed);
@@ -506,29 +566,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                 down_s,
                 reconnect_jitter_s,
             } => {
-                let Some(n) = world.nodes.iter().position(|x| &x.name == node) else {
-                    let names: Vec<&str> = world
-                        .nodes
-                        .iter()
-                        .filter(|x| x.hosts_sessions)
-                        .map(|x| x.name.as_str())
-                        .collect();
-                    return Err(error(
-                        &format!("{path}.node_restart.node"),
-                        format!(
-                            "no node named `{node}`; session nodes: {}",
-                            names.join(", ")
-                        ),
-                    ));
-                };
-                if world.nodes[n].hosts_guilds {
-                    return Err(error(
-                        &format!("{path}.node_restart.node"),
-                        format!(
-                            "`{node}` hosts guilds; only nodes that host only sessions can restart"
-                        ),
-                    ));
-                }
+                let n = restart_node(exp, i, node)?;
                 world.storm_crashes[i] =
                     (NodeId(n as u16), secs(*down_s), secs(*reconnect_jitter_s));
                 queue.schedule(
@@ -581,8 +619,8 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         }
     }
     for n in 0..node_count {
-        let bytes = world.nodes[n].memory_static;
-        world.rec.node_memory(n, 0, bytes);
+        // Records the memory, and crashes a node that starts over the limit.
+        world.add_memory(NodeId(n as u16), 0, 0, queue);
     }
     world.sessions_online_at_start = world.sessions_online;
     world.rec.sessions_online(0, world.sessions_online);

@@ -41,6 +41,8 @@ impl World {
             .front(&self.guilds[gi].core.mailbox)
             .expect("a guild runs with a message");
         let first_slice = !self.guilds[gi].work.active;
+        let depth = self.guilds[gi].core.mailbox.len();
+        self.rec.guild_mailbox_depth(now, depth);
         let mut t = now;
         if first_slice {
             self.guilds[gi].work = super::state::Work {

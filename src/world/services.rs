@@ -33,6 +33,10 @@ impl World {
             };
         }
         let (node, kind) = (service.node, service.kind);
+        if kind == ServiceKind::Registry {
+            let depth = service.core.mailbox.len();
+            self.rec.registry_depth(now, depth);
+        }
         match (kind, head) {
             (ServiceKind::Partitioner, Msg::Batch { guild, .. }) => {
                 self.partitioner_slice(i, node, GuildId(guild), head, first_slice, now, queue)

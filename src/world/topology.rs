@@ -119,7 +119,12 @@ pub fn build(
             }
             let Some(d) = distances[b] else {
                 return Err((
-                    "model.network".into(),
+                    if network.datacenters.is_empty() {
+                        "model.network"
+                    } else {
+                        "model.network.datacenters"
+                    }
+                    .into(),
                     format!(
                         "nodes `{}` and `{}` cannot reach each other; add a link between their datacenters",
                         node_names[a], node_names[b]
@@ -273,7 +278,7 @@ mod tests {
         let names: Vec<String> = ["a-0", "b-0"].map(String::from).to_vec();
         let groups: Vec<String> = ["a", "b"].map(String::from).to_vec();
         let (path, message) = build(&net, &names, &groups).err().unwrap();
-        assert_eq!(path, "model.network");
+        assert_eq!(path, "model.network.datacenters");
         assert!(
             message.contains("`a-0` and `b-0` cannot reach each other"),
             "{message}"

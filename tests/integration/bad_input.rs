@@ -125,3 +125,108 @@ fn every_shipped_experiment_checks() {
     assert_eq!(code, 0, "{stderr}");
     assert!(Path::new(&dir).join("quickstart.yaml").exists());
 }
+
+#[test]
+fn too_many_partitioners() {
+    let out = check_edited("partitioners", |t| {
+        t.replace("seed: 42", "seed: 42\n# manifold\n").replace(
+            "model_overrides:\n",
+            "model_overrides:\n  fanout: {strategy: manifold, manifold: {partitioners: 40}}\n",
+        )
+    });
+    assert_located(
+        &out,
+        "partitioners.yaml",
+        "7:57",
+        "model.fanout.manifold.partitioners",
+        "must be between 1 and 32, got 40",
+    );
+}
+
+#[test]
+fn unknown_lookup_mode() {
+    let out = check_edited("lookup", |t| {
+        t.replace(
+            "model_overrides:\n",
+            "model_overrides:\n  ring: {lookup: etc}\n",
+        )
+    });
+    assert_located(
+        &out,
+        "lookup.yaml",
+        "7:18",
+        "model.ring.lookup",
+        "expected one of `process`, `ets`, `fastglobal`",
+    );
+}
+
+#[test]
+fn restart_of_a_node_that_does_not_exist() {
+    let out = check_edited("restart", |t| {
+        t.replace(
+            "  bursts:\n",
+            "  storms:\n    - node_restart: {node: session-9, at_s: 1, down_s: 1, reconnect_jitter_s: 1}\n  bursts:\n",
+        )
+    });
+    assert_located(
+        &out,
+        "restart.yaml",
+        "25:28",
+        "workload.storms[0].node_restart.node",
+        "no node named `session-9`",
+    );
+}
+
+#[test]
+fn datacenter_with_an_unknown_group() {
+    let out = check_edited("datacenter", |t| {
+        t.replace(
+            "model_overrides:\n",
+            "model_overrides:\n  network: {latency_us: 200, datacenters: [{name: east, groups: [guild, sesion]}]}\n",
+        )
+    });
+    assert_located(
+        &out,
+        "datacenter.yaml",
+        "7:73",
+        "model.network.datacenters[0].groups[1]",
+        "no node group named `sesion`",
+    );
+}
+
+#[test]
+fn unreachable_datacenters_are_named() {
+    let out = check_edited("unreachable", |t| {
+        t.replace(
+            "model_overrides:\n",
+            "model_overrides:\n  network: {latency_us: 200, datacenters: [{name: east, groups: [guild]}, {name: west, groups: [session]}]}\n",
+        )
+    });
+    let (code, stderr) = &out;
+    assert_eq!(*code, 2, "{stderr}");
+    assert!(
+        stderr.contains("unreachable.yaml:7:43: model.network.datacenters:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`guild-0` and `session-0` cannot reach each other"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn zero_semaphore() {
+    let out = check_edited("semaphore", |t| {
+        t.replace(
+            "model_overrides:\n",
+            "model_overrides:\n  registry: {semaphore: 0}\n",
+        )
+    });
+    assert_located(
+        &out,
+        "semaphore.yaml",
+        "7:25",
+        "model.registry.semaphore",
+        "must be >= 1",
+    );
+}

@@ -22,6 +22,10 @@ fn folded_and_per_event_deliveries_give_identical_results() {
         "quickstart.yaml",
         "bench-fanout.yaml",
         "discord-2017-naive-fanout.yaml",
+        "discord-2017-manifold.yaml",
+        "discord-2017-everyone-sends.yaml",
+        "discord-2017-ring-lookups.yaml",
+        "discord-2017-registry-semaphore.yaml",
         "validation-mm1.yaml",
     ] {
         let folded = files(name, &format!("folded-{name}"), &["run.deliveries=folded"]);

@@ -2,6 +2,7 @@
 //! run experiments through the library (and, for exit codes, through the built binary).
 
 mod bad_input;
+mod cluster_2017;
 mod delivery_modes;
 mod determinism;
 mod snapshots;

@@ -1,0 +1,65 @@
+//! A gauge over time bins: a value that holds until it changes (sessions online, a node's
+//! memory). Each bin keeps the largest value the gauge had during it, including the value it
+//! carried in from before, so bins without a change are filled, not left at zero.
+
+/// One gauge, binned.
+#[derive(Clone, Debug)]
+pub struct Gauge {
+    max: Vec<u64>,
+    last_bin: usize,
+    last: u64,
+}
+
+impl Gauge {
+    /// A gauge over `bins` bins that starts at `initial`.
+    pub fn new(bins: usize, initial: u64) -> Self {
+        let mut max = vec![0; bins];
+        max[0] = initial;
+        Self {
+            max,
+            last_bin: 0,
+            last: initial,
+        }
+    }
+
+    /// The gauge takes `value` during bin `bin` (bins never go backwards).
+    #[inline]
+    pub fn set(&mut self, bin: usize, value: u64) {
+        debug_assert!(bin >= self.last_bin);
+        if bin > self.last_bin {
+            let last = self.last;
+            self.max[self.last_bin + 1..=bin].fill(last);
+            self.last_bin = bin;
+        }
+        if value > self.max[bin] {
+            self.max[bin] = value;
+        }
+        self.last = value;
+    }
+
+    /// The largest value per bin, the bins after the last change carrying the last value.
+    pub fn series(&self) -> Vec<u64> {
+        let mut out = self.max.clone();
+        out[self.last_bin + 1..].fill(self.last);
+        out
+    }
+
+    pub fn peak(&self) -> u64 {
+        self.max.iter().copied().max().unwrap_or(0).max(self.last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_without_changes_carry_the_value() {
+        let mut g = Gauge::new(6, 10);
+        g.set(0, 4);
+        g.set(2, 7);
+        g.set(2, 3);
+        assert_eq!(g.series(), vec![10, 4, 7, 3, 3, 3]);
+        assert_eq!(g.peak(), 10);
+    }
+}
