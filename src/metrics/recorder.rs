@@ -71,6 +71,8 @@ pub struct Recorder {
     pub node_run_queue_max: Vec<u32>,
 
     pub guild_mailbox_depth_max: u32,
+    cached_bin: usize,
+    cached_bin_start: Nanos,
     pub registry_depth_max: u32,
     pub node_memory_peak: u64,
     /// Publishes waiting in or being handled by guilds, and its integral over time.
@@ -126,6 +128,8 @@ impl Recorder {
             node_busy_ns: vec![0; nodes * bins],
             node_run_queue_max: vec![0; nodes * bins],
             guild_mailbox_depth_max: 0,
+            cached_bin: 0,
+            cached_bin_start: 0,
             registry_depth_max: 0,
             node_memory_peak: 0,
             in_guilds: 0,
@@ -139,13 +143,26 @@ impl Recorder {
         ((t / self.interval) as usize).min(self.bins - 1)
     }
 
+    /// `bin(t)`, remembering the last bin's bounds: deliveries mostly fall in the same bin as
+    /// the previous one, and this saves a division each.
+    #[inline]
+    fn delivery_bin(&mut self, t: Nanos) -> usize {
+        if t.wrapping_sub(self.cached_bin_start) < self.interval {
+            return self.cached_bin;
+        }
+        let b = self.bin(t);
+        self.cached_bin = b;
+        self.cached_bin_start = b as u64 * self.interval;
+        b
+    }
+
     /// A session received an event (or a presence update) published at `publish_time`, at
     /// `at` (<= horizon).
     #[inline]
     pub fn delivery(&mut self, at: Nanos, publish_time: Nanos, presence: bool) {
         debug_assert!(at <= self.horizon);
         let latency = at - publish_time;
-        let b = self.bin(at);
+        let b = self.delivery_bin(at);
         if presence {
             self.presence_latency.record(latency);
             self.presence_deliveries += 1;

@@ -52,7 +52,7 @@ impl Dist {
     }
 
     /// Draws one duration. A constant draws nothing from `rng`.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut StreamRng) -> Nanos {
         match self {
             Dist::Constant(v) => *v,

@@ -13,8 +13,8 @@ use super::ids::{GuildId, NodeId, SessionId};
 use super::publish::Publisher;
 use super::ring::Ring;
 use super::state::{
-    BackoffParams, Group, Guild, ManifoldParams, NONE, NOT_JOINED, Node, Params, Phase, ProcCore,
-    Service, ServiceKind, Session, Step, Wait, World,
+    BackoffParams, Group, Guild, ManifoldParams, NONE, NOT_JOINED, Node, ONLINE_BIT, Params, Phase,
+    ProcCore, Service, ServiceKind, Session, Step, Wait, World,
 };
 use super::topology;
 use crate::config::schema::{
@@ -479,6 +479,10 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         nodes,
         guilds,
         member_joined: vec![NOT_JOINED; member_session.len()],
+        member_info: member_session
+            .iter()
+            .map(|s| session_node[s.index()].0 as u32)
+            .collect(),
         member_session,
         by_node: Vec::new(),
         groups: Vec::new(),
@@ -591,6 +595,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         for slot in first..first + len {
             let s = world.member_session[slot as usize];
             if world.sessions[s.index()].phase == Phase::Online {
+                world.member_info[slot as usize] |= ONLINE_BIT;
                 let guild = &mut world.guilds[g];
                 world.member_joined[slot as usize] = guild.join_seq;
                 guild.join_seq += 1;

@@ -17,19 +17,11 @@ use super::channel::SendOutcome;
 use super::event::{Event, ProcRef};
 use super::ids::{GuildId, NodeId, SessionId};
 use super::mailbox::{Msg, NO_ORIGIN};
+use super::sends::Outgoing;
 use super::state::{NOT_JOINED, World};
 use crate::config::schema::FanoutStrategy;
 use crate::sim::rng::hash64;
 use crate::sim::{EventQueue, Nanos};
-
-/// What a guild's message asks it to send.
-#[derive(Clone, Copy, Debug)]
-pub struct Outgoing {
-    pub publish_time: Nanos,
-    /// The member a presence update is about (not sent to it), or `NO_ORIGIN`.
-    pub origin: u32,
-    pub presence: bool,
-}
 
 impl World {
     /// Runs guild `g`'s current message from `now` for about one time slice; returns the
@@ -60,6 +52,7 @@ impl World {
                     publish_time,
                     origin,
                     presence: origin != NO_ORIGIN,
+                    snapshot: u32::MAX,
                 },
                 true,
             ),
@@ -75,6 +68,7 @@ impl World {
                     publish_time,
                     origin: session.0,
                     presence: true,
+                    snapshot: u32::MAX,
                 };
                 (out, self.params.presence_on_join)
             }
@@ -92,6 +86,7 @@ impl World {
                         publish_time,
                         origin: session.0,
                         presence: true,
+                        snapshot: u32::MAX,
                     },
                     fan_out,
                 )
@@ -132,14 +127,26 @@ impl World {
         } else {
             self.params.event_bytes
         };
+        if !self.channels.any_limited() {
+            // Every send is in closed form: one run to the end of the slice.
+            let end = self
+                .sends(queue)
+                .run(node, out, |i| first + i, work.next, len, t, slice_end);
+            t = end.t;
+            work.next = end.next;
+            work.sends += end.sends;
+            self.rec.guild_sends += end.sends as u64;
+        }
         while work.next < len && t < slice_end {
+            // Some channels queue: one send at a time, each on its channel in time order.
             let slot = first + work.next;
             let s = self.member_session[slot as usize];
             if self.member_joined[slot as usize] == NOT_JOINED || s.0 == out.origin {
                 work.next += 1;
                 continue;
             }
-            let to = self.session_node[s.index()];
+            let info = self.member_info[slot as usize];
+            let to = NodeId(info as u16);
             let Some((done_at, leaves)) = self.send_on_channel(node, to, now, t, bytes, &mut work)
             else {
                 break;
@@ -149,7 +156,7 @@ impl World {
             work.sends += 1;
             self.rec.guild_sends += 1;
             let arrival = t.max(leaves) + self.latency(node, to);
-            self.deliver(slot, arrival, out.publish_time, out.presence, queue);
+            self.deliver(slot, info, arrival, out.publish_time, out.presence, queue);
             if self.channels.limited(node.index(), to.index()) {
                 break;
             }

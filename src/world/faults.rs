@@ -67,6 +67,7 @@ impl World {
             }
             if session.phase == Phase::Online {
                 self.sessions_online -= 1;
+                self.set_member_online(s, false);
             }
             let session = &mut self.sessions[s.index()];
             session.phase = Phase::Offline;

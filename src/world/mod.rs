@@ -16,6 +16,7 @@ pub mod mailbox;
 pub mod presence;
 pub mod publish;
 pub mod ring;
+pub mod sends;
 pub mod services;
 pub mod state;
 pub mod topology;

@@ -58,6 +58,7 @@ impl World {
 
     fn become_online(&mut self, s: SessionId, now: Nanos, queue: &mut EventQueue<Event>) {
         self.sessions[s.index()].phase = Phase::Online;
+        self.set_member_online(s, true);
         self.sessions_online += 1;
         self.rec.sessions_online(now, self.sessions_online);
         if self.sessions[s.index()].core.mailbox.is_empty() {

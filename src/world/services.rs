@@ -13,6 +13,7 @@
 use super::event::{Event, ProcRef};
 use super::ids::{GuildId, NodeId, SessionId};
 use super::mailbox::Msg;
+use super::sends::Outgoing;
 use super::state::{ServiceKind, Work, World};
 use crate::sim::{EventQueue, Nanos};
 
@@ -178,19 +179,28 @@ impl World {
             return t;
         };
         let slice_end = now.saturating_add(self.params.time_slice);
-        let local = self.latency(node, node);
         let len = group.end - group.start;
-        while work.next < len && t < slice_end {
-            let slot = self.by_node[(group.start + work.next) as usize];
-            work.next += 1;
-            let s = self.member_session[slot as usize];
-            if self.member_joined[slot as usize] >= snapshot || s.0 == origin {
-                continue;
-            }
-            t += self.params.send_local.sample(&mut self.costs_rng);
-            work.sends += 1;
-            self.deliver(slot, t + local, publish_time, presence, queue);
-        }
+        let out = Outgoing {
+            publish_time,
+            origin,
+            presence,
+            snapshot,
+        };
+        let start = group.start;
+        let by_node = std::mem::take(&mut self.by_node);
+        let end = self.sends(queue).run(
+            node,
+            out,
+            |i| by_node[(start + i) as usize],
+            work.next,
+            len,
+            t,
+            slice_end,
+        );
+        self.by_node = by_node;
+        t = end.t;
+        work.next = end.next;
+        work.sends += end.sends;
         work.done = work.next >= len;
         self.services[i as usize].work = work;
         t

@@ -15,6 +15,8 @@ use std::collections::VecDeque;
 pub const NOT_JOINED: u32 = u32::MAX;
 /// An index that points nowhere.
 pub const NONE: u32 = u32::MAX;
+/// `member_info` flag: the member's session is online.
+pub const ONLINE_BIT: u32 = 1 << 31;
 
 /// Model parameters after validation, in engine units.
 pub struct Params {
@@ -242,6 +244,10 @@ pub struct World {
     /// which it joined (`NOT_JOINED` when it is not joined).
     pub member_session: Vec<SessionId>,
     pub member_joined: Vec<u32>,
+    /// Per membership slot, a copy of what a send reads about the member's session, so a
+    /// fan-out walks its members' arrays in order: the node (low 16 bits) and whether the
+    /// session is online (`ONLINE_BIT`).
+    pub member_info: Vec<u32>,
     /// Manifold: each guild's slots sorted by (node, worker), and its groups.
     pub by_node: Vec<u32>,
     pub groups: Vec<Group>,
@@ -478,36 +484,31 @@ impl World {
         self.enqueue(ProcRef::Guild(g), msg, now, queue);
     }
 
-    /// An event published at `publish_time` is sent to the member in `slot`, arriving at
-    /// `arrival`: recorded in closed form when the session is online and cannot be busy,
-    /// otherwise sent through the queue.
+    /// An event published at `publish_time` is sent to the member in `slot` (whose
+    /// `member_info` is `info`), arriving at `arrival` (see [`super::sends::Sends::deliver`]).
     #[inline]
     pub fn deliver(
         &mut self,
         slot: u32,
+        info: u32,
         arrival: Nanos,
         publish_time: Nanos,
         presence: bool,
         queue: &mut EventQueue<Event>,
     ) {
-        let s = self.member_session[slot as usize];
-        let online = self.sessions[s.index()].phase == Phase::Online;
-        if self.params.fold_deliveries && online {
-            if arrival <= self.params.horizon {
-                self.record_delivery(slot, arrival, publish_time, presence);
-                self.folded += 1;
-                self.folded_until = self.folded_until.max(arrival);
+        self.sends(queue)
+            .deliver(slot, info, arrival, publish_time, presence);
+    }
+
+    /// Marks every membership of session `s` online or not.
+    pub fn set_member_online(&mut self, s: SessionId, online: bool) {
+        for i in self.slots_of(s) {
+            let slot = self.session_slots[i] as usize;
+            if online {
+                self.member_info[slot] |= ONLINE_BIT;
+            } else {
+                self.member_info[slot] &= !ONLINE_BIT;
             }
-        } else {
-            queue.schedule(
-                arrival,
-                Event::Deliver {
-                    slot,
-                    presence,
-                    was_online: online,
-                    publish_time,
-                },
-            );
         }
     }
 
