@@ -8,7 +8,7 @@ use super::histogram::DurationStats;
 use crate::sim::StopReason;
 use serde::Serialize;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
     /// The experiment's name (its file name without extension).
     pub experiment: String,
@@ -42,7 +42,7 @@ pub struct Summary {
     pub nodes: Vec<NodeSummary>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct StopInfo {
     /// `drained` (nothing left to do), `horizon` or `event_budget`.
     pub reason: StopReason,
@@ -52,7 +52,7 @@ pub struct StopInfo {
     pub event_budget: Option<u64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Entities {
     pub nodes: u64,
     pub guilds: u64,
