@@ -29,10 +29,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an experiment and write its results (summary.json, CSV tables, resolved.yaml, SVG
-    /// plots). An experiment with a `sweep:` runs every point and replication, each in its own
-    /// folder under runs/, and writes sweep.csv, aggregate.csv and the sweep's plots; rerunning
-    /// the same command skips the runs that are complete already.
+    /// Run an experiment, or every run of its sweep, and write the results.
+    ///
+    /// A single run writes summary.json, CSV tables, resolved.yaml and SVG plots. An experiment
+    /// with a `sweep:` runs every point and replication, each in its own folder under runs/,
+    /// and writes sweep.csv, aggregate.csv and the sweep's plots; rerunning the same command
+    /// skips the runs that are complete already.
     Run {
         /// The experiment file (experiments/*.yaml, or a resolved.yaml from an earlier run).
         experiment: PathBuf,
@@ -67,9 +69,11 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Combine the output folders of a sweep's shards (`run --shard I/N`) into the files one
-    /// process would have written: the runs, sweep.csv, aggregate.csv and the plots. Folders
-    /// from another experiment or guildsim version are refused.
+    /// Combine the folders of a sweep's shards into the files one process would have written.
+    ///
+    /// Takes the output folders of `run --shard I/N` and writes the runs, sweep.csv,
+    /// aggregate.csv and the plots. Folders from another experiment or guildsim version, and
+    /// merges with runs missing, are refused.
     Merge {
         /// Shard output folders (any order; a folder may hold several shards' runs).
         #[arg(required = true)]
