@@ -151,10 +151,12 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if let Some(seed) = seed {
                 sets.push(format!("seed={seed}"));
             }
-            let assembled = config::assemble(&experiment, &LoadOptions { sets, test_scale })?;
+            let options = LoadOptions { sets, test_scale };
+            let assembled = config::assemble(&experiment, &options)?;
             let out = out.unwrap_or_else(|| Path::new("results").join(&assembled.name));
             let (limit, limit_what) = memory_limit(max_memory);
             if let Some(plan) = sweep::plan(&assembled)? {
+                sweep::plan::check_sets(&plan, &options.sets).map_err(anyhow::Error::msg)?;
                 let jobs = jobs
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
                 let options = SweepOptions {

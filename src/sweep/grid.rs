@@ -259,10 +259,16 @@ fn param(
                 Some(_) => path.key("values").index(j),
                 None => path.key(values_key(entry)),
             };
+            let hint = if entry.values.is_none() {
+                " (a range from and to integers gives integers: write `from: 1.0` for decimals, \
+                 or take fewer steps)"
+            } else {
+                ""
+            };
             errors.push(error_at(
                 map,
                 &p,
-                format!("`{field}` takes the value {text} twice: the runs would repeat"),
+                format!("`{field}` takes the value {text} twice: the runs would repeat{hint}"),
             ));
             return None;
         }

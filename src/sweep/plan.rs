@@ -197,6 +197,29 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
     }))
 }
 
+/// An error if a `--set` override changes a swept field (or a part of one): the sweep would
+/// silently replace it at every point.
+pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), String> {
+    for set in sets {
+        let Some((path, _)) = set.split_once('=') else {
+            continue;
+        };
+        let Ok(path) = FieldPath::parse(path) else {
+            continue;
+        };
+        for column in &plan.columns {
+            let swept = FieldPath::parse(column).expect("columns are field paths");
+            if path.starts_with(&swept) {
+                return Err(format!(
+                    "--set {set}: `{column}` is swept, so the sweep would replace this value at \
+                     every point; change the sweep instead (e.g. --set 'sweep.grid[0].values=[...]')"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The key of one run.
 fn run_key(loaded: &Loaded) -> String {
     let mut bytes = format!("guildsim {VERSION}\n").into_bytes();

@@ -167,6 +167,52 @@ fn a_plot_of_an_unknown_metric_or_unswept_field() {
 }
 
 #[test]
+fn a_plot_over_a_larger_grid_needs_the_other_fields_fixed() {
+    let third_axis = |t: &str| {
+        t.replace(
+            "steps: 7}   # 100, 316, 1000, ..., 100000\n",
+            "steps: 7}\n    - {field: workload.guilds.online_fraction, values: [0.5, 1]}\n",
+        )
+    };
+    let (out, text) = check_edited("unfixed", third_axis);
+    let at = position_in(&text, "x: workload", "workload");
+    assert_located(
+        &out,
+        "unfixed.yaml",
+        &at,
+        "sweep.plots[0].x",
+        "`workload.guilds.online_fraction` varies too (2 values)",
+    );
+    let (out, _) = check_edited("fixed", |t| {
+        third_axis(t).replace(
+            "      log_x: true\n",
+            "      where: {workload.guilds.online_fraction: 0.5}\n      log_x: true\n",
+        )
+    });
+    assert_eq!(out.0, 0, "{}", out.1);
+}
+
+#[test]
+fn a_set_of_a_swept_field_is_refused() {
+    let exp = experiment(SCALING);
+    let (code, stderr) = guildsim(&[
+        "run",
+        exp.to_str().unwrap(),
+        "--test-scale",
+        "-q",
+        "--set",
+        "workload.guilds.sizes.fixed.members=5",
+        "--out",
+        "/nonexistent/never-written",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`workload.guilds.sizes.fixed.members` is swept"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_shard_out_of_range_is_refused() {
     let exp = experiment(SCALING);
     let (code, stderr) = guildsim(&[

@@ -234,6 +234,32 @@ fn changing_the_experiment_reruns_exactly_the_runs_it_changes() {
 }
 
 #[test]
+fn a_zip_varies_its_fields_together_across_the_grid() {
+    let zip = "sweep.grid[1]={zip: [\
+        {field: workload.guilds.sizes.fixed.members, values: [100, 200, 300]}, \
+        {field: workload.publishes.rate.per_guild_per_s, linear: {from: 1.0, to: 2, steps: 3}}]}";
+    let plan = plan(&[zip, "sweep.plots=[]", "sweep.grid[0].values=[naive]"]);
+    let labels: Vec<Vec<&str>> = plan
+        .points
+        .iter()
+        .map(|p| p.labels.iter().map(String::as_str).collect())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ["naive", "100", "1.0"],
+            ["naive", "200", "1.5"],
+            ["naive", "300", "2.0"]
+        ]
+    );
+    let rate = |p: usize| match plan.runs[p * 3].loaded.experiment.workload.publishes.rate {
+        guildsim::config::schema::Rate::PerGuildPerS(r) => r,
+        _ => panic!("rate per guild"),
+    };
+    assert_eq!((rate(0), rate(1), rate(2)), (1.0, 1.5, 2.0));
+}
+
+#[test]
 fn replications_share_their_seed_across_points() {
     let plan = plan(&[]);
     let master = plan.base.experiment.seed;
