@@ -95,10 +95,20 @@ pub struct Silent;
 impl Observer for Silent {}
 
 /// Writes the top-level `resolved.yaml` and the manifest, so that a folder identifies its
-/// experiment even before its runs finish.
+/// experiment even before its runs finish, and removes tables left by an earlier sweep there
+/// (they are rewritten when every run is done).
 pub fn start(plan: &Plan, out: &Path, shard: Shard) -> Result<()> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    if shard.count == 1 {
+        for name in [SWEEP_CSV, AGGREGATE_CSV] {
+            let path = out.join(name);
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
     write_atomic(&out.join(RESOLVED), &plan.resolved_yaml)?;
     Manifest::of(plan, shard.info()).write(out)
 }
@@ -170,8 +180,21 @@ pub fn write_tables(plan: &Plan, out: &Path) -> Result<Vec<PathBuf>> {
     put(RESOLVED, &plan.resolved_yaml)?;
     put(SWEEP_CSV, &agg.sweep_csv)?;
     put(AGGREGATE_CSV, &aggregate::aggregate_csv(plan, &agg)?)?;
-    for (name, svg) in charts::draw(plan, &agg)? {
-        put(&name, svg.as_bytes())?;
+    let charts = charts::draw(plan, &agg)?;
+    for (name, svg) in &charts {
+        put(name, svg.as_bytes())?;
+    }
+    // Plots an earlier version of the experiment declared.
+    for entry in std::fs::read_dir(out)? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(name) = name
+            && name.ends_with(".svg")
+            && !charts.iter().any(|(c, _)| *c == name)
+        {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
     }
     Manifest::of(plan, None).write(out)?;
     written.push(out.join(store::MANIFEST));

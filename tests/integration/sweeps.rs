@@ -229,6 +229,21 @@ fn changing_the_experiment_reruns_exactly_the_runs_it_changes() {
         "sweep.replications=4",
     ]);
     assert_eq!(run_sweep(&more, &dir, 2), (2, 6));
+    assert!(dir.join("latency_p99.svg").exists());
+    // Plots dropped from the experiment go too; the runs stay.
+    let no_plots = plan(&[
+        &grid("100, 400"),
+        "workload.publishes.end_s=10",
+        "sweep.replications=4",
+        "sweep.plots=[]",
+    ]);
+    assert_eq!(run_sweep(&no_plots, &dir, 2), (0, 8));
+    let files = read_tree(&dir);
+    assert!(
+        !names(&files).iter().any(|n| n.ends_with(".svg")),
+        "{:?}",
+        names(&files)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&fresh).unwrap();
 }
