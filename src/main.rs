@@ -272,7 +272,7 @@ fn mem_available_bytes() -> Option<u64> {
 
 fn describe_estimate(e: &Estimate) -> String {
     format!(
-        "about {} of memory and {} ({} sessions, {} online memberships, {} guilds, {:.2e} deliveries)",
+        "about {} of memory, {} ({} sessions, {} online memberships, {} guilds, {:.2e} deliveries)",
         fmt_bytes(e.memory_bytes),
         fmt_seconds(e.seconds),
         e.sessions,
@@ -282,13 +282,14 @@ fn describe_estimate(e: &Estimate) -> String {
     )
 }
 
+/// An estimated duration: "under a second", "about 16 s", "about 2.5 min".
 fn fmt_seconds(s: f64) -> String {
     if s < 1.0 {
         "under a second".into()
     } else if s < 120.0 {
-        format!("{s:.0} s")
+        format!("about {s:.0} s")
     } else {
-        format!("{:.1} min", s / 60.0)
+        format!("about {:.1} min", s / 60.0)
     }
 }
 
@@ -344,7 +345,7 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
             let total: f64 = estimates.iter().map(|e| e.seconds).sum();
             println!("  largest run {}: {}", names[i], describe_estimate(e));
             println!(
-                "  all runs: about {} on {jobs} job(s)",
+                "  all runs: {} on {jobs} job(s)",
                 fmt_seconds(total / jobs as f64)
             );
         }
