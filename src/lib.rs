@@ -12,10 +12,15 @@
 //! - [`metrics`]: histograms, counters and time series; the run summary.
 //! - [`runner`]: one experiment end to end: load, build, run, summarise.
 //! - [`report`]: result files (JSON, CSV, YAML, SVG plots), written atomically.
+//! - [`sweep`]: grids of runs with replications, in parallel or in shards, resumed, merged
+//!   and aggregated into tables and plots with confidence intervals.
+//! - [`estimate`]: memory and time a run will need, from its entity counts.
 
 pub mod config;
+pub mod estimate;
 pub mod metrics;
 pub mod report;
 pub mod runner;
 pub mod sim;
+pub mod sweep;
 pub mod world;

@@ -5,12 +5,17 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
+use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
 use guildsim::report;
 use guildsim::runner::{self, RunResult};
+use guildsim::sim::Nanos;
 use guildsim::sim::time::{secs, to_secs};
+use guildsim::sweep::{self, Plan, RunSpec, Shard, exec, merge};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// A deterministic discrete-event simulator of a Discord-style real-time tier: sessions,
@@ -24,13 +29,31 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an experiment and write its results (summary.json, CSV tables, resolved.yaml, SVG plots).
+    /// Run an experiment, or every run of its sweep, and write the results.
+    ///
+    /// A single run writes summary.json, CSV tables, resolved.yaml and SVG plots. An experiment
+    /// with a `sweep:` runs every point and replication, each in its own folder under runs/,
+    /// and writes sweep.csv, aggregate.csv and the sweep's plots; rerunning the same command
+    /// skips the runs that are complete already.
     Run {
         /// The experiment file (experiments/*.yaml, or a resolved.yaml from an earlier run).
         experiment: PathBuf,
         /// Directory for the result files [default: results/<experiment name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Sweep runs to execute at once, each single-threaded [default: all cores]. The result
+        /// files are the same for any value.
+        #[arg(long, short, value_name = "N")]
+        jobs: Option<usize>,
+        /// Run only share I of N of a sweep's runs (I from 0 to N-1: runs whose index modulo N is
+        /// I), then combine the shards' folders with `guildsim merge`. For a Slurm array
+        /// `--array=0-9`: `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
+        #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
+        shard: Option<Shard>,
+        /// Refuse to start a run whose estimated memory exceeds SIZE (e.g. 512M, 4G), and run
+        /// fewer sweep jobs at once so that they fit [default: the available memory].
+        #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+        max_memory: Option<u64>,
         /// Master seed, overriding the experiment's `seed`.
         #[arg(long)]
         seed: Option<u64>,
@@ -41,7 +64,24 @@ enum Command {
         /// Use the experiment's `test_overrides` (the small scale of the snapshot tests).
         #[arg(long)]
         test_scale: bool,
-        /// No progress bar and no result table.
+        /// No estimate, progress bar or result table (errors are still printed). The progress
+        /// bar is also hidden when standard error is not a terminal.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Combine the folders of a sweep's shards into the files one process would have written.
+    ///
+    /// Takes the output folders of `run --shard I/N` and writes the runs, sweep.csv,
+    /// aggregate.csv and the plots. Folders from another experiment or guildsim version, and
+    /// merges with runs missing, are refused.
+    Merge {
+        /// Shard output folders (any order; a folder may hold several shards' runs).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Folder for the merged results [default: the first DIR].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
     },
@@ -100,6 +140,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Run {
             experiment,
             out,
+            jobs,
+            shard,
+            max_memory,
             seed,
             mut sets,
             test_scale,
@@ -108,8 +151,43 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if let Some(seed) = seed {
                 sets.push(format!("seed={seed}"));
             }
-            let loaded = config::load_experiment(&experiment, &LoadOptions { sets, test_scale })?;
-            let out = out.unwrap_or_else(|| Path::new("results").join(&loaded.name));
+            let options = LoadOptions { sets, test_scale };
+            let assembled = config::assemble(&experiment, &options)?;
+            let out = out.unwrap_or_else(|| Path::new("results").join(&assembled.name));
+            let (limit, limit_what) = memory_limit(max_memory);
+            if let Some(plan) = sweep::plan(&assembled)? {
+                sweep::plan::check_sets(&plan, &options.sets).map_err(anyhow::Error::msg)?;
+                let jobs = jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                let options = SweepOptions {
+                    jobs,
+                    shard: shard.unwrap_or(Shard::WHOLE),
+                    limit,
+                    limit_what,
+                    quiet,
+                };
+                return run_sweep(&plan, &out, &options);
+            }
+            if shard.is_some() {
+                return Err(anyhow::anyhow!(
+                    "--shard splits a sweep, but {} has no `sweep:` section",
+                    experiment.display()
+                )
+                .into());
+            }
+            let loaded = config::finish(assembled)?;
+            let est = estimate::estimate(&loaded.experiment);
+            estimate::fit_jobs(
+                std::slice::from_ref(&est),
+                &[format!("the run of {}", loaded.name)],
+                1,
+                limit,
+                &limit_what,
+            )
+            .map_err(anyhow::Error::msg)?;
+            if !quiet {
+                println!("estimate: {}", describe_estimate(&est));
+            }
             let started = Instant::now();
             let result = simulate_with_progress(&loaded, quiet)?;
             let wall = started.elapsed().as_secs_f64();
@@ -120,20 +198,46 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Merge { dirs, out, quiet } => {
+            let out = out.unwrap_or_else(|| dirs[0].clone());
+            let report = merge::merge(&dirs, &out).map_err(failure)?;
+            if !quiet {
+                println!(
+                    "merged {} runs ({} copied) into {}: {} files",
+                    report.runs,
+                    report.copied,
+                    out.display(),
+                    report.files.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check { experiments } => {
             let mut errors = Vec::new();
             for path in &experiments {
-                match config::load_experiment(path, &LoadOptions::default())
-                    .and_then(|l| runner::precheck(&l))
-                {
-                    Ok(counts) => println!(
-                        "ok: {} ({} nodes, {} guilds, {} sessions, {} memberships)",
+                let planned = config::assemble(path, &LoadOptions::default())
+                    .and_then(|a| sweep::plan(&a).map(|p| (a, p)));
+                match planned {
+                    Ok((_, Some(plan))) => println!(
+                        "ok: {} (sweep: {} points x {} replications = {} runs)",
                         path.display(),
-                        counts.nodes,
-                        counts.guilds,
-                        counts.sessions,
-                        counts.memberships
+                        plan.points.len(),
+                        plan.sweep.replications,
+                        plan.runs.len()
                     ),
+                    Ok((assembled, None)) => {
+                        match config::finish(assembled).and_then(|l| runner::precheck(&l)) {
+                            Ok(counts) => println!(
+                                "ok: {} ({} nodes, {} guilds, {} sessions, {} memberships)",
+                                path.display(),
+                                counts.nodes,
+                                counts.guilds,
+                                counts.sessions,
+                                counts.memberships
+                            ),
+                            Err(e) => errors.extend(e.0),
+                        }
+                    }
                     Err(e) => errors.extend(e.0),
                 }
             }
@@ -147,6 +251,212 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             experiment,
             memory_sessions,
         } => bench(&experiment, memory_sessions),
+    }
+}
+
+/// An error from the library: configuration errors keep their own exit message.
+fn failure(e: anyhow::Error) -> Failure {
+    match e.downcast::<ConfigErrors>() {
+        Ok(c) => Failure::Config(c),
+        Err(e) => Failure::Usage(e),
+    }
+}
+
+/// The memory a run may use: `--max-memory`, or the available memory (MemAvailable).
+fn memory_limit(max_memory: Option<u64>) -> (u64, String) {
+    match (max_memory, mem_available_bytes()) {
+        (Some(m), _) => (m, "--max-memory".into()),
+        (None, Some(a)) => (a, "the available memory (MemAvailable)".into()),
+        (None, None) => (u64::MAX, "unknown".into()),
+    }
+}
+
+/// MemAvailable from /proc/meminfo (Linux), in bytes.
+fn mem_available_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn describe_estimate(e: &Estimate) -> String {
+    format!(
+        "about {} of memory, {} ({} sessions, {} online memberships, {} guilds, {:.2e} deliveries)",
+        fmt_bytes(e.memory_bytes),
+        fmt_seconds(e.seconds),
+        e.sessions,
+        e.memberships,
+        e.guilds,
+        e.deliveries
+    )
+}
+
+/// An estimated duration: "under a second", "about 16 s", "about 2.5 min".
+fn fmt_seconds(s: f64) -> String {
+    if s < 1.0 {
+        "under a second".into()
+    } else if s < 120.0 {
+        format!("about {s:.0} s")
+    } else {
+        format!("about {:.1} min", s / 60.0)
+    }
+}
+
+struct SweepOptions {
+    jobs: usize,
+    shard: Shard,
+    limit: u64,
+    limit_what: String,
+    quiet: bool,
+}
+
+fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Failure> {
+    let todo = exec::todo(plan, out, o.shard);
+    let estimates: Vec<Estimate> = todo
+        .run
+        .iter()
+        .map(|r| estimate::estimate(&r.loaded.experiment))
+        .collect();
+    let names: Vec<String> = todo.run.iter().map(|r| r.dir.clone()).collect();
+    let jobs = estimate::fit_jobs(&estimates, &names, o.jobs, o.limit, &o.limit_what)
+        .map_err(anyhow::Error::msg)?;
+    if !o.quiet {
+        let share = if o.shard.count > 1 {
+            format!(
+                "; shard {}/{}: {} of them",
+                o.shard.index,
+                o.shard.count,
+                todo.run.len() + todo.reused.len()
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "sweep {}: {} points x {} replications = {} runs{share}; {} complete already, {} to run on {jobs} job(s)",
+            plan.base.name,
+            plan.points.len(),
+            plan.sweep.replications,
+            plan.runs.len(),
+            todo.reused.len(),
+            todo.run.len(),
+        );
+        if jobs < o.jobs.min(todo.run.len()) {
+            println!(
+                "  (fewer jobs than asked, so that they fit in {})",
+                o.limit_what
+            );
+        }
+        if let Some((i, e)) = estimates
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, e)| e.memory_bytes)
+        {
+            let total: f64 = estimates.iter().map(|e| e.seconds).sum();
+            println!("  largest run {}: {}", names[i], describe_estimate(e));
+            println!(
+                "  all runs: {} on {jobs} job(s)",
+                fmt_seconds(total / jobs as f64)
+            );
+        }
+    }
+    exec::start(plan, out, o.shard)?;
+    let started = Instant::now();
+    let bar = SweepBar::new(plan, &todo.run, &estimates, jobs, o.quiet);
+    let result = exec::run_all(&todo.run, out, jobs, &bar);
+    bar.bar.finish_and_clear();
+    result.map_err(failure)?;
+    let files = exec::finish(plan, out, o.shard).map_err(failure)?;
+    if !o.quiet {
+        println!(
+            "ran {} runs in {:.1} s wall time; results in {}",
+            todo.run.len(),
+            started.elapsed().as_secs_f64(),
+            out.display()
+        );
+        if o.shard.count > 1 {
+            println!(
+                "shard {}/{} done: when every shard is, combine the folders with `guildsim merge DIR... --out DIR`",
+                o.shard.index, o.shard.count
+            );
+        } else {
+            println!("tables and plots: {} files", files.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One progress bar over a whole sweep: its length is the estimated work of the runs to do,
+/// so the ETA weighs big runs more than small ones; the message counts runs.
+struct SweepBar {
+    bar: ProgressBar,
+    /// Estimated work of each run of the plan (by run index), in microseconds.
+    weight: Vec<u64>,
+    /// Work done inside the run each worker is on.
+    partial: Vec<AtomicU64>,
+    done_weight: AtomicU64,
+    done_runs: AtomicUsize,
+    total_runs: usize,
+}
+
+impl SweepBar {
+    fn new(
+        plan: &Plan,
+        todo: &[&RunSpec],
+        estimates: &[Estimate],
+        jobs: usize,
+        quiet: bool,
+    ) -> Self {
+        let mut weight = vec![0; plan.runs.len()];
+        for (run, e) in todo.iter().zip(estimates) {
+            weight[run.index] = ((e.seconds * 1e6) as u64).max(1);
+        }
+        let total: u64 = todo.iter().map(|r| weight[r.index]).sum();
+        let bar = if quiet || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {msg} (ETA {eta})",
+            )
+            .expect("valid template"),
+        );
+        bar.set_message(format!("0/{} runs", todo.len()));
+        SweepBar {
+            bar,
+            weight,
+            partial: (0..jobs).map(|_| AtomicU64::new(0)).collect(),
+            done_weight: AtomicU64::new(0),
+            done_runs: AtomicUsize::new(0),
+            total_runs: todo.len(),
+        }
+    }
+
+    fn redraw(&self) {
+        let partial: u64 = self.partial.iter().map(|p| p.load(Ordering::Relaxed)).sum();
+        self.bar
+            .set_position(self.done_weight.load(Ordering::Relaxed) + partial);
+    }
+}
+
+impl exec::Observer for SweepBar {
+    fn progress(&self, worker: usize, run: &RunSpec, now: Nanos) {
+        let horizon = exec::horizon(run).max(1);
+        let w = self.weight[run.index];
+        let part = (w as f64 * (now.min(horizon) as f64 / horizon as f64)) as u64;
+        self.partial[worker].store(part, Ordering::Relaxed);
+        self.redraw();
+    }
+
+    fn finished(&self, worker: usize, run: &RunSpec) {
+        self.partial[worker].store(0, Ordering::Relaxed);
+        self.done_weight
+            .fetch_add(self.weight[run.index], Ordering::Relaxed);
+        let done = self.done_runs.fetch_add(1, Ordering::Relaxed) + 1;
+        self.bar
+            .set_message(format!("{done}/{} runs", self.total_runs));
+        self.redraw();
     }
 }
 

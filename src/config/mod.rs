@@ -2,6 +2,7 @@
 //! and semantic validation, with every error located at a file, line, column and field path.
 
 pub mod schema;
+pub mod sweep;
 pub mod validate;
 pub mod yaml_source;
 
@@ -64,6 +65,41 @@ impl Loaded {
 
 /// Loads `path`, assembles it with its model and overrides, and validates it.
 pub fn load_experiment(path: &Path, options: &LoadOptions) -> Result<Loaded, ConfigErrors> {
+    finish(assemble(path, options)?)
+}
+
+/// An experiment document assembled from its layers (model inlined, overrides applied) but not
+/// yet deserialised: sweeps set further fields on a copy of it for each run.
+#[derive(Clone, Debug)]
+pub struct Assembled {
+    pub doc: serde_yaml::Value,
+    pub map: SourceMap,
+    pub path: PathBuf,
+    /// The experiment's name: its file name without extension.
+    pub name: String,
+}
+
+/// Deserialises and validates an assembled document.
+pub fn finish(assembled: Assembled) -> Result<Loaded, ConfigErrors> {
+    let Assembled {
+        doc,
+        map,
+        path,
+        name,
+    } = assembled;
+    let experiment: Experiment = yaml_source::deserialize(&doc, &map)?;
+    validate::validate(&experiment, &map)?;
+    Ok(Loaded {
+        experiment,
+        source: map,
+        path,
+        name,
+    })
+}
+
+/// Reads `path` and applies its layers: the model file, `model_overrides`, `test_overrides`
+/// (when `options.test_scale`) and `options.sets`, in that order.
+pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigErrors> {
     let (mut doc, mut map) = yaml_source::parse_file(path)?;
     let root = FieldPath::root();
     if !doc.is_mapping() {
@@ -151,15 +187,13 @@ pub fn load_experiment(path: &Path, options: &LoadOptions) -> Result<Loaded, Con
     for arg in &options.sets {
         yaml_source::apply_set(&mut doc, &mut map, arg)?;
     }
-    let experiment: Experiment = yaml_source::deserialize(&doc, &map)?;
-    validate::validate(&experiment, &map)?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(Loaded {
-        experiment,
-        source: map,
+    Ok(Assembled {
+        doc,
+        map,
         path: path.to_path_buf(),
         name,
     })

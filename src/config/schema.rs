@@ -506,6 +506,9 @@ pub struct Experiment {
     pub workload: Workload,
     #[serde(default)]
     pub output: Output,
+    /// Vary fields over a grid with replications (`crate::config::sweep`); optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<super::sweep::Sweep>,
     /// Overrides (`field.path: value`) that shrink the experiment for the snapshot tests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub test_overrides: BTreeMap<String, serde_yaml::Value>,

@@ -257,14 +257,16 @@ impl FieldPath {
         Ok(FieldPath(segments))
     }
 
-    fn last_key(&self) -> Option<&str> {
+    /// The last segment when it is a mapping key.
+    pub fn last_key(&self) -> Option<&str> {
         match self.0.last() {
             Some(Segment::Key(k)) => Some(k),
             _ => None,
         }
     }
 
-    fn starts_with(&self, prefix: &FieldPath) -> bool {
+    /// Whether `prefix` is this path or one of its ancestors.
+    pub fn starts_with(&self, prefix: &FieldPath) -> bool {
         self.0.starts_with(&prefix.0)
     }
 
@@ -357,6 +359,14 @@ impl SourceMap {
             Some(loc) => Some(loc),
             None => self.locate(path),
         }
+    }
+
+    /// A map that locates only the root value, at `loc`: for a value computed from an entry of
+    /// a file (one step of a sweep's range), to pass to [`set_at`].
+    pub fn rooted_at(loc: Location) -> SourceMap {
+        let mut map = SourceMap::default();
+        map.set_value(&FieldPath::root(), Some(loc));
+        map
     }
 
     /// The part of this map at and below `path`, re-rooted so that `path` becomes the root

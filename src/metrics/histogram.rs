@@ -120,7 +120,52 @@ impl DurationHistogram {
             .expect("serialising to memory");
         out
     }
+
+    /// The histogram as bytes that [`DurationHistogram::from_bytes`] reads back exactly: a
+    /// header with the exact count, sum, min and max, then the HDR histogram in V2 format.
+    /// Sweeps store one file per run so that replications merge exactly.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64);
+        out.extend_from_slice(FILE_MAGIC);
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.sum.to_le_bytes());
+        out.extend_from_slice(&self.min.to_le_bytes());
+        out.extend_from_slice(&self.max.to_le_bytes());
+        out.extend_from_slice(&self.serialize_v2());
+        out
+    }
+
+    /// Reads what [`DurationHistogram::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        use hdrhistogram::serialization::Deserializer;
+        let header = FILE_MAGIC.len() + 8 + 16 + 8 + 8;
+        if bytes.len() < header || !bytes.starts_with(FILE_MAGIC) {
+            return Err("not a guildsim histogram file".into());
+        }
+        let field = |at: usize, len: usize| &bytes[FILE_MAGIC.len() + at..][..len];
+        let u64_at = |at: usize| u64::from_le_bytes(field(at, 8).try_into().expect("8 bytes"));
+        let sum = u128::from_le_bytes(field(8, 16).try_into().expect("16 bytes"));
+        let mut reader = &bytes[header..];
+        let hist: Histogram<u64> = Deserializer::new()
+            .deserialize(&mut reader)
+            .map_err(|e| format!("corrupt histogram: {e:?}"))?;
+        let mut out = Self::new();
+        out.hist
+            .add(&hist)
+            .map_err(|e| format!("histogram out of range: {e:?}"))?;
+        out.count = u64_at(0);
+        out.sum = sum;
+        out.min = u64_at(24);
+        out.max = u64_at(32);
+        if out.count != out.hist.len() {
+            return Err("histogram header and body disagree".into());
+        }
+        Ok(out)
+    }
 }
+
+/// First bytes of a histogram file (format version 1).
+const FILE_MAGIC: &[u8] = b"guildsim-hist-1\n";
 
 /// Milliseconds rounded to whole nanoseconds, so reports do not carry float noise.
 pub fn round_ns_ms(ms: f64) -> f64 {
@@ -180,6 +225,23 @@ mod tests {
         a.merge(&b);
         assert_eq!(a.stats_ms(), both.stats_ms());
         assert_eq!(a.serialize_v2(), both.serialize_v2());
+    }
+
+    #[test]
+    fn bytes_round_trip_exactly() {
+        let mut h = DurationHistogram::new();
+        for v in [3u64, 17, 17, 40_000, 9_999_999_999] {
+            h.record(v);
+        }
+        let back = DurationHistogram::from_bytes(&h.to_bytes()).unwrap();
+        assert_eq!(back.stats_ms(), h.stats_ms());
+        assert_eq!(back.sum(), h.sum());
+        assert_eq!(back.to_bytes(), h.to_bytes());
+        let empty = DurationHistogram::new();
+        let back = DurationHistogram::from_bytes(&empty.to_bytes()).unwrap();
+        assert_eq!(back.count(), 0);
+        assert_eq!(back.to_bytes(), empty.to_bytes());
+        assert!(DurationHistogram::from_bytes(b"garbage").is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::histogram::DurationStats;
 use crate::sim::StopReason;
 use serde::Serialize;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
     /// The experiment's name (its file name without extension).
     pub experiment: String,
@@ -64,7 +64,7 @@ pub struct Summary {
     pub nodes: Vec<NodeSummary>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct SessionsSummary {
     pub total: u64,
     pub online_at_start: u64,
@@ -73,7 +73,7 @@ pub struct SessionsSummary {
     pub last_change_s: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct RingSummary {
     pub points: u64,
     /// `process`, `ets` or `fastglobal`.
@@ -88,7 +88,7 @@ pub struct RingSummary {
     pub guilds_moved_if_node_added: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct RegistrySummary {
     /// Calls sent by sessions (retries included).
     pub calls: u64,
@@ -102,7 +102,7 @@ pub struct RegistrySummary {
     pub queue_depth_max: u32,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct StopInfo {
     /// `drained` (nothing left to do), `horizon` or `event_budget`.
     pub reason: StopReason,
@@ -112,7 +112,7 @@ pub struct StopInfo {
     pub event_budget: Option<u64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Entities {
     pub nodes: u64,
     pub guilds: u64,

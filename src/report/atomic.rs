@@ -13,7 +13,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = path.file_name().context("result path has no file name")?;
-    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    // The process id keeps two processes writing the same file (shards sharing a folder)
+    // from clobbering each other's temporary file.
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| -> Result<()> {
         let mut file =
             fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;

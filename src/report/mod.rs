@@ -55,9 +55,16 @@ pub fn summary_json(result: &RunResult) -> Result<Vec<u8>> {
     Ok(text.into_bytes())
 }
 
-/// The experiment with the model inlined and every default written out.
+/// The experiment with the model inlined and every default written out. Enums are written
+/// as in experiment files (`sizes: {fixed: {...}}`, not the tag `!fixed`), so the same field
+/// paths work on it (`--set workload.guilds.sizes.fixed.members=10`, sweeps, `merge`).
 pub fn resolved_yaml(loaded: &Loaded) -> Result<Vec<u8>> {
-    let body = serde_yaml::to_string(&loaded.experiment)?;
+    let mut body = Vec::new();
+    serde_yaml::with::singleton_map_recursive::serialize(
+        &loaded.experiment,
+        &mut serde_yaml::Serializer::new(&mut body),
+    )?;
+    let body = String::from_utf8(body)?;
     Ok(format!(
         "# guildsim: the fully resolved experiment `{}` (every value explicit).\n\
          # `guildsim run {RESOLVED}` repeats the run from this file alone.\n{body}",

@@ -28,10 +28,11 @@ pub struct RunLimits {
 }
 
 /// Why a run stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// No event was left: everything the workload started has finished.
+    #[default]
     Drained,
     /// The next event lay beyond the horizon.
     Horizon,

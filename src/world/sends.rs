@@ -86,6 +86,7 @@ impl Sends<'_> {
     /// `i` in `next..len` that are joined (before the snapshot) and are not its origin,
     /// until `slice_end` is reached. `slots` maps a member index to its membership slot.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub fn run(
         &mut self,
         from: NodeId,

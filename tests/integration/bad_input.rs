@@ -19,7 +19,8 @@ fn check_edited(name: &str, edit: impl Fn(String) -> String) -> (i32, String) {
     out
 }
 
-fn guildsim(args: &[&str]) -> (i32, String) {
+/// Runs the built binary; returns its exit code and standard error.
+pub fn guildsim(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_guildsim"))
         .args(args)
         .output()
@@ -30,7 +31,8 @@ fn guildsim(args: &[&str]) -> (i32, String) {
     )
 }
 
-fn assert_located(out: &(i32, String), file: &str, line_col: &str, path: &str, what: &str) {
+/// Asserts exit code 2 and an error at `file:line_col: path:` that mentions `what`.
+pub fn assert_located(out: &(i32, String), file: &str, line_col: &str, path: &str, what: &str) {
     let (code, stderr) = out;
     assert_eq!(*code, 2, "exit code; stderr: {stderr}");
     let place = format!("{file}:{line_col}: {path}:");

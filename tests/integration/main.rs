@@ -5,7 +5,10 @@ mod bad_input;
 mod cluster_2017;
 mod delivery_modes;
 mod determinism;
+mod estimates;
 mod snapshots;
+mod sweep_input;
+mod sweeps;
 mod validation;
 
 use guildsim::config::{self, LoadOptions, Loaded};
@@ -40,6 +43,35 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Every file under `dir`, by path relative to it (`runs/a/r000/summary.json`), with its
+/// bytes, sorted.
+pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(base, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.sort();
+    files
+}
+
+/// The names of the files of a tree, for messages.
+pub fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
+    files.iter().map(|f| f.0.as_str()).collect()
 }
 
 /// Every file of a result directory, by name, with its bytes.

@@ -1,0 +1,102 @@
+//! The YAML `sweep:` section of an experiment: which fields vary (a grid of parameters, some
+//! zipped to vary together), how many replications each point gets, and which plots to draw
+//! from the results. These are boundary types only: `crate::sweep::plan` checks them, expands
+//! the grid and locates every error at the sweep entry that caused it.
+//!
+//! ```yaml
+//! sweep:
+//!   replications: 10
+//!   grid:
+//!     - {field: model.fanout.strategy, values: [naive]}
+//!     - {field: workload.guilds.sizes.fixed.members, log: {from: 100, to: 100000, steps: 7}}
+//!     - zip:
+//!         - {field: workload.publishes.rate.per_guild_per_s, values: [2, 1]}
+//!         - {field: run.horizon_s, values: [50, 100]}
+//!   plots:
+//!     - {file: latency_p99, metric: latency_ms.p99, x: workload.guilds.sizes.fixed.members,
+//!        lines: model.fanout.strategy, log_x: true, log_y: true}
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_yaml::{Number, Value};
+use std::collections::BTreeMap;
+
+/// A sweep over an experiment: every combination of the grid's axes, each replicated.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sweep {
+    /// Runs per point, with seeds derived from the master seed and the replication index
+    /// (the same at every point: common random numbers). Default 1.
+    #[serde(default = "one")]
+    pub replications: u32,
+    /// The axes of the grid, outermost (slowest varying) first.
+    pub grid: Vec<GridEntry>,
+    /// Charts drawn from the aggregated results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plots: Vec<SweepPlot>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One axis of the grid: either one parameter (`field` with exactly one of `values`, `linear`,
+/// `log`) or a `zip` of parameters with equally many values that vary together.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<Range>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zip: Option<Vec<GridEntry>>,
+}
+
+/// `steps` values from `from` to `to`, both included: evenly spaced (`linear`) or evenly spaced
+/// in logarithm (`log`). When `from` and `to` are both written as integers the values are
+/// rounded to integers.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    pub from: Number,
+    pub to: Number,
+    pub steps: u32,
+}
+
+/// A chart of one metric against one swept parameter.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepPlot {
+    /// File name without extension: the chart is written to `<file>.svg`.
+    pub file: String,
+    /// A numeric field of `summary.json`, dotted: `latency_ms.p99`, `deliveries_total`, ...
+    pub metric: String,
+    /// The swept field on the x axis (numeric values).
+    pub x: String,
+    /// A swept field: one line per value (optional: one line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<String>,
+    /// Values of the other swept fields, to pick one slice of a larger grid.
+    #[serde(default, rename = "where", skip_serializing_if = "BTreeMap::is_empty")]
+    pub where_: BTreeMap<String, Value>,
+    /// Logarithmic axes (default linear).
+    #[serde(default)]
+    pub log_x: bool,
+    #[serde(default)]
+    pub log_y: bool,
+    /// Draw the 95 % confidence band of the mean over replications (default true).
+    #[serde(default = "yes")]
+    pub band: bool,
+    /// Chart title (default: the metric and the experiment's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}

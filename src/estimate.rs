@@ -1,0 +1,321 @@
+//! How much memory and time a run will need, from the experiment alone (no world is built):
+//! expected entity counts (sessions, memberships, guilds, nodes, time bins, histograms) and
+//! expected work (publishes, deliveries, queued events), turned into bytes and seconds by a
+//! linear model whose coefficients were measured (peak RSS with `/usr/bin/time -v`, wall time
+//! of release builds on the 2-core reference machine; see the README's sweep section).
+//!
+//! The estimate is for refusing what cannot fit and for telling a user roughly what to expect,
+//! not a promise: a run that overloads its guilds keeps publishes queued, which this model
+//! does not count.
+
+use crate::config::schema::{DeliveryMode, DistConfig, Experiment, GuildSizes, Rate};
+use crate::metrics::recorder::SIZE_CLASSES;
+
+/// Bytes of a process with nothing in it (program, allocator, small structures).
+const BASE_BYTES: f64 = 5.0 * 1048576.0;
+/// Per session (user): its process header and its node (the build's scratch arrays are freed
+/// before the sessions are allocated).
+const SESSION_BYTES: f64 = 18.0;
+/// Per online membership: the member list entry.
+const MEMBERSHIP_BYTES: f64 = 4.0;
+/// Per guild: its process, placement, size and publish rate (alias table).
+const GUILD_BYTES: f64 = 96.0;
+/// Per time bin: the recorder's cluster counters, and per node and bin its busy time and run
+/// queue.
+const BIN_BYTES: f64 = 36.0;
+const NODE_BIN_BYTES: f64 = 12.0;
+/// Per row of `timeseries.csv` (bin x scope), held in memory while the file is written.
+const SERIES_ROW_BYTES: f64 = 160.0;
+/// Per histogram (3 summaries and one per recipient-size class): an HDR histogram from 1 ns
+/// to 28 h at 3 significant digits.
+const HISTOGRAM_BYTES: f64 = 37_888.0 * 8.0;
+/// Per delivery in flight when deliveries are events (`run.deliveries: per_event`, or
+/// sessions that take time to receive): a queued event.
+const QUEUED_DELIVERY_BYTES: f64 = 32.0;
+
+/// Seconds per folded delivery, per queued event, and per session or membership built.
+const DELIVERY_S: f64 = 30e-9;
+const EVENT_S: f64 = 100e-9;
+const BUILD_S: f64 = 25e-9;
+
+/// What a run is expected to hold and do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    pub guilds: u64,
+    pub memberships: u64,
+    pub sessions: u64,
+    pub nodes: u64,
+    pub bins: u64,
+    pub histograms: u64,
+    pub publishes: f64,
+    pub deliveries: f64,
+    pub events: f64,
+    /// Expected peak resident memory.
+    pub memory_bytes: u64,
+    /// Expected wall time on the reference machine (release build, one core).
+    pub seconds: f64,
+    /// The largest memory term, for a message that says what to shrink.
+    pub dominant: &'static str,
+}
+
+impl Estimate {
+    /// What to change in the experiment to shrink the largest memory term.
+    pub fn advice(&self) -> &'static str {
+        match self.dominant {
+            "sessions" => {
+                "fewer sessions: smaller workload.guilds.sizes or online_fraction, or a larger \
+                 workload.users.guilds_per_user_mean"
+            }
+            "memberships" => {
+                "fewer online memberships: smaller workload.guilds.sizes or online_fraction"
+            }
+            "time series" => {
+                "fewer time bins: a shorter run.horizon_s or a wider output.sample_interval_ms"
+            }
+            "queued deliveries" => "folded deliveries (run.deliveries: folded) or fewer publishes",
+            _ => "a smaller workload",
+        }
+    }
+}
+
+/// Online members per guild as (number of guilds, online members) classes: exact for lists
+/// and fixed sizes, a fine quantile grid of the sampler for power laws (no randomness).
+fn online_classes(sizes: &GuildSizes, online_fraction: f64) -> Vec<(f64, f64)> {
+    let online = |m: f64| (m * online_fraction).round();
+    match sizes {
+        GuildSizes::List(list) => list.iter().map(|&m| (1.0, online(m as f64))).collect(),
+        GuildSizes::Fixed { count, members } => vec![(*count as f64, online(*members as f64))],
+        GuildSizes::Zipf {
+            count,
+            min,
+            max,
+            exponent,
+        } => {
+            const K: usize = 4096;
+            let (lo, hi, s) = (*min as f64, *max as f64 + 1.0, *exponent);
+            (0..K)
+                .map(|i| {
+                    let u = (i as f64 + 0.5) / K as f64;
+                    let x = if (s - 1.0).abs() < 1e-12 {
+                        lo * (hi / lo).powf(u)
+                    } else {
+                        let (a, b) = (lo.powf(1.0 - s), hi.powf(1.0 - s));
+                        (a + u * (b - a)).powf(1.0 / (1.0 - s))
+                    };
+                    (
+                        *count as f64 / K as f64,
+                        online(x.floor().clamp(lo, *max as f64)),
+                    )
+                })
+                .collect()
+        }
+    }
+}
+
+fn mean_us(d: &DistConfig) -> f64 {
+    match *d {
+        DistConfig::Constant { us } => us,
+        DistConfig::Uniform { min_us, max_us } => (min_us + max_us) / 2.0,
+        DistConfig::Exponential { mean_us } => mean_us,
+        DistConfig::Lognormal { median_us, sigma } => median_us * (sigma * sigma / 2.0).exp(),
+    }
+}
+
+/// The estimate for one validated experiment.
+pub fn estimate(exp: &Experiment) -> Estimate {
+    let classes = online_classes(
+        &exp.workload.guilds.sizes,
+        exp.workload.guilds.online_fraction,
+    );
+    let guilds: f64 = classes.iter().map(|c| c.0).sum();
+    let online_sum: f64 = classes.iter().map(|c| c.0 * c.1).sum();
+    let memberships = online_sum.round() as u64;
+    let sessions = (online_sum / exp.workload.users.guilds_per_user_mean).ceil() as u64;
+    let nodes: u64 = exp.model.nodes.iter().map(|g| g.count as u64).sum();
+    let horizon = exp.run.horizon_s;
+    let interval_s = exp.output.sample_interval_ms / 1e3;
+    let bins = (horizon / interval_s).floor() as u64 + 1;
+    let histograms = 3 + SIZE_CLASSES as u64;
+
+    // Work: publishes in the window, each sent to every online member, but no guild sends for
+    // longer than the horizon (an overloaded guild leaves the rest queued).
+    let p = &exp.workload.publishes;
+    let end = p.end_s.unwrap_or(horizon).min(horizon);
+    let window = (end - p.start_s).max(0.0);
+    let send_us = mean_us(&exp.model.costs.send_remote).max(mean_us(&exp.model.costs.send_local));
+    let sends_cap = horizon * 1e6 / send_us.max(1e-3);
+    let rate = |o: f64| match p.rate {
+        Rate::PerGuildPerS(r) => r,
+        Rate::PerMemberPerS(r) => r * o,
+    };
+    let mut publishes: f64 = classes.iter().map(|&(n, o)| n * rate(o) * window).sum();
+    let mut deliveries: f64 = classes
+        .iter()
+        .map(|&(n, o)| n * (rate(o) * window * o).min(sends_cap))
+        .sum();
+    let mean_online = online_sum / guilds.max(1.0);
+    for b in &exp.workload.bursts {
+        publishes += b.count as f64;
+        deliveries += (b.count as f64 * mean_online).min(sends_cap);
+    }
+    // A guild yields its scheduler every time slice: one queued event per slice of sends.
+    let slices = deliveries * send_us / exp.model.scheduling.time_slice_us.max(1e-3);
+    let per_event_deliveries = exp.run.deliveries == DeliveryMode::PerEvent
+        || mean_us(&exp.model.costs.session_receive) > 0.0;
+    let mut events = 2.0 * publishes + slices;
+    if per_event_deliveries {
+        events += deliveries;
+    }
+    if let Some(budget) = exp.run.event_budget {
+        let scale = (budget as f64 / (events + deliveries).max(1.0)).min(1.0);
+        events *= scale;
+        deliveries *= scale;
+    }
+
+    // Deliveries in flight when they are events: a guild's sends of about one network latency.
+    let in_flight = if per_event_deliveries {
+        let sends_per_latency = exp.model.network.latency_us / send_us.max(1e-3);
+        guilds * sends_per_latency.min(mean_online).max(1.0)
+    } else {
+        0.0
+    };
+    // Bins the report writes: up to the end of the run, which drains some time after
+    // publishing stops (a guess: a quarter of the publishing time, at least a second).
+    let used_s = horizon.min(end * 1.25 + 1.0);
+    let used_bins = (used_s / interval_s).ceil().min(bins as f64);
+    let series = bins as f64 * (BIN_BYTES + NODE_BIN_BYTES * nodes as f64)
+        + used_bins * (5 + 2 * nodes) as f64 * SERIES_ROW_BYTES;
+    let terms = [
+        ("sessions", SESSION_BYTES * sessions as f64),
+        ("memberships", MEMBERSHIP_BYTES * memberships as f64),
+        ("guilds", GUILD_BYTES * guilds),
+        ("time series", series),
+        ("histograms", HISTOGRAM_BYTES * histograms as f64),
+        ("queued deliveries", QUEUED_DELIVERY_BYTES * in_flight),
+    ];
+    let dominant = terms
+        .iter()
+        .filter(|t| t.0 != "histograms")
+        .fold(("guilds", f64::MIN), |a, &t| if t.1 > a.1 { t } else { a })
+        .0;
+    let memory = BASE_BYTES + terms.iter().map(|t| t.1).sum::<f64>();
+    let seconds =
+        DELIVERY_S * deliveries + EVENT_S * events + BUILD_S * (sessions + memberships) as f64;
+    Estimate {
+        guilds: guilds.round() as u64,
+        memberships,
+        sessions,
+        nodes,
+        bins,
+        histograms,
+        publishes,
+        deliveries,
+        events,
+        memory_bytes: memory as u64,
+        seconds,
+        dominant,
+    }
+}
+
+/// How many of the runs estimated by `estimates` may run at once within `limit_bytes`, at most
+/// `jobs`; an error naming the largest run and what to shrink if even one does not fit.
+/// `names[i]` names run `i` in messages; `limit_what` says where the limit comes from.
+pub fn fit_jobs(
+    estimates: &[Estimate],
+    names: &[String],
+    jobs: usize,
+    limit_bytes: u64,
+    limit_what: &str,
+) -> Result<usize, String> {
+    let Some((i, largest)) = estimates
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, e)| e.memory_bytes)
+    else {
+        return Ok(jobs.max(1));
+    };
+    if largest.memory_bytes > limit_bytes {
+        return Err(format!(
+            "{} needs about {} of memory ({} sessions, {} online memberships, {} guilds, \
+             {} time bins) but {limit_what} is {}: shrink it with {}",
+            names[i],
+            fmt_bytes(largest.memory_bytes),
+            largest.sessions,
+            largest.memberships,
+            largest.guilds,
+            largest.bins,
+            fmt_bytes(limit_bytes),
+            largest.advice()
+        ));
+    }
+    let fit = (limit_bytes / largest.memory_bytes.max(1)) as usize;
+    Ok(jobs.clamp(1, fit.max(1)))
+}
+
+/// Bytes as text: `512.0 KiB`, `3.2 GiB`.
+pub fn fmt_bytes(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < units.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
+/// Parses a size such as `512M`, `4G`, `2GiB`, `1.5g` or a number of bytes.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 512M, 4G)"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1048576.0,
+        "g" | "gb" | "gib" => 1073741824.0,
+        "t" | "tb" | "tib" => 1099511627776.0,
+        other => return Err(format!("unknown size unit `{other}` (use K, M, G or T)")),
+    };
+    Ok((value * factor) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_print() {
+        assert_eq!(parse_bytes("512M"), Ok(512 << 20));
+        assert_eq!(parse_bytes("4G"), Ok(4 << 30));
+        assert_eq!(parse_bytes("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("3X").is_err());
+        assert_eq!(fmt_bytes(3 << 30), "3.0 GiB");
+        assert_eq!(fmt_bytes(100), "100 B");
+    }
+
+    #[test]
+    fn zipf_classes_lie_within_the_support() {
+        let sizes = GuildSizes::Zipf {
+            count: 1000,
+            min: 2,
+            max: 5000,
+            exponent: 1.6,
+        };
+        let classes = online_classes(&sizes, 1.0);
+        let guilds: f64 = classes.iter().map(|c| c.0).sum();
+        assert!((guilds - 1000.0).abs() < 1e-6);
+        assert!(classes.iter().all(|c| (2.0..=5000.0).contains(&c.1)));
+    }
+}

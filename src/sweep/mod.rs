@@ -1,0 +1,27 @@
+//! Sweeps: an experiment's `sweep:` section turned into many runs (every point of a grid of
+//! field values, each replicated with its own seed), run in parallel or in shards, resumed
+//! when interrupted, and aggregated into tables and plots with confidence intervals.
+//!
+//! Reading order: [`grid`] (the sweep entries checked and expanded), [`plan`] (every run as a
+//! validated experiment with a seed, folder and key), [`store`] (run folders, key files,
+//! manifests), [`exec`] (resume, shards, parallel runs), [`metrics`] and [`stats`] (what is
+//! aggregated and how), [`aggregate`] (`sweep.csv`, `aggregate.csv`), [`charts`] (the
+//! declared plots) and [`merge`] (shards combined).
+//!
+//! Architecture invariant: nothing here changes a run. A run in a sweep is an ordinary
+//! experiment (`runs/<point>/rNNN/resolved.yaml` repeats it with `guildsim run`), and every
+//! table is computed from the run folders in plan order, never from the order in which
+//! threads or shards finished.
+
+pub mod aggregate;
+pub mod charts;
+pub mod exec;
+pub mod grid;
+pub mod merge;
+pub mod metrics;
+pub mod plan;
+pub mod stats;
+pub mod store;
+
+pub use exec::{Observer, Shard, Silent};
+pub use plan::{Plan, RunSpec, plan};

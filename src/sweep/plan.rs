@@ -1,0 +1,300 @@
+//! A sweep's plan: every point of the grid and every replication, each a complete, validated
+//! experiment with its own seed, folder and key.
+//!
+//! A run's experiment is the assembled experiment without its `sweep`, `description` and
+//! `test_overrides`, with the point's values set at their field paths (located at the sweep
+//! entries, so errors point there) and the seed `derive_seed(seed, "replication", r)`: the
+//! same at every point (common random numbers). Its key is the SHA-256 of the guildsim version
+//! and its `resolved.yaml`, so it changes exactly when something that reaches the run's result
+//! files changes. Folders are named by the point's values, not its position, so adding a value
+//! to the grid leaves the other runs where they are.
+
+use super::grid::{self, Axis, render};
+use crate::config::schema::Experiment;
+use crate::config::sweep::Sweep;
+use crate::config::yaml_source::{self, ConfigError, FieldPath};
+use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
+use crate::report;
+use crate::sim::rng::derive_seed;
+use sha2::{Digest, Sha256};
+
+/// The guildsim version: part of every run key and checked by `merge`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Every run of a sweep.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The experiment with its sweep, as written to the top-level `resolved.yaml`.
+    pub base: Loaded,
+    pub sweep: Sweep,
+    /// The swept field paths, in grid order (a zip's fields one after another).
+    pub columns: Vec<String>,
+    pub points: Vec<Point>,
+    /// Point-major: all replications of point 0, then of point 1, ...
+    pub runs: Vec<RunSpec>,
+    /// The top-level `resolved.yaml`, and its SHA-256 (identifies the experiment in `merge`).
+    pub resolved_yaml: Vec<u8>,
+    pub experiment_sha256: String,
+}
+
+/// One combination of swept values.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// The value of each column, as text.
+    pub labels: Vec<String>,
+    /// The point's folder under `runs/`.
+    pub dir: String,
+}
+
+/// One run: a point and a replication.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// Position in [`Plan::runs`].
+    pub index: usize,
+    pub point: usize,
+    pub replication: u32,
+    /// Folder relative to the sweep's output folder: `runs/<point>/r<replication>`.
+    pub dir: String,
+    /// Hex SHA-256 of the version and the run's `resolved.yaml`.
+    pub key: String,
+    pub loaded: Loaded,
+}
+
+impl RunSpec {
+    pub fn seed(&self) -> u64 {
+        self.loaded.experiment.seed
+    }
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The plan of an assembled experiment, or `None` when it has no sweep.
+pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
+    let base = finish(assembled.clone())?;
+    let Some(sweep) = base.experiment.sweep.clone() else {
+        return Ok(None);
+    };
+    let axes = grid::axes(&sweep, &base.source)?;
+    let columns: Vec<String> = axes
+        .iter()
+        .flat_map(|a| a.params.iter().map(|p| p.field.to_string()))
+        .collect();
+
+    let mut run_doc = assembled.doc.clone();
+    if let Some(m) = run_doc.as_mapping_mut() {
+        for key in ["sweep", "description", "test_overrides"] {
+            m.remove(key);
+        }
+    }
+    let mut errors: Vec<ConfigError> = Vec::new();
+    let mut points = Vec::new();
+    let mut experiments = Vec::new();
+    for choice in combinations(&axes) {
+        let mut doc = run_doc.clone();
+        let mut map = assembled.map.clone();
+        let mut labels = Vec::new();
+        let mut failed = false;
+        for (axis, &k) in axes.iter().zip(&choice) {
+            for param in &axis.params {
+                let (value, value_map) = &param.values[k];
+                labels.push(render(value));
+                if let Err(e) = yaml_source::set_at(
+                    &mut doc,
+                    &mut map,
+                    &param.field,
+                    value.clone(),
+                    value_map.clone(),
+                    &param.field_at,
+                ) {
+                    errors.push(e);
+                    failed = true;
+                }
+            }
+        }
+        if failed {
+            continue;
+        }
+        let checked = yaml_source::deserialize::<Experiment>(&doc, &map)
+            .map_err(ConfigErrors::from)
+            .and_then(|exp| validate::validate(&exp, &map).map(|()| exp));
+        match checked {
+            Ok(exp) => {
+                points.push(labels);
+                experiments.push((exp, map));
+            }
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    if !errors.is_empty() {
+        // The same bad value fails at every point that uses it: report it once.
+        let mut seen = Vec::new();
+        errors.retain(|e| {
+            let text = e.to_string();
+            let new = !seen.contains(&text);
+            seen.push(text);
+            new
+        });
+        return Err(ConfigErrors(errors));
+    }
+
+    let dirs = point_dirs(&columns, &points);
+    let mut runs = Vec::new();
+    for (p, ((exp, map), labels)) in experiments.into_iter().zip(&points).enumerate() {
+        let at: Vec<String> = columns
+            .iter()
+            .zip(labels)
+            .map(|(c, v)| format!("{c}={v}"))
+            .collect();
+        for r in 0..sweep.replications {
+            let mut experiment = exp.clone();
+            experiment.seed = derive_seed(exp.seed, "replication", r as u64);
+            experiment.description = format!(
+                "{}: replication {r} of the sweep point {}",
+                assembled.name,
+                at.join(", ")
+            );
+            let loaded = Loaded {
+                experiment,
+                source: map.clone(),
+                path: assembled.path.clone(),
+                name: assembled.name.clone(),
+            };
+            let key = run_key(&loaded);
+            runs.push(RunSpec {
+                index: runs.len(),
+                point: p,
+                replication: r,
+                dir: format!("runs/{}/r{r:03}", dirs[p]),
+                key,
+                loaded,
+            });
+        }
+    }
+    let points: Vec<Point> = points
+        .into_iter()
+        .zip(dirs)
+        .map(|(labels, dir)| Point { labels, dir })
+        .collect();
+    let plot_errors = super::charts::check(&sweep, &columns, &points, &base);
+    if !plot_errors.is_empty() {
+        return Err(ConfigErrors(plot_errors));
+    }
+    let resolved_yaml = report::resolved_yaml(&base).expect("an experiment serialises");
+    Ok(Some(Plan {
+        experiment_sha256: sha256_hex(&resolved_yaml),
+        resolved_yaml,
+        base,
+        sweep,
+        columns,
+        points,
+        runs,
+    }))
+}
+
+/// An error if a `--set` override changes a swept field (or a part of one): the sweep would
+/// silently replace it at every point.
+pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), String> {
+    for set in sets {
+        let Some((path, _)) = set.split_once('=') else {
+            continue;
+        };
+        let Ok(path) = FieldPath::parse(path) else {
+            continue;
+        };
+        for column in &plan.columns {
+            let swept = FieldPath::parse(column).expect("columns are field paths");
+            if path.starts_with(&swept) {
+                return Err(format!(
+                    "--set {set}: `{column}` is swept, so the sweep would replace this value at \
+                     every point; change the sweep instead (e.g. --set 'sweep.grid[0].values=[...]')"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The key of one run.
+fn run_key(loaded: &Loaded) -> String {
+    let mut bytes = format!("guildsim {VERSION}\n").into_bytes();
+    bytes.extend(report::resolved_yaml(loaded).expect("an experiment serialises"));
+    sha256_hex(&bytes)
+}
+
+/// Every combination of one value per axis, the first axis varying slowest.
+fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new()];
+    for axis in axes {
+        out = out
+            .into_iter()
+            .flat_map(|prefix| {
+                (0..axis.count()).map(move |k| {
+                    let mut c = prefix.clone();
+                    c.push(k);
+                    c
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// Folder names of the points: `members=1000,strategy=naive` (the last key of each field, or
+/// the whole path where two fields end alike), or `point-<hash>` when that would be too long
+/// or two points would share a name.
+fn point_dirs(columns: &[String], points: &[Vec<String>]) -> Vec<String> {
+    let last = |c: &String| -> String {
+        FieldPath::parse(c)
+            .ok()
+            .and_then(|p| p.last_key().map(str::to_string))
+            .unwrap_or_else(|| c.clone())
+    };
+    let short: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let clash = columns.iter().filter(|o| last(o) == last(c)).count() > 1;
+            if clash { c.clone() } else { last(c) }
+        })
+        .collect();
+    let sanitize = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let names: Vec<String> = points
+        .iter()
+        .map(|labels| {
+            short
+                .iter()
+                .zip(labels)
+                .map(|(k, v)| format!("{}={}", sanitize(k), sanitize(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    names
+        .iter()
+        .zip(points)
+        .map(|(name, labels)| {
+            let unique = names.iter().filter(|n| *n == name).count() == 1;
+            if unique && name.len() <= 120 {
+                name.clone()
+            } else {
+                let text = labels.join("\n");
+                format!("point-{}", &sha256_hex(text.as_bytes())[..16])
+            }
+        })
+        .collect()
+}

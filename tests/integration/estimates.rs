@@ -1,0 +1,46 @@
+//! The memory and time estimator against what a run really builds: entity counts exact for
+//! fixed and listed guild sizes, close for power laws; more work, more time and memory.
+
+use super::{experiment, load, run};
+use guildsim::estimate::estimate;
+
+#[test]
+fn entity_counts_match_the_built_world() {
+    for (name, exact) in [
+        ("bench-fanout.yaml", true),
+        ("discord-2017-naive-fanout.yaml", true),
+        ("quickstart.yaml", false),
+    ] {
+        let loaded = load(&experiment(name), &[], true);
+        let e = estimate(&loaded.experiment);
+        let built = run(&loaded).summary.entities;
+        assert_eq!(e.guilds, built.guilds, "{name}");
+        assert_eq!(e.nodes, built.nodes, "{name}");
+        let off = |est: u64, real: u64| (est as f64 - real as f64).abs() / real as f64;
+        let tolerance = if exact { 0.0 } else { 0.15 };
+        assert!(
+            off(e.memberships, built.memberships) <= tolerance,
+            "{name}: {e:?} vs {built:?}"
+        );
+        assert!(
+            off(e.sessions, built.sessions) <= tolerance,
+            "{name}: {e:?} vs {built:?}"
+        );
+    }
+}
+
+#[test]
+fn bigger_workloads_need_more() {
+    let base = load(&experiment("bench-fanout.yaml"), &[], false);
+    let bigger = load(
+        &experiment("bench-fanout.yaml"),
+        &["workload.guilds.sizes={fixed: {count: 1000, members: 1000}}"],
+        false,
+    );
+    let (a, b) = (estimate(&base.experiment), estimate(&bigger.experiment));
+    // 900,000 more sessions and memberships, at 18 and 4 bytes.
+    assert!(b.memory_bytes > a.memory_bytes + 900_000 * 22);
+    assert!(b.seconds > 5.0 * a.seconds);
+    assert_eq!(b.dominant, "sessions");
+    assert!(b.advice().contains("workload.guilds.sizes"));
+}
