@@ -34,6 +34,27 @@ pub struct Sweep {
     /// Charts drawn from the aggregated results.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plots: Vec<SweepPlot>,
+    /// Time series of the points' first replications, compared on one shared time axis.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timelines: Vec<SweepTimeline>,
+}
+
+/// Panels of time series (`timeseries.csv` metrics), one line per value of a swept field,
+/// from the first replication of each point: for example sessions online, registry queue
+/// depth and node memory during a storm, with and without a Semaphore.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepTimeline {
+    /// File name without extension: the chart is written to `<file>.svg`.
+    pub file: String,
+    /// The swept field that makes the lines (every other swept field must have one value).
+    pub lines: String,
+    /// One panel per metric of `timeseries.csv`; a per-node metric shows the largest value
+    /// over the nodes.
+    pub panels: Vec<String>,
+    /// Chart title (default: the experiment's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 fn one() -> u32 {

@@ -180,7 +180,8 @@ pub fn write_tables(plan: &Plan, out: &Path) -> Result<Vec<PathBuf>> {
     put(RESOLVED, &plan.resolved_yaml)?;
     put(SWEEP_CSV, &agg.sweep_csv)?;
     put(AGGREGATE_CSV, &aggregate::aggregate_csv(plan, &agg)?)?;
-    let charts = charts::draw(plan, &agg)?;
+    let mut charts = charts::draw(plan, &agg)?;
+    charts.extend(super::timelines::draw(plan, out)?);
     for (name, svg) in &charts {
         put(name, svg.as_bytes())?;
     }

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod plan;
 pub mod stats;
 pub mod store;
+pub mod timelines;
 
 pub use exec::{Observer, Shard, Silent};
 pub use plan::{Plan, RunSpec, plan};

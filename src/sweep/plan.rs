@@ -181,7 +181,8 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
         .zip(dirs)
         .map(|(labels, dir)| Point { labels, dir })
         .collect();
-    let plot_errors = super::charts::check(&sweep, &columns, &points, &base);
+    let mut plot_errors = super::charts::check(&sweep, &columns, &points, &base);
+    plot_errors.extend(super::timelines::check(&sweep, &columns, &points, &base));
     if !plot_errors.is_empty() {
         return Err(ConfigErrors(plot_errors));
     }

@@ -107,7 +107,9 @@ fn an_empty_range() {
         "sweep.grid[1].log.steps",
         "an empty range gives no runs",
     );
-    let (out, text) = check_edited("empty-list", |t| t.replace("values: [naive]", "values: []"));
+    let (out, text) = check_edited("empty-list", |t| {
+        t.replace("values: [naive, manifold]", "values: []")
+    });
     let at = position_in(&text, "values: []", "[]");
     assert_located(
         &out,

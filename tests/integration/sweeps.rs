@@ -11,10 +11,16 @@ use std::path::Path;
 
 const SCALING: &str = "scaling-guild-size.yaml";
 
-/// The plan of the scaling experiment at test scale, with `--set` overrides.
+/// The sweep tests use one fan-out strategy: 3 sizes x 3 replications at test scale.
+const ONE_STRATEGY: &str = "sweep.grid[0].values=[naive]";
+
+/// The plan of the scaling experiment at test scale, with one strategy and `--set` overrides.
 fn plan(sets: &[&str]) -> Plan {
     let options = LoadOptions {
-        sets: sets.iter().map(|s| s.to_string()).collect(),
+        sets: std::iter::once(ONE_STRATEGY)
+            .chain(sets.iter().copied())
+            .map(|s| s.to_string())
+            .collect(),
         test_scale: true,
     };
     let assembled = config::assemble(&experiment(SCALING), &options).unwrap();
@@ -74,7 +80,16 @@ fn shards_in_separate_processes_merge_into_the_one_process_files() {
     let exp = exp.to_str().unwrap();
     let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
     let run = |extra: &[&str], out: &str| {
-        let mut args = vec!["run", exp, "--test-scale", "--quiet", "--out", out];
+        let mut args = vec![
+            "run",
+            exp,
+            "--test-scale",
+            "--quiet",
+            "--set",
+            ONE_STRATEGY,
+            "--out",
+            out,
+        ];
         args.extend(extra);
         let (code, stderr) = guildsim(&args);
         assert_eq!(code, 0, "{args:?}: {stderr}");
