@@ -4,6 +4,8 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+mod cli;
+
 use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
 use guildsim::report;
@@ -91,14 +93,28 @@ enum Command {
         #[arg(required = true)]
         experiments: Vec<PathBuf>,
     },
-    /// Measure speed and memory on the reference fan-out workload (experiments/bench-fanout.yaml).
+    /// Measure speed and memory: the reference fan-out workload (experiments/bench-fanout.yaml)
+    /// with folded and with per-event deliveries, memory per session and per membership, and
+    /// with --full the full-scale 2017 cluster.
     Bench {
-        /// The benchmark experiment.
+        /// The reference benchmark experiment.
         #[arg(long, default_value = "experiments/bench-fanout.yaml")]
         experiment: PathBuf,
-        /// Sessions for the memory measurement (guilds of 1,000 members, one guild per user).
+        /// Also run this full-scale experiment (about a minute).
+        #[arg(long, num_args = 0..=1, default_missing_value = "experiments/discord-2017-full.yaml")]
+        full: Option<PathBuf>,
+        /// Sessions of the worlds built to measure memory per session and per membership.
         #[arg(long, default_value_t = 1_000_000)]
         memory_sessions: u64,
+    },
+    /// One benchmark case, run by `bench` in a child process (prints one JSON line).
+    #[command(hide = true)]
+    BenchCase {
+        experiment: PathBuf,
+        #[arg(long = "set")]
+        sets: Vec<String>,
+        #[arg(long)]
+        build_only: bool,
     },
 }
 
@@ -249,8 +265,20 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Bench {
             experiment,
+            full,
             memory_sessions,
-        } => bench(&experiment, memory_sessions),
+        } => {
+            cli::bench::bench(&experiment, full.as_deref(), memory_sessions).map_err(failure)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchCase {
+            experiment,
+            sets,
+            build_only,
+        } => {
+            cli::bench::case(&experiment, sets, build_only).map_err(failure)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -513,91 +541,4 @@ fn print_table(result: &RunResult, wall_s: f64) {
         s.deliveries_total as f64 / wall_s / 1e6,
         result.outcome.queued_events
     );
-}
-
-/// Peak resident memory of this process so far, in bytes (Linux), if known.
-fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Current resident memory, in bytes (Linux), if known.
-fn rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-fn bench(experiment: &Path, memory_sessions: u64) -> Result<ExitCode, Failure> {
-    let mib = |b: Option<u64>| {
-        b.map(|b| format!("{:.1} MiB", b as f64 / 1048576.0))
-            .unwrap_or_else(|| "n/a".into())
-    };
-    for (label, sets) in [
-        ("folded deliveries", vec![]),
-        (
-            "one event per delivery",
-            vec!["run.deliveries=per_event".to_string()],
-        ),
-    ] {
-        let loaded = config::load_experiment(
-            experiment,
-            &LoadOptions {
-                sets,
-                test_scale: false,
-            },
-        )?;
-        let started = Instant::now();
-        let result = runner::simulate(&loaded, |_| {})?;
-        let wall = started.elapsed().as_secs_f64();
-        let s = &result.summary;
-        println!("{} ({label}):", experiment.display());
-        println!(
-            "  wall {:.3} s | {:.1} M events/s | {:.1} M deliveries/s | {} deliveries | {} queued events | peak queue {} | peak memory {}",
-            wall,
-            s.events_total as f64 / wall / 1e6,
-            s.deliveries_total as f64 / wall / 1e6,
-            s.deliveries_total,
-            result.outcome.queued_events,
-            result.outcome.queue_len_max,
-            mib(peak_rss_bytes())
-        );
-        println!(
-            "  latency mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms",
-            s.latency_ms.mean, s.latency_ms.p50, s.latency_ms.p99
-        );
-    }
-    // Memory per session: build a world of `memory_sessions` sessions (guilds of 1,000 members,
-    // one guild per user) and measure resident memory before and after.
-    let guilds = memory_sessions.div_ceil(1000);
-    let sets = vec![
-        format!("workload.guilds.sizes={{fixed: {{count: {guilds}, members: 1000}}}}"),
-        "workload.users.guilds_per_user_mean=1".into(),
-        "run.horizon_s=0.001".into(),
-    ];
-    let loaded = config::load_experiment(
-        experiment,
-        &LoadOptions {
-            sets,
-            test_scale: false,
-        },
-    )?;
-    let before = rss_bytes();
-    let result = runner::simulate(&loaded, |_| {})?;
-    let after = rss_bytes();
-    let sessions = result.summary.entities.sessions;
-    if let (Some(b), Some(a)) = (before, after) {
-        println!(
-            "memory: {} sessions, {} memberships: {:.1} bytes per session (resident growth {} over {} sessions, memberships included)",
-            sessions,
-            result.summary.entities.memberships,
-            a.saturating_sub(b) as f64 / sessions as f64,
-            mib(Some(a.saturating_sub(b))),
-            sessions
-        );
-    }
-    Ok(ExitCode::SUCCESS)
 }

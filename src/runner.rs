@@ -23,29 +23,50 @@ pub fn precheck(loaded: &Loaded) -> Result<world::build::Counts, ConfigErrors> {
         .map_err(|e| loaded.error_at(&e.path, e.message).into())
 }
 
+/// A world built and ready to run.
+pub struct Prepared {
+    world: World,
+    queue: EventQueue<world::Event>,
+}
+
+/// Builds the world of `loaded` and schedules its first events.
+pub fn prepare(loaded: &Loaded) -> Result<Prepared, ConfigErrors> {
+    let mut queue = EventQueue::new();
+    let world = world::build(&loaded.experiment, &mut queue)
+        .map_err(|e| loaded.error_at(&e.path, e.message))?;
+    Ok(Prepared { world, queue })
+}
+
 /// Runs `loaded`; `progress` is called with the virtual time every few thousand events.
 pub fn simulate(loaded: &Loaded, progress: impl FnMut(Nanos)) -> Result<RunResult, ConfigErrors> {
+    Ok(execute(loaded, prepare(loaded)?, progress))
+}
+
+/// Runs a prepared world to its limit and summarises it.
+pub fn execute(loaded: &Loaded, prepared: Prepared, progress: impl FnMut(Nanos)) -> RunResult {
     let exp = &loaded.experiment;
-    let mut queue = EventQueue::new();
-    let mut world =
-        world::build(exp, &mut queue).map_err(|e| loaded.error_at(&e.path, e.message))?;
+    let Prepared {
+        mut world,
+        mut queue,
+    } = prepared;
     let limits = RunLimits {
         horizon: secs(exp.run.horizon_s),
         event_budget: exp.run.event_budget.unwrap_or(u64::MAX),
     };
     let outcome = sim::run(&mut world, &mut queue, limits, progress);
+    world.rec.flush();
     let end_time = match outcome.stop {
         // Closed-form deliveries may land after the last queued event.
         StopReason::Drained => outcome.end_time.max(world.folded_until),
         _ => outcome.end_time,
     };
     let summary = summarize(loaded, &world, &outcome, end_time);
-    Ok(RunResult {
+    RunResult {
         summary,
         world,
         outcome,
         end_time,
-    })
+    }
 }
 
 fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nanos) -> Summary {

@@ -1,22 +1,53 @@
 //! A mergeable histogram of durations (nanoseconds).
 //!
-//! Precision: percentiles come from an HDR histogram with 3 significant digits, so a reported
-//! percentile is within 0.1 % of the exact order statistic. Count, sum (hence mean), min and
-//! max are kept exactly beside it. Merging two histograms is exact: it gives the histogram of
-//! the union of their samples.
+//! Log-linear buckets, as in HDR histograms: values below 2048 ns have a bucket each; above,
+//! every power of two is cut into 1024 buckets, so a bucket is at most 2^-10 (0.098 %) of its
+//! values wide. A reported percentile is the top of the bucket holding that rank, clamped to
+//! the exact min and max: within 0.1 % of the exact order statistic. Count, sum (hence mean),
+//! min and max are kept exactly. Merging two histograms is exact: it gives the histogram of the
+//! union of their samples.
+//!
+//! Written here rather than taken from the `hdrhistogram` crate because recording is on the
+//! hottest path of the simulator (once per delivery): this is a shift, a count and an add,
+//! where the crate's record took a quarter of the fan-out loop's time.
 
 use crate::sim::Nanos;
 use crate::sim::time::to_ms;
-use hdrhistogram::Histogram;
 use serde::Serialize;
 
 /// Durations above this are clamped (about 28 hours of virtual time).
 const HIGHEST_NS: u64 = 100_000_000_000_000;
-const SIGNIFICANT_DIGITS: u8 = 3;
+/// Buckets per power of two, as a power of two.
+const SUB_BITS: u32 = 10;
+const SUB: u64 = 1 << SUB_BITS;
+
+/// The bucket of `value`.
+#[inline(always)]
+pub fn index(value: u64) -> usize {
+    if value < 2 * SUB {
+        value as usize
+    } else {
+        let shift = 63 - value.leading_zeros() - SUB_BITS;
+        ((shift as u64) * SUB + (value >> shift)) as usize
+    }
+}
+
+/// The smallest and largest value of bucket `i`.
+fn bounds(i: usize) -> (u64, u64) {
+    let i = i as u64;
+    if i < 2 * SUB {
+        (i, i)
+    } else {
+        let shift = i / SUB - 1;
+        let m = i - shift * SUB;
+        (m << shift, ((m + 1) << shift) - 1)
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct DurationHistogram {
-    hist: Histogram<u64>,
+    /// Counts per bucket, grown to the largest bucket used.
+    counts: Vec<u64>,
     count: u64,
     sum: u128,
     min: Nanos,
@@ -32,7 +63,7 @@ impl Default for DurationHistogram {
 impl DurationHistogram {
     pub fn new() -> Self {
         Self {
-            hist: Histogram::new_with_max(HIGHEST_NS, SIGNIFICANT_DIGITS).expect("valid bounds"),
+            counts: Vec::new(),
             count: 0,
             sum: 0,
             min: u64::MAX,
@@ -42,15 +73,54 @@ impl DurationHistogram {
 
     #[inline]
     pub fn record(&mut self, value: Nanos) {
-        self.hist.saturating_record(value);
+        let value = value.min(HIGHEST_NS);
+        let i = index(value);
+        match self.counts.get_mut(i) {
+            Some(c) => *c += 1,
+            None => {
+                self.counts.resize(i + 1, 0);
+                self.counts[i] = 1;
+            }
+        }
         self.count += 1;
         self.sum += value as u128;
         self.min = self.min.min(value);
         self.max = self.max.max(value);
     }
 
+    /// Makes room for values up to `max`, so that [`Self::buckets_mut`] can count them.
+    pub fn reserve_to(&mut self, max: Nanos) {
+        let len = index(max.min(HIGHEST_NS)) + 1;
+        if self.counts.len() < len {
+            self.counts.resize(len, 0);
+        }
+    }
+
+    /// For recording in batches: the bucket counts (see [`index`]), to be followed by
+    /// [`Self::add_moments`] with the batch's exact moments. Values must be below the
+    /// bound given to [`Self::reserve_to`].
+    #[inline]
+    pub fn buckets_mut(&mut self) -> &mut [u64] {
+        &mut self.counts
+    }
+
+    /// Adds the exact moments of values counted through [`Self::buckets_mut`].
+    pub fn add_moments(&mut self, count: u64, sum: u128, min: Nanos, max: Nanos) {
+        if count > 0 {
+            self.count += count;
+            self.sum += sum;
+            self.min = self.min.min(min);
+            self.max = self.max.max(max);
+        }
+    }
+
     pub fn merge(&mut self, other: &DurationHistogram) {
-        self.hist.add(&other.hist).expect("same bounds");
+        if other.counts.len() > self.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
         self.count += other.count;
         self.sum += other.sum;
         self.min = self.min.min(other.min);
@@ -77,21 +147,34 @@ impl DurationHistogram {
         (self.count > 0).then(|| self.sum as f64 / self.count as f64)
     }
 
-    /// The value at quantile `q` (0..=1), within the documented precision, clamped to the
-    /// exact min and max.
+    /// The value at quantile `q` (0..=1): the top of the bucket holding the sample of rank
+    /// ceil(q x count), clamped to the exact min and max.
     pub fn quantile(&self, q: f64) -> Option<Nanos> {
-        (self.count > 0).then(|| self.hist.value_at_quantile(q).clamp(self.min, self.max))
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (i, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Some(bounds(i).1.clamp(self.min, self.max));
+            }
+        }
+        Some(self.max)
     }
 
     /// Points of the empirical CDF: (value, fraction of samples <= value), one per non-empty
-    /// bucket, in increasing order.
+    /// bucket (its top, clamped to the max), in increasing order.
     pub fn cdf_points(&self) -> Vec<(Nanos, f64)> {
-        let total = self.hist.len().max(1) as f64;
+        let total = self.count.max(1) as f64;
         let mut seen = 0u64;
         let mut points = Vec::new();
-        for v in self.hist.iter_recorded() {
-            seen += v.count_at_value();
-            points.push((v.value_iterated_to().min(self.max), seen as f64 / total));
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                seen += c;
+                points.push((bounds(i).1.min(self.max), seen as f64 / total));
+            }
         }
         points
     }
@@ -111,61 +194,71 @@ impl DurationHistogram {
         }
     }
 
-    /// The histogram in HdrHistogram's V2 format, for exact merging across runs.
-    pub fn serialize_v2(&self) -> Vec<u8> {
-        use hdrhistogram::serialization::{Serializer, V2Serializer};
-        let mut out = Vec::new();
-        V2Serializer::new()
-            .serialize(&self.hist, &mut out)
-            .expect("serialising to memory");
-        out
-    }
-
     /// The histogram as bytes that [`DurationHistogram::from_bytes`] reads back exactly: a
-    /// header with the exact count, sum, min and max, then the HDR histogram in V2 format.
-    /// Sweeps store one file per run so that replications merge exactly.
+    /// header with the exact count, sum, min and max, then the non-empty buckets as
+    /// (index, count) pairs, little-endian. Sweeps store one file per run so that
+    /// replications merge exactly.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64);
+        let buckets: Vec<(u32, u64)> = self
+            .counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(i, c)| (i as u32, *c))
+            .collect();
+        let mut out = Vec::with_capacity(64 + 12 * buckets.len());
         out.extend_from_slice(FILE_MAGIC);
         out.extend_from_slice(&self.count.to_le_bytes());
         out.extend_from_slice(&self.sum.to_le_bytes());
         out.extend_from_slice(&self.min.to_le_bytes());
         out.extend_from_slice(&self.max.to_le_bytes());
-        out.extend_from_slice(&self.serialize_v2());
+        out.extend_from_slice(&(buckets.len() as u32).to_le_bytes());
+        for (i, c) in buckets {
+            out.extend_from_slice(&i.to_le_bytes());
+            out.extend_from_slice(&c.to_le_bytes());
+        }
         out
     }
 
     /// Reads what [`DurationHistogram::to_bytes`] wrote.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        use hdrhistogram::serialization::Deserializer;
-        let header = FILE_MAGIC.len() + 8 + 16 + 8 + 8;
+        let header = FILE_MAGIC.len() + 8 + 16 + 8 + 8 + 4;
         if bytes.len() < header || !bytes.starts_with(FILE_MAGIC) {
             return Err("not a guildsim histogram file".into());
         }
         let field = |at: usize, len: usize| &bytes[FILE_MAGIC.len() + at..][..len];
         let u64_at = |at: usize| u64::from_le_bytes(field(at, 8).try_into().expect("8 bytes"));
-        let sum = u128::from_le_bytes(field(8, 16).try_into().expect("16 bytes"));
-        let mut reader = &bytes[header..];
-        let hist: Histogram<u64> = Deserializer::new()
-            .deserialize(&mut reader)
-            .map_err(|e| format!("corrupt histogram: {e:?}"))?;
+        let buckets = u32::from_le_bytes(field(40, 4).try_into().expect("4 bytes")) as usize;
+        if bytes.len() != header + 12 * buckets {
+            return Err("corrupt histogram: wrong length".into());
+        }
         let mut out = Self::new();
-        out.hist
-            .add(&hist)
-            .map_err(|e| format!("histogram out of range: {e:?}"))?;
         out.count = u64_at(0);
-        out.sum = sum;
+        out.sum = u128::from_le_bytes(field(8, 16).try_into().expect("16 bytes"));
         out.min = u64_at(24);
         out.max = u64_at(32);
-        if out.count != out.hist.len() {
+        let mut total = 0u64;
+        for pair in bytes[header..].chunks_exact(12) {
+            let i = u32::from_le_bytes(pair[..4].try_into().expect("4 bytes")) as usize;
+            let c = u64::from_le_bytes(pair[4..].try_into().expect("8 bytes"));
+            if i > index(HIGHEST_NS) || (i < out.counts.len() && out.counts[i] != 0) {
+                return Err("corrupt histogram: bad bucket".into());
+            }
+            if i >= out.counts.len() {
+                out.counts.resize(i + 1, 0);
+            }
+            out.counts[i] = c;
+            total += c;
+        }
+        if total != out.count {
             return Err("histogram header and body disagree".into());
         }
         Ok(out)
     }
 }
 
-/// First bytes of a histogram file (format version 1).
-const FILE_MAGIC: &[u8] = b"guildsim-hist-1\n";
+/// First bytes of a histogram file (format version 2: log-linear buckets).
+const FILE_MAGIC: &[u8] = b"guildsim-hist-2\n";
 
 /// Milliseconds rounded to whole nanoseconds, so reports do not carry float noise.
 pub fn round_ns_ms(ms: f64) -> f64 {
@@ -224,7 +317,7 @@ mod tests {
         }
         a.merge(&b);
         assert_eq!(a.stats_ms(), both.stats_ms());
-        assert_eq!(a.serialize_v2(), both.serialize_v2());
+        assert_eq!(a.to_bytes(), both.to_bytes());
     }
 
     #[test]
@@ -242,6 +335,24 @@ mod tests {
         assert_eq!(back.count(), 0);
         assert_eq!(back.to_bytes(), empty.to_bytes());
         assert!(DurationHistogram::from_bytes(b"garbage").is_err());
+    }
+
+    #[test]
+    fn buckets_tile_the_values_and_stay_narrow() {
+        let mut previous_hi = None;
+        for i in 0..index(HIGHEST_NS) + 1 {
+            let (lo, hi) = bounds(i);
+            assert_eq!(index(lo), i);
+            assert_eq!(index(hi), i);
+            if let Some(p) = previous_hi {
+                assert_eq!(lo, p + 1, "bucket {i} does not follow its predecessor");
+            }
+            assert!(
+                (hi - lo) as f64 <= lo as f64 / 1024.0 + 0.5,
+                "bucket {i} too wide: {lo}..{hi}"
+            );
+            previous_hi = Some(hi);
+        }
     }
 
     #[test]

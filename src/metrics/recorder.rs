@@ -17,6 +17,47 @@ pub fn size_class(recipients: u32) -> usize {
     (31 - recipients.max(1).leading_zeros()) as usize
 }
 
+/// The exact moments of a batch of deliveries recorded in a tight loop, whose bucket counts
+/// and per-bin statistics went straight into the recorder's arrays (through a [`BatchView`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeliveryBatch {
+    pub count: u64,
+    pub sum: u128,
+    pub min: Nanos,
+    pub max: Nanos,
+}
+
+/// The arrays a batch of deliveries of one kind writes to.
+pub struct BatchView<'a> {
+    pub buckets: &'a mut [u64],
+    bin_counts: &'a mut [u64],
+    /// Chat events only: latency sum and max per bin.
+    bin_sums: Option<(&'a mut [u64], &'a mut [u64])>,
+    pub interval: Nanos,
+    last_bin: usize,
+}
+
+impl BatchView<'_> {
+    /// The time bin of `t`.
+    #[inline]
+    pub fn bin(&self, t: Nanos) -> usize {
+        ((t / self.interval) as usize).min(self.last_bin)
+    }
+
+    /// Adds `count` deliveries of total latency `sum` and largest latency `max` to bin `bin`.
+    #[inline(never)]
+    pub fn add_to_bin(&mut self, bin: usize, count: u64, sum: u64, max: Nanos) {
+        if count == 0 {
+            return;
+        }
+        self.bin_counts[bin] += count;
+        if let Some((sums, maxes)) = &mut self.bin_sums {
+            sums[bin] += sum;
+            maxes[bin] = maxes[bin].max(max);
+        }
+    }
+}
+
 pub struct Recorder {
     pub interval: Nanos,
     pub horizon: Nanos,
@@ -73,6 +114,10 @@ pub struct Recorder {
     pub guild_mailbox_depth_max: u32,
     cached_bin: usize,
     cached_bin_start: Nanos,
+    open_bin: usize,
+    open_count: u64,
+    open_sum_ns: u64,
+    open_max_ns: u64,
     pub registry_depth_max: u32,
     pub node_memory_peak: u64,
     /// Publishes waiting in or being handled by guilds, and its integral over time.
@@ -91,8 +136,16 @@ impl Recorder {
             horizon,
             bins,
             nodes,
-            latency: DurationHistogram::new(),
-            presence_latency: DurationHistogram::new(),
+            latency: {
+                let mut h = DurationHistogram::new();
+                h.reserve_to(horizon);
+                h
+            },
+            presence_latency: {
+                let mut h = DurationHistogram::new();
+                h.reserve_to(horizon);
+                h
+            },
             fanout: DurationHistogram::new(),
             presence_fanout: DurationHistogram::new(),
             sojourn: DurationHistogram::new(),
@@ -130,6 +183,10 @@ impl Recorder {
             guild_mailbox_depth_max: 0,
             cached_bin: 0,
             cached_bin_start: 0,
+            open_bin: 0,
+            open_count: 0,
+            open_sum_ns: 0,
+            open_max_ns: 0,
             registry_depth_max: 0,
             node_memory_peak: 0,
             in_guilds: 0,
@@ -158,7 +215,7 @@ impl Recorder {
 
     /// A session received an event (or a presence update) published at `publish_time`, at
     /// `at` (<= horizon).
-    #[inline]
+    #[inline(always)]
     pub fn delivery(&mut self, at: Nanos, publish_time: Nanos, presence: bool) {
         debug_assert!(at <= self.horizon);
         let latency = at - publish_time;
@@ -171,11 +228,62 @@ impl Recorder {
         }
         self.latency.record(latency);
         self.deliveries += 1;
-        self.bin_deliveries[b] += 1;
-        self.bin_latency_sum_ns[b] += latency;
-        if latency > self.bin_latency_max_ns[b] {
-            self.bin_latency_max_ns[b] = latency;
+        // Per-bin statistics accumulate for the bin in use and go to the arrays when another
+        // bin is used (and at the end of the run, by `flush`).
+        if b != self.open_bin {
+            self.flush();
+            self.open_bin = b;
         }
+        self.open_count += 1;
+        self.open_sum_ns += latency;
+        self.open_max_ns = self.open_max_ns.max(latency);
+    }
+
+    /// The arrays a batch of chat events (or presence updates) writes to.
+    pub fn batch_view(&mut self, presence: bool) -> BatchView<'_> {
+        if presence {
+            BatchView {
+                buckets: self.presence_latency.buckets_mut(),
+                bin_counts: &mut self.bin_presence_deliveries,
+                bin_sums: None,
+                interval: self.interval,
+                last_bin: self.bins - 1,
+            }
+        } else {
+            BatchView {
+                buckets: self.latency.buckets_mut(),
+                bin_counts: &mut self.bin_deliveries,
+                bin_sums: Some((&mut self.bin_latency_sum_ns, &mut self.bin_latency_max_ns)),
+                interval: self.interval,
+                last_bin: self.bins - 1,
+            }
+        }
+    }
+
+    /// Adds the exact moments of a batch.
+    pub fn finish_batch(&mut self, batch: &DeliveryBatch, presence: bool) {
+        let hist = if presence {
+            &mut self.presence_latency
+        } else {
+            &mut self.latency
+        };
+        hist.add_moments(batch.count, batch.sum, batch.min, batch.max);
+        if presence {
+            self.presence_deliveries += batch.count;
+        } else {
+            self.deliveries += batch.count;
+        }
+    }
+
+    /// Moves the open bin's delivery statistics to the per-bin arrays.
+    pub fn flush(&mut self) {
+        let b = self.open_bin;
+        self.bin_deliveries[b] += self.open_count;
+        self.bin_latency_sum_ns[b] += self.open_sum_ns;
+        self.bin_latency_max_ns[b] = self.bin_latency_max_ns[b].max(self.open_max_ns);
+        self.open_count = 0;
+        self.open_sum_ns = 0;
+        self.open_max_ns = 0;
     }
 
     /// A chat event was published to a guild (its mailbox depth is recorded apart).

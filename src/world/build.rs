@@ -212,6 +212,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                 run_queue: Default::default(),
                 hosts_guilds: group.hosts.contains(&Role::Guilds),
                 hosts_sessions: group.hosts.contains(&Role::Sessions),
+                uncontended: false,
                 up: true,
                 epoch: 0,
                 memory_static: 0,
@@ -610,6 +611,27 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                 .filter(|&k| world.member_joined[world.by_node[k as usize] as usize] != NOT_JOINED)
                 .count() as u32;
         }
+    }
+
+    // Nodes that can never have more runnable processes than schedulers. Sessions run only
+    // to handle deliveries at a cost or to connect (storms, crashes).
+    let sessions_run = !world.params.session_receive.is_zero()
+        || !exp.workload.storms.is_empty()
+        || model.memory.limit_bytes.is_some();
+    let mut runnable = vec![0u64; node_count];
+    for g in &world.guilds {
+        runnable[g.node.index()] += 1;
+    }
+    for service in &world.services {
+        runnable[service.node.index()] += 1;
+    }
+    if sessions_run {
+        for n in &world.session_node {
+            runnable[n.index()] += 1;
+        }
+    }
+    for (node, &count) in world.nodes.iter_mut().zip(&runnable) {
+        node.uncontended = count <= node.schedulers as u64;
     }
 
     // Memory: guilds and their members on guild nodes, connected sessions on session nodes.

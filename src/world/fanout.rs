@@ -121,7 +121,7 @@ impl World {
             self.guilds[gi].len,
         );
         let mut work = self.guilds[gi].work;
-        let slice_end = now.saturating_add(self.params.time_slice);
+        let slice_end = self.slice_deadline(node, now);
         let bytes = if out.presence {
             self.params.presence_bytes
         } else {
@@ -291,7 +291,7 @@ impl World {
             self.guilds[g.index()].groups_len,
         );
         let origin_joined = origin != NO_ORIGIN && self.is_joined(g, SessionId(origin));
-        let slice_end = now.saturating_add(self.params.time_slice);
+        let slice_end = self.slice_deadline(from, now);
         let event_bytes = if presence {
             self.params.presence_bytes
         } else {

@@ -10,8 +10,11 @@
 
 use super::event::Event;
 use super::ids::NodeId;
-use super::state::{NOT_JOINED, ONLINE_BIT, World};
+use super::mailbox::NO_ORIGIN;
+use super::state::{ONLINE_BIT, World};
 use crate::metrics::Recorder;
+use crate::metrics::histogram;
+use crate::metrics::recorder::DeliveryBatch;
 use crate::sim::rng::StreamRng;
 use crate::sim::{Dist, EventQueue, Nanos};
 
@@ -81,6 +84,41 @@ pub struct Outgoing {
     pub snapshot: u32,
 }
 
+/// The cost of one send, local or remote.
+trait SendCosts {
+    fn cost(&mut self, remote: bool, rng: &mut StreamRng) -> Nanos;
+}
+
+/// Constant costs: nothing drawn.
+struct ConstantCosts {
+    local: Nanos,
+    remote: Nanos,
+}
+
+impl SendCosts for ConstantCosts {
+    #[inline(always)]
+    fn cost(&mut self, remote: bool, _: &mut StreamRng) -> Nanos {
+        if remote { self.remote } else { self.local }
+    }
+}
+
+/// Costs drawn from their distributions (one draw per send, from the costs stream).
+struct SampledCosts<'a> {
+    local: &'a Dist,
+    remote: &'a Dist,
+}
+
+impl SendCosts for SampledCosts<'_> {
+    #[inline(always)]
+    fn cost(&mut self, remote: bool, rng: &mut StreamRng) -> Nanos {
+        if remote {
+            self.remote.sample(rng)
+        } else {
+            self.local.sample(rng)
+        }
+    }
+}
+
 impl Sends<'_> {
     /// From node `from`, starting at `t`, sends `out` to the members `slots(i)` for
     /// `i` in `next..len` that are joined (before the snapshot) and are not its origin,
@@ -92,6 +130,51 @@ impl Sends<'_> {
         from: NodeId,
         out: Outgoing,
         slots: impl Fn(u32) -> u32,
+        next: u32,
+        len: u32,
+        t: Nanos,
+        slice_end: Nanos,
+    ) -> RunEnd {
+        // One loop per combination, each with only what it needs compiled in.
+        macro_rules! with_costs {
+            ($costs:expr) => {
+                match (self.check_order, out.origin != NO_ORIGIN) {
+                    (false, false) => self.run_with::<_, false, false>(
+                        $costs, from, out, slots, next, len, t, slice_end,
+                    ),
+                    (false, true) => self.run_with::<_, false, true>(
+                        $costs, from, out, slots, next, len, t, slice_end,
+                    ),
+                    (true, false) => self.run_with::<_, true, false>(
+                        $costs, from, out, slots, next, len, t, slice_end,
+                    ),
+                    (true, true) => self.run_with::<_, true, true>(
+                        $costs, from, out, slots, next, len, t, slice_end,
+                    ),
+                }
+            };
+        }
+        match (
+            self.send_local.constant_value(),
+            self.send_remote.constant_value(),
+        ) {
+            (Some(local), Some(remote)) => with_costs!(ConstantCosts { local, remote }),
+            _ => with_costs!(SampledCosts {
+                local: self.send_local,
+                remote: self.send_remote,
+            }),
+        }
+    }
+
+    /// [`Self::run`] with its costs, order check and origin check fixed at compile time.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn run_with<C: SendCosts, const CHECK_ORDER: bool, const HAS_ORIGIN: bool>(
+        &mut self,
+        mut costs: C,
+        from: NodeId,
+        out: Outgoing,
+        slots: impl Fn(u32) -> u32,
         mut next: u32,
         len: u32,
         mut t: Nanos,
@@ -99,29 +182,97 @@ impl Sends<'_> {
     ) -> RunEnd {
         let row = &self.latency[from.index() * self.nodes..][..self.nodes];
         let mut sends = 0u32;
-        while next < len && t < slice_end {
-            let slot = slots(next) as usize;
-            next += 1;
-            let joined = self.member_joined[slot];
-            if joined == NOT_JOINED
-                || joined >= out.snapshot
-                || self.member_session[slot].0 == out.origin
-            {
-                continue;
+        let mut remote = 0u64;
+        let mut violations = 0u64;
+        // Folding applies to online sessions, and not at all when it is off.
+        let fold_mask = if self.fold { ONLINE_BIT } else { 0 };
+        let horizon = self.horizon;
+        // The batch's moments and the current time bin's statistics, kept in registers.
+        let (mut count, mut sum, mut min, mut max) = (0u64, 0u128, u64::MAX, 0u64);
+        // Bins carry the count and sum until they close.
+        let (mut bin, mut bin_start, mut bin_count, mut bin_sum, mut bin_max) =
+            (0usize, u64::MAX, 0u64, 0u64, 0u64);
+        {
+            let mut view = self.rec.batch_view(out.presence);
+            let interval = view.interval;
+            while next < len && t < slice_end {
+                let slot = slots(next) as usize;
+                next += 1;
+                // NOT_JOINED is u32::MAX: never below a snapshot.
+                if self.member_joined[slot] >= out.snapshot
+                    || (HAS_ORIGIN && self.member_session[slot].0 == out.origin)
+                {
+                    continue;
+                }
+                let info = self.member_info[slot];
+                let to = info as u16;
+                let is_remote = to != from.0;
+                remote += is_remote as u64;
+                t += costs.cost(is_remote, self.rng);
+                sends += 1;
+                let arrival = t + row[to as usize];
+                if info & fold_mask != 0 {
+                    // Folded: recorded now, at its arrival time.
+                    if arrival <= horizon {
+                        let latency = arrival - out.publish_time;
+                        view.buckets[histogram::index(latency)] += 1;
+                        min = min.min(latency);
+                        if arrival.wrapping_sub(bin_start) >= interval {
+                            view.add_to_bin(bin, bin_count, bin_sum, bin_max);
+                            (count, sum, max) =
+                                (count + bin_count, sum + bin_sum as u128, max.max(bin_max));
+                            bin = view.bin(arrival);
+                            bin_start = bin as u64 * interval;
+                            (bin_count, bin_sum, bin_max) = (0, 0, 0);
+                        }
+                        bin_count += 1;
+                        bin_sum += latency;
+                        bin_max = bin_max.max(latency);
+                        if CHECK_ORDER {
+                            let last = &mut self.last_delivered[slot];
+                            violations += u64::from(out.publish_time < *last);
+                            *last = out.publish_time;
+                        }
+                    }
+                } else {
+                    self.queue.schedule(
+                        arrival,
+                        Event::Deliver {
+                            slot: slot as u32,
+                            presence: out.presence,
+                            was_online: info & ONLINE_BIT != 0,
+                            publish_time: out.publish_time,
+                        },
+                    );
+                }
             }
-            let info = self.member_info[slot];
-            let to = info as u16;
-            t += if to == from.0 {
-                self.send_local.sample(self.rng)
-            } else {
-                self.rec.inter_node_messages += 1;
-                self.send_remote.sample(self.rng)
-            };
-            sends += 1;
-            let arrival = t + row[to as usize];
-            self.deliver(slot as u32, info, arrival, out.publish_time, out.presence);
+            view.add_to_bin(bin, bin_count, bin_sum, bin_max);
+            (count, sum, max) = (count + bin_count, sum + bin_sum as u128, max.max(bin_max));
         }
+        let batch = DeliveryBatch {
+            count,
+            sum,
+            min,
+            max,
+        };
+        if batch.count > 0 {
+            // The latest arrival is the publish time plus the largest latency.
+            *self.folded_until = (*self.folded_until).max(out.publish_time + batch.max);
+        }
+        *self.folded += batch.count;
+        self.rec.finish_batch(&batch, out.presence);
+        self.rec.inter_node_messages += remote;
+        self.rec.order_violations += violations;
         RunEnd { t, next, sends }
+    }
+
+    /// Counts a delivery to `slot` of an event published before the last one it received.
+    fn check_order_of(&mut self, slot: u32, publish_time: Nanos) {
+        let last = &mut self.last_delivered[slot as usize];
+        if publish_time < *last {
+            self.rec.order_violations += 1;
+        }
+        *last = publish_time;
     }
 
     /// A delivery of an event published at `publish_time` to membership `slot`, arriving at
@@ -140,11 +291,7 @@ impl Sends<'_> {
             if arrival <= self.horizon {
                 self.rec.delivery(arrival, publish_time, presence);
                 if self.check_order {
-                    let last = &mut self.last_delivered[slot as usize];
-                    if publish_time < *last {
-                        self.rec.order_violations += 1;
-                    }
-                    *last = publish_time;
+                    self.check_order_of(slot, publish_time);
                 }
                 *self.folded += 1;
                 if arrival > *self.folded_until {

@@ -122,7 +122,7 @@ impl World {
             t += (self.params.manifold.partition_cost_per_recipient_ns * recipients as f64).round()
                 as Nanos;
         }
-        let slice_end = now.saturating_add(self.params.time_slice);
+        let slice_end = self.slice_deadline(node, now);
         let local = self.latency(node, node);
         let workers_first =
             self.nodes[node.index()].services_first + self.params.manifold.partitioners;
@@ -178,7 +178,7 @@ impl World {
             self.services[i as usize].work = work;
             return t;
         };
-        let slice_end = now.saturating_add(self.params.time_slice);
+        let slice_end = self.slice_deadline(node, now);
         let len = group.end - group.start;
         let out = Outgoing {
             publish_time,

@@ -122,6 +122,9 @@ pub struct Node {
     pub run_queue: VecDeque<ProcRef>,
     pub hosts_guilds: bool,
     pub hosts_sessions: bool,
+    /// At most `schedulers` of this node's processes can ever be runnable at once: none ever
+    /// waits for a scheduler, so a process never needs to give one up mid-message.
+    pub uncontended: bool,
     pub up: bool,
     /// Crash count: events of processes from before a crash carry an older epoch.
     pub epoch: u32,
@@ -287,6 +290,17 @@ impl World {
     /// Schedules the workload's first events.
     pub fn start(&mut self, queue: &mut EventQueue<Event>) {
         self.publisher.start(queue);
+    }
+
+    /// When a slice of work starting at `now` on `node` must end: after about one time
+    /// slice, or never on a node that cannot be contended (slicing would change nothing).
+    #[inline]
+    pub fn slice_deadline(&self, node: NodeId, now: Nanos) -> Nanos {
+        if self.nodes[node.index()].uncontended {
+            Nanos::MAX
+        } else {
+            now.saturating_add(self.params.time_slice)
+        }
     }
 
     #[inline]
