@@ -8,16 +8,26 @@
 //! not a promise: a run that overloads its guilds keeps publishes queued, which this model
 //! does not count.
 
-use crate::config::schema::{DeliveryMode, DistConfig, Experiment, GuildSizes, Rate};
+use crate::config::schema::{
+    DeliveryMode, DistConfig, Experiment, FanoutStrategy, GuildSizes, Rate, Role, Storm,
+};
 use crate::metrics::recorder::SIZE_CLASSES;
 
 /// Bytes of a process with nothing in it (program, allocator, small structures).
 const BASE_BYTES: f64 = 5.0 * 1048576.0;
-/// Per session (user): its process header and its node (the build's scratch arrays are freed
-/// before the sessions are allocated).
-const SESSION_BYTES: f64 = 18.0;
-/// Per online membership: the member list entry.
-const MEMBERSHIP_BYTES: f64 = 4.0;
+/// Per session (user): its process and lifecycle state, its node, its membership index, and
+/// the build's scratch arrays (measured: `guildsim bench`, 1M sessions in 1 and 5 guilds).
+const SESSION_BYTES: f64 = 44.0;
+/// Per online membership: the member's session, join number and node/online copy, and the
+/// session's list of memberships.
+const MEMBERSHIP_BYTES: f64 = 16.0;
+/// Per online membership with Manifold: its place in the by-node order, and the (node,
+/// worker) groups (at most one per membership).
+const MANIFOLD_MEMBERSHIP_BYTES: f64 = 20.0;
+/// Per online membership with `run.check_order`: the last publish time delivered.
+const CHECK_ORDER_BYTES: f64 = 8.0;
+/// Per reconnection of a storm (session x guild): the messages and events in flight.
+const STORM_JOIN_BYTES: f64 = 64.0;
 /// Per guild: its process, placement, size and publish rate (alias table).
 const GUILD_BYTES: f64 = 96.0;
 /// Per time bin: the recorder's cluster counters, and per node and bin its busy time and run
@@ -34,8 +44,8 @@ const HISTOGRAM_BYTES: f64 = 37_888.0 * 8.0;
 const QUEUED_DELIVERY_BYTES: f64 = 32.0;
 
 /// Seconds per folded delivery, per queued event, and per session or membership built.
-const DELIVERY_S: f64 = 30e-9;
-const EVENT_S: f64 = 100e-9;
+const DELIVERY_S: f64 = 15e-9;
+const EVENT_S: f64 = 300e-9;
 const BUILD_S: f64 = 25e-9;
 
 /// What a run is expected to hold and do.
@@ -64,10 +74,13 @@ impl Estimate {
         match self.dominant {
             "sessions" => {
                 "fewer sessions: smaller workload.guilds.sizes or online_fraction, or a larger \
-                 workload.users.guilds_per_user_mean"
+                 workload.users.guilds_per_user_mean (or a smaller workload.users.count)"
             }
             "memberships" => {
                 "fewer online memberships: smaller workload.guilds.sizes or online_fraction"
+            }
+            "storms" => {
+                "smaller storms: fewer users in workload.storms logins, or fewer sessions per restarted node"
             }
             "time series" => {
                 "fewer time bins: a shorter run.horizon_s or a wider output.sample_interval_ms"
@@ -130,7 +143,7 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let guilds: f64 = classes.iter().map(|c| c.0).sum();
     let online_sum: f64 = classes.iter().map(|c| c.0 * c.1).sum();
     let memberships = online_sum.round() as u64;
-    let sessions = (online_sum / exp.workload.users.guilds_per_user_mean).ceil() as u64;
+    let sessions = exp.workload.users.resolve(online_sum);
     let nodes: u64 = exp.model.nodes.iter().map(|g| g.count as u64).sum();
     let horizon = exp.run.horizon_s;
     let interval_s = exp.output.sample_interval_ms / 1e3;
@@ -185,9 +198,40 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let used_bins = (used_s / interval_s).ceil().min(bins as f64);
     let series = bins as f64 * (BIN_BYTES + NODE_BIN_BYTES * nodes as f64)
         + used_bins * (5 + 2 * nodes) as f64 * SERIES_ROW_BYTES;
+    let per_membership = MEMBERSHIP_BYTES
+        + if exp.model.fanout.strategy == FanoutStrategy::Manifold {
+            MANIFOLD_MEMBERSHIP_BYTES
+        } else {
+            0.0
+        }
+        + if exp.run.check_order {
+            CHECK_ORDER_BYTES
+        } else {
+            0.0
+        };
+    // Storms: every session of a restarted node (or of a login storm) joins its guilds again.
+    let session_nodes: u64 = exp
+        .model
+        .nodes
+        .iter()
+        .filter(|g| g.hosts.contains(&Role::Sessions))
+        .map(|g| g.count as u64)
+        .sum();
+    let guilds_per_session = online_sum / (sessions.max(1) as f64);
+    let storm_sessions: f64 = exp
+        .workload
+        .storms
+        .iter()
+        .map(|storm| match storm {
+            Storm::Login { users, .. } => *users as f64,
+            Storm::NodeRestart { .. } => sessions as f64 / session_nodes.max(1) as f64,
+        })
+        .sum();
+    let storm_joins = storm_sessions * guilds_per_session;
     let terms = [
         ("sessions", SESSION_BYTES * sessions as f64),
-        ("memberships", MEMBERSHIP_BYTES * memberships as f64),
+        ("memberships", per_membership * memberships as f64),
+        ("storms", STORM_JOIN_BYTES * storm_joins),
         ("guilds", GUILD_BYTES * guilds),
         ("time series", series),
         ("histograms", HISTOGRAM_BYTES * histograms as f64),
@@ -199,6 +243,15 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         .fold(("guilds", f64::MIN), |a, &t| if t.1 > a.1 { t } else { a })
         .0;
     let memory = BASE_BYTES + terms.iter().map(|t| t.1).sum::<f64>();
+    // Each storm join (and the leave before it) is a presence fan-out: with Manifold a batch
+    // per node and per worker, each an event in and out (measured on discord-2017-full).
+    let storm_events = storm_joins
+        * if exp.model.fanout.strategy == FanoutStrategy::Manifold {
+            160.0
+        } else {
+            8.0
+        };
+    let events = events + storm_events;
     let seconds =
         DELIVERY_S * deliveries + EVENT_S * events + BUILD_S * (sessions + memberships) as f64;
     Estimate {

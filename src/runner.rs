@@ -126,6 +126,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         events_total: outcome.queued_events + world.folded,
         publishes_total: rec.publishes,
         publishes_completed: rec.publishes_completed,
+        presence_changes: rec.presence_changes,
         deliveries_total: rec.deliveries,
         presence_deliveries_total: rec.presence_deliveries,
         deliveries_dropped: rec.deliveries_dropped,

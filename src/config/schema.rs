@@ -406,6 +406,10 @@ pub struct PresenceConfig {
     /// Publish a presence update when a member leaves (default true).
     #[serde(default = "yes")]
     pub on_leave: bool,
+    /// Guilds with more online members than this publish no presence updates: their clients
+    /// fetch the member list lazily instead (R19; default: no limit).
+    #[serde(default)]
+    pub max_online_members: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -417,6 +421,7 @@ impl Default for PresenceConfig {
         Self {
             on_join: true,
             on_leave: true,
+            max_online_members: None,
         }
     }
 }
@@ -612,11 +617,27 @@ pub enum GuildSizes {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
-    /// Mean number of guilds a user is in: users = ceil(online memberships / this).
-    pub guilds_per_user_mean: f64,
+    /// Mean number of guilds a user is in: users = ceil(online memberships / this). Give this
+    /// or `count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guilds_per_user_mean: Option<f64>,
+    /// The number of users (each with one session). Give this or `guilds_per_user_mean`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
     /// How users' sessions are spread over the session nodes.
     #[serde(default)]
     pub placement: SessionPlacement,
+}
+
+impl Users {
+    /// The number of users for `memberships` online memberships.
+    pub fn resolve(&self, memberships: f64) -> u64 {
+        match (self.count, self.guilds_per_user_mean) {
+            (Some(count), _) => count,
+            (None, Some(mean)) => (memberships / mean).ceil() as u64,
+            (None, None) => 0,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -640,6 +661,10 @@ pub struct Publishes {
     /// Publishing stops at this time (default: the horizon).
     #[serde(default)]
     pub end_s: Option<f64>,
+    /// Presence changes (a user goes idle, back, changes status): a Poisson rate per online
+    /// session; each change is published to every guild of the session (default 0).
+    #[serde(default)]
+    pub presence_changes_per_session_per_s: f64,
 }
 
 /// A Poisson rate per guild, or per online member (so big guilds publish more).

@@ -282,12 +282,22 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
         &guilds.key("online_fraction"),
         || format!("must be between 0 and 1, got {fraction}"),
     );
-    c.number(
+    let users = workload.key("users");
+    match (
         exp.workload.users.guilds_per_user_mean,
-        0.0,
-        true,
-        &workload.key("users").key("guilds_per_user_mean"),
-    );
+        exp.workload.users.count,
+    ) {
+        (Some(mean), None) => c.number(mean, 0.0, true, &users.key("guilds_per_user_mean")),
+        (None, Some(count)) => c.check(
+            (1..u32::MAX as u64).contains(&count),
+            &users.key("count"),
+            || format!("must be between 1 and {}, got {count}", u32::MAX - 1),
+        ),
+        _ => c.fail(
+            &users,
+            "give exactly one of `guilds_per_user_mean` and `count`".into(),
+        ),
+    }
 
     let publishes = workload.key("publishes");
     let rate = publishes.key("rate");
@@ -295,6 +305,12 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
         Rate::PerGuildPerS(r) => c.number(r, 0.0, false, &rate.key("per_guild_per_s")),
         Rate::PerMemberPerS(r) => c.number(r, 0.0, false, &rate.key("per_member_per_s")),
     }
+    c.number(
+        exp.workload.publishes.presence_changes_per_session_per_s,
+        0.0,
+        false,
+        &publishes.key("presence_changes_per_session_per_s"),
+    );
     c.number(
         exp.workload.publishes.start_s,
         0.0,

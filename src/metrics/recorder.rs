@@ -75,6 +75,8 @@ pub struct Recorder {
 
     pub publishes: u64,
     pub publishes_completed: u64,
+    /// Presence changes of online sessions (each published to the session's guilds).
+    pub presence_changes: u64,
     pub deliveries: u64,
     pub presence_deliveries: u64,
     pub deliveries_dropped: u64,
@@ -153,6 +155,7 @@ impl Recorder {
             fanout_recipients_sum: vec![0; SIZE_CLASSES],
             publishes: 0,
             publishes_completed: 0,
+            presence_changes: 0,
             deliveries: 0,
             presence_deliveries: 0,
             deliveries_dropped: 0,

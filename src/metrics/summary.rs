@@ -21,6 +21,8 @@ pub struct Summary {
     pub publishes_total: u64,
     /// Publishes whose fan-out finished.
     pub publishes_completed: u64,
+    /// Presence changes of online sessions (workload `presence_changes_per_session_per_s`).
+    pub presence_changes: u64,
     /// Chat events received by sessions.
     pub deliveries_total: u64,
     /// Presence updates received by sessions.

@@ -106,15 +106,14 @@ fn online_and_users(exp: &Experiment, streams: &RngStreams) -> Result<(Vec<u32>,
             ),
         ));
     }
-    let users = (memberships as f64 / exp.workload.users.guilds_per_user_mean).ceil() as u64;
+    let users = exp.workload.users.resolve(memberships as f64);
     let largest = online.iter().copied().max().unwrap_or(0) as u64;
     if largest > users {
         return Err(error(
-            "workload.users.guilds_per_user_mean",
+            "workload.users",
             format!(
                 "the largest guild has {largest} online members but there are only {users} users \
-                 ({memberships} online memberships / {} guilds per user); lower guilds_per_user_mean",
-                exp.workload.users.guilds_per_user_mean
+                 ({memberships} online memberships); lower guilds_per_user_mean or raise count"
             ),
         ));
     }
@@ -447,6 +446,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         semaphore: model.registry.semaphore,
         presence_on_join: model.presence.on_join,
         presence_on_leave: model.presence.on_leave,
+        presence_max_online: model.presence.max_online_members,
         session_bytes: model.memory.session_bytes,
         memory_limit: model.memory.limit_bytes,
         memory_restart: secs(model.memory.restart_s),
@@ -472,7 +472,16 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         .iter()
         .map(|b| (secs(b.at_s), GuildId(b.guild), b.count))
         .collect();
-    let publisher = Publisher::new(streams.stream("publishes"), &rates, start, end, bursts);
+    let publisher = Publisher::new(
+        streams.stream("publishes"),
+        streams.stream("presence"),
+        users,
+        publishes.presence_changes_per_session_per_s,
+        &rates,
+        start,
+        end,
+        bursts,
+    );
 
     let mut world = World {
         params,
@@ -514,6 +523,8 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         faults_rng: streams.stream("faults"),
         publisher,
         storm_crashes: Vec::new(),
+        waves: Vec::new(),
+        timeouts: Default::default(),
         folded: 0,
         folded_until: 0,
         sessions_online: 0,
@@ -549,6 +560,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                     ));
                 }
                 let (start, window) = (secs(*start_s), secs(*window_s));
+                let mut wave = Vec::with_capacity(*count as usize);
                 for s in 0..*count {
                     offline_until_login[s as usize] = true;
                     let at = start
@@ -557,13 +569,9 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                         } else {
                             storm_rng.random_range(0..=window)
                         };
-                    queue.schedule(
-                        at,
-                        Event::Connect {
-                            session: SessionId(s),
-                        },
-                    );
+                    wave.push((at, SessionId(s)));
                 }
+                world.start_wave(wave, queue);
             }
             Storm::NodeRestart {
                 node,

@@ -17,6 +17,8 @@ pub enum ProcRef {
 pub enum Event {
     /// The next Poisson publish of the workload arrives at some guild.
     NextPublish,
+    /// The next presence change of the workload (some session's status changes).
+    NextPresenceChange,
     /// Burst number `index` of the workload arrives.
     Burst { index: u32 },
     /// The slice of CPU that `proc` is running ends (ignored if its node crashed since:
@@ -34,12 +36,12 @@ pub enum Event {
     },
     /// The message held in mailbox-arena slot `slot` reaches the mailbox of `to`.
     MsgArrive { to: ProcRef, slot: u32 },
-    /// A session starts connecting.
-    Connect { session: SessionId },
+    /// The next sessions of connection wave `wave` (a login storm, a restart) connect.
+    ConnectWave { wave: u32 },
     /// A reply to the session's call `token` (ring lookup or registry call) arrives.
     Reply { session: SessionId, token: u32 },
-    /// The session's registry call `token` times out.
-    Timeout { session: SessionId, token: u32 },
+    /// The earliest registry calls' timeouts are due (they wait in `World::timeouts`).
+    TimeoutsDue,
     /// The session's backoff `token` ends: it calls the registry again.
     Retry { session: SessionId, token: u32 },
     /// A session node crashes (storm `storm`, or `u32::MAX` for running out of memory).

@@ -76,10 +76,10 @@ impl World {
                 session,
                 publish_time,
             } => {
-                let mut fan_out = !self.guilds[gi].work.done;
+                let mut was_joined = true;
                 if first_slice {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
-                    fan_out = self.leave(g, session) && self.params.presence_on_leave;
+                    was_joined = self.leave(g, session);
                 }
                 (
                     Outgoing {
@@ -88,11 +88,13 @@ impl World {
                         presence: true,
                         snapshot: u32::MAX,
                     },
-                    fan_out,
+                    was_joined && self.params.presence_on_leave,
                 )
             }
             other => unreachable!("guild {g:?} got {other:?}"),
         };
+        // Large guilds publish no presence (decided when the message is taken up).
+        let fan_out = fan_out && (!first_slice || !out.presence || self.publishes_presence(g));
         if !fan_out {
             self.guilds[gi].work.done = true;
             return t;
@@ -248,6 +250,13 @@ impl World {
         t
     }
 
+    /// Whether guild `g` publishes presence updates: it is not above the size limit.
+    pub fn publishes_presence(&self, g: GuildId) -> bool {
+        self.params
+            .presence_max_online
+            .is_none_or(|max| self.guilds[g.index()].online <= max)
+    }
+
     /// Members a message of guild `g` about `origin` goes to now.
     pub fn recipients(&self, g: GuildId, origin: u32) -> u32 {
         let guild = &self.guilds[g.index()];
@@ -326,7 +335,23 @@ impl World {
             work.sends += 1;
             let partitioner = self.partitioner_of(to, g);
             let at = t.max(leaves) + self.latency(from, to);
-            self.send_msg(ProcRef::Service(partitioner), batch, at, queue);
+            let Msg::Batch {
+                snapshot,
+                publish_time,
+                ..
+            } = batch
+            else {
+                unreachable!()
+            };
+            let node_batch = Msg::NodeBatch {
+                first_group: groups_first + start,
+                groups: (end - start) as u16,
+                snapshot,
+                origin,
+                presence,
+                publish_time,
+            };
+            self.send_msg(ProcRef::Service(partitioner), node_batch, at, queue);
             if self.channels.limited(from.index(), to.index()) {
                 break;
             }

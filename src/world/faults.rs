@@ -5,13 +5,60 @@
 //! which is the presence storm.
 
 use super::event::{Event, MEMORY_CRASH, ProcRef};
-use super::ids::NodeId;
+use super::ids::{NodeId, SessionId};
 use super::mailbox::Msg;
 use super::state::{Phase, RunState, ServiceKind, Step, Wait, Work, World};
 use crate::sim::{EventQueue, Nanos};
 use rand::Rng;
 
+/// Sessions connecting at planned times (a login storm, or a node's sessions after its
+/// restart), sorted by time: one pending event for the whole wave instead of one per session.
+pub struct Wave {
+    entries: Vec<(Nanos, SessionId)>,
+    next: usize,
+}
+
 impl World {
+    /// Starts a wave of connections at the given times (sessions at equal times connect in
+    /// the order given).
+    pub fn start_wave(
+        &mut self,
+        mut entries: Vec<(Nanos, SessionId)>,
+        queue: &mut EventQueue<Event>,
+    ) {
+        entries.sort_by_key(|e| e.0);
+        if let Some(&(first, _)) = entries.first() {
+            queue.schedule(
+                first,
+                Event::ConnectWave {
+                    wave: self.waves.len() as u32,
+                },
+            );
+        }
+        self.waves.push(Wave { entries, next: 0 });
+    }
+
+    /// The sessions of wave `w` due now connect.
+    pub fn wave_due(&mut self, w: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+        loop {
+            let wave = &mut self.waves[w as usize];
+            match wave.entries.get(wave.next) {
+                Some(&(at, s)) if at <= now => {
+                    wave.next += 1;
+                    self.connect(s, now, queue);
+                }
+                Some(&(at, _)) => {
+                    queue.schedule(at, Event::ConnectWave { wave: w });
+                    return;
+                }
+                None => {
+                    wave.entries = Vec::new();
+                    return;
+                }
+            }
+        }
+    }
+
     /// Node `node` crashes now.
     pub fn crash(&mut self, node: NodeId, storm: u32, now: Nanos, queue: &mut EventQueue<Event>) {
         let n = node.index();
@@ -113,6 +160,9 @@ impl World {
         } else {
             self.storm_crashes[storm as usize].2
         };
+        let mut wave = Vec::with_capacity(
+            (self.nodes[n].sessions_end - self.nodes[n].sessions_first) as usize,
+        );
         for k in self.nodes[n].sessions_first as usize..self.nodes[n].sessions_end as usize {
             let s = self.node_sessions[k];
             let delay = if jitter == 0 {
@@ -120,7 +170,8 @@ impl World {
             } else {
                 self.faults_rng.random_range(0..=jitter)
             };
-            queue.schedule(now + delay, Event::Connect { session: s });
+            wave.push((now + delay, s));
         }
+        self.start_wave(wave, queue);
     }
 }

@@ -36,6 +36,24 @@ pub enum Msg {
         presence: bool,
         publish_time: Nanos,
     },
+    /// Manifold partitioner: one publish for the `groups` groups (one per worker) of its
+    /// node, `groups[first_group..]`.
+    NodeBatch {
+        first_group: u32,
+        groups: u16,
+        snapshot: u32,
+        origin: u32,
+        presence: bool,
+        publish_time: Nanos,
+    },
+    /// Manifold worker: the part of a batch for the members of group `group`.
+    WorkerBatch {
+        group: u32,
+        snapshot: u32,
+        origin: u32,
+        presence: bool,
+        publish_time: Nanos,
+    },
     /// Registry: which process is this guild? Reply to `session`'s call `token`.
     RegistryCall { session: SessionId, token: u32 },
     /// Ring process: which node has this guild? Reply to `session`'s call `token`.

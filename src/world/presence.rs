@@ -90,7 +90,7 @@ impl World {
             Step::Lookup => {
                 let lookup = self.params.lookup_cost.sample(&mut self.costs_rng);
                 self.rec.lookup(lookup);
-                self.registry_call(s, now + lookup, queue)
+                self.registry_call(s, now, now + lookup, queue)
             }
             Step::RingCall => {
                 let t = now + self.params.send_local.sample(&mut self.costs_rng);
@@ -105,7 +105,7 @@ impl World {
                 );
                 t
             }
-            Step::RegistryCall => self.registry_call(s, now, queue),
+            Step::RegistryCall => self.registry_call(s, now, now, queue),
             Step::SendJoin => {
                 let g = self.guild_of_slot(self.current_slot(s));
                 let (from, to) = (self.session_node[s.index()], self.guilds[g.index()].node);
@@ -133,7 +133,13 @@ impl World {
 
     /// Calls the registry of the current guild's node at `t` (or is refused by the
     /// Semaphore); returns when the session's part is done.
-    fn registry_call(&mut self, s: SessionId, t: Nanos, queue: &mut EventQueue<Event>) -> Nanos {
+    fn registry_call(
+        &mut self,
+        s: SessionId,
+        started: Nanos,
+        t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
         let node = self.session_node[s.index()];
         if let Some(limit) = self.params.semaphore
             && self.nodes[node.index()].registry_in_flight >= limit
@@ -160,10 +166,8 @@ impl World {
             sent + self.latency(node, to),
             queue,
         );
-        queue.schedule(
-            sent + self.params.registry_timeout,
-            Event::Timeout { session: s, token },
-        );
+        // The timeout counts from the start of the call step, so deadlines come in order.
+        self.arm_timeout(s, token, started + self.params.registry_timeout, queue);
         self.rec.registry_calls += 1;
         sent
     }
@@ -220,6 +224,33 @@ impl World {
                 self.take_step(s, Step::SendJoin, now, queue);
             }
             Wait::Nothing | Wait::Backoff => {}
+        }
+    }
+
+    /// Waits for the reply to call `token` of session `s` until `deadline`.
+    fn arm_timeout(
+        &mut self,
+        s: SessionId,
+        token: u32,
+        deadline: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
+        debug_assert!(self.timeouts.back().is_none_or(|last| last.0 <= deadline));
+        if self.timeouts.is_empty() {
+            queue.schedule(deadline, Event::TimeoutsDue);
+        }
+        self.timeouts.push_back((deadline, s, token));
+    }
+
+    /// The timeouts due now fire (those of calls already answered are stale and ignored).
+    pub fn timeouts_due(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+        while let Some(&(deadline, s, token)) = self.timeouts.front() {
+            if deadline > now {
+                queue.schedule(deadline, Event::TimeoutsDue);
+                return;
+            }
+            self.timeouts.pop_front();
+            self.session_timeout(s, token, now, queue);
         }
     }
 

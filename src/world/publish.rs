@@ -5,7 +5,7 @@
 //! is the same process in distribution, and keeps one pending event instead of one per guild.
 
 use super::event::Event;
-use super::ids::GuildId;
+use super::ids::{GuildId, SessionId};
 use crate::sim::rng::StreamRng;
 use crate::sim::{EventQueue, Nanos};
 use rand::Rng;
@@ -22,6 +22,11 @@ enum Picker {
 
 pub struct Publisher {
     rng: StreamRng,
+    /// Presence changes: inter-arrival times of the superposed per-session process, the
+    /// sessions, and their own stream.
+    change_gap: Option<Exp<f64>>,
+    sessions: u32,
+    change_rng: StreamRng,
     /// Inter-arrival times of the superposed process, in nanoseconds.
     gap: Option<Exp<f64>>,
     picker: Picker,
@@ -32,8 +37,12 @@ pub struct Publisher {
 
 impl Publisher {
     /// `rates_per_s[g]` is guild g's publish rate; publishing happens in `[start, end)`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         rng: StreamRng,
+        change_rng: StreamRng,
+        sessions: u32,
+        changes_per_session_per_s: f64,
         rates_per_s: &[f64],
         start: Nanos,
         end: Nanos,
@@ -47,8 +56,14 @@ impl Publisher {
         } else {
             Picker::Weighted(WeightedAliasIndex::new(rates_per_s.to_vec()).expect("valid weights"))
         };
+        let changes_per_s = changes_per_session_per_s * sessions as f64;
+        let change_gap =
+            (changes_per_s > 0.0).then(|| Exp::new(changes_per_s / 1e9).expect("positive rate"));
         Self {
             rng,
+            change_gap,
+            sessions,
+            change_rng,
             gap,
             picker,
             start,
@@ -57,9 +72,10 @@ impl Publisher {
         }
     }
 
-    /// Schedules the first Poisson arrival and every burst.
+    /// Schedules the first Poisson arrivals and every burst.
     pub fn start(&mut self, queue: &mut EventQueue<Event>) {
         self.schedule_after(self.start, queue);
+        self.schedule_change_after(self.start, queue);
         for (index, &(at, _, _)) in self.bursts.iter().enumerate() {
             queue.schedule(
                 at,
@@ -77,6 +93,22 @@ impl Publisher {
                 queue.schedule(at, Event::NextPublish);
             }
         }
+    }
+
+    fn schedule_change_after(&mut self, from: Nanos, queue: &mut EventQueue<Event>) {
+        if let Some(gap) = &self.change_gap {
+            let at = from.saturating_add(gap.sample(&mut self.change_rng).round() as Nanos);
+            if at < self.end {
+                queue.schedule(at, Event::NextPresenceChange);
+            }
+        }
+    }
+
+    /// The presence change at `now`: which session changes; schedules the next one.
+    pub fn next_presence_change(&mut self, now: Nanos, queue: &mut EventQueue<Event>) -> SessionId {
+        let s = SessionId(self.change_rng.random_range(0..self.sessions));
+        self.schedule_change_after(now, queue);
+        s
     }
 
     /// The Poisson arrival at `now`: which guild it is for; schedules the next one.

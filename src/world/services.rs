@@ -39,10 +39,10 @@ impl World {
             self.rec.registry_depth(now, depth);
         }
         match (kind, head) {
-            (ServiceKind::Partitioner, Msg::Batch { guild, .. }) => {
-                self.partitioner_slice(i, node, GuildId(guild), head, first_slice, now, queue)
+            (ServiceKind::Partitioner, Msg::NodeBatch { .. }) => {
+                self.partitioner_slice(i, node, head, first_slice, now, queue)
             }
-            (ServiceKind::Worker(w), Msg::Batch { .. }) => {
+            (ServiceKind::Worker(w), Msg::WorkerBatch { .. }) => {
                 self.worker_slice(i, node, w, head, now, queue)
             }
             (ServiceKind::Sender, Msg::Batch { guild, origin, .. }) => {
@@ -88,28 +88,27 @@ impl World {
         }
     }
 
-    /// The guild's groups on `node`, as absolute indices into `groups`.
-    fn groups_on(&self, g: GuildId, node: NodeId) -> std::ops::Range<u32> {
-        let guild = &self.guilds[g.index()];
-        let all = &self.groups
-            [guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize];
-        let start = all.partition_point(|gr| gr.node < node) as u32;
-        let end = all.partition_point(|gr| gr.node <= node) as u32;
-        guild.groups_first + start..guild.groups_first + end
-    }
-
-    #[allow(clippy::too_many_arguments)]
     fn partitioner_slice(
         &mut self,
         i: u32,
         node: NodeId,
-        g: GuildId,
         batch: Msg,
         first_slice: bool,
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
-        let range = self.groups_on(g, node);
+        let Msg::NodeBatch {
+            first_group,
+            groups,
+            snapshot,
+            origin,
+            presence,
+            publish_time,
+        } = batch
+        else {
+            unreachable!("a partitioner handles node batches")
+        };
+        let range = first_group..first_group + groups as u32;
         let mut work = self.services[i as usize].work;
         let mut t = now;
         if first_slice {
@@ -134,9 +133,16 @@ impl World {
             }
             t += self.params.send_local.sample(&mut self.costs_rng);
             work.sends += 1;
+            let part = Msg::WorkerBatch {
+                group: work.next - 1,
+                snapshot,
+                origin,
+                presence,
+                publish_time,
+            };
             self.send_msg(
                 ProcRef::Service(workers_first + group.worker as u32),
-                batch,
+                part,
                 t + local,
                 queue,
             );
@@ -155,8 +161,8 @@ impl World {
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
-        let Msg::Batch {
-            guild,
+        let Msg::WorkerBatch {
+            group,
             snapshot,
             origin,
             presence,
@@ -165,19 +171,10 @@ impl World {
         else {
             unreachable!()
         };
-        let g = GuildId(guild);
-        let range = self.groups_on(g, node);
-        let found = self.groups[range.start as usize..range.end as usize]
-            .iter()
-            .find(|gr| gr.worker == w)
-            .copied();
+        let group = self.groups[group as usize];
+        debug_assert_eq!((group.node, group.worker), (node, w));
         let mut work = self.services[i as usize].work;
         let mut t = now;
-        let Some(group) = found else {
-            work.done = true;
-            self.services[i as usize].work = work;
-            return t;
-        };
         let slice_end = self.slice_deadline(node, now);
         let len = group.end - group.start;
         let out = Outgoing {

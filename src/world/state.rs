@@ -46,6 +46,7 @@ pub struct Params {
     pub semaphore: Option<u32>,
     pub presence_on_join: bool,
     pub presence_on_leave: bool,
+    pub presence_max_online: Option<u32>,
     pub session_bytes: u64,
     pub memory_limit: Option<u64>,
     pub memory_restart: Nanos,
@@ -268,6 +269,11 @@ pub struct World {
     pub costs_rng: StreamRng,
     pub faults_rng: StreamRng,
     pub publisher: Publisher,
+    /// Connection waves (login storms, restarts).
+    pub waves: Vec<super::faults::Wave>,
+    /// Registry-call timeouts, in deadline order (all have the same length, so they come in
+    /// order): (deadline, session, token). One pending event covers the earliest.
+    pub timeouts: VecDeque<(Nanos, SessionId, u32)>,
     /// Storm crashes: (node, down time, reconnect jitter).
     pub storm_crashes: Vec<(NodeId, Nanos, Nanos)>,
     pub rec: Recorder,
@@ -344,7 +350,10 @@ impl World {
                     self.params.presence_bytes
                 }
             }
-            Msg::Delivery { presence, .. } | Msg::Batch { presence, .. } => {
+            Msg::Delivery { presence, .. }
+            | Msg::Batch { presence, .. }
+            | Msg::NodeBatch { presence, .. }
+            | Msg::WorkerBatch { presence, .. } => {
                 if *presence {
                     self.params.presence_bytes
                 } else {
@@ -485,6 +494,26 @@ impl World {
                     },
                 );
             }
+        }
+    }
+
+    /// Session `s` changes its status: if it is online, each guild it has joined publishes it.
+    fn presence_change(&mut self, s: SessionId, now: Nanos, queue: &mut EventQueue<Event>) {
+        if self.sessions[s.index()].phase != Phase::Online {
+            return;
+        }
+        self.rec.presence_changes += 1;
+        for i in self.slots_of(s) {
+            let slot = self.session_slots[i];
+            if self.member_joined[slot as usize] == NOT_JOINED {
+                continue;
+            }
+            let g = self.guild_of_slot(slot);
+            let msg = Msg::Publish {
+                publish_time: now,
+                origin: s.0,
+            };
+            self.enqueue(ProcRef::Guild(g), msg, now, queue);
         }
     }
 
@@ -682,6 +711,10 @@ impl Model for World {
                     self.publish_arrives(g, now, queue);
                 }
             }
+            Event::NextPresenceChange => {
+                let s = self.publisher.next_presence_change(now, queue);
+                self.presence_change(s, now, queue);
+            }
             Event::Burst { index } => {
                 let (g, count) = self.publisher.burst(index);
                 for _ in 0..count {
@@ -705,9 +738,9 @@ impl Model for World {
                 publish_time,
             } => self.delivery_arrives(slot, presence, was_online, publish_time, now, queue),
             Event::MsgArrive { to, slot } => self.msg_arrives(to, slot, now, queue),
-            Event::Connect { session } => self.connect(session, now, queue),
+            Event::ConnectWave { wave } => self.wave_due(wave, now, queue),
             Event::Reply { session, token } => self.session_reply(session, token, now, queue),
-            Event::Timeout { session, token } => self.session_timeout(session, token, now, queue),
+            Event::TimeoutsDue => self.timeouts_due(now, queue),
             Event::Retry { session, token } => self.session_retry(session, token, now, queue),
             Event::Crash { node, storm } => self.crash(node, storm, now, queue),
             Event::Restart { node, storm } => self.restart(node, storm, now, queue),
