@@ -106,6 +106,9 @@ enum Command {
         /// Sessions of the worlds built to measure memory per session and per membership.
         #[arg(long, default_value_t = 1_000_000)]
         memory_sessions: u64,
+        /// Runs of the reference workload (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
     },
     /// One benchmark case, run by `bench` in a child process (prints one JSON line).
     #[command(hide = true)]
@@ -267,8 +270,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             experiment,
             full,
             memory_sessions,
+            repeat,
         } => {
-            cli::bench::bench(&experiment, full.as_deref(), memory_sessions).map_err(failure)?;
+            cli::bench::bench(&experiment, full.as_deref(), memory_sessions, repeat)
+                .map_err(failure)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchCase {

@@ -138,14 +138,34 @@ fn print_run(title: &str, r: &CaseReport) {
 }
 
 /// `guildsim bench`.
-pub fn bench(experiment: &Path, full: Option<&Path>, memory_sessions: u64) -> Result<()> {
-    let folded = child(experiment, &[], false)?;
+pub fn bench(
+    experiment: &Path,
+    full: Option<&Path>,
+    memory_sessions: u64,
+    repeat: usize,
+) -> Result<()> {
+    // The reference case several times: wall time on a shared machine varies from run to run,
+    // so the median is the figure to quote.
+    let mut runs = (0..repeat.max(1))
+        .map(|_| child(experiment, &[], false))
+        .collect::<Result<Vec<_>>>()?;
+    let rate = |r: &CaseReport| (r.deliveries + r.presence_deliveries) as f64 / r.run_s;
+    runs.sort_by(|a, b| rate(a).total_cmp(&rate(b)));
+    let folded = &runs[runs.len() / 2];
     print_run(
         &format!(
-            "{} (deliveries folded in closed form):",
-            experiment.display()
+            "{} (deliveries folded in closed form; median of {} runs):",
+            experiment.display(),
+            runs.len()
         ),
-        &folded,
+        folded,
+    );
+    println!(
+        "  deliveries/s over the {} runs: min {:.1} M, median {:.1} M, max {:.1} M",
+        runs.len(),
+        rate(&runs[0]) / 1e6,
+        rate(folded) / 1e6,
+        rate(&runs[runs.len() - 1]) / 1e6
     );
     let per_event = child(experiment, &["run.deliveries=per_event".to_string()], false)?;
     print_run(

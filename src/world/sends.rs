@@ -166,8 +166,9 @@ impl Sends<'_> {
         }
     }
 
-    /// [`Self::run`] with its costs, order check and origin check fixed at compile time.
-    #[inline(always)]
+    /// [`Self::run`] with its costs, order check and origin check fixed at compile time. Kept
+    /// out of line so that each variant's loop gets the registers to itself.
+    #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn run_with<C: SendCosts, const CHECK_ORDER: bool, const HAS_ORIGIN: bool>(
         &mut self,
