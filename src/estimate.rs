@@ -36,7 +36,7 @@ const BIN_BYTES: f64 = 36.0;
 const NODE_BIN_BYTES: f64 = 12.0;
 /// Per row of `timeseries.csv` (bin x scope), held in memory while the file is written.
 const SERIES_ROW_BYTES: f64 = 160.0;
-/// Per histogram (3 summaries and one per recipient-size class): an HDR histogram from 1 ns
+/// Per histogram (3 summaries and one per recipient-size class): a log-linear histogram from 1 ns
 /// to 28 h at 3 significant digits.
 const HISTOGRAM_BYTES: f64 = 37_888.0 * 8.0;
 /// Per delivery in flight when deliveries are events (`run.deliveries: per_event`, or

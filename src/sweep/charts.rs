@@ -209,7 +209,7 @@ pub fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
 }
 
 /// The last key of a field path (`model.fanout.strategy` gives `strategy`).
-fn short(field: &str) -> String {
+pub(super) fn short(field: &str) -> String {
     FieldPath::parse(field)
         .ok()
         .and_then(|p| p.last_key().map(str::to_string))

@@ -2,6 +2,7 @@
 //! metrics on one shared time axis, one line per value of a swept field, each from the first
 //! replication of its point. [`check`] validates the declarations when the plan is made.
 
+use super::charts::short;
 use super::plan::{Plan, Point};
 use crate::config::Loaded;
 use crate::config::sweep::Sweep;
@@ -159,12 +160,4 @@ pub fn draw(plan: &Plan, out: &Path) -> Result<Vec<(String, String)>> {
         charts.push((format!("{}.svg", timeline.file), svg));
     }
     Ok(charts)
-}
-
-/// The last key of a field path (`model.registry.semaphore` gives `semaphore`).
-fn short(field: &str) -> String {
-    FieldPath::parse(field)
-        .ok()
-        .and_then(|p| p.last_key().map(str::to_string))
-        .unwrap_or_else(|| field.to_string())
 }

@@ -262,11 +262,7 @@ impl World {
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) {
-        let session = &self.sessions[s.index()];
-        if session.token != token
-            || session.wait != Wait::Registry
-            || session.phase != Phase::Connecting
-        {
+        if !self.awaits(s, token, Wait::Registry) {
             return;
         }
         let node = self.session_node[s.index()];
@@ -283,13 +279,15 @@ impl World {
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) {
-        let session = &self.sessions[s.index()];
-        if session.token != token
-            || session.wait != Wait::Backoff
-            || session.phase != Phase::Connecting
-        {
-            return;
+        if self.awaits(s, token, Wait::Backoff) {
+            self.take_step(s, Step::RegistryCall, now, queue);
         }
-        self.take_step(s, Step::RegistryCall, now, queue);
+    }
+
+    /// Whether connecting session `s` still waits for `wait` with token `token` (else the
+    /// event is stale).
+    fn awaits(&self, s: SessionId, token: u32, wait: Wait) -> bool {
+        let session = &self.sessions[s.index()];
+        session.token == token && session.wait == wait && session.phase == Phase::Connecting
     }
 }
