@@ -105,20 +105,11 @@ fn online_classes(sizes: &GuildSizes, online_fraction: f64) -> Vec<(f64, f64)> {
             exponent,
         } => {
             const K: usize = 4096;
-            let (lo, hi, s) = (*min as f64, *max as f64 + 1.0, *exponent);
             (0..K)
                 .map(|i| {
                     let u = (i as f64 + 0.5) / K as f64;
-                    let x = if (s - 1.0).abs() < 1e-12 {
-                        lo * (hi / lo).powf(u)
-                    } else {
-                        let (a, b) = (lo.powf(1.0 - s), hi.powf(1.0 - s));
-                        (a + u * (b - a)).powf(1.0 / (1.0 - s))
-                    };
-                    (
-                        *count as f64 / K as f64,
-                        online(x.floor().clamp(lo, *max as f64)),
-                    )
+                    let size = crate::world::build::zipf_size(*min, *max, *exponent, u);
+                    (*count as f64 / K as f64, online(size as f64))
                 })
                 .collect()
         }

@@ -102,6 +102,14 @@ fn select<'a>(
     Ok(Selection { x, lines, chosen })
 }
 
+/// Whether `name` can name a chart file: letters, digits, `_`, `-` and `.`.
+pub(super) fn is_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+}
+
 /// Problems with the plot declarations of `sweep`, located in `base`'s sources.
 pub fn check(
     sweep: &Sweep,
@@ -113,11 +121,7 @@ pub fn check(
     let mut errors = Vec::new();
     for (i, plot) in sweep.plots.iter().enumerate() {
         let at = |key: &str| format!("sweep.plots[{i}].{key}");
-        let file_ok = !plot.file.is_empty()
-            && plot
-                .file
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+        let file_ok = is_file_name(&plot.file);
         if !file_ok {
             errors.push(base.error_at(
                 &at("file"),

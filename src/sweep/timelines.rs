@@ -2,7 +2,7 @@
 //! metrics on one shared time axis, one line per value of a swept field, each from the first
 //! replication of its point. [`check`] validates the declarations when the plan is made.
 
-use super::charts::short;
+use super::charts::{is_file_name, short};
 use super::plan::{Plan, Point};
 use crate::config::Loaded;
 use crate::config::sweep::Sweep;
@@ -42,11 +42,7 @@ pub fn check(
     let mut errors = Vec::new();
     for (i, timeline) in sweep.timelines.iter().enumerate() {
         let at = |key: &str| format!("sweep.timelines[{i}].{key}");
-        let file_ok = !timeline.file.is_empty()
-            && timeline
-                .file
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        let file_ok = is_file_name(&timeline.file)
             && !sweep.plots.iter().any(|p| p.file == timeline.file)
             && !sweep.timelines[..i].iter().any(|t| t.file == timeline.file);
         if !file_ok {

@@ -50,6 +50,19 @@ pub fn dist(config: &DistConfig) -> Dist {
     }
 }
 
+/// The power-law guild size at quantile `u` (0..1): the inverse transform of the continuous
+/// power law k^-exponent on [min, max + 1), floored.
+pub fn zipf_size(min: u32, max: u32, exponent: f64, u: f64) -> u32 {
+    let (lo, hi, s) = (min as f64, max as f64 + 1.0, exponent);
+    let x = if (s - 1.0).abs() < 1e-12 {
+        lo * (hi / lo).powf(u)
+    } else {
+        let (a, b) = (lo.powf(1.0 - s), hi.powf(1.0 - s));
+        (a + u * (b - a)).powf(1.0 / (1.0 - s))
+    };
+    (x.floor() as u32).clamp(min, max)
+}
+
 /// Guild sizes (members) drawn or listed by the workload.
 pub fn guild_sizes(sizes: &GuildSizes, rng: &mut StreamRng) -> Vec<u32> {
     match sizes {
@@ -60,22 +73,9 @@ pub fn guild_sizes(sizes: &GuildSizes, rng: &mut StreamRng) -> Vec<u32> {
             min,
             max,
             exponent,
-        } => {
-            // Inverse transform of the continuous power law on [min, max + 1), floored.
-            let (lo, hi, s) = (*min as f64, *max as f64 + 1.0, *exponent);
-            (0..*count)
-                .map(|_| {
-                    let u: f64 = rng.random();
-                    let x = if (s - 1.0).abs() < 1e-12 {
-                        lo * (hi / lo).powf(u)
-                    } else {
-                        let (a, b) = (lo.powf(1.0 - s), hi.powf(1.0 - s));
-                        (a + u * (b - a)).powf(1.0 / (1.0 - s))
-                    };
-                    (x.floor() as u32).clamp(*min, *max)
-                })
-                .collect()
-        }
+        } => (0..*count)
+            .map(|_| zipf_size(*min, *max, *exponent, rng.random()))
+            .collect(),
     }
 }
 
