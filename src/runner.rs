@@ -54,7 +54,6 @@ pub fn execute(loaded: &Loaded, prepared: Prepared, progress: impl FnMut(Nanos))
         event_budget: exp.run.event_budget.unwrap_or(u64::MAX),
     };
     let outcome = sim::run(&mut world, &mut queue, limits, progress);
-    world.rec.flush();
     let end_time = match outcome.stop {
         // Closed-form deliveries may land after the last queued event.
         StopReason::Drained => outcome.end_time.max(world.folded_until),

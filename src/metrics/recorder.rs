@@ -114,12 +114,6 @@ pub struct Recorder {
     pub node_run_queue_max: Vec<u32>,
 
     pub guild_mailbox_depth_max: u32,
-    cached_bin: usize,
-    cached_bin_start: Nanos,
-    open_bin: usize,
-    open_count: u64,
-    open_sum_ns: u64,
-    open_max_ns: u64,
     pub registry_depth_max: u32,
     pub node_memory_peak: u64,
     /// Publishes waiting in or being handled by guilds, and its integral over time.
@@ -184,12 +178,6 @@ impl Recorder {
             node_busy_ns: vec![0; nodes * bins],
             node_run_queue_max: vec![0; nodes * bins],
             guild_mailbox_depth_max: 0,
-            cached_bin: 0,
-            cached_bin_start: 0,
-            open_bin: 0,
-            open_count: 0,
-            open_sum_ns: 0,
-            open_max_ns: 0,
             registry_depth_max: 0,
             node_memory_peak: 0,
             in_guilds: 0,
@@ -203,26 +191,13 @@ impl Recorder {
         ((t / self.interval) as usize).min(self.bins - 1)
     }
 
-    /// `bin(t)`, remembering the last bin's bounds: deliveries mostly fall in the same bin as
-    /// the previous one, and this saves a division each.
-    #[inline]
-    fn delivery_bin(&mut self, t: Nanos) -> usize {
-        if t.wrapping_sub(self.cached_bin_start) < self.interval {
-            return self.cached_bin;
-        }
-        let b = self.bin(t);
-        self.cached_bin = b;
-        self.cached_bin_start = b as u64 * self.interval;
-        b
-    }
-
     /// A session received an event (or a presence update) published at `publish_time`, at
     /// `at` (<= horizon).
     #[inline(always)]
     pub fn delivery(&mut self, at: Nanos, publish_time: Nanos, presence: bool) {
         debug_assert!(at <= self.horizon);
         let latency = at - publish_time;
-        let b = self.delivery_bin(at);
+        let b = self.bin(at);
         if presence {
             self.presence_latency.record(latency);
             self.presence_deliveries += 1;
@@ -231,15 +206,9 @@ impl Recorder {
         }
         self.latency.record(latency);
         self.deliveries += 1;
-        // Per-bin statistics accumulate for the bin in use and go to the arrays when another
-        // bin is used (and at the end of the run, by `flush`).
-        if b != self.open_bin {
-            self.flush();
-            self.open_bin = b;
-        }
-        self.open_count += 1;
-        self.open_sum_ns += latency;
-        self.open_max_ns = self.open_max_ns.max(latency);
+        self.bin_deliveries[b] += 1;
+        self.bin_latency_sum_ns[b] += latency;
+        self.bin_latency_max_ns[b] = self.bin_latency_max_ns[b].max(latency);
     }
 
     /// The arrays a batch of chat events (or presence updates) writes to.
@@ -276,17 +245,6 @@ impl Recorder {
         } else {
             self.deliveries += batch.count;
         }
-    }
-
-    /// Moves the open bin's delivery statistics to the per-bin arrays.
-    pub fn flush(&mut self) {
-        let b = self.open_bin;
-        self.bin_deliveries[b] += self.open_count;
-        self.bin_latency_sum_ns[b] += self.open_sum_ns;
-        self.bin_latency_max_ns[b] = self.bin_latency_max_ns[b].max(self.open_max_ns);
-        self.open_count = 0;
-        self.open_sum_ns = 0;
-        self.open_max_ns = 0;
     }
 
     /// A chat event was published to a guild (its mailbox depth is recorded apart).
