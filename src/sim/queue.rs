@@ -2,8 +2,14 @@
 //!
 //! The sequence number is assigned when an event is scheduled, so events at equal times run
 //! first-in first-out, whatever the heap does internally. Scheduling into the past is a bug in
-//! the model and panics. The heap is 4-ary (`dary_heap`): half the depth of a binary heap, and
-//! children that share cache lines, which matters when millions of events are pending.
+//! the model and panics. The heaps are 4-ary (`dary_heap`): half the depth of a binary heap,
+//! and children that share cache lines.
+//!
+//! Events due within [`NEAR_NS`] of the time they are scheduled go into one heap, later ones
+//! (backoffs, timeouts, a restart) into another, and a pop takes the earlier of the two heads.
+//! The order is the same as with one heap, since both use the same (time, seq) keys; but in a
+//! storm hundreds of thousands of sessions wait in backoff, and with one heap every
+//! sub-millisecond event would sift through their levels, a cache miss at each.
 
 use super::time::Nanos;
 use dary_heap::QuaternaryHeap;
@@ -34,9 +40,15 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// Events due at most this long after they are scheduled go into the near heap.
+pub const NEAR_NS: Nanos = 10_000_000;
+
 /// Pending events of one simulation, and the current virtual time.
 pub struct EventQueue<E> {
+    /// Events scheduled at most `NEAR_NS` ahead.
     heap: QuaternaryHeap<Entry<E>>,
+    /// Events scheduled further ahead.
+    far: QuaternaryHeap<Entry<E>>,
     next_seq: u64,
     now: Nanos,
     max_len: usize,
@@ -52,6 +64,7 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         Self {
             heap: QuaternaryHeap::new(),
+            far: QuaternaryHeap::new(),
             next_seq: 0,
             now: 0,
             max_len: 0,
@@ -74,12 +87,17 @@ impl<E> EventQueue<E> {
         );
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
+        let entry = Entry {
             time: at,
             seq,
             event,
-        });
-        self.max_len = self.max_len.max(self.heap.len());
+        };
+        if at - self.now <= NEAR_NS {
+            self.heap.push(entry);
+        } else {
+            self.far.push(entry);
+        }
+        self.max_len = self.max_len.max(self.len());
     }
 
     /// Schedules `event` `delay` nanoseconds from now.
@@ -91,24 +109,36 @@ impl<E> EventQueue<E> {
     /// Time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|e| e.time)
+        match (self.heap.peek(), self.far.peek()) {
+            (Some(near), Some(far)) => Some(near.time.min(far.time)),
+            (near, far) => near.or(far).map(|e| e.time),
+        }
     }
 
     /// Removes the earliest event and advances the clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        let entry = self.heap.pop()?;
+        let far_first = match (self.heap.peek(), self.far.peek()) {
+            (Some(near), Some(far)) => far > near, // reversed order: greater is earlier
+            (None, far) => far.is_some(),
+            (Some(_), None) => false,
+        };
+        let entry = if far_first {
+            self.far.pop()?
+        } else {
+            self.heap.pop()?
+        };
         debug_assert!(entry.time >= self.now);
         self.now = entry.time;
         Some((entry.time, entry.event))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.far.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.is_empty() && self.far.is_empty()
     }
 
     /// The largest number of events that were pending at once.
@@ -135,6 +165,30 @@ mod tests {
         let odd: Vec<_> = (0..100).filter(|i| i % 2 == 1).map(|i| (5, i)).collect();
         let even: Vec<_> = (0..100).filter(|i| i % 2 == 0).map(|i| (10, i)).collect();
         assert_eq!(order, [odd, even].concat());
+    }
+
+    #[test]
+    fn near_and_far_events_keep_one_order() {
+        let mut q = EventQueue::new();
+        // Far when scheduled at 0, near when scheduled later: equal times still run in
+        // scheduling order across the two heaps.
+        q.schedule(2 * NEAR_NS, "far first");
+        q.schedule(NEAR_NS + 1, "far second");
+        q.schedule(NEAR_NS, "near");
+        assert_eq!(q.pop(), Some((NEAR_NS, "near")));
+        q.schedule(NEAR_NS + 1, "near, scheduled last");
+        q.schedule(2 * NEAR_NS, "near at the far time");
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(
+            rest,
+            [
+                (NEAR_NS + 1, "far second"),
+                (NEAR_NS + 1, "near, scheduled last"),
+                (2 * NEAR_NS, "far first"),
+                (2 * NEAR_NS, "near at the far time"),
+            ]
+        );
+        assert!(q.is_empty());
     }
 
     #[test]
