@@ -109,19 +109,21 @@ impl<E> EventQueue<E> {
     /// Time of the earliest pending event.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        match (self.heap.peek(), self.far.peek()) {
-            (Some(near), Some(far)) => Some(near.time.min(far.time)),
-            (near, far) => near.or(far).map(|e| e.time),
-        }
+        self.heap
+            .peek()
+            .into_iter()
+            .chain(self.far.peek())
+            .map(|e| e.time)
+            .min()
     }
 
     /// Removes the earliest event and advances the clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
+        // Entries order in reverse (the heaps are max-heaps): the greater is the earlier.
         let far_first = match (self.heap.peek(), self.far.peek()) {
-            (Some(near), Some(far)) => far > near, // reversed order: greater is earlier
-            (None, far) => far.is_some(),
-            (Some(_), None) => false,
+            (Some(near), Some(far)) => far > near,
+            (near, _) => near.is_none(),
         };
         let entry = if far_first {
             self.far.pop()?
