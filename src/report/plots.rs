@@ -619,7 +619,8 @@ impl Ranged for PlanCoord {
 }
 
 /// Data range with a small margin; empty data gives a default range and
-/// a degenerate range (all values equal) is widened.
+/// a degenerate range (all values equal) is widened: all zeros (a count that stayed at zero)
+/// show as 0 to 1, not around zero.
 fn padded_range(values: &[f64], log: bool) -> (f64, f64) {
     let mut it = values.iter().copied().filter(|v| v.is_finite());
     let Some(first) = it.next() else {
@@ -629,15 +630,13 @@ fn padded_range(values: &[f64], log: bool) -> (f64, f64) {
     let magnitude = lo.abs().max(hi.abs());
     if hi - lo <= magnitude * 1e-9 {
         let mid = (lo + hi) / 2.0;
-        let half = if log {
-            0.5
-        } else if mid == 0.0 {
-            1.0
+        if !log && mid == 0.0 {
+            (lo, hi) = (0.0, 1.0);
         } else {
-            mid.abs() * 0.1
-        };
-        lo = mid - half;
-        hi = mid + half;
+            let half = if log { 0.5 } else { mid.abs() * 0.1 };
+            lo = mid - half;
+            hi = mid + half;
+        }
     }
     let pad = (hi - lo) * 0.05;
     (lo - pad, hi + pad)
@@ -1202,8 +1201,8 @@ mod tests {
     fn ticks_and_ranges() {
         let (lo, hi) = padded_range(&[3.0, 3.0], false);
         assert!(lo < 3.0 && hi > 3.0);
-        let (lo, hi) = padded_range(&[0.0], false);
-        assert!(lo < 0.0 && hi > 0.0);
+        // A count that stayed at zero: 0 to 1 with the margin, no negative half.
+        assert_eq!(padded_range(&[0.0, 0.0], false), (-0.05, 1.05));
         assert_eq!(padded_range(&[], false), (-0.05, 1.05));
         let (bold, _, step) = linear_ticks(0.0, 100.0, 5);
         assert_eq!(step, 20.0);
