@@ -17,14 +17,22 @@ use std::cmp::Ordering;
 
 /// A pending event with its ordering key.
 struct Entry<E> {
-    time: Nanos,
-    seq: u64,
+    /// The time in the high 64 bits, the sequence number in the low: one comparison orders
+    /// by (time, seq).
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline(always)]
+    fn time(&self) -> Nanos {
+        (self.key >> 64) as Nanos
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -36,7 +44,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     // Reversed: the heap is a max-heap and we want the earliest (time, seq) on top.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -88,8 +96,7 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let entry = Entry {
-            time: at,
-            seq,
+            key: (u128::from(at) << 64) | u128::from(seq),
             event,
         };
         if at - self.now <= NEAR_NS {
@@ -113,7 +120,7 @@ impl<E> EventQueue<E> {
             .peek()
             .into_iter()
             .chain(self.far.peek())
-            .map(|e| e.time)
+            .map(|e| e.time())
             .min()
     }
 
@@ -130,9 +137,10 @@ impl<E> EventQueue<E> {
         } else {
             self.heap.pop()?
         };
-        debug_assert!(entry.time >= self.now);
-        self.now = entry.time;
-        Some((entry.time, entry.event))
+        let time = entry.time();
+        debug_assert!(time >= self.now);
+        self.now = time;
+        Some((time, entry.event))
     }
 
     pub fn len(&self) -> usize {
