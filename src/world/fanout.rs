@@ -56,35 +56,29 @@ impl World {
                 },
                 true,
             ),
-            Msg::Join {
-                session,
-                publish_time,
-            } => {
+            Msg::Join { slot, publish_time } => {
                 if first_slice {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
-                    self.join(g, session);
+                    self.join(g, slot);
                 }
                 let out = Outgoing {
                     publish_time,
-                    origin: session.0,
+                    origin: slot,
                     presence: true,
                     snapshot: u32::MAX,
                 };
                 (out, self.params.presence_on_join)
             }
-            Msg::Leave {
-                session,
-                publish_time,
-            } => {
+            Msg::Leave { slot, publish_time } => {
                 let mut was_joined = true;
                 if first_slice {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
-                    was_joined = self.leave(g, session);
+                    was_joined = self.leave(g, slot);
                 }
                 (
                     Outgoing {
                         publish_time,
-                        origin: session.0,
+                        origin: slot,
                         presence: true,
                         snapshot: u32::MAX,
                     },
@@ -142,8 +136,7 @@ impl World {
         while work.next < len && t < slice_end {
             // Some channels queue: one send at a time, each on its channel in time order.
             let slot = first + work.next;
-            let s = self.member_session[slot as usize];
-            if self.member_joined[slot as usize] == NOT_JOINED || s.0 == out.origin {
+            if self.member_joined[slot as usize] == NOT_JOINED || slot == out.origin {
                 work.next += 1;
                 continue;
             }
@@ -257,10 +250,23 @@ impl World {
             .is_none_or(|max| self.guilds[g.index()].online <= max)
     }
 
-    /// Members a message of guild `g` about `origin` goes to now.
+    /// Members a message of guild `g` about the member in slot `origin` goes to now.
     pub fn recipients(&self, g: GuildId, origin: u32) -> u32 {
+        self.guilds[g.index()].online - u32::from(self.origin_joined(g, origin))
+    }
+
+    /// Whether `origin` is a joined member of guild `g` (not `NO_ORIGIN`).
+    fn origin_joined(&self, g: GuildId, origin: u32) -> bool {
+        origin != NO_ORIGIN && {
+            debug_assert!(self.guild_holds(g, origin));
+            self.member_joined[origin as usize] != NOT_JOINED
+        }
+    }
+
+    /// Whether membership `slot` is one of guild `g`'s.
+    fn guild_holds(&self, g: GuildId, slot: u32) -> bool {
         let guild = &self.guilds[g.index()];
-        guild.online - u32::from(origin != NO_ORIGIN && self.is_joined(g, SessionId(origin)))
+        (guild.first..guild.first + guild.len).contains(&slot)
     }
 
     /// Manifold's grouping of recipients by node (once per publish), and the encoding when
@@ -299,7 +305,7 @@ impl World {
             self.guilds[g.index()].groups_first,
             self.guilds[g.index()].groups_len,
         );
-        let origin_joined = origin != NO_ORIGIN && self.is_joined(g, SessionId(origin));
+        let origin_joined = self.origin_joined(g, origin);
         let slice_end = self.slice_deadline(from, now);
         let event_bytes = if presence {
             self.params.presence_bytes
@@ -315,7 +321,7 @@ impl World {
                 recipients += self.groups[(groups_first + end) as usize].joined;
                 end += 1;
             }
-            if origin_joined && self.session_node[origin as usize] == to {
+            if origin_joined && self.member_info[origin as usize] as u16 == to.0 {
                 recipients -= 1;
             }
             if recipients == 0 {
@@ -381,20 +387,6 @@ impl World {
         (hash64(self.manifold_key ^ 0x5bd1_e995, s.0 as u64) % n.workers as u64) as u16
     }
 
-    /// The membership slot of session `s` in guild `g`.
-    pub fn slot_of(&self, g: GuildId, s: SessionId) -> Option<u32> {
-        let guild = &self.guilds[g.index()];
-        self.session_slots[self.slots_of(s)]
-            .iter()
-            .copied()
-            .find(|&slot| slot >= guild.first && slot < guild.first + guild.len)
-    }
-
-    pub fn is_joined(&self, g: GuildId, s: SessionId) -> bool {
-        self.slot_of(g, s)
-            .is_some_and(|slot| self.member_joined[slot as usize] != NOT_JOINED)
-    }
-
     /// Manifold: the index (into `groups`) of the group holding `slot` of guild `g`.
     fn group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
         let guild = &self.guilds[g.index()];
@@ -408,11 +400,9 @@ impl World {
         Some(range.start + i)
     }
 
-    /// Guild `g` handles the join of session `s`.
-    fn join(&mut self, g: GuildId, s: SessionId) {
-        let Some(slot) = self.slot_of(g, s) else {
-            return;
-        };
+    /// Guild `g` handles the join of its member in `slot`.
+    fn join(&mut self, g: GuildId, slot: u32) {
+        debug_assert!(self.guild_holds(g, slot));
         let guild = &mut self.guilds[g.index()];
         let was_joined = self.member_joined[slot as usize] != NOT_JOINED;
         self.member_joined[slot as usize] = guild.join_seq;
@@ -425,11 +415,9 @@ impl World {
         }
     }
 
-    /// Guild `g` handles the leave of session `s`; whether it was joined.
-    fn leave(&mut self, g: GuildId, s: SessionId) -> bool {
-        let Some(slot) = self.slot_of(g, s) else {
-            return false;
-        };
+    /// Guild `g` handles the leave of its member in `slot`; whether it was joined.
+    fn leave(&mut self, g: GuildId, slot: u32) -> bool {
+        debug_assert!(self.guild_holds(g, slot));
         if self.member_joined[slot as usize] == NOT_JOINED {
             return false;
         }

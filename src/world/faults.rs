@@ -105,7 +105,7 @@ impl World {
                 self.send_msg(
                     ProcRef::Guild(g),
                     Msg::Leave {
-                        session: s,
+                        slot,
                         publish_time: 0,
                     },
                     at,

@@ -8,19 +8,14 @@ use crate::sim::Nanos;
 /// A message waiting in (or being handled at the head of) a mailbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
-    /// Guild: fan this event out. `origin` is the member a presence update is about (not
-    /// sent to it), or `NO_ORIGIN` for a chat event, which every online member receives.
+    /// Guild: fan this event out. `origin` is the membership slot of the member a presence
+    /// update is about (not sent to it), or `NO_ORIGIN` for a chat event, which every online
+    /// member receives.
     Publish { publish_time: Nanos, origin: u32 },
-    /// Guild: a member's session joins (publishes its presence).
-    Join {
-        session: SessionId,
-        publish_time: Nanos,
-    },
-    /// Guild: a member's session is gone (publishes its absence).
-    Leave {
-        session: SessionId,
-        publish_time: Nanos,
-    },
+    /// Guild: the member in membership `slot` joins (publishes its presence).
+    Join { slot: u32, publish_time: Nanos },
+    /// Guild: the member in membership `slot` is gone (publishes its absence).
+    Leave { slot: u32, publish_time: Nanos },
     /// Session: an event to handle.
     Delivery {
         slot: u32,
@@ -28,7 +23,7 @@ pub enum Msg {
         publish_time: Nanos,
     },
     /// Manifold sender, partitioner or worker: one publish of `guild`, for the members that
-    /// had joined before join number `snapshot`.
+    /// had joined before join number `snapshot` (`origin` as in `Publish`).
     Batch {
         guild: u32,
         snapshot: u32,

@@ -107,7 +107,8 @@ impl World {
             }
             Step::RegistryCall => self.registry_call(s, now, now, queue),
             Step::SendJoin => {
-                let g = self.guild_of_slot(self.current_slot(s));
+                let slot = self.current_slot(s);
+                let g = self.guild_of_slot(slot);
                 let (from, to) = (self.session_node[s.index()], self.guilds[g.index()].node);
                 let cost = if from == to {
                     self.params.send_local.sample(&mut self.costs_rng)
@@ -119,7 +120,7 @@ impl World {
                 self.send_msg(
                     ProcRef::Guild(g),
                     Msg::Join {
-                        session: s,
+                        slot,
                         publish_time: 0,
                     },
                     t + self.latency(from, to),

@@ -19,7 +19,6 @@ use crate::sim::rng::StreamRng;
 use crate::sim::{Dist, EventQueue, Nanos};
 
 pub struct Sends<'a> {
-    member_session: &'a [super::ids::SessionId],
     member_joined: &'a [u32],
     member_info: &'a [u32],
     latency: &'a [Nanos],
@@ -52,7 +51,6 @@ impl World {
     /// The parts of the world a run of sends uses.
     pub fn sends<'a>(&'a mut self, queue: &'a mut EventQueue<Event>) -> Sends<'a> {
         Sends {
-            member_session: &self.member_session,
             member_joined: &self.member_joined,
             member_info: &self.member_info,
             latency: &self.params.latency,
@@ -76,7 +74,8 @@ impl World {
 #[derive(Clone, Copy, Debug)]
 pub struct Outgoing {
     pub publish_time: Nanos,
-    /// The member a presence update is about (not sent to it), or `NO_ORIGIN`.
+    /// The membership slot of the member a presence update is about (not sent to it), or
+    /// `NO_ORIGIN`.
     pub origin: u32,
     pub presence: bool,
     /// Only members that joined before this join number (Manifold's snapshot); `u32::MAX`
@@ -201,7 +200,7 @@ impl Sends<'_> {
                 next += 1;
                 // NOT_JOINED is u32::MAX: never below a snapshot.
                 if self.member_joined[slot] >= out.snapshot
-                    || (HAS_ORIGIN && self.member_session[slot].0 == out.origin)
+                    || (HAS_ORIGIN && slot as u32 == out.origin)
                 {
                     continue;
                 }

@@ -383,17 +383,17 @@ impl World {
         }
         // Joins and leaves are stamped with their arrival: the presence update starts there.
         match self.mailboxes.msg(slot) {
-            Msg::Join { session, .. } => self.mailboxes.set_msg(
+            Msg::Join { slot: member, .. } => self.mailboxes.set_msg(
                 slot,
                 Msg::Join {
-                    session,
+                    slot: member,
                     publish_time: now,
                 },
             ),
-            Msg::Leave { session, .. } => self.mailboxes.set_msg(
+            Msg::Leave { slot: member, .. } => self.mailboxes.set_msg(
                 slot,
                 Msg::Leave {
-                    session,
+                    slot: member,
                     publish_time: now,
                 },
             ),
@@ -511,7 +511,7 @@ impl World {
             let g = self.guild_of_slot(slot);
             let msg = Msg::Publish {
                 publish_time: now,
-                origin: s.0,
+                origin: slot,
             };
             self.enqueue(ProcRef::Guild(g), msg, now, queue);
         }
