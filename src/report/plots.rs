@@ -121,17 +121,40 @@ pub fn timeline_chart(title: &str, x_label: &str, panels: &[Panel]) -> Result<St
         .collect();
     let all_x: Vec<f64> = prepared.iter().flat_map(|p| x_values(p)).collect();
     let xplan = AxisPlan::new_x(&all_x, false);
-    let yplans: Vec<AxisPlan> = panels
+    let empty_y = AxisPlan::new(&[], false, 5);
+    let plain_y: Vec<AxisPlan> = panels
         .iter()
         .zip(&prepared)
         .map(|(p, s)| AxisPlan::new(&y_values(s), p.y.scale == Scale::Log, 5))
         .collect();
-    let empty_y = AxisPlan::new(&[], false, 5);
-    let y_area = yplans
+    let y_area = plain_y
         .iter()
         .map(AxisPlan::label_area_width)
         .max()
         .unwrap_or_else(|| empty_y.label_area_width());
+    // About each panel's plotting area (margins and label areas taken off).
+    let dims = (WIDTH - y_area - 36, PANEL_HEIGHT - 16);
+    let yplans: Vec<AxisPlan> = panels
+        .iter()
+        .zip(&prepared)
+        .map(|(p, s)| {
+            let log = p.y.scale == Scale::Log;
+            plan_y_with_legend(
+                &y_values(s),
+                log,
+                5,
+                &xplan,
+                s,
+                Style::Lines { markers: false },
+                dims,
+            )
+        })
+        .collect();
+    let y_area = yplans
+        .iter()
+        .map(AxisPlan::label_area_width)
+        .max()
+        .unwrap_or(y_area);
 
     let mut buf = String::new();
     {
@@ -293,7 +316,13 @@ fn render_single(
     let xplan = AxisPlan::new_x(&x_values(&prepared), xlog);
     let yplan = match y_fixed {
         Some((lo, hi)) => AxisPlan::new(&[lo, hi], ylog, 6),
-        None => AxisPlan::new(&y_values(&prepared), ylog, 6),
+        None => {
+            let values = y_values(&prepared);
+            let plain = AxisPlan::new(&values, ylog, 6);
+            // About the plotting area: caption, margins and label areas taken off.
+            let dims = (WIDTH - plain.label_area_width() - 36, HEIGHT - 110);
+            plan_y_with_legend(&values, ylog, 6, &xplan, &prepared, style, dims)
+        }
     };
 
     let mut buf = String::new();
@@ -431,7 +460,7 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
     }
 
     if !spec.series.is_empty() {
-        let position = legend_corner(spec, chart.plotting_area().dim_in_pixel());
+        let (position, _) = legend_corner(spec, chart.plotting_area().dim_in_pixel());
         chart
             .configure_series_labels()
             .position(position)
@@ -443,21 +472,28 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
     Ok(())
 }
 
-/// Picks the plot corner whose legend-sized box covers the fewest data
-/// samples (points and points along line segments). Ties go to the first
-/// corner in the preference order, so the choice is deterministic.
-fn legend_corner(spec: &PanelSpec<'_>, (w, h): (u32, u32)) -> SeriesLabelPosition {
-    use SeriesLabelPosition::*;
-    let max_chars = spec
-        .series
+/// The legend box's width and height as fractions of a plotting area of `w` x `h` pixels.
+fn legend_fraction(series: &[Prepared], (w, h): (u32, u32)) -> (f64, f64) {
+    let max_chars = series
         .iter()
         .map(|s| s.name.chars().count())
         .max()
         .unwrap_or(0);
     let legend_w = 50.0 + 7.5 * max_chars as f64;
-    let legend_h = 14.0 + 18.0 * spec.series.len() as f64;
-    let fw = (legend_w / w.max(1) as f64).min(1.0);
-    let fh = (legend_h / h.max(1) as f64).min(1.0);
+    let legend_h = 14.0 + 18.0 * series.len() as f64;
+    (
+        (legend_w / w.max(1) as f64).min(1.0),
+        (legend_h / h.max(1) as f64).min(1.0),
+    )
+}
+
+/// Picks the plot corner whose legend-sized box covers the fewest data
+/// samples (points and points along line segments), and how many it covers.
+/// Ties go to the first corner in the preference order, so the choice is
+/// deterministic.
+fn legend_corner(spec: &PanelSpec<'_>, dims: (u32, u32)) -> (SeriesLabelPosition, usize) {
+    use SeriesLabelPosition::*;
+    let (fw, fh) = legend_fraction(spec.series, dims);
 
     let (xspan, yspan) = (spec.x.hi - spec.x.lo, spec.y.hi - spec.y.lo);
     let norm = |(x, y): (f64, f64)| ((x - spec.x.lo) / xspan, (y - spec.y.lo) / yspan);
@@ -502,7 +538,47 @@ fn legend_corner(spec: &PanelSpec<'_>, (w, h): (u32, u32)) -> SeriesLabelPositio
             best = (count, pos);
         }
     }
-    best.1
+    (best.1, best.0)
+}
+
+/// Plans a panel's y axis so that its legend has a free corner: when every corner of the
+/// plain range would cover data (flat lines near the top and the bottom, say), the range
+/// grows upwards until the legend fits above the data. `dims` is about the plotting area.
+fn plan_y_with_legend(
+    values: &[f64],
+    log: bool,
+    ticks: usize,
+    x: &AxisPlan,
+    series: &[Prepared],
+    style: Style,
+    dims: (u32, u32),
+) -> AxisPlan {
+    let plan = AxisPlan::new(values, log, ticks);
+    if series.is_empty() || !has_data(series) {
+        return plan;
+    }
+    let spec = PanelSpec {
+        caption: None,
+        x,
+        y: &plan,
+        x_desc: None,
+        y_desc: "",
+        series,
+        style,
+        y_label_area: 0,
+    };
+    if legend_corner(&spec, dims).1 == 0 {
+        return plan;
+    }
+    let (_, fh) = legend_fraction(series, dims);
+    if fh >= 0.8 {
+        return plan;
+    }
+    // The data's span takes the lower (1 - fh) of the range, with a little more room.
+    let top = plan.lo + (plan.hi - plan.lo) / (1.0 - fh) * 1.1;
+    let mut grown = values.to_vec();
+    grown.push(top);
+    AxisPlan::new(&grown, log, ticks)
 }
 
 // ---------------------------------------------------------------------------
@@ -1195,6 +1271,54 @@ mod tests {
         assert_eq!(format_linear(-20.0, 10.0), "-20");
         assert_eq!(format_linear(1e-17, 0.2), "0");
         assert_eq!(format_linear(1_000_400.0, 200.0), "1.0004M");
+    }
+
+    #[test]
+    fn legend_gets_room_above_flat_lines() {
+        // Two flat lines, one near the top and one at the bottom: every corner of the plain
+        // range holds data, so the range grows upwards and the top corners come free.
+        let lines = [
+            series(
+                "session nodes (max)",
+                (0..30).map(|t| (t as f64, 0.187)).collect(),
+            ),
+            series(
+                "guild nodes (max)",
+                (0..30).map(|t| (t as f64, 0.104)).collect(),
+            ),
+        ];
+        let prepared = prepare(&lines, false, false, None);
+        let x = AxisPlan::new_x(&x_values(&prepared), false);
+        let values = y_values(&prepared);
+        let style = Style::Lines { markers: false };
+        let dims = (800, 284);
+        let covered = |y: &AxisPlan| {
+            let spec = PanelSpec {
+                caption: None,
+                x: &x,
+                y,
+                x_desc: None,
+                y_desc: "",
+                series: &prepared,
+                style,
+                y_label_area: 0,
+            };
+            legend_corner(&spec, dims).1
+        };
+        let plain = AxisPlan::new(&values, false, 5);
+        assert!(covered(&plain) > 0, "the plain range leaves no corner free");
+        let planned = plan_y_with_legend(&values, false, 5, &x, &prepared, style, dims);
+        assert_eq!(covered(&planned), 0);
+        assert!(planned.hi > plain.hi && planned.lo <= plain.lo);
+        // A range with a free corner is left as it is.
+        let rising = [series(
+            "rising",
+            (0..30).map(|t| (t as f64, t as f64)).collect(),
+        )];
+        let prepared = prepare(&rising, false, false, None);
+        let values = y_values(&prepared);
+        let planned = plan_y_with_legend(&values, false, 5, &x, &prepared, style, dims);
+        assert_eq!(planned.hi, AxisPlan::new(&values, false, 5).hi);
     }
 
     #[test]
