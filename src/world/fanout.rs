@@ -211,20 +211,17 @@ impl World {
     ) -> Nanos {
         let gi = g.index();
         let node = self.guilds[gi].node;
-        let snapshot = self.guilds[gi].join_seq;
-        let batch = Msg::Batch {
-            guild: g.0,
-            snapshot,
-            origin: out.origin,
-            presence: out.presence,
-            publish_time: out.publish_time,
+        // Manifold's snapshot: the members joined by now.
+        let out = Outgoing {
+            snapshot: self.guilds[gi].join_seq,
+            ..out
         };
         if self.params.manifold.offload {
             t += self.params.send_local.sample(&mut self.costs_rng);
             self.rec.guild_sends += 1;
             let sender = self.sender_of(node, g);
             let at = t + self.latency(node, node);
-            self.send_msg(ProcRef::Service(sender), batch, at, queue);
+            self.send_msg(ProcRef::Service(sender), Msg::batch(g.0, out), at, queue);
             let recipients = self.recipients(g, out.origin);
             let work = &mut self.guilds[gi].work;
             work.sends = 1;
@@ -236,7 +233,7 @@ impl World {
             t += self.grouping_cost(g, out.origin);
         }
         let mut work = self.guilds[gi].work;
-        t = self.manifold_node_sends(node, g, batch, now, t, &mut work, queue);
+        t = self.manifold_node_sends(node, g, out, now, t, &mut work, queue);
         self.rec.guild_sends += (work.sends - self.guilds[gi].work.sends) as u64;
         work.recipients = self.recipients(g, out.origin);
         self.guilds[gi].work = work;
@@ -289,25 +286,19 @@ impl World {
         &mut self,
         from: NodeId,
         g: GuildId,
-        batch: Msg,
+        out: Outgoing,
         now: Nanos,
         mut t: Nanos,
         work: &mut super::state::Work,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
-        let Msg::Batch {
-            origin, presence, ..
-        } = batch
-        else {
-            unreachable!()
-        };
         let (groups_first, groups_len) = (
             self.guilds[g.index()].groups_first,
             self.guilds[g.index()].groups_len,
         );
-        let origin_joined = self.origin_joined(g, origin);
+        let origin_joined = self.origin_joined(g, out.origin);
         let slice_end = self.slice_deadline(from, now);
-        let event_bytes = if presence {
+        let event_bytes = if out.presence {
             self.params.presence_bytes
         } else {
             self.params.event_bytes
@@ -321,7 +312,7 @@ impl World {
                 recipients += self.groups[(groups_first + end) as usize].joined;
                 end += 1;
             }
-            if origin_joined && self.member_info[origin as usize] as u16 == to.0 {
+            if origin_joined && self.member_info[out.origin as usize] as u16 == to.0 {
                 recipients -= 1;
             }
             if recipients == 0 {
@@ -341,22 +332,7 @@ impl World {
             work.sends += 1;
             let partitioner = self.partitioner_of(to, g);
             let at = t.max(leaves) + self.latency(from, to);
-            let Msg::Batch {
-                snapshot,
-                publish_time,
-                ..
-            } = batch
-            else {
-                unreachable!()
-            };
-            let node_batch = Msg::NodeBatch {
-                first_group: groups_first + start,
-                groups: (end - start) as u16,
-                snapshot,
-                origin,
-                presence,
-                publish_time,
-            };
+            let node_batch = Msg::node_batch(groups_first + start, (end - start) as u16, out);
             self.send_msg(ProcRef::Service(partitioner), node_batch, at, queue);
             if self.channels.limited(from.index(), to.index()) {
                 break;

@@ -3,6 +3,7 @@
 //! sits in a detached slot of the same slab until it arrives and is linked into a mailbox.
 
 use super::ids::SessionId;
+use super::sends::Outgoing;
 use crate::sim::Nanos;
 
 /// A message waiting in (or being handled at the head of) a mailbox.
@@ -53,6 +54,91 @@ pub enum Msg {
     RegistryCall { session: SessionId, token: u32 },
     /// Ring process: which node has this guild? Reply to `session`'s call `token`.
     RingCall { session: SessionId, token: u32 },
+}
+
+/// Manifold's batches: the event each carries, built and read as one `Outgoing`.
+impl Msg {
+    pub fn batch(guild: u32, out: Outgoing) -> Msg {
+        let Outgoing {
+            publish_time,
+            origin,
+            presence,
+            snapshot,
+        } = out;
+        Msg::Batch {
+            guild,
+            snapshot,
+            origin,
+            presence,
+            publish_time,
+        }
+    }
+
+    pub fn node_batch(first_group: u32, groups: u16, out: Outgoing) -> Msg {
+        let Outgoing {
+            publish_time,
+            origin,
+            presence,
+            snapshot,
+        } = out;
+        Msg::NodeBatch {
+            first_group,
+            groups,
+            snapshot,
+            origin,
+            presence,
+            publish_time,
+        }
+    }
+
+    pub fn worker_batch(group: u32, out: Outgoing) -> Msg {
+        let Outgoing {
+            publish_time,
+            origin,
+            presence,
+            snapshot,
+        } = out;
+        Msg::WorkerBatch {
+            group,
+            snapshot,
+            origin,
+            presence,
+            publish_time,
+        }
+    }
+
+    /// The event a batch carries; `None` for the other messages.
+    pub fn outgoing(&self) -> Option<Outgoing> {
+        match *self {
+            Msg::Batch {
+                snapshot,
+                origin,
+                presence,
+                publish_time,
+                ..
+            }
+            | Msg::NodeBatch {
+                snapshot,
+                origin,
+                presence,
+                publish_time,
+                ..
+            }
+            | Msg::WorkerBatch {
+                snapshot,
+                origin,
+                presence,
+                publish_time,
+                ..
+            } => Some(Outgoing {
+                publish_time,
+                origin,
+                presence,
+                snapshot,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// `origin` of a chat event.

@@ -13,7 +13,6 @@
 use super::event::{Event, ProcRef};
 use super::ids::{GuildId, NodeId, SessionId};
 use super::mailbox::Msg;
-use super::sends::Outgoing;
 use super::state::{ServiceKind, Work, World};
 use crate::sim::{EventQueue, Nanos};
 
@@ -45,13 +44,14 @@ impl World {
             (ServiceKind::Worker(w), Msg::WorkerBatch { .. }) => {
                 self.worker_slice(i, node, w, head, now, queue)
             }
-            (ServiceKind::Sender, Msg::Batch { guild, origin, .. }) => {
+            (ServiceKind::Sender, Msg::Batch { guild, .. }) => {
+                let out = head.outgoing().expect("a batch");
                 let mut t = now;
                 if first_slice {
-                    t += self.grouping_cost(GuildId(guild), origin);
+                    t += self.grouping_cost(GuildId(guild), out.origin);
                 }
                 let mut work = self.services[i as usize].work;
-                t = self.manifold_node_sends(node, GuildId(guild), head, now, t, &mut work, queue);
+                t = self.manifold_node_sends(node, GuildId(guild), out, now, t, &mut work, queue);
                 self.services[i as usize].work = work;
                 t
             }
@@ -97,14 +97,14 @@ impl World {
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
-        let Msg::NodeBatch {
-            first_group,
-            groups,
-            snapshot,
-            origin,
-            presence,
-            publish_time,
-        } = batch
+        let (
+            Msg::NodeBatch {
+                first_group,
+                groups,
+                ..
+            },
+            Some(out),
+        ) = (batch, batch.outgoing())
         else {
             unreachable!("a partitioner handles node batches")
         };
@@ -133,16 +133,9 @@ impl World {
             }
             t += self.params.send_local.sample(&mut self.costs_rng);
             work.sends += 1;
-            let part = Msg::WorkerBatch {
-                group: work.next - 1,
-                snapshot,
-                origin,
-                presence,
-                publish_time,
-            };
             self.send_msg(
                 ProcRef::Service(workers_first + group.worker as u32),
-                part,
+                Msg::worker_batch(work.next - 1, out),
                 t + local,
                 queue,
             );
@@ -161,15 +154,8 @@ impl World {
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
-        let Msg::WorkerBatch {
-            group,
-            snapshot,
-            origin,
-            presence,
-            publish_time,
-        } = batch
-        else {
-            unreachable!()
+        let (Msg::WorkerBatch { group, .. }, Some(out)) = (batch, batch.outgoing()) else {
+            unreachable!("a worker handles worker batches")
         };
         let group = self.groups[group as usize];
         debug_assert_eq!((group.node, group.worker), (node, w));
@@ -177,12 +163,6 @@ impl World {
         let mut t = now;
         let slice_end = self.slice_deadline(node, now);
         let len = group.end - group.start;
-        let out = Outgoing {
-            publish_time,
-            origin,
-            presence,
-            snapshot,
-        };
         let start = group.start;
         let by_node = std::mem::take(&mut self.by_node);
         let end = self.sends(queue).run(
