@@ -56,6 +56,9 @@ pub enum Msg {
     RingCall { session: SessionId, token: u32 },
 }
 
+// Messages fill the mailbox slab: keep them small.
+const _: () = assert!(std::mem::size_of::<Msg>() <= 24);
+
 /// Manifold's batches: the event each carries, built and read as one `Outgoing`.
 impl Msg {
     pub fn batch(guild: u32, out: Outgoing) -> Msg {
