@@ -460,7 +460,12 @@ fn draw_panel(area: &DrawingArea<SVGBackend<'_>, Shift>, spec: &PanelSpec<'_>) -
     }
 
     if !spec.series.is_empty() {
-        let (position, _) = legend_corner(spec, chart.plotting_area().dim_in_pixel());
+        let (position, _) = legend_corner(
+            spec.series,
+            (spec.x, spec.y),
+            spec.style,
+            chart.plotting_area().dim_in_pixel(),
+        );
         chart
             .configure_series_labels()
             .position(position)
@@ -491,21 +496,26 @@ fn legend_fraction(series: &[Prepared], (w, h): (u32, u32)) -> (f64, f64) {
 /// samples (points and points along line segments), and how many it covers.
 /// Ties go to the first corner in the preference order, so the choice is
 /// deterministic.
-fn legend_corner(spec: &PanelSpec<'_>, dims: (u32, u32)) -> (SeriesLabelPosition, usize) {
+fn legend_corner(
+    series: &[Prepared],
+    (x, y): (&AxisPlan, &AxisPlan),
+    style: Style,
+    dims: (u32, u32),
+) -> (SeriesLabelPosition, usize) {
     use SeriesLabelPosition::*;
-    let (fw, fh) = legend_fraction(spec.series, dims);
+    let (fw, fh) = legend_fraction(series, dims);
 
-    let (xspan, yspan) = (spec.x.hi - spec.x.lo, spec.y.hi - spec.y.lo);
-    let norm = |(x, y): (f64, f64)| ((x - spec.x.lo) / xspan, (y - spec.y.lo) / yspan);
+    let (xspan, yspan) = (x.hi - x.lo, y.hi - y.lo);
+    let norm = |(u, v): (f64, f64)| ((u - x.lo) / xspan, (v - y.lo) / yspan);
     let mut samples: Vec<(f64, f64)> = Vec::new();
-    for s in spec.series {
+    for s in series {
         samples.extend(s.points.iter().map(|&p| norm(p)));
         samples.extend(
             s.band
                 .iter()
                 .flat_map(|b| [norm((b.0, b.1)), norm((b.0, b.2))]),
         );
-        if matches!(spec.style, Style::Lines { .. }) {
+        if matches!(style, Style::Lines { .. }) {
             // Sample along segments so long straight lines count too.
             let step = (s.points.len() / 2000).max(1);
             for pair in s.points.windows(2).step_by(step) {
@@ -557,17 +567,7 @@ fn plan_y_with_legend(
     if series.is_empty() || !has_data(series) {
         return plan;
     }
-    let spec = PanelSpec {
-        caption: None,
-        x,
-        y: &plan,
-        x_desc: None,
-        y_desc: "",
-        series,
-        style,
-        y_label_area: 0,
-    };
-    if legend_corner(&spec, dims).1 == 0 {
+    if legend_corner(series, (x, &plan), style, dims).1 == 0 {
         return plan;
     }
     let (_, fh) = legend_fraction(series, dims);
@@ -1292,19 +1292,7 @@ mod tests {
         let values = y_values(&prepared);
         let style = Style::Lines { markers: false };
         let dims = (800, 284);
-        let covered = |y: &AxisPlan| {
-            let spec = PanelSpec {
-                caption: None,
-                x: &x,
-                y,
-                x_desc: None,
-                y_desc: "",
-                series: &prepared,
-                style,
-                y_label_area: 0,
-            };
-            legend_corner(&spec, dims).1
-        };
+        let covered = |y: &AxisPlan| legend_corner(&prepared, (&x, y), style, dims).1;
         let plain = AxisPlan::new(&values, false, 5);
         assert!(covered(&plain) > 0, "the plain range leaves no corner free");
         let planned = plan_y_with_legend(&values, false, 5, &x, &prepared, style, dims);
