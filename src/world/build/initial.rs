@@ -1,0 +1,75 @@
+//! Build stage: the state at time 0. Sessions not waiting for a login storm are online and
+//! joined to their guilds; which nodes can never be contended; each node's starting memory.
+
+use crate::config::schema::Experiment;
+use crate::sim::EventQueue;
+use crate::world::event::Event;
+use crate::world::ids::NodeId;
+use crate::world::state::{ONLINE_BIT, Phase, World};
+
+impl World {
+    /// Every session not in `offline` is online and joined to its guilds, in guild order.
+    pub(super) fn join_initial(&mut self, offline: &[bool]) {
+        for (session, offline) in self.sessions.iter_mut().zip(offline) {
+            if !offline {
+                session.phase = Phase::Online;
+                self.sessions_online += 1;
+            }
+        }
+        for g in 0..self.guilds.len() {
+            let (first, len) = (self.guilds[g].first, self.guilds[g].len);
+            for slot in first..first + len {
+                let s = self.member_session[slot as usize];
+                if self.sessions[s.index()].phase == Phase::Online {
+                    self.member_info[slot as usize] |= ONLINE_BIT;
+                    let guild = &mut self.guilds[g];
+                    self.member_joined[slot as usize] = guild.join_seq;
+                    guild.join_seq += 1;
+                    guild.online += 1;
+                }
+            }
+        }
+    }
+
+    /// Marks the nodes that can never have more runnable processes than schedulers. Sessions
+    /// run only to handle deliveries at a cost or to connect (storms, crashes).
+    pub(super) fn mark_uncontended(&mut self, exp: &Experiment) {
+        let sessions_run = !self.params.session_receive.is_zero()
+            || !exp.workload.storms.is_empty()
+            || exp.model.memory.limit_bytes.is_some();
+        let mut runnable = vec![0u64; self.nodes.len()];
+        for g in &self.guilds {
+            runnable[g.node.index()] += 1;
+        }
+        for service in &self.services {
+            runnable[service.node.index()] += 1;
+        }
+        if sessions_run {
+            for n in &self.session_node {
+                runnable[n.index()] += 1;
+            }
+        }
+        for (node, &count) in self.nodes.iter_mut().zip(&runnable) {
+            node.uncontended = count <= node.schedulers as u64;
+        }
+    }
+
+    /// Memory: guilds and their members on guild nodes, connected sessions on session nodes.
+    /// Records it, and crashes a node that starts over the limit.
+    pub(super) fn initial_memory(&mut self, exp: &Experiment, queue: &mut EventQueue<Event>) {
+        let memory = &exp.model.memory;
+        for g in 0..self.guilds.len() {
+            let n = self.guilds[g].node.index();
+            self.nodes[n].memory_static +=
+                memory.guild_bytes + memory.member_bytes * self.guilds[g].len as u64;
+        }
+        for s in 0..self.sessions.len() {
+            if self.sessions[s].phase == Phase::Online {
+                self.nodes[self.session_node[s].index()].memory_static += memory.session_bytes;
+            }
+        }
+        for n in 0..self.nodes.len() {
+            self.add_memory(NodeId(n as u16), 0, 0, queue);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Builds a world from a validated experiment, in stages with one job each:
+//! `nodes` (nodes, network, service processes), `sizes` (guild sizes, online members,
+//! users), `placement` (sessions on session nodes, guilds on the ring), `members`
+//! (memberships), `params` (parameters in engine units), `workload` (the publisher),
+//! `groups` (Manifold groups), `storms` (login waves and crashes) and `initial` (the state at
+//! time 0: joins, contention, memory). [`build`] runs them in that order.
+//!
+//! Random streams used here: `sizes`, `placement`, `membership`, `storms`, `publishes` and
+//! `presence`, and, kept by the world for the run, `costs` (every cost drawn) and `faults`
+//! (backoff jitter, reconnect delays).
+
+mod groups;
+mod initial;
+mod members;
+mod nodes;
+mod params;
+mod placement;
+mod sizes;
+mod storms;
+mod workload;
+
+pub use params::dist;
+pub use sizes::{guild_sizes, zipf_size};
+
+use super::channel::Channels;
+use super::event::Event;
+use super::state::{NOT_JOINED, Phase, ProcCore, Session, Step, Wait, World};
+use super::topology;
+use crate::config::schema::{Experiment, FanoutStrategy, Storm};
+use crate::metrics::Recorder;
+use crate::sim::EventQueue;
+use crate::sim::rng::{RngStreams, hash64};
+use crate::sim::time::{ms, secs};
+
+/// A problem found while building: the field it concerns and what is wrong.
+#[derive(Debug)]
+pub struct BuildError {
+    pub path: String,
+    pub message: String,
+}
+
+fn error(path: &str, message: String) -> BuildError {
+    BuildError {
+        path: path.to_string(),
+        message,
+    }
+}
+
+/// Entity counts an experiment will build, computed without building it.
+#[derive(Clone, Copy, Debug)]
+pub struct Counts {
+    pub nodes: u64,
+    pub guilds: u64,
+    pub sessions: u64,
+    pub memberships: u64,
+}
+
+/// The entity counts of `exp`.
+pub fn counts(exp: &Experiment) -> Result<Counts, BuildError> {
+    let (online, users) = sizes::online_and_users(exp, &RngStreams::new(exp.seed))?;
+    Ok(Counts {
+        nodes: exp.model.nodes.iter().map(|g| g.count as u64).sum(),
+        guilds: online.len() as u64,
+        sessions: users as u64,
+        memberships: online.iter().map(|&o| o as u64).sum(),
+    })
+}
+
+/// The checks of `build` that need no world: the network, the storms' nodes, and the
+/// entity counts (guild sizes against users). Cheap, for `guildsim check`.
+pub fn precheck(exp: &Experiment) -> Result<Counts, BuildError> {
+    let layout = nodes::layout(exp);
+    let names: Vec<String> = layout.iter().map(|l| l.0.clone()).collect();
+    let groups: Vec<String> = layout.iter().map(|l| l.1.clone()).collect();
+    topology::build(&exp.model.network, &names, &groups)
+        .map_err(|(path, message)| error(&path, message))?;
+    for (i, storm) in exp.workload.storms.iter().enumerate() {
+        if let Storm::NodeRestart { node, .. } = storm {
+            storms::restart_node(exp, i, node)?;
+        }
+    }
+    counts(exp)
+}
+
+/// Builds the world and schedules its first events.
+pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, BuildError> {
+    let streams = RngStreams::new(exp.seed);
+    let nodes::Cluster {
+        mut nodes,
+        guild_nodes,
+        session_nodes,
+        topology,
+        services,
+    } = nodes::build(exp)?;
+    let node_count = nodes.len();
+    let (online, users) = sizes::online_and_users(exp, &streams)?;
+    let session_node = placement::sessions(exp, &session_nodes, users, &streams);
+    let (ring, ring_key) = placement::ring(exp, &nodes, &guild_nodes);
+    let members::Memberships {
+        member_session,
+        first,
+    } = members::draw(&online, users, &mut streams.stream("membership"));
+    let guilds = placement::guilds(&online, &first, &ring, ring_key);
+    let (session_first, session_slots) = members::session_slots(&member_session, users);
+    let node_sessions = placement::node_sessions(&mut nodes, &session_node);
+    let horizon = secs(exp.run.horizon_s);
+
+    let mut world = World {
+        params: params::params(exp, topology.latency),
+        rec: Recorder::new(ms(exp.output.sample_interval_ms), horizon, node_count),
+        nodes,
+        guilds,
+        member_joined: vec![NOT_JOINED; member_session.len()],
+        member_info: member_session
+            .iter()
+            .map(|s| session_node[s.index()].0 as u32)
+            .collect(),
+        member_session,
+        by_node: Vec::new(),
+        groups: Vec::new(),
+        sessions: vec![
+            Session {
+                core: ProcCore::default(),
+                token: 0,
+                cursor: 0,
+                phase: Phase::Offline,
+                step: Step::Nothing,
+                wait: Wait::Nothing,
+                attempt: 0,
+            };
+            users as usize
+        ],
+        session_node,
+        session_first,
+        session_slots,
+        node_sessions,
+        services,
+        mailboxes: Default::default(),
+        channels: Channels::new(
+            node_count,
+            topology.bandwidth,
+            exp.model.network.send_buffer_bytes,
+        ),
+        costs_rng: streams.stream("costs"),
+        faults_rng: streams.stream("faults"),
+        publisher: workload::publisher(exp, &online, users, &streams),
+        storm_crashes: Vec::new(),
+        waves: Vec::new(),
+        timeouts: Default::default(),
+        folded: 0,
+        folded_until: 0,
+        sessions_online: 0,
+        sessions_online_at_start: 0,
+        ring,
+        ring_key,
+        last_delivered: Vec::new(),
+        manifold_key: hash64(exp.seed, 0x6d61_6e69_666f_6c64),
+    };
+    let manifold = exp.model.fanout.strategy == FanoutStrategy::Manifold;
+    if manifold {
+        world.build_groups();
+    }
+    if exp.run.check_order {
+        world.last_delivered = vec![0; world.member_session.len()];
+    }
+    let offline = storms::schedule(exp, &mut world, &streams, queue)?;
+    world.join_initial(&offline);
+    if manifold {
+        world.count_group_joins();
+    }
+    world.mark_uncontended(exp);
+    world.initial_memory(exp, queue);
+    world.sessions_online_at_start = world.sessions_online;
+    world.rec.sessions_online(0, world.sessions_online);
+    world.start(queue);
+    Ok(world)
+}

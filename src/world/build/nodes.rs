@@ -1,0 +1,148 @@
+//! Build stage: nodes in the order of their groups, the network between them, and the
+//! processes other than guilds and sessions (Manifold's partitioners, workers and senders,
+//! registries, ring processes).
+
+use super::{BuildError, error};
+use crate::config::schema::{Experiment, FanoutStrategy, Role};
+use crate::world::ids::NodeId;
+use crate::world::state::{NONE, Node, ProcCore, Service, ServiceKind};
+use crate::world::topology::{self, Topology};
+
+/// The machines of the cluster and what runs on them, before any guild or session.
+pub(super) struct Cluster {
+    pub nodes: Vec<Node>,
+    pub guild_nodes: Vec<NodeId>,
+    pub session_nodes: Vec<NodeId>,
+    pub topology: Topology,
+    pub services: Vec<Service>,
+}
+
+/// Node names (`group-index`), their groups and whether each hosts guilds, in build order.
+pub(super) fn layout(exp: &Experiment) -> Vec<(String, String, bool)> {
+    exp.model
+        .nodes
+        .iter()
+        .flat_map(|g| {
+            (0..g.count).map(move |i| {
+                (
+                    format!("{}-{i}", g.name),
+                    g.name.clone(),
+                    g.hosts.contains(&Role::Guilds),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Builds the nodes, checks that some host guilds and some sessions, builds the network and
+/// adds each node's service processes.
+pub(super) fn build(exp: &Experiment) -> Result<Cluster, BuildError> {
+    let model = &exp.model;
+    let mut nodes = Vec::new();
+    let mut node_groups = Vec::new();
+    for group in &model.nodes {
+        for i in 0..group.count {
+            nodes.push(Node {
+                name: format!("{}-{}", group.name, i),
+                schedulers: group.schedulers,
+                running: 0,
+                run_queue: Default::default(),
+                hosts_guilds: group.hosts.contains(&Role::Guilds),
+                hosts_sessions: group.hosts.contains(&Role::Sessions),
+                uncontended: false,
+                up: true,
+                epoch: 0,
+                memory_static: 0,
+                memory_queued: 0,
+                crash_pending: false,
+                crashes: 0,
+                registry: NONE,
+                ring_process: NONE,
+                services_first: NONE,
+                workers: model
+                    .fanout
+                    .manifold
+                    .workers_per_node
+                    .unwrap_or(group.schedulers),
+                registry_in_flight: 0,
+                sessions_first: 0,
+                sessions_end: 0,
+            });
+            node_groups.push(group.name.clone());
+        }
+    }
+    if nodes.len() >= u16::MAX as usize {
+        return Err(error(
+            "model.nodes",
+            format!("at most {} nodes, got {}", u16::MAX - 1, nodes.len()),
+        ));
+    }
+    let hosting = |pick: fn(&Node) -> bool| -> Vec<NodeId> {
+        (0..nodes.len())
+            .filter(|&n| pick(&nodes[n]))
+            .map(|n| NodeId(n as u16))
+            .collect()
+    };
+    let guild_nodes = hosting(|n| n.hosts_guilds);
+    let session_nodes = hosting(|n| n.hosts_sessions);
+    if guild_nodes.is_empty() {
+        return Err(error(
+            "model.nodes",
+            "no node group hosts guilds (hosts: [guilds])".into(),
+        ));
+    }
+    if session_nodes.is_empty() {
+        return Err(error(
+            "model.nodes",
+            "no node group hosts sessions (hosts: [sessions])".into(),
+        ));
+    }
+    let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+    let topology = topology::build(&model.network, &names, &node_groups)
+        .map_err(|(path, message)| error(&path, message))?;
+    let services = services(exp, &mut nodes);
+    Ok(Cluster {
+        nodes,
+        guild_nodes,
+        session_nodes,
+        topology,
+        services,
+    })
+}
+
+/// Each node's processes other than guilds and sessions, node after node.
+fn services(exp: &Experiment, nodes: &mut [Node]) -> Vec<Service> {
+    let manifold = exp.model.fanout.strategy == FanoutStrategy::Manifold;
+    let partitioners = exp.model.fanout.manifold.partitioners;
+    let mut services = Vec::new();
+    let add = |services: &mut Vec<Service>, node: usize, kind: ServiceKind| {
+        services.push(Service {
+            core: ProcCore::default(),
+            node: NodeId(node as u16),
+            kind,
+            work: Default::default(),
+        });
+        (services.len() - 1) as u32
+    };
+    for (n, node) in nodes.iter_mut().enumerate() {
+        if manifold {
+            node.services_first = services.len() as u32;
+            for _ in 0..partitioners {
+                add(&mut services, n, ServiceKind::Partitioner);
+            }
+            for w in 0..node.workers {
+                add(&mut services, n, ServiceKind::Worker(w as u16));
+            }
+            for _ in 0..partitioners {
+                add(&mut services, n, ServiceKind::Sender);
+            }
+        }
+        if node.hosts_guilds {
+            node.registry = add(&mut services, n, ServiceKind::Registry);
+        }
+        if node.hosts_sessions {
+            node.ring_process = add(&mut services, n, ServiceKind::Ring);
+        }
+    }
+    services
+}

@@ -1,0 +1,101 @@
+//! Build stage: storms (who starts offline for a login storm, and the scheduled crashes of
+//! node restarts). Random stream: `storms`.
+
+use super::{BuildError, error, nodes};
+use crate::config::schema::{Experiment, Storm};
+use crate::sim::EventQueue;
+use crate::sim::rng::RngStreams;
+use crate::sim::time::secs;
+use crate::world::event::Event;
+use crate::world::ids::{NodeId, SessionId};
+use crate::world::state::World;
+use rand::Rng;
+
+/// The node restarted by storm `i`: it must exist and host only sessions.
+pub(super) fn restart_node(exp: &Experiment, i: usize, node: &str) -> Result<usize, BuildError> {
+    let layout = nodes::layout(exp);
+    let path = format!("workload.storms[{i}].node_restart.node");
+    let Some(n) = layout.iter().position(|(name, _, _)| name == node) else {
+        let names: Vec<&str> = layout
+            .iter()
+            .filter(|l| !l.2)
+            .map(|l| l.0.as_str())
+            .collect();
+        return Err(error(
+            &path,
+            format!(
+                "no node named `{node}`; nodes that can restart: {}",
+                names.join(", ")
+            ),
+        ));
+    };
+    if layout[n].2 {
+        return Err(error(
+            &path,
+            format!("`{node}` hosts guilds; only nodes that host only sessions can restart"),
+        ));
+    }
+    Ok(n)
+}
+
+/// Schedules the storms' login waves and crashes, in storm order. Returns, per session,
+/// whether it starts offline (waiting for a login storm).
+pub(super) fn schedule(
+    exp: &Experiment,
+    world: &mut World,
+    streams: &RngStreams,
+    queue: &mut EventQueue<Event>,
+) -> Result<Vec<bool>, BuildError> {
+    let users = world.sessions.len() as u32;
+    let mut storm_rng = streams.stream("storms");
+    let mut offline_until_login = vec![false; users as usize];
+    world.storm_crashes = vec![(NodeId(0), 0, 0); exp.workload.storms.len()];
+    for (i, storm) in exp.workload.storms.iter().enumerate() {
+        let path = format!("workload.storms[{i}]");
+        match storm {
+            Storm::Login {
+                users: count,
+                start_s,
+                window_s,
+            } => {
+                if *count > users {
+                    return Err(error(
+                        &format!("{path}.login.users"),
+                        format!("must be at most the number of users ({users}), got {count}"),
+                    ));
+                }
+                let (start, window) = (secs(*start_s), secs(*window_s));
+                let mut wave = Vec::with_capacity(*count as usize);
+                for s in 0..*count {
+                    offline_until_login[s as usize] = true;
+                    let at = start
+                        + if window == 0 {
+                            0
+                        } else {
+                            storm_rng.random_range(0..=window)
+                        };
+                    wave.push((at, SessionId(s)));
+                }
+                world.start_wave(wave, queue);
+            }
+            Storm::NodeRestart {
+                node,
+                at_s,
+                down_s,
+                reconnect_jitter_s,
+            } => {
+                let n = restart_node(exp, i, node)?;
+                world.storm_crashes[i] =
+                    (NodeId(n as u16), secs(*down_s), secs(*reconnect_jitter_s));
+                queue.schedule(
+                    secs(*at_s),
+                    Event::Crash {
+                        node: NodeId(n as u16),
+                        storm: i as u32,
+                    },
+                );
+            }
+        }
+    }
+    Ok(offline_until_login)
+}
