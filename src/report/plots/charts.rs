@@ -1,0 +1,88 @@
+//! Single-panel charts: line charts with bands, latency CDFs and scatter plots.
+
+use anyhow::Result;
+use plotters::prelude::*;
+
+use super::axis::AxisPlan;
+use super::legend::plan_y_with_legend;
+use super::panel::{PanelSpec, Style, draw_panel};
+use super::prepare::{prepare, x_values, y_values};
+use super::style::{HEIGHT, WIDTH};
+use super::{Axis, Scale, Series};
+
+/// A line chart: one line (with point markers) per series, legend with series
+/// names, optional confidence bands.
+pub fn line_chart(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String> {
+    render_single(title, x, y, series, Style::Lines { markers: true }, None)
+}
+
+/// Empirical CDF of latency: x axis = latency (label given), y = fraction of
+/// deliveries in [0,1]. Each series' points are (x, cumulative fraction)
+/// already computed by the caller; drawn as plain lines. x may be log.
+pub fn cdf_chart(title: &str, x: &Axis, series: &[Series]) -> Result<String> {
+    let y = Axis {
+        label: "fraction of deliveries".to_string(),
+        scale: Scale::Linear,
+    };
+    render_single(
+        title,
+        x,
+        &y,
+        series,
+        Style::Lines { markers: false },
+        Some((0.0, 1.0)),
+    )
+}
+
+/// Scatter of points (e.g. fan-out duration against guild size), one colour
+/// per series, legend.
+pub fn scatter_chart(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String> {
+    render_single(title, x, y, series, Style::Scatter, None)
+}
+
+/// One chart with one panel: the y axis planned so that the legend has a free corner
+/// (unless `y_fixed` gives the range).
+fn render_single(
+    title: &str,
+    x: &Axis,
+    y: &Axis,
+    series: &[Series],
+    style: Style,
+    y_fixed: Option<(f64, f64)>,
+) -> Result<String> {
+    let xlog = x.scale == Scale::Log;
+    let ylog = y.scale == Scale::Log;
+    let prepared = prepare(series, xlog, ylog, y_fixed);
+    let xplan = AxisPlan::new_x(&x_values(&prepared), xlog);
+    let yplan = match y_fixed {
+        Some((lo, hi)) => AxisPlan::new(&[lo, hi], ylog, 6),
+        None => {
+            let values = y_values(&prepared);
+            let plain = AxisPlan::new(&values, ylog, 6);
+            // About the plotting area: caption, margins and label areas taken off.
+            let dims = (WIDTH - plain.label_area_width() - 36, HEIGHT - 110);
+            plan_y_with_legend(&values, ylog, 6, &xplan, &prepared, style, dims)
+        }
+    };
+
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw_panel(
+            &root,
+            &PanelSpec {
+                caption: Some(title),
+                x: &xplan,
+                y: &yplan,
+                x_desc: Some(&x.label),
+                y_desc: &y.label,
+                series: &prepared,
+                style,
+                y_label_area: yplan.label_area_width(),
+            },
+        )?;
+        root.present()?;
+    }
+    Ok(buf)
+}

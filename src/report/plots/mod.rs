@@ -1,0 +1,60 @@
+//! Chart rendering for guildsim reports: line charts, latency CDFs, scatter
+//! plots and stacked storm timelines. Every chart is rendered to an SVG
+//! `String` in memory (the caller writes the file). Output is deterministic:
+//! the same input always gives byte-identical SVG.
+//!
+//! Ticks are computed here (not by plotters) and log axes are drawn by
+//! plotting `log10(value)` on a linear coordinate with custom tick labels, so
+//! every chart uses one coordinate type and compact labels (`1k`, `10k`, ...).
+//! Text needs no font feature: the SVG backend writes `<text>` elements and
+//! plotters' built-in size estimate is used for layout.
+//!
+//! Modules: `charts.rs` (single-panel charts: lines, CDFs, scatter plots), `timeline.rs`
+//! (stacked panels on one time axis), `prepare.rs` (series mapped to plot space), `panel.rs`
+//! (drawing one panel), `legend.rs` (where the legend goes, and room for it), `axis.rs`
+//! (ranges and ticks), `labels.rs` (compact tick labels), `style.rs` (sizes, fonts, palette).
+
+mod axis;
+mod charts;
+mod labels;
+mod legend;
+mod panel;
+mod prepare;
+mod style;
+#[cfg(test)]
+mod tests;
+mod timeline;
+
+pub use charts::{cdf_chart, line_chart, scatter_chart};
+pub use timeline::timeline_chart;
+
+/// One named data series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    /// Optional confidence band as `(x, low, high)`, drawn as a translucent
+    /// filled area in the series colour.
+    pub band: Option<Vec<(f64, f64, f64)>>,
+}
+
+/// Axis scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Linear,
+    Log,
+}
+
+/// Axis description: label text and scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub label: String,
+    pub scale: Scale,
+}
+
+/// One panel of a [`timeline_chart`]: its own y axis and series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    pub y: Axis,
+    pub series: Vec<Series>,
+}

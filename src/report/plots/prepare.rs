@@ -1,0 +1,92 @@
+//! Series mapped to plot space (log10 on log axes), with points an axis cannot show removed.
+
+use plotters::style::RGBColor;
+
+use super::Series;
+use super::style::colour;
+
+/// A series with its points mapped to plot space (log10 for log axes) and
+/// invalid points removed.
+pub(super) struct Prepared {
+    pub(super) name: String,
+    pub(super) colour: RGBColor,
+    pub(super) points: Vec<(f64, f64)>,
+    pub(super) band: Vec<(f64, f64, f64)>,
+}
+
+/// Largest magnitude drawn: beyond it the range arithmetic could overflow.
+pub(super) const MAX_MAGNITUDE: f64 = 1e300;
+
+/// Maps a data value to plot space; `None` for values the axis cannot show
+/// (non-finite, absurdly large, or not positive on a log axis).
+pub(super) fn to_plot(v: f64, log: bool) -> Option<f64> {
+    if !v.is_finite() || v.abs() > MAX_MAGNITUDE {
+        None
+    } else if log {
+        (v > 0.0).then(|| v.log10())
+    } else {
+        Some(v)
+    }
+}
+
+pub(super) fn prepare(
+    series: &[Series],
+    xlog: bool,
+    ylog: bool,
+    y_clamp: Option<(f64, f64)>,
+) -> Vec<Prepared> {
+    let fy = |v: f64| -> Option<f64> {
+        let v = match y_clamp {
+            Some((lo, hi)) if v.is_finite() => v.clamp(lo, hi),
+            _ => v,
+        };
+        to_plot(v, ylog)
+    };
+    series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Prepared {
+            name: s.name.clone(),
+            colour: colour(i),
+            points: s
+                .points
+                .iter()
+                .filter_map(|&(x, y)| Some((to_plot(x, xlog)?, fy(y)?)))
+                .collect(),
+            band: s
+                .band
+                .iter()
+                .flatten()
+                .filter_map(|&(x, lo, hi)| Some((to_plot(x, xlog)?, fy(lo)?, fy(hi)?)))
+                .collect(),
+        })
+        .collect()
+}
+
+pub(super) fn x_values(series: &[Prepared]) -> Vec<f64> {
+    series
+        .iter()
+        .flat_map(|s| {
+            let pts = s.points.iter().map(|p| p.0);
+            let band = s.band.iter().map(|b| b.0);
+            pts.chain(band)
+        })
+        .collect()
+}
+
+pub(super) fn y_values(series: &[Prepared]) -> Vec<f64> {
+    series
+        .iter()
+        .flat_map(|s| {
+            let pts = s.points.iter().map(|p| p.1);
+            let band = s.band.iter().flat_map(|b| [b.1, b.2]);
+            pts.chain(band)
+        })
+        .collect()
+}
+
+pub(super) fn has_data(series: &[Prepared]) -> bool {
+    series
+        .iter()
+        .any(|s| !s.points.is_empty() || !s.band.is_empty())
+}
