@@ -4,8 +4,9 @@
 //! tables are written by the same code as a whole sweep's. Folders from different experiments
 //! or guildsim versions are refused.
 
+use super::digest::sha256_hex;
 use super::exec;
-use super::plan::{self, Plan, VERSION, sha256_hex};
+use super::plan::{self, Plan, VERSION};
 use super::store::{self, Manifest};
 use crate::config::{self, LoadOptions};
 use crate::report::RESOLVED;

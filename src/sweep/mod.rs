@@ -2,11 +2,14 @@
 //! field values, each replicated with its own seed), run in parallel or in shards, resumed
 //! when interrupted, and aggregated into tables and plots with confidence intervals.
 //!
-//! Reading order: [`grid`] (the sweep entries checked and expanded), [`plan`] (every run as a
+//! Reading order, each module using only modules before it (no import circles): [`grid`]
+//! (the sweep entries checked and expanded), [`digest`] (the hash of keys and names),
+//! [`points`] (the combinations and their folders), [`metrics`] (what is aggregated),
+//! [`figures`] (what the declared plots and timelines show, checked), [`plan`] (every run as a
 //! validated experiment with a seed, folder and key), [`store`] (run folders, key files,
-//! manifests), [`exec`] (resume, shards, parallel runs), [`metrics`] and [`stats`] (what is
-//! aggregated and how), [`aggregate`] (`sweep.csv`, `aggregate.csv`), [`charts`] (the
-//! declared plots) and [`merge`] (shards combined).
+//! manifests), [`stats`] (means and confidence intervals), [`aggregate`] (`sweep.csv`,
+//! `aggregate.csv`), [`charts`] and [`timelines`] (drawing the declared figures), [`exec`]
+//! (resume, shards, parallel runs) and [`merge`] (shards combined).
 //!
 //! Architecture invariant: nothing here changes a run. A run in a sweep is an ordinary
 //! experiment (`runs/<point>/rNNN/resolved.yaml` repeats it with `guildsim run`), and every
@@ -15,11 +18,14 @@
 
 pub mod aggregate;
 pub mod charts;
+pub mod digest;
 pub mod exec;
+pub mod figures;
 pub mod grid;
 pub mod merge;
 pub mod metrics;
 pub mod plan;
+pub mod points;
 pub mod stats;
 pub mod store;
 pub mod timelines;

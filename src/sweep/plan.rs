@@ -9,14 +9,16 @@
 //! files changes. Folders are named by the point's values, not its position, so adding a value
 //! to the grid leaves the other runs where they are.
 
-use super::grid::{self, Axis, render};
+use super::digest::sha256_hex;
+use super::figures;
+use super::grid::{self, render};
+use super::points::{Point, combinations, point_dirs};
 use crate::config::schema::Experiment;
 use crate::config::sweep::Sweep;
 use crate::config::yaml_source::{self, ConfigError, FieldPath};
 use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
 use crate::report;
 use crate::sim::rng::derive_seed;
-use sha2::{Digest, Sha256};
 
 /// The guildsim version: part of every run key and checked by `merge`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -37,15 +39,6 @@ pub struct Plan {
     pub experiment_sha256: String,
 }
 
-/// One combination of swept values.
-#[derive(Clone, Debug)]
-pub struct Point {
-    /// The value of each column, as text.
-    pub labels: Vec<String>,
-    /// The point's folder under `runs/`.
-    pub dir: String,
-}
-
 /// One run: a point and a replication.
 #[derive(Clone, Debug)]
 pub struct RunSpec {
@@ -64,14 +57,6 @@ impl RunSpec {
     pub fn seed(&self) -> u64 {
         self.loaded.experiment.seed
     }
-}
-
-/// Hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The plan of an assembled experiment, or `None` when it has no sweep.
@@ -181,8 +166,8 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
         .zip(dirs)
         .map(|(labels, dir)| Point { labels, dir })
         .collect();
-    let mut plot_errors = super::charts::check(&sweep, &columns, &points, &base);
-    plot_errors.extend(super::timelines::check(&sweep, &columns, &points, &base));
+    let mut plot_errors = figures::check_plots(&sweep, &columns, &points, &base);
+    plot_errors.extend(figures::check_timelines(&sweep, &columns, &points, &base));
     if !plot_errors.is_empty() {
         return Err(ConfigErrors(plot_errors));
     }
@@ -226,76 +211,4 @@ fn run_key(loaded: &Loaded) -> String {
     let mut bytes = format!("guildsim {VERSION}\n").into_bytes();
     bytes.extend(report::resolved_yaml(loaded).expect("an experiment serialises"));
     sha256_hex(&bytes)
-}
-
-/// Every combination of one value per axis, the first axis varying slowest.
-fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new()];
-    for axis in axes {
-        out = out
-            .into_iter()
-            .flat_map(|prefix| {
-                (0..axis.count()).map(move |k| {
-                    let mut c = prefix.clone();
-                    c.push(k);
-                    c
-                })
-            })
-            .collect();
-    }
-    out
-}
-
-/// Folder names of the points: `members=1000,strategy=naive` (the last key of each field, or
-/// the whole path where two fields end alike), or `point-<hash>` when that would be too long
-/// or two points would share a name.
-fn point_dirs(columns: &[String], points: &[Vec<String>]) -> Vec<String> {
-    let last = |c: &String| -> String {
-        FieldPath::parse(c)
-            .ok()
-            .and_then(|p| p.last_key().map(str::to_string))
-            .unwrap_or_else(|| c.clone())
-    };
-    let short: Vec<String> = columns
-        .iter()
-        .map(|c| {
-            let clash = columns.iter().filter(|o| last(o) == last(c)).count() > 1;
-            if clash { c.clone() } else { last(c) }
-        })
-        .collect();
-    let sanitize = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "._-+".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
-    let names: Vec<String> = points
-        .iter()
-        .map(|labels| {
-            short
-                .iter()
-                .zip(labels)
-                .map(|(k, v)| format!("{}={}", sanitize(k), sanitize(v)))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect();
-    names
-        .iter()
-        .zip(points)
-        .map(|(name, labels)| {
-            let unique = names.iter().filter(|n| *n == name).count() == 1;
-            if unique && name.len() <= 120 {
-                name.clone()
-            } else {
-                let text = labels.join("\n");
-                format!("point-{}", &sha256_hex(text.as_bytes())[..16])
-            }
-        })
-        .collect()
 }

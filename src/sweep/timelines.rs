@@ -1,99 +1,13 @@
 //! Timeline comparisons a sweep declares (`sweep.timelines`): panels of `timeseries.csv`
 //! metrics on one shared time axis, one line per value of a swept field, each from the first
-//! replication of its point. [`check`] validates the declarations when the plan is made.
+//! replication of its point. The declarations are checked when the plan is made (`figures.rs`).
 
-use super::charts::{is_file_name, short};
-use super::plan::{Plan, Point};
-use crate::config::Loaded;
-use crate::config::sweep::Sweep;
-use crate::config::yaml_source::{ConfigError, FieldPath};
+use super::figures::{column, short};
+use super::plan::Plan;
 use crate::report::plots::{self, Axis, Panel, Scale, Series};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Metrics of `timeseries.csv` for the whole cluster.
-const CLUSTER_METRICS: &[&str] = &[
-    "deliveries",
-    "publishes",
-    "latency_ms_mean",
-    "latency_ms_max",
-    "guild_mailbox_depth_max",
-    "presence_deliveries",
-    "sessions_online",
-    "registry_queue_depth_max",
-];
-/// Metrics of `timeseries.csv` per node (a panel shows their largest value over the nodes).
-const NODE_METRICS: &[&str] = &["busy_fraction", "run_queue_max", "memory_bytes_max"];
-
-/// The column of the swept field `field`, if it is swept.
-fn column(columns: &[String], field: &str) -> Option<usize> {
-    let normal = FieldPath::parse(field).ok()?.to_string();
-    columns.iter().position(|c| *c == normal)
-}
-
-/// Problems with the timeline declarations of `sweep`, located in `base`'s sources.
-pub fn check(
-    sweep: &Sweep,
-    columns: &[String],
-    points: &[Point],
-    base: &Loaded,
-) -> Vec<ConfigError> {
-    let mut errors = Vec::new();
-    for (i, timeline) in sweep.timelines.iter().enumerate() {
-        let at = |key: &str| format!("sweep.timelines[{i}].{key}");
-        let file_ok = is_file_name(&timeline.file)
-            && !sweep.plots.iter().any(|p| p.file == timeline.file)
-            && !sweep.timelines[..i].iter().any(|t| t.file == timeline.file);
-        if !file_ok {
-            errors.push(base.error_at(
-                &at("file"),
-                "must be a new file name of letters, digits, `_`, `-` and `.` (`.svg` is added)",
-            ));
-        }
-        match column(columns, &timeline.lines) {
-            None => errors.push(base.error_at(
-                &at("lines"),
-                format!(
-                    "`{}` is not swept; swept fields: {}",
-                    timeline.lines,
-                    columns.join(", ")
-                ),
-            )),
-            Some(l) => {
-                for (c, name) in columns.iter().enumerate() {
-                    let mut seen: Vec<&str> = points.iter().map(|p| p.labels[c].as_str()).collect();
-                    seen.sort();
-                    seen.dedup();
-                    if c != l && seen.len() > 1 {
-                        errors.push(base.error_at(
-                            &at("lines"),
-                            format!("`{name}` also varies; a timeline compares the values of one swept field"),
-                        ));
-                    }
-                }
-            }
-        }
-        if timeline.panels.is_empty() {
-            errors.push(base.error_at(&at("panels"), "at least one metric is needed"));
-        }
-        for (k, metric) in timeline.panels.iter().enumerate() {
-            if !CLUSTER_METRICS.contains(&metric.as_str())
-                && !NODE_METRICS.contains(&metric.as_str())
-            {
-                errors.push(base.error_at(
-                    &format!("sweep.timelines[{i}].panels[{k}]"),
-                    format!(
-                        "unknown time-series metric `{metric}`; one of: {}, {}",
-                        CLUSTER_METRICS.join(", "),
-                        NODE_METRICS.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-    errors
-}
 
 /// Per metric, (time, value) points of a run's `timeseries.csv` (node metrics: max over nodes).
 fn read_series(path: &Path) -> Result<BTreeMap<String, Vec<(f64, f64)>>> {

@@ -77,7 +77,7 @@ pub fn apply_set(base: &mut Value, base_map: &mut SourceMap, arg: &str) -> Resul
 /// Set `path` to `value`, replacing whatever was there (no deep merge): the building block of
 /// [`apply_set`], also usable for overrides written in a file (e.g. an experiment's
 /// `test_overrides: {run.horizon_s: 8}`). `value_map` holds the value's own positions, rooted
-/// at the value (as returned by [`parse_str`] or [`SourceMap::subtree`]); `at` is where the
+/// at the value (as returned by [`parse_str`](super::parse_str) or [`SourceMap::subtree`]); `at` is where the
 /// override was written: it becomes the key position of `path`, the location of every mapping
 /// created on the way, and the location of errors.
 ///

@@ -44,7 +44,7 @@ impl SourceMap {
     }
 
     /// A map that locates only the root value, at `loc`: for a value computed from an entry of
-    /// a file (one step of a sweep's range), to pass to [`set_at`].
+    /// a file (one step of a sweep's range), to pass to [`set_at`](super::set_at).
     pub fn rooted_at(loc: Location) -> SourceMap {
         let mut map = SourceMap::default();
         map.set_value(&FieldPath::root(), Some(loc));
@@ -52,7 +52,7 @@ impl SourceMap {
     }
 
     /// The part of this map at and below `path`, re-rooted so that `path` becomes the root
-    /// (pair it with [`value_at`] to merge a section of one document into another).
+    /// (pair it with [`value_at`](super::value_at) to merge a section of one document into another).
     pub fn subtree(&self, path: &FieldPath) -> SourceMap {
         let entries = self
             .descendants(path)

@@ -1,0 +1,12 @@
+//! Hex SHA-256: run keys, the experiment's identity in manifests, and point folders whose
+//! names would be too long.
+
+use sha2::{Digest, Sha256};
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
