@@ -72,7 +72,7 @@ pub fn load_experiment(path: &Path, options: &LoadOptions) -> Result<Loaded, Con
 /// yet deserialised: sweeps set further fields on a copy of it for each run.
 #[derive(Clone, Debug)]
 pub struct Assembled {
-    pub doc: serde_yaml::Value,
+    pub doc: yaml_serde::Value,
     pub map: SourceMap,
     pub path: PathBuf,
     /// The experiment's name: its file name without extension.
@@ -112,7 +112,7 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
     }
     let model_path = root.key("model");
     match doc.get("model").cloned() {
-        Some(serde_yaml::Value::String(file)) => {
+        Some(yaml_serde::Value::String(file)) => {
             let file_path = path.parent().unwrap_or(Path::new(".")).join(&file);
             let (model_doc, model_map) = yaml_source::parse_file(&file_path).map_err(|e| {
                 if e.location.is_some() {
@@ -131,7 +131,7 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
             })?;
             yaml_source::merge_at(&mut doc, &mut map, &model_path, model_doc, model_map);
         }
-        Some(serde_yaml::Value::Mapping(_)) => {}
+        Some(yaml_serde::Value::Mapping(_)) => {}
         Some(_) => {
             return Err(yaml_source::error_at(
                 &map,
@@ -166,8 +166,8 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
         yaml_source::merge_at(&mut doc, &mut map, &model_path, overrides, shifted);
     }
     if options.test_scale {
-        let overrides: Vec<(String, serde_yaml::Value)> = match doc.get("test_overrides") {
-            Some(serde_yaml::Value::Mapping(m)) => m
+        let overrides: Vec<(String, yaml_serde::Value)> = match doc.get("test_overrides") {
+            Some(yaml_serde::Value::Mapping(m)) => m
                 .iter()
                 .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.clone()))
                 .collect(),

@@ -516,7 +516,7 @@ pub struct Experiment {
     pub sweep: Option<super::sweep::Sweep>,
     /// Overrides (`field.path: value`) that shrink the experiment for the snapshot tests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub test_overrides: BTreeMap<String, serde_yaml::Value>,
+    pub test_overrides: BTreeMap<String, yaml_serde::Value>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -18,8 +18,8 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use serde_yaml::{Number, Value};
 use std::collections::BTreeMap;
+use yaml_serde::{Number, Value};
 
 /// A sweep over an experiment: every combination of the grid's axes, each replicated.
 #[derive(Clone, Debug, Deserialize, Serialize)]

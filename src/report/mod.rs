@@ -60,9 +60,9 @@ pub fn summary_json(result: &RunResult) -> Result<Vec<u8>> {
 /// paths work on it (`--set workload.guilds.sizes.fixed.members=10`, sweeps, `merge`).
 pub fn resolved_yaml(loaded: &Loaded) -> Result<Vec<u8>> {
     let mut body = Vec::new();
-    serde_yaml::with::singleton_map_recursive::serialize(
+    yaml_serde::with::singleton_map_recursive::serialize(
         &loaded.experiment,
-        &mut serde_yaml::Serializer::new(&mut body),
+        &mut yaml_serde::Serializer::new(&mut body),
     )?;
     let body = String::from_utf8(body)?;
     Ok(format!(

@@ -6,7 +6,7 @@
 use crate::config::ConfigErrors;
 use crate::config::sweep::{GridEntry, Range, Sweep};
 use crate::config::yaml_source::{ConfigError, FieldPath, Location, SourceMap, error_at};
-use serde_yaml::{Number, Value};
+use yaml_serde::{Number, Value};
 
 /// One swept field and its values.
 #[derive(Clone, Debug)]

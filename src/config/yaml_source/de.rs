@@ -1,16 +1,16 @@
 //! Typed deserialization of a layered value, with errors located through the source map.
 //!
-//! `serde_yaml` 0.9 on its own only accepts an externally tagged enum written as a YAML tag
+//! `yaml_serde` on its own only accepts an externally tagged enum written as a YAML tag
 //! (`dist: !uniform {min_us: 1}`) or, for unit variants, a plain string; the single-key-map
 //! form `dist: {uniform: {min_us: 1}}` fails with "invalid type: map, expected a Value::Tagged
-//! enum". [`deserialize`] therefore runs through `serde_yaml::with::singleton_map_recursive`,
+//! enum". [`deserialize`] therefore runs through `yaml_serde::with::singleton_map_recursive`,
 //! which accepts the map form everywhere, and first rewrites any tagged value `!v x` into the
 //! map `{v: x}` (and `!v` with no content into the string `v`), so both spellings work. A unit
 //! variant must be written as a plain string (`dist: fixed`), not `{fixed: ~}`. Internally
 //! tagged (`#[serde(tag = "dist")]`), adjacently tagged and untagged enums work as usual.
 
 use serde::de::DeserializeOwned;
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 use super::value::{find_key, untag};
 use super::{ConfigError, FieldPath, SourceMap, value_at};
@@ -26,7 +26,7 @@ fn contains_tagged(v: &Value) -> bool {
     }
 }
 
-fn tag_name(t: &serde_yaml::value::TaggedValue) -> String {
+fn tag_name(t: &yaml_serde::value::TaggedValue) -> String {
     let tag = t.tag.to_string();
     tag.strip_prefix('!').unwrap_or(&tag).to_owned()
 }
@@ -119,9 +119,9 @@ pub fn deserialize<T: DeserializeOwned>(value: &Value, map: &SourceMap) -> Resul
         value
     };
     let mut track = serde_path_to_error::Track::new();
-    let result: Result<T, serde_yaml::Error> = {
+    let result: Result<T, yaml_serde::Error> = {
         let de = serde_path_to_error::Deserializer::new(input, &mut track);
-        serde_yaml::with::singleton_map_recursive::deserialize(de)
+        yaml_serde::with::singleton_map_recursive::deserialize(de)
     };
     result.map_err(|err| {
         let message = err.to_string();

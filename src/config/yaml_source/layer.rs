@@ -1,6 +1,6 @@
 //! Layering: deep-merging one document (or a section of one) over another, positions included.
 
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 use super::field_path::Segment;
 use super::value::{find_key, find_key_mut, key_text, untag_mut};
@@ -120,7 +120,7 @@ mod tests {
         // The sequence was replaced whole: no stale positions from the base survive.
         assert_eq!(
             value_at(&base, &p("workload.guilds.sizes")),
-            Some(&serde_yaml::from_str::<Value>("[1]").unwrap())
+            Some(&yaml_serde::from_str::<Value>("[1]").unwrap())
         );
         assert_eq!(at(&base_map, "workload.guilds.sizes[0]"), "exp.yaml:4:13");
         assert_eq!(at(&base_map, "workload.guilds.sizes[2]"), "exp.yaml:4:12");

@@ -4,10 +4,10 @@
 //!
 //! An experiment is assembled from several layers:
 //!
-//! 1. [`parse_file`] / [`parse_str`] read one YAML document into a [`serde_yaml::Value`] plus a
+//! 1. [`parse_file`] / [`parse_str`] read one YAML document into a [`yaml_serde::Value`] plus a
 //!    [`SourceMap`] that records, for every [`FieldPath`], where its value (and, for mapping
-//!    entries, its key) was written. The value itself is produced by `serde_yaml`, so it has
-//!    exactly the types `serde_yaml` would give; the positions come from a second pass over the
+//!    entries, its key) was written. The value itself is produced by `yaml_serde`, so it has
+//!    exactly the types `yaml_serde` would give; the positions come from a second pass over the
 //!    same text with `yaml-rust2`'s event parser.
 //! 2. [`merge_at`] deep-merges further layers on top (mappings merge key by key; every other
 //!    value, sequences included, replaces). [`value_at`] and [`SourceMap::subtree`] cut a
@@ -30,14 +30,14 @@
 //!
 //! # Positions
 //! A [`Location`] with line 0 means "the whole origin, no position" (used for the rare syntax
-//! errors that `serde_yaml` reports without a position); it displays as just the origin. A
+//! errors that `yaml_serde` reports without a position); it displays as just the origin. A
 //! file that cannot be read gives an error with no location at all (see [`parse_file`]). How
 //! positions are found and where each kind of node is located: `positions.rs`.
 //!
 //! # Limitations
-//! * Anchors and aliases are accepted (`serde_yaml` expands them), but the nodes inside an
+//! * Anchors and aliases are accepted (`yaml_serde` expands them), but the nodes inside an
 //!   expanded alias have no positions of their own: they are located at the alias (`*name`).
-//! * Merge keys (`<<: *base`) are not expanded: `serde_yaml` 0.9 keeps `<<` as an ordinary key,
+//! * Merge keys (`<<: *base`) are not expanded: `yaml_serde` keeps `<<` as an ordinary key,
 //!   so a struct with `deny_unknown_fields` rejects it as an unknown field `<<` (located there).
 //! * Mapping keys that are not scalars (`? [1, 2]`) get no positions. Non-string scalar keys are
 //!   rendered as the text of their value (`0x10: a` is the path `16`).

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde_yaml::Value;
 use yaml_rust2::parser::Parser;
+use yaml_serde::Value;
 
 use super::positions::Tracker;
 use super::{ConfigError, FieldPath, Location, SourceMap};
@@ -16,10 +16,10 @@ use super::{ConfigError, FieldPath, Location, SourceMap};
 pub fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigError> {
     let origin: Arc<str> = Arc::from(origin);
     let mut tracker = Tracker::new(Arc::clone(&origin));
-    // A yaml-rust2 failure is not fatal by itself: serde_yaml decides what is valid, and the
+    // A yaml-rust2 failure is not fatal by itself: yaml_serde decides what is valid, and the
     // positions collected up to the failure are still right.
     let _ = Parser::new_from_str(text).load(&mut tracker, true);
-    match serde_yaml::from_str::<Value>(text) {
+    match yaml_serde::from_str::<Value>(text) {
         Ok(value) => {
             let mut map = tracker.map;
             let root = FieldPath::root();

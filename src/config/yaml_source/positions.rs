@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_yaml::Value;
 use yaml_rust2::parser::{Event, MarkedEventReceiver};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_serde::Value;
 
 use super::value::key_text;
 use super::{ConfigError, FieldPath, Location, SourceMap};
@@ -23,13 +23,13 @@ fn marker_location(origin: &Arc<str>, mark: &Marker) -> Location {
     Location::at(origin, mark.line(), mark.col() + 1)
 }
 
-/// The key text serde_yaml would give a key scalar: plain scalars are resolved (`0x10` is the
+/// The key text yaml_serde would give a key scalar: plain scalars are resolved (`0x10` is the
 /// number 16, `true` a bool), quoted and block scalars are strings.
 fn resolve_key_scalar(text: &str, style: TScalarStyle) -> String {
     if !matches!(style, TScalarStyle::Plain) || text == "---" || text == "..." {
         return text.to_owned();
     }
-    // Fast path for identifier-like keys, which serde_yaml resolves to strings.
+    // Fast path for identifier-like keys, which yaml_serde resolves to strings.
     let identifier = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && text
             .chars()
@@ -42,7 +42,7 @@ fn resolve_key_scalar(text: &str, style: TScalarStyle) -> String {
     {
         return text.to_owned();
     }
-    match serde_yaml::from_str::<Value>(text) {
+    match yaml_serde::from_str::<Value>(text) {
         Ok(v @ (Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_))) => {
             key_text(&v).unwrap_or_else(|| text.to_owned())
         }

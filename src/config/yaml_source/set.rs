@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 use super::field_path::Segment;
 use super::value::{describe, find_key, find_key_mut, untag, untag_mut};
@@ -49,7 +49,7 @@ pub fn apply_set(base: &mut Value, base_map: &mut SourceMap, arg: &str) -> Resul
     if path.is_root() {
         return Err(fail(1, None, "empty path before `=`".to_owned()));
     }
-    let value: Value = serde_yaml::from_str(value_text).map_err(|err| {
+    let value: Value = yaml_serde::from_str(value_text).map_err(|err| {
         let mut message = err.to_string();
         let mut column = path_text.chars().count() + 2;
         if let Some(l) = err.location() {

@@ -1,6 +1,6 @@
 //! Helpers shared by the unit tests of the YAML modules.
 
-use serde_yaml::Value;
+use yaml_serde::Value;
 
 use super::{FieldPath, SourceMap, parse_str};
 

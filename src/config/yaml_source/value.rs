@@ -1,6 +1,6 @@
 //! Navigating a YAML value by field path: tags looked through, keys matched by their text.
 
-use serde_yaml::{Mapping, Value};
+use yaml_serde::{Mapping, Value};
 
 use super::FieldPath;
 use super::field_path::Segment;
