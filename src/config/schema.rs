@@ -306,7 +306,7 @@ pub enum LookupMode {
 }
 
 impl LookupMode {
-    /// The published cost of one lookup, in µs (SOURCES.md).
+    /// The published cost of one lookup, in µs (docs/sources.md).
     pub fn published_cost_us(self) -> f64 {
         match self {
             LookupMode::Process => 12.0,
