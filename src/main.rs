@@ -8,7 +8,7 @@ mod cli;
 
 use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
-use guildsim::report;
+use guildsim::report::{self, folder};
 use guildsim::runner::{self, RunResult};
 use guildsim::sim::Nanos;
 use guildsim::sim::time::{secs, to_secs};
@@ -195,6 +195,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .into());
             }
             let loaded = config::finish(assembled)?;
+            let _lock = folder::claim_run_folder(&out, &loaded.name)?;
             let est = estimate::estimate(&loaded.experiment);
             estimate::fit_jobs(
                 std::slice::from_ref(&est),
@@ -210,7 +211,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let started = Instant::now();
             let result = simulate_with_progress(&loaded, quiet)?;
             let wall = started.elapsed().as_secs_f64();
-            let files = report::write_results(&out, &loaded, &result)?;
+            let files = report::write_run(&out, &loaded, &result)?;
             if !quiet {
                 print_table(&result, wall);
                 println!("results: {} files in {}", files.len(), out.display());
@@ -392,7 +393,7 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
             );
         }
     }
-    exec::start(plan, out, o.shard)?;
+    let _lock = exec::start(plan, out, o.shard).map_err(failure)?;
     let started = Instant::now();
     let bar = SweepBar::new(plan, &todo.run, &estimates, jobs, o.quiet);
     let result = exec::run_all(&todo.run, out, jobs, &bar);

@@ -6,6 +6,8 @@
 //! number in any other file.
 
 pub mod atomic;
+pub mod folder;
+pub mod manifest;
 pub mod plots;
 
 use crate::config::Loaded;
@@ -25,6 +27,24 @@ pub const RESOLVED: &str = "resolved.yaml";
 pub const TIMESERIES: &str = "timeseries.csv";
 pub const FANOUT_BY_SIZE: &str = "fanout_by_size.csv";
 pub const LATENCY_CDF: &str = "latency_cdf.csv";
+
+/// Writes a single run's folder `out` whole (staged, with its manifest, then moved into place);
+/// returns the paths of its files. The caller holds the folder's lock and has checked that
+/// `out` may be replaced ([`folder::check_run_folder`]).
+pub fn write_run(out: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<PathBuf>> {
+    folder::write_run_folder(out, &manifest::run_key(loaded), &loaded.name, |dir| {
+        Ok(file_names(&write_results(dir, loaded, result)?))
+    })
+}
+
+/// The file names of `paths`.
+pub fn file_names(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect()
+}
 
 /// Writes every result file of `result` into `dir` (created if needed); returns their paths.
 pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<PathBuf>> {

@@ -10,6 +10,7 @@ use super::aggregate::{self, AGGREGATE_CSV, SWEEP_CSV};
 use super::charts;
 use super::plan::{Plan, RunSpec};
 use super::store::{self, Manifest, ShardInfo};
+use crate::report::folder::{self, FolderLock, LockMode};
 use crate::report::{RESOLVED, atomic::write_atomic};
 use crate::runner;
 use crate::sim::Nanos;
@@ -94,23 +95,60 @@ pub trait Observer: Sync {
 pub struct Silent;
 impl Observer for Silent {}
 
-/// Writes the top-level `resolved.yaml` and the manifest, so that a folder identifies its
-/// experiment even before its runs finish, and removes tables left by an earlier sweep there
-/// (they are rewritten when every run is done).
-pub fn start(plan: &Plan, out: &Path, shard: Shard) -> Result<()> {
+/// Takes the output folder (exclusively for a whole sweep, shared with the other shards for
+/// one shard), refuses it if it holds anything but this experiment's own results, removes what
+/// killed processes left there, then writes the top-level `resolved.yaml` and the manifest, so
+/// that the folder identifies its experiment before its runs finish. A whole sweep also
+/// removes the tables of an earlier sweep there (they are rewritten when every run is done).
+/// The folder stays locked until the returned lock is dropped.
+pub fn start(plan: &Plan, out: &Path, shard: Shard) -> Result<FolderLock> {
+    let mode = if shard.count == 1 {
+        LockMode::Exclusive
+    } else {
+        LockMode::Shared
+    };
+    let lock = folder::claim_sweep_folder(out, &plan.base.name, mode)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let earlier = listed_files(out)?;
     if shard.count == 1 {
+        store::remove_leftovers(out, |_| true)?;
         for name in [SWEEP_CSV, AGGREGATE_CSV] {
             let path = out.join(name);
-            if path.exists() {
+            if earlier.iter().any(|f| f == name) && path.exists() {
                 std::fs::remove_file(&path)
                     .with_context(|| format!("cannot remove {}", path.display()))?;
             }
         }
+    } else {
+        let mine: std::collections::BTreeSet<&str> = plan
+            .runs
+            .iter()
+            .filter(|r| shard.contains(r))
+            .map(|r| r.dir.as_str())
+            .collect();
+        store::remove_leftovers(out, |run| mine.contains(run))?;
     }
+    // The manifest first: from then on the folder is recognisably this experiment's.
+    let mut manifest = Manifest::of(plan, shard.info());
+    manifest.files = earlier;
+    manifest.write(out)?;
     write_atomic(&out.join(RESOLVED), &plan.resolved_yaml)?;
-    Manifest::of(plan, shard.info()).write(out)
+    Ok(lock)
+}
+
+/// The top-level files that the folder's manifests list (tables and plots guildsim wrote).
+fn listed_files(out: &Path) -> Result<Vec<String>> {
+    if !out.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<String> = store::read_manifests(out)?
+        .into_iter()
+        .flat_map(|(_, m)| m.files)
+        .collect();
+    files.sort();
+    files.dedup();
+    Ok(files)
 }
 
 /// Runs `runs` on `jobs` threads, writing each into its folder under `out`. The first failure
@@ -167,37 +205,46 @@ pub fn finish(plan: &Plan, out: &Path, shard: Shard) -> Result<Vec<PathBuf>> {
 }
 
 /// Writes `sweep.json`, `sweep.csv`, `aggregate.csv` and the plots of a complete sweep in
-/// `out`, removing shard manifests and runs that are not part of the plan.
+/// `out`, removing shard manifests, the plots an earlier version of the experiment declared and
+/// runs that are not part of the plan (only what a manifest lists as guildsim's). The manifest
+/// lists the new files before they are written, so a kill at any moment leaves nothing unlisted.
 pub fn write_tables(plan: &Plan, out: &Path) -> Result<Vec<PathBuf>> {
     let agg = aggregate::collect(plan, out)?;
-    let mut written = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
+    let mut tables: Vec<(String, Vec<u8>)> = vec![
+        (SWEEP_CSV.to_string(), agg.sweep_csv.clone()),
+        (
+            AGGREGATE_CSV.to_string(),
+            aggregate::aggregate_csv(plan, &agg)?,
+        ),
+    ];
+    let mut charts = charts::draw(plan, &agg)?;
+    charts.extend(super::timelines::draw(plan, out)?);
+    tables.extend(charts.into_iter().map(|(n, svg)| (n, svg.into_bytes())));
+    let names: Vec<String> = tables.iter().map(|(n, _)| n.clone()).collect();
+
+    let earlier = listed_files(out)?;
+    let mut manifest = Manifest::of(plan, None);
+    manifest.files = earlier.iter().chain(&names).cloned().collect();
+    manifest.files.sort();
+    manifest.files.dedup();
+    manifest.write(out)?;
+
+    let mut written = vec![out.join(RESOLVED)];
+    write_atomic(&out.join(RESOLVED), &plan.resolved_yaml)?;
+    for (name, bytes) in &tables {
         let path = out.join(name);
         write_atomic(&path, bytes)?;
         written.push(path);
-        Ok(())
-    };
-    put(RESOLVED, &plan.resolved_yaml)?;
-    put(SWEEP_CSV, &agg.sweep_csv)?;
-    put(AGGREGATE_CSV, &aggregate::aggregate_csv(plan, &agg)?)?;
-    let mut charts = charts::draw(plan, &agg)?;
-    charts.extend(super::timelines::draw(plan, out)?);
-    for (name, svg) in &charts {
-        put(name, svg.as_bytes())?;
     }
-    // Plots an earlier version of the experiment declared.
-    for entry in std::fs::read_dir(out)? {
-        let path = entry?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        if let Some(name) = name
-            && name.ends_with(".svg")
-            && !charts.iter().any(|(c, _)| *c == name)
-        {
+    for stale in earlier.iter().filter(|f| !names.contains(f)) {
+        let path = out.join(stale);
+        if path.is_file() {
             std::fs::remove_file(&path)
                 .with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
-    Manifest::of(plan, None).write(out)?;
+    manifest.files = names;
+    manifest.write(out)?;
     written.push(out.join(store::MANIFEST));
     store::remove_shard_manifests(out)?;
     store::prune_stale(out, plan)?;

@@ -4,12 +4,14 @@
 //! tables are written by the same code as a whole sweep's. Folders from different experiments
 //! or guildsim versions are refused.
 
-use super::digest::sha256_hex;
 use super::exec;
 use super::plan::{self, Plan, VERSION};
 use super::store::{self, Manifest};
 use crate::config::{self, LoadOptions};
 use crate::report::RESOLVED;
+use crate::report::folder::{self, LockMode};
+use crate::report::manifest::RunManifest;
+use crate::report::manifest::sha256_hex;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 
@@ -66,9 +68,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
     }
     let plan = load_plan(first_dir, first)?;
 
+    let _lock = folder::claim_sweep_folder(out, &plan.base.name, LockMode::Exclusive)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    store::remove_leftovers(out, |_| true)?;
     let mut missing = Vec::new();
+    let mut damaged = Vec::new();
     let mut copied = 0;
     for run in &plan.runs {
         let target = out.join(&run.dir);
@@ -84,8 +89,24 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
                 store::copy_run(&source, &target)?;
                 copied += 1;
             }
-            None => missing.push(run),
+            None => {
+                missing.push(run);
+                damaged.extend(dirs.iter().find_map(|d| {
+                    let dir = d.join(&run.dir);
+                    (dir.exists() && RunManifest::read(&dir).is_some())
+                        .then(|| store::completeness(&dir, run).err())
+                        .flatten()
+                        .map(|why| format!("{}: {why}", d.display()))
+                }));
+            }
         }
+    }
+    if let Some(why) = damaged.first() {
+        bail!(
+            "{} run(s) do not match their manifests, e.g. {why}; rerun the shard that holds \
+             them (its other complete runs are kept) and merge again",
+            damaged.len()
+        );
     }
     if let Some(run) = missing.first() {
         let shard_hint = manifests

@@ -3,7 +3,7 @@
 //! when interrupted, and aggregated into tables and plots with confidence intervals.
 //!
 //! Reading order, each module using only modules before it (no import circles): [`grid`]
-//! (the sweep entries checked and expanded), [`digest`] (the hash of keys and names),
+//! (the sweep entries checked and expanded),
 //! [`points`] (the combinations and their folders), [`metrics`] (what is aggregated),
 //! [`figures`] (what the declared plots and timelines show, checked), [`plan`] (every run as a
 //! validated experiment with a seed, folder and key), [`store`] (run folders, key files,
@@ -18,7 +18,6 @@
 
 pub mod aggregate;
 pub mod charts;
-pub mod digest;
 pub mod exec;
 pub mod figures;
 pub mod grid;

@@ -9,7 +9,6 @@
 //! files changes. Folders are named by the point's values, not its position, so adding a value
 //! to the grid leaves the other runs where they are.
 
-use super::digest::sha256_hex;
 use super::figures;
 use super::grid::{self, render};
 use super::points::{Point, combinations, point_dirs};
@@ -20,8 +19,8 @@ use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
 use crate::report;
 use crate::sim::rng::derive_seed;
 
-/// The guildsim version: part of every run key and checked by `merge`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The guildsim version (part of every run key and checked by `merge`), run keys and hashes.
+pub use crate::report::manifest::{VERSION, run_key, sha256_hex};
 
 /// Every run of a sweep.
 #[derive(Clone, Debug)]
@@ -204,11 +203,4 @@ pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The key of one run.
-fn run_key(loaded: &Loaded) -> String {
-    let mut bytes = format!("guildsim {VERSION}\n").into_bytes();
-    bytes.extend(report::resolved_yaml(loaded).expect("an experiment serialises"));
-    sha256_hex(&bytes)
 }

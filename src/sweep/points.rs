@@ -1,9 +1,9 @@
 //! The points of a sweep's grid: every combination of one value per axis, and the folder
 //! each point's runs go to.
 
-use super::digest::sha256_hex;
 use super::grid::Axis;
 use crate::config::yaml_source::FieldPath;
+use crate::report::manifest::sha256_hex;
 
 /// One combination of swept values.
 #[derive(Clone, Debug)]

@@ -6,24 +6,28 @@
 //! <out>/sweep.json                     manifest of a whole sweep (shard-I-of-N.json for a shard)
 //! <out>/sweep.csv, aggregate.csv, *.svg
 //! <out>/runs/<point>/r007/             one run: its usual result files, three .hist files, and
-//!                      run-key.txt     written last: version, key, and each file with its size
+//!                      run-key.txt     written last: version, key, and each file's size and hash
 //! ```
 //!
 //! A run is complete when its `run-key.txt` names the run's current key and every file it lists
-//! exists with the listed size. A run is rewritten from scratch (its folder removed first), so
-//! an interrupted run never looks complete.
+//! exists with the listed size and SHA-256. A run is written whole into a staging folder and
+//! moved into place, so an interrupted run never looks complete. Only files a manifest lists
+//! (or staging folders and temporary files, by their names) are ever removed.
 
 use super::metrics::HISTOGRAMS;
 use super::plan::{Plan, RunSpec, VERSION};
 use crate::metrics::DurationHistogram;
-use crate::report::{self, atomic::write_atomic};
+use crate::report::folder::{self, entries, is_temp_file};
+use crate::report::manifest::RunManifest;
+use crate::report::{self, RESOLVED, atomic::write_atomic};
 use crate::runner::RunResult;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub const KEY_FILE: &str = "run-key.txt";
+pub use crate::report::manifest::KEY_FILE;
 pub const MANIFEST: &str = "sweep.json";
 pub const RUNS: &str = "runs";
 
@@ -39,6 +43,10 @@ pub struct Manifest {
     pub runs: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+    /// The tables and plots at the top of the folder that guildsim wrote (or is about to
+    /// write): the only top-level files besides manifests and `resolved.yaml` it may remove.
+    #[serde(default)]
+    pub files: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +65,7 @@ impl Manifest {
             replications: plan.sweep.replications,
             runs: plan.runs.len(),
             shard,
+            files: Vec::new(),
         }
     }
 
@@ -108,64 +117,42 @@ pub fn remove_shard_manifests(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The text of a complete run's key file.
-fn key_text(run: &RunSpec, files: &[(String, u64)]) -> String {
-    let mut text = format!("guildsim {VERSION}\nkey {}\n", run.key);
-    for (name, size) in files {
-        text.push_str(&format!("{size} {name}\n"));
+/// Whether `dir` holds the complete results of `run`: a manifest with this version and the
+/// run's key, and every listed file with its size and SHA-256. `Err` says why not.
+pub fn completeness(dir: &Path, run: &RunSpec) -> Result<(), String> {
+    let Some(m) = RunManifest::read(dir) else {
+        return Err(format!("{} has no {KEY_FILE}", run.dir));
+    };
+    if m.version != VERSION || m.key != run.key {
+        return Err(format!(
+            "{} was written for another version or experiment",
+            run.dir
+        ));
     }
-    text
+    m.verify(dir).map_err(|e| format!("{}: {e}", run.dir))
 }
 
 /// Whether `dir` holds the complete results of `run`.
 pub fn is_complete(dir: &Path, run: &RunSpec) -> bool {
-    let Ok(text) = fs::read_to_string(dir.join(KEY_FILE)) else {
-        return false;
-    };
-    let mut lines = text.lines();
-    if lines.next() != Some(&format!("guildsim {VERSION}")) {
-        return false;
-    }
-    if lines.next() != Some(&format!("key {}", run.key)) {
-        return false;
-    }
-    lines.all(|line| {
-        let Some((size, name)) = line.split_once(' ') else {
-            return false;
-        };
-        let size: Option<u64> = size.parse().ok();
-        fs::metadata(dir.join(name)).is_ok_and(|m| Some(m.len()) == size)
-    })
+    completeness(dir, run).is_ok()
 }
 
-/// Writes every file of a finished run into `dir`, replacing whatever was there; the key file
-/// comes last.
+/// Writes every file of a finished run into `dir`, whole: staged beside it, manifest last,
+/// then moved into place (replacing guildsim's own earlier run there).
 pub fn write_run(dir: &Path, run: &RunSpec, result: &RunResult) -> Result<()> {
-    if dir.exists() {
-        fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    let mut paths = report::write_results(dir, &run.loaded, result)?;
-    let rec = &result.world.rec;
-    for ((_, file), hist) in HISTOGRAMS
-        .iter()
-        .zip([&rec.latency, &rec.fanout, &rec.sojourn])
-    {
-        let path = dir.join(file);
-        write_atomic(&path, &hist.to_bytes())?;
-        paths.push(path);
-    }
-    let mut files = Vec::new();
-    for path in paths {
-        let size = fs::metadata(&path)?.len();
-        let name = path
-            .file_name()
-            .context("result file without a name")?
-            .to_string_lossy()
-            .into_owned();
-        files.push((name, size));
-    }
-    files.sort();
-    write_atomic(&dir.join(KEY_FILE), key_text(run, &files).as_bytes())
+    folder::write_run_folder(dir, &run.key, &run.loaded.name, |staging| {
+        let mut names = report::file_names(&report::write_results(staging, &run.loaded, result)?);
+        let rec = &result.world.rec;
+        for ((_, file), hist) in HISTOGRAMS
+            .iter()
+            .zip([&rec.latency, &rec.fanout, &rec.sojourn])
+        {
+            write_atomic(&staging.join(file), &hist.to_bytes())?;
+            names.push(file.to_string());
+        }
+        Ok(names)
+    })?;
+    Ok(())
 }
 
 /// The parsed `summary.json` of a complete run.
@@ -186,70 +173,172 @@ pub fn read_histogram(dir: &Path, file: &str) -> Result<DurationHistogram> {
     }
 }
 
-/// Copies a complete run folder from `from` to `to` (the key file last).
+/// Copies the complete run folder `from` to `to`, whole (the files its manifest lists).
 pub fn copy_run(from: &Path, to: &Path) -> Result<()> {
-    if to.exists() {
-        fs::remove_dir_all(to).with_context(|| format!("cannot clear {}", to.display()))?;
-    }
-    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
-    let mut names: Vec<String> = fs::read_dir(from)?
-        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect::<std::io::Result<_>>()?;
-    names.retain(|n| n != KEY_FILE && !n.starts_with('.'));
-    names.sort();
-    names.push(KEY_FILE.to_string());
-    for name in names {
-        let bytes = fs::read(from.join(&name))
-            .with_context(|| format!("cannot read {}", from.join(&name).display()))?;
-        write_atomic(&to.join(&name), &bytes)?;
-    }
+    let m =
+        RunManifest::read(from).with_context(|| format!("{} has no {KEY_FILE}", from.display()))?;
+    let experiment = m.experiment.clone().unwrap_or_default();
+    folder::write_run_folder(to, &m.key, &experiment, |staging| {
+        for f in &m.files {
+            let bytes = fs::read(from.join(&f.name))
+                .with_context(|| format!("cannot read {}", from.join(&f.name).display()))?;
+            write_atomic(&staging.join(&f.name), &bytes)?;
+        }
+        Ok(m.files.iter().map(|f| f.name.clone()).collect())
+    })?;
     Ok(())
 }
 
 /// Removes run folders under `out/runs` that are not part of `plan` (left by an earlier
-/// version of the experiment); returns how many.
+/// version of the experiment), and staging folders killed processes left; only folders that
+/// guildsim wrote (a run manifest, or a staging name) are touched. Returns how many runs.
 pub fn prune_stale(out: &Path, plan: &Plan) -> Result<usize> {
     let runs = out.join(RUNS);
     if !runs.is_dir() {
         return Ok(0);
     }
-    let wanted: std::collections::BTreeSet<&str> =
-        plan.runs.iter().map(|r| r.dir.as_str()).collect();
-    let points: std::collections::BTreeSet<String> = plan
-        .points
-        .iter()
-        .map(|p| format!("{RUNS}/{}", p.dir))
-        .collect();
+    let wanted: BTreeSet<&str> = plan.runs.iter().map(|r| r.dir.as_str()).collect();
     let mut removed = 0;
-    for point in sorted_entries(&runs)? {
-        let rel_point = format!("{RUNS}/{point}");
+    for point in entries(&runs)? {
         let path = runs.join(&point);
-        if !points.contains(&rel_point) || !path.is_dir() {
-            removed += count_runs(&path);
-            remove_path(&path)?;
+        if !path.is_dir() {
             continue;
         }
-        for rep in sorted_entries(&path)? {
-            if !wanted.contains(format!("{rel_point}/{rep}").as_str()) {
+        for rep in entries(&path)? {
+            let run = path.join(&rep);
+            if is_leftover(&rep) {
+                remove_path(&run)?;
+            } else if !wanted.contains(format!("{RUNS}/{point}/{rep}").as_str()) && is_own_run(&run)
+            {
+                remove_path(&run)?;
                 removed += 1;
-                remove_path(&path.join(rep))?;
             }
+        }
+        if entries(&path)?.is_empty() {
+            fs::remove_dir(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
     Ok(removed)
 }
 
-fn sorted_entries(dir: &Path) -> Result<Vec<String>> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect::<std::io::Result<_>>()?;
-    names.sort();
-    Ok(names)
+/// Removes what killed processes left in a sweep folder: temporary files of atomic writes at
+/// the top, and staging folders of runs for which `mine` holds (their process is gone: the
+/// caller holds the lock that covers those runs).
+pub fn remove_leftovers(out: &Path, mine: impl Fn(&str) -> bool) -> Result<()> {
+    if !out.is_dir() {
+        return Ok(());
+    }
+    for name in entries(out)? {
+        if is_temp_file(&name) {
+            remove_path(&out.join(name))?;
+        }
+    }
+    let runs = out.join(RUNS);
+    if !runs.is_dir() {
+        return Ok(());
+    }
+    for point in entries(&runs)? {
+        let path = runs.join(&point);
+        if !path.is_dir() {
+            continue;
+        }
+        for rep in entries(&path)? {
+            if let Some(run) = leftover_of(&rep)
+                && mine(&format!("{RUNS}/{point}/{run}"))
+            {
+                remove_path(&path.join(&rep))?;
+            }
+        }
+    }
+    Ok(())
 }
 
-fn count_runs(path: &Path) -> usize {
-    fs::read_dir(path).map(|d| d.count()).unwrap_or(1)
+/// Names in a sweep folder that guildsim did not write: not a manifest, `resolved.yaml`, a
+/// table or plot a manifest lists, a temporary file, or a run folder with every file listed in
+/// its own manifest.
+pub fn foreign_in_sweep(out: &Path) -> Result<Vec<String>> {
+    let manifests = read_manifests(out)?;
+    let listed: BTreeSet<&str> = manifests
+        .iter()
+        .flat_map(|(_, m)| m.files.iter().map(String::as_str))
+        .collect();
+    let mut foreign = Vec::new();
+    for name in entries(out)? {
+        let path = out.join(&name);
+        let own = name == RESOLVED
+            || is_manifest_name(&name)
+            || listed.contains(name.as_str())
+            || is_temp_file(&name);
+        if own && path.is_file() {
+            continue;
+        }
+        if name == RUNS && path.is_dir() {
+            foreign.extend(foreign_in_runs(&path)?);
+        } else {
+            foreign.push(name);
+        }
+    }
+    Ok(foreign)
+}
+
+fn foreign_in_runs(runs: &Path) -> Result<Vec<String>> {
+    let mut foreign = Vec::new();
+    for point in entries(runs)? {
+        let path = runs.join(&point);
+        if !path.is_dir() {
+            foreign.push(format!("{RUNS}/{point}"));
+            continue;
+        }
+        for rep in entries(&path)? {
+            let run = path.join(&rep);
+            let rel = format!("{RUNS}/{point}/{rep}");
+            if is_leftover(&rep) && run.is_dir() {
+                continue;
+            }
+            match RunManifest::read(&run).filter(|_| run.is_dir()) {
+                Some(m) => foreign.extend(
+                    folder::foreign_in_run(&run, &m)?
+                        .into_iter()
+                        .map(|n| format!("{rel}/{n}")),
+                ),
+                None => foreign.push(rel),
+            }
+        }
+    }
+    Ok(foreign)
+}
+
+/// The experiment a sweep folder's manifests name, if it has one.
+pub fn manifest_experiment(dir: &Path) -> Option<String> {
+    read_manifests(dir)
+        .ok()?
+        .into_iter()
+        .next()
+        .map(|(_, m)| m.experiment)
+}
+
+fn is_manifest_name(name: &str) -> bool {
+    name == MANIFEST || (name.starts_with("shard-") && name.ends_with(".json"))
+}
+
+/// The run a staging or retired run folder belongs to: `.r007.tmp-123` -> `r007`.
+fn leftover_of(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix('.')?;
+    let (run, suffix) = rest.rsplit_once('.')?;
+    let pid = suffix
+        .strip_prefix("tmp-")
+        .or_else(|| suffix.strip_prefix("old-"))?;
+    (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then_some(run)
+}
+
+fn is_leftover(name: &str) -> bool {
+    leftover_of(name).is_some()
+}
+
+fn is_own_run(path: &Path) -> bool {
+    path.is_dir()
+        && RunManifest::read(path)
+            .is_some_and(|m| folder::foreign_in_run(path, &m).is_ok_and(|f| f.is_empty()))
 }
 
 fn remove_path(path: &Path) -> Result<()> {
@@ -259,4 +348,20 @@ fn remove_path(path: &Path) -> Result<()> {
         fs::remove_file(path)
     };
     result.with_context(|| format!("cannot remove {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_and_staging_names() {
+        assert!(is_temp_file(".sweep.csv.123.tmp"));
+        assert!(!is_temp_file(".sweep.csv.tmp"));
+        assert!(!is_temp_file("sweep.csv.1.tmp"));
+        assert_eq!(leftover_of(".r007.tmp-55"), Some("r007"));
+        assert_eq!(leftover_of(".r007.old-55"), Some("r007"));
+        assert_eq!(leftover_of(".r007.tmp-"), None);
+        assert_eq!(leftover_of("r007"), None);
+    }
 }

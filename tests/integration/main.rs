@@ -6,6 +6,7 @@ mod cluster_2017;
 mod delivery_modes;
 mod determinism;
 mod estimates;
+mod output_folders;
 mod snapshots;
 mod sweep_input;
 mod sweeps;
