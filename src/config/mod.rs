@@ -51,7 +51,7 @@ pub struct Loaded {
     /// Where every value came from, for errors found later (for example while building).
     pub source: SourceMap,
     pub path: PathBuf,
-    /// The experiment's name: its file name without extension.
+    /// The experiment's name: its `name:` field, or else its file name without extension.
     pub name: String,
 }
 
@@ -75,7 +75,7 @@ pub struct Assembled {
     pub doc: yaml_serde::Value,
     pub map: SourceMap,
     pub path: PathBuf,
-    /// The experiment's name: its file name without extension.
+    /// The experiment's name: its `name:` field, or else its file name without extension.
     pub name: String,
 }
 
@@ -87,8 +87,9 @@ pub fn finish(assembled: Assembled) -> Result<Loaded, ConfigErrors> {
         path,
         name,
     } = assembled;
-    let experiment: Experiment = yaml_source::deserialize(&doc, &map)?;
+    let mut experiment: Experiment = yaml_source::deserialize(&doc, &map)?;
     validate::validate(&experiment, &map)?;
+    experiment.name = Some(name.clone());
     Ok(Loaded {
         experiment,
         source: map,
@@ -187,10 +188,14 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
     for arg in &options.sets {
         yaml_source::apply_set(&mut doc, &mut map, arg)?;
     }
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    // The `name:` field when there is one (it is checked with the rest), else the file name.
+    let name = match doc.get("name") {
+        Some(yaml_serde::Value::String(name)) => name.clone(),
+        _ => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
     Ok(Assembled {
         doc,
         map,

@@ -499,6 +499,12 @@ impl DistConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Experiment {
+    /// The experiment's name: the default output folder is `results/<name>/`, and
+    /// `summary.json` and the charts carry it. Letters, digits, `_`, `-` and `.`, at most 100
+    /// characters, not starting with `.` (default: the file name without its extension).
+    /// `resolved.yaml` always writes it, so rerunning that file keeps the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// One or two sentences: what this experiment shows.
     #[serde(default)]
     pub description: String,

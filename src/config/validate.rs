@@ -63,6 +63,21 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     };
     let root = FieldPath::root();
 
+    if let Some(name) = &exp.name {
+        let ok = !name.is_empty()
+            && name.chars().count() <= 100
+            && !name.starts_with('.')
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "_-.".contains(ch));
+        c.check(ok, &root.key("name"), || {
+            format!(
+                "must be 1 to 100 letters, digits, `_`, `-` or `.`, not starting with `.` \
+                 (it names the output folder), got `{name}`"
+            )
+        });
+    }
+
     let model = root.key("model");
     let nodes = model.key("nodes");
     c.check(!exp.model.nodes.is_empty(), &nodes, || {

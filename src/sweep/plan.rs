@@ -138,6 +138,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
         for r in 0..sweep.replications {
             let mut experiment = exp.clone();
             experiment.seed = derive_seed(exp.seed, "replication", r as u64);
+            experiment.name = Some(assembled.name.clone());
             experiment.description = format!(
                 "{}: replication {r} of the sweep point {}",
                 assembled.name,

@@ -232,3 +232,18 @@ fn zero_semaphore() {
         "must be >= 1",
     );
 }
+
+/// A name becomes the output folder: anything that could leave `results/` is refused.
+#[test]
+fn name_that_is_not_a_folder_name() {
+    let out = check_edited("bad-name", |t| {
+        t.replace("seed: 42", "name: ../escape\nseed: 42")
+    });
+    assert_located(
+        &out,
+        "bad-name.yaml",
+        "10:7",
+        "name",
+        "must be 1 to 100 letters, digits",
+    );
+}

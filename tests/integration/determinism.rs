@@ -30,3 +30,24 @@ fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
         assert_ne!(a, b, "{name} did not change with the seed");
     }
 }
+
+/// Rerunning a run's `resolved.yaml` repeats it under the experiment's name (not "resolved"),
+/// with byte-identical files; a `name:` field replaces the file name.
+#[test]
+fn resolved_yaml_reruns_under_the_experiment_name() {
+    let loaded = load(&experiment("quickstart.yaml"), &[], true);
+    let first = scratch_dir("resolved-first");
+    report::write_results(&first, &loaded, &run(&loaded)).unwrap();
+
+    let again = load(&first.join(report::RESOLVED), &[], false);
+    assert_eq!(again.name, "quickstart");
+    let second = scratch_dir("resolved-second");
+    report::write_results(&second, &again, &run(&again)).unwrap();
+    assert_eq!(read_dir_files(&first), read_dir_files(&second));
+
+    let renamed = load(&first.join(report::RESOLVED), &["name=storm-2"], false);
+    assert_eq!(renamed.name, "storm-2");
+    assert_eq!(renamed.experiment.name.as_deref(), Some("storm-2"));
+    std::fs::remove_dir_all(&first).unwrap();
+    std::fs::remove_dir_all(&second).unwrap();
+}
