@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 mod cli;
 
+use guildsim::config::editor_schema::{self, SchemaKind};
 use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
 use guildsim::report::{self, folder};
@@ -110,6 +111,17 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
+    /// Print the JSON Schema of experiment or model files, for editors and validators.
+    ///
+    /// Generated from the types guildsim reads, with every field's documentation and unit.
+    /// The repository ships both in schema/, and every shipped YAML file names its schema in a
+    /// first-line `# yaml-language-server: $schema=...` comment, so editors with a YAML
+    /// language server complete and check fields as you type.
+    Schema {
+        /// Which file kind.
+        #[arg(value_enum, default_value = "experiment")]
+        kind: SchemaFile,
+    },
     /// One benchmark case, run by `bench` in a child process (prints one JSON line).
     #[command(hide = true)]
     BenchCase {
@@ -119,6 +131,15 @@ enum Command {
         #[arg(long)]
         build_only: bool,
     },
+}
+
+/// The file kinds `schema` describes.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum SchemaFile {
+    /// Experiments (experiments/*.yaml, resolved.yaml).
+    Experiment,
+    /// Models (models/*.yaml).
+    Model,
 }
 
 /// An error with the exit code it maps to.
@@ -275,6 +296,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => {
             cli::bench::bench(&experiment, full.as_deref(), memory_sessions, repeat)
                 .map_err(failure)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { kind } => {
+            let kind = match kind {
+                SchemaFile::Experiment => SchemaKind::Experiment,
+                SchemaFile::Model => SchemaKind::Model,
+            };
+            print!("{}", editor_schema::schema_json(kind));
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchCase {

@@ -1,6 +1,7 @@
 //! Experiments from YAML: assembly (model file + overrides + `--set`), typed deserialisation
 //! and semantic validation, with every error located at a file, line, column and field path.
 
+pub mod editor_schema;
 pub mod schema;
 pub mod sweep;
 pub mod validate;

@@ -6,11 +6,12 @@
 //! Optional fields have documented defaults that are written out in `resolved.yaml`, so a run
 //! can be repeated from that file alone.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A cluster and its costs.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     /// Groups of identical nodes (Erlang VMs on their own machines).
@@ -38,7 +39,7 @@ pub struct ModelConfig {
 }
 
 /// `count` nodes with the same role and size.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeGroup {
     /// Name of the group; node `i` of group `guild` is called `guild-i` in reports.
@@ -50,7 +51,7 @@ pub struct NodeGroup {
     pub schedulers: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Guilds,
@@ -59,7 +60,7 @@ pub enum Role {
 
 /// The cluster network: a graph of nodes and links; the latency between two nodes is the
 /// shortest path. By default every pair of nodes is linked directly (a full mesh).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Network {
     /// One-way latency of a link between two nodes of the same datacenter (every pair of
@@ -89,7 +90,7 @@ fn default_send_buffer_bytes() -> u64 {
     1 << 20
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Datacenter {
     pub name: String,
@@ -97,7 +98,7 @@ pub struct Datacenter {
     pub groups: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
     /// A datacenter name or a node name (`session-3`).
@@ -110,7 +111,7 @@ pub struct Link {
 }
 
 /// CPU time of the operations the model knows about.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Costs {
     /// Time a sender is occupied by one send to a process on its own node.
@@ -135,7 +136,7 @@ fn default_guild_join() -> DistConfig {
 }
 
 /// How nodes share their schedulers among runnable processes.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scheduling {
     /// A process holding a scheduler gives it back after about this long (it finishes the
@@ -157,7 +158,7 @@ impl Default for Scheduling {
 }
 
 /// How a guild sends one event to its members.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fanout {
     pub strategy: FanoutStrategy,
@@ -166,7 +167,7 @@ pub struct Fanout {
     pub manifold: ManifoldConfig,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FanoutStrategy {
     /// One send per connected member, in member order, inside the guild process (2017).
@@ -176,7 +177,7 @@ pub enum FanoutStrategy {
 }
 
 /// discord/manifold: partitioners and workers on every node.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManifoldConfig {
     /// Partitioner processes per node, 1 to 32 (default 1). A sender always uses the same one.
@@ -222,7 +223,7 @@ impl Default for ManifoldConfig {
 }
 
 /// Message sizes in bytes.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Messages {
     /// A published chat event (default 1000).
@@ -264,7 +265,7 @@ impl Default for Messages {
 }
 
 /// The consistent-hash ring (discord/ex_hash_ring) and its lookup.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RingConfig {
     /// Virtual replicas (points) per guild node (default 512).
@@ -293,7 +294,7 @@ impl Default for RingConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LookupMode {
     /// A call to one ring process per session node: serialised.
@@ -317,7 +318,7 @@ impl LookupMode {
 }
 
 /// Guild registries: one serialised process per guild node.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistryConfig {
     /// Registry time per call (default 20 µs).
@@ -357,7 +358,7 @@ impl Default for RegistryConfig {
 
 /// Exponential backoff with jitter: attempt k waits min(max, initial * multiplier^k) times a
 /// uniform factor in [1 - jitter, 1].
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Backoff {
     #[serde(default = "default_backoff_initial_ms")]
@@ -397,7 +398,7 @@ impl Default for Backoff {
 
 /// Presence: a member coming online (or going offline) is published to every other online
 /// member of each of its guilds.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PresenceConfig {
     /// Publish a presence update when a member joins (default true).
@@ -427,7 +428,7 @@ impl Default for PresenceConfig {
 }
 
 /// Memory per node: fixed costs per entity plus every queued message.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemoryConfig {
     /// Per connected session process (default 50,000: an Elixir session with its state).
@@ -480,7 +481,7 @@ impl Default for MemoryConfig {
 }
 
 /// A distribution of durations.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DistConfig {
     Constant { us: f64 },
@@ -496,7 +497,7 @@ impl DistConfig {
 }
 
 /// An experiment after assembly: the model inlined, overrides applied.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Experiment {
     /// The experiment's name: the default output folder is `results/<name>/`, and
@@ -522,10 +523,11 @@ pub struct Experiment {
     pub sweep: Option<super::sweep::Sweep>,
     /// Overrides (`field.path: value`) that shrink the experiment for the snapshot tests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub test_overrides: BTreeMap<String, yaml_serde::Value>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
     /// Virtual time at which the run stops (events after it are not handled).
@@ -543,7 +545,7 @@ pub struct RunConfig {
     pub check_order: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryMode {
     #[default]
@@ -552,7 +554,7 @@ pub enum DeliveryMode {
 }
 
 /// Who is in which guild, and what they publish.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     pub guilds: Guilds,
@@ -567,7 +569,7 @@ pub struct Workload {
 }
 
 /// A presence storm.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Storm {
     /// `users` users (the first ones, by id) start offline and come online at uniformly
@@ -588,7 +590,7 @@ pub enum Storm {
     },
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Guilds {
     /// Members per guild.
@@ -603,7 +605,7 @@ fn one() -> f64 {
 }
 
 /// Guild sizes (members): an explicit list, `count` guilds of one size, or a power law.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum GuildSizes {
     List(Vec<u32>),
@@ -620,7 +622,7 @@ pub enum GuildSizes {
     },
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Users {
     /// Mean number of guilds a user is in: users = ceil(online memberships / this). Give this
@@ -646,7 +648,7 @@ impl Users {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionPlacement {
     /// Each session on a session node drawn uniformly at random.
@@ -656,7 +658,7 @@ pub enum SessionPlacement {
     RoundRobin,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Publishes {
     /// Poisson publish rate.
@@ -674,14 +676,14 @@ pub struct Publishes {
 }
 
 /// A Poisson rate per guild, or per online member (so big guilds publish more).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Rate {
     PerGuildPerS(f64),
     PerMemberPerS(f64),
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Burst {
     /// Guild index (0-based, in the order of `sizes`).
@@ -691,7 +693,7 @@ pub struct Burst {
 }
 
 /// What a run writes besides the summary.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Output {
     /// Width of the time-series bins (default 100).
@@ -715,7 +717,7 @@ impl Default for Output {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlotKind {
     /// Cumulative distribution of delivery latency.

@@ -17,12 +17,13 @@
 //!        lines: model.fanout.strategy, log_x: true, log_y: true}
 //! ```
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use yaml_serde::{Number, Value};
 
 /// A sweep over an experiment: every combination of the grid's axes, each replicated.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sweep {
     /// Runs per point, with seeds derived from the master seed and the replication index
@@ -42,7 +43,7 @@ pub struct Sweep {
 /// Panels of time series (`timeseries.csv` metrics), one line per value of a swept field,
 /// from the first replication of each point: for example sessions online, registry queue
 /// depth and node memory during a storm, with and without a Semaphore.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepTimeline {
     /// File name without extension: the chart is written to `<file>.svg`.
@@ -63,12 +64,13 @@ fn one() -> u32 {
 
 /// One axis of the grid: either one parameter (`field` with exactly one of `values`, `linear`,
 /// `log`) or a `zip` of parameters with equally many values that vary together.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GridEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub values: Option<Vec<Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linear: Option<Range>,
@@ -81,16 +83,18 @@ pub struct GridEntry {
 /// `steps` values from `from` to `to`, both included: evenly spaced (`linear`) or evenly spaced
 /// in logarithm (`log`). When `from` and `to` are both written as integers the values are
 /// rounded to integers.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Range {
+    #[schemars(with = "f64")]
     pub from: Number,
+    #[schemars(with = "f64")]
     pub to: Number,
     pub steps: u32,
 }
 
 /// A chart of one metric against one swept parameter.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepPlot {
     /// File name without extension: the chart is written to `<file>.svg`.
@@ -104,6 +108,7 @@ pub struct SweepPlot {
     pub lines: Option<String>,
     /// Values of the other swept fields, to pick one slice of a larger grid.
     #[serde(default, rename = "where", skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub where_: BTreeMap<String, Value>,
     /// Logarithmic axes (default linear).
     #[serde(default)]

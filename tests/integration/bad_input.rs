@@ -48,7 +48,7 @@ fn unknown_field() {
     assert_located(
         &out,
         "unknown.yaml",
-        "16:5",
+        "17:5",
         "workload.guilds.online_fractoin",
         "expected `sizes` or `online_fraction`",
     );
@@ -57,7 +57,7 @@ fn unknown_field() {
 #[test]
 fn wrong_type() {
     let out = check_edited("wrong-type", |t| t.replace("seed: 42", "seed: forty-two"));
-    assert_located(&out, "wrong-type.yaml", "10:7", "seed", "invalid type");
+    assert_located(&out, "wrong-type.yaml", "11:7", "seed", "invalid type");
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn negative_rate() {
     assert_located(
         &out,
         "negative.yaml",
-        "21:30",
+        "22:30",
         "workload.publishes.rate.per_member_per_s",
         "must be a finite number >= 0, got -1",
     );
@@ -85,7 +85,7 @@ fn missing_model_file() {
     assert_located(
         &out,
         "missing-model.yaml",
-        "5:8",
+        "6:8",
         "model",
         "no-such-model.yaml",
     );
@@ -139,7 +139,7 @@ fn too_many_partitioners() {
     assert_located(
         &out,
         "partitioners.yaml",
-        "7:57",
+        "8:57",
         "model.fanout.manifold.partitioners",
         "must be between 1 and 32, got 40",
     );
@@ -156,7 +156,7 @@ fn unknown_lookup_mode() {
     assert_located(
         &out,
         "lookup.yaml",
-        "7:18",
+        "8:18",
         "model.ring.lookup",
         "expected one of `process`, `ets`, `fastglobal`",
     );
@@ -173,7 +173,7 @@ fn restart_of_a_node_that_does_not_exist() {
     assert_located(
         &out,
         "restart.yaml",
-        "25:28",
+        "26:28",
         "workload.storms[0].node_restart.node",
         "no node named `session-9`",
     );
@@ -190,7 +190,7 @@ fn datacenter_with_an_unknown_group() {
     assert_located(
         &out,
         "datacenter.yaml",
-        "7:73",
+        "8:73",
         "model.network.datacenters[0].groups[1]",
         "no node group named `sesion`",
     );
@@ -207,7 +207,7 @@ fn unreachable_datacenters_are_named() {
     let (code, stderr) = &out;
     assert_eq!(*code, 2, "{stderr}");
     assert!(
-        stderr.contains("unreachable.yaml:7:43: model.network.datacenters:"),
+        stderr.contains("unreachable.yaml:8:43: model.network.datacenters:"),
         "{stderr}"
     );
     assert!(
@@ -227,7 +227,7 @@ fn zero_semaphore() {
     assert_located(
         &out,
         "semaphore.yaml",
-        "7:25",
+        "8:25",
         "model.registry.semaphore",
         "must be >= 1",
     );
@@ -242,7 +242,7 @@ fn name_that_is_not_a_folder_name() {
     assert_located(
         &out,
         "bad-name.yaml",
-        "10:7",
+        "11:7",
         "name",
         "must be 1 to 100 letters, digits",
     );

@@ -5,6 +5,7 @@ mod bad_input;
 mod cluster_2017;
 mod delivery_modes;
 mod determinism;
+mod editor_schema;
 mod estimates;
 mod output_folders;
 mod snapshots;
