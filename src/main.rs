@@ -101,7 +101,8 @@ enum Command {
         /// The reference benchmark experiment.
         #[arg(long, default_value = "experiments/bench-fanout.yaml")]
         experiment: PathBuf,
-        /// Also run this full-scale experiment (about a minute).
+        /// Also run this full-scale experiment (it takes minutes: the README's Performance
+        /// section gives the measured time).
         #[arg(long, num_args = 0..=1, default_missing_value = "experiments/discord-2017-full.yaml")]
         full: Option<PathBuf>,
         /// Sessions of the worlds built to measure memory per session and per membership.
