@@ -44,16 +44,69 @@ pub fn simulate(loaded: &Loaded, progress: impl FnMut(Nanos)) -> Result<RunResul
 
 /// Runs a prepared world to its limit and summarises it.
 pub fn execute(loaded: &Loaded, prepared: Prepared, progress: impl FnMut(Nanos)) -> RunResult {
-    let exp = &loaded.experiment;
     let Prepared {
         mut world,
         mut queue,
     } = prepared;
-    let limits = RunLimits {
+    let outcome = sim::run(&mut world, &mut queue, limits(loaded), progress);
+    finish(loaded, world, outcome)
+}
+
+/// What a run has done by a checkpoint of [`execute_in_steps`].
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint {
+    /// Virtual time reached.
+    pub time: Nanos,
+    /// Events handled (queued and folded), and those through the queue.
+    pub events: u64,
+    pub queued_events: u64,
+    /// Chat and presence deliveries received.
+    pub deliveries: u64,
+    pub presence_deliveries: u64,
+    /// Sessions online.
+    pub sessions_online: u32,
+}
+
+/// Like [`execute`], stopping every `step` of virtual time to report a [`Checkpoint`]
+/// (for `bench`'s phases). The results are the same as [`execute`]'s.
+pub fn execute_in_steps(
+    loaded: &Loaded,
+    prepared: Prepared,
+    step: Nanos,
+    mut checkpoint: impl FnMut(Checkpoint),
+) -> RunResult {
+    let Prepared {
+        mut world,
+        mut queue,
+    } = prepared;
+    let outcome = sim::run_in_steps(
+        &mut world,
+        &mut queue,
+        limits(loaded),
+        step,
+        |time, w: &World, queued_events| {
+            checkpoint(Checkpoint {
+                time,
+                events: queued_events + w.folded,
+                queued_events,
+                deliveries: w.rec.deliveries,
+                presence_deliveries: w.rec.presence_deliveries,
+                sessions_online: w.sessions_online,
+            })
+        },
+    );
+    finish(loaded, world, outcome)
+}
+
+fn limits(loaded: &Loaded) -> RunLimits {
+    let exp = &loaded.experiment;
+    RunLimits {
         horizon: secs(exp.run.horizon_s),
         event_budget: exp.run.event_budget.unwrap_or(u64::MAX),
-    };
-    let outcome = sim::run(&mut world, &mut queue, limits, progress);
+    }
+}
+
+fn finish(loaded: &Loaded, world: World, outcome: RunOutcome) -> RunResult {
     let end_time = match outcome.stop {
         // Closed-form deliveries may land after the last queued event.
         StopReason::Drained => outcome.end_time.max(world.folded_until),

@@ -5,10 +5,18 @@
 //! (`experiments/bench-fanout.yaml`) with deliveries folded and with one event per delivery;
 //! two worlds built without running, to separate the memory of a session from that of a
 //! membership; and, with `--full`, the full-scale 2017 cluster.
+//!
+//! A run with storms is measured per phase: build, steady traffic (up to the first storm),
+//! storm (until the number of sessions online last changes) and drain (the rest), by
+//! stopping the run every virtual second to read the wall clock and the peak memory. The
+//! stops do not change what the run does.
 
 use anyhow::{Context, Result, bail};
+use guildsim::config::schema::{Experiment, Storm};
 use guildsim::config::{self, LoadOptions};
-use guildsim::runner;
+use guildsim::runner::{self, Checkpoint};
+use guildsim::sim::Nanos;
+use guildsim::sim::time::{NS_PER_S, secs, to_secs};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::Command;
@@ -29,12 +37,103 @@ pub struct CaseReport {
     pub latency_mean_ms: f64,
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
+    /// Build, then the run's phases (one, `steady`, without storms).
+    pub phases: Vec<PhaseReport>,
+}
+
+/// One phase of a measured run.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PhaseReport {
+    pub name: String,
+    /// Virtual time covered.
+    pub from_s: f64,
+    pub to_s: f64,
+    pub wall_s: f64,
+    /// Events handled (queued and folded), those through the queue, and deliveries (chat and
+    /// presence) received in the phase.
+    pub events: u64,
+    pub queued_events: u64,
+    pub deliveries: u64,
+    /// Peak resident memory of the process by the end of the phase.
+    pub peak_rss_bytes: u64,
+}
+
+/// A checkpoint of the run with the wall time and peak memory at it.
+struct Stop {
+    at: Checkpoint,
+    wall_s: f64,
+    peak_rss_bytes: u64,
+}
+
+/// When the first storm starts, if there is one.
+fn storm_start(exp: &Experiment) -> Option<Nanos> {
+    exp.workload
+        .storms
+        .iter()
+        .map(|storm| match storm {
+            Storm::Login { start_s, .. } => secs(*start_s),
+            Storm::NodeRestart { at_s, .. } => secs(*at_s),
+        })
+        .min()
+}
+
+/// Sums the stops into phases: steady up to `storm_start`, storm up to `storm_end`, drain
+/// after it.
+fn phases(stops: &[Stop], storm_start: Nanos, storm_end: Nanos) -> Vec<PhaseReport> {
+    let mut out: Vec<PhaseReport> = Vec::new();
+    let mut prev: Option<&Stop> = None;
+    for stop in stops {
+        let name = if stop.at.time <= storm_start {
+            "steady"
+        } else if stop.at.time <= storm_end {
+            "storm"
+        } else {
+            "drain"
+        };
+        let zero = Checkpoint {
+            time: 0,
+            events: 0,
+            queued_events: 0,
+            deliveries: 0,
+            presence_deliveries: 0,
+            sessions_online: 0,
+        };
+        let (from, wall_from) = prev.map_or((zero, 0.0), |p| (p.at, p.wall_s));
+        if out.last().is_none_or(|p| p.name != name) {
+            out.push(PhaseReport {
+                name: name.to_string(),
+                from_s: to_secs(from.time),
+                to_s: 0.0,
+                wall_s: 0.0,
+                events: 0,
+                queued_events: 0,
+                deliveries: 0,
+                peak_rss_bytes: 0,
+            });
+        }
+        let phase = out.last_mut().expect("a phase");
+        phase.to_s = to_secs(stop.at.time);
+        phase.wall_s += stop.wall_s - wall_from;
+        phase.events += stop.at.events - from.events;
+        phase.queued_events += stop.at.queued_events - from.queued_events;
+        phase.deliveries += stop.at.deliveries + stop.at.presence_deliveries
+            - from.deliveries
+            - from.presence_deliveries;
+        phase.peak_rss_bytes = stop.peak_rss_bytes;
+        prev = Some(stop);
+    }
+    out
 }
 
 fn status_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The process's peak resident memory so far.
+fn peak_rss() -> u64 {
+    status_kib("VmHWM:").unwrap_or(0) * 1024
 }
 
 /// Runs one case in this process and prints its report as one JSON line.
@@ -49,6 +148,7 @@ pub fn case(experiment: &Path, sets: Vec<String>, build_only: bool) -> Result<()
     let started = Instant::now();
     let prepared = runner::prepare(&loaded)?;
     let build_s = started.elapsed().as_secs_f64();
+    let build_peak = peak_rss();
     let (sessions, memberships) = {
         let counts = runner::precheck(&loaded)?;
         (counts.sessions, counts.memberships)
@@ -66,12 +166,54 @@ pub fn case(experiment: &Path, sets: Vec<String>, build_only: bool) -> Result<()
         latency_mean_ms: 0.0,
         latency_p50_ms: 0.0,
         latency_p99_ms: 0.0,
+        phases: vec![PhaseReport {
+            name: "build".to_string(),
+            from_s: 0.0,
+            to_s: 0.0,
+            wall_s: build_s,
+            events: 0,
+            queued_events: 0,
+            deliveries: 0,
+            peak_rss_bytes: build_peak,
+        }],
     };
     if !build_only {
+        let storm = storm_start(&loaded.experiment);
+        let mut stops = Vec::new();
         let started = Instant::now();
-        let result = runner::execute(&loaded, prepared, |_| {});
+        let result = match storm {
+            // Without a storm the run is one phase: no stops.
+            None => runner::execute(&loaded, prepared, |_| {}),
+            Some(_) => runner::execute_in_steps(&loaded, prepared, NS_PER_S, |at| {
+                stops.push(Stop {
+                    at,
+                    wall_s: started.elapsed().as_secs_f64(),
+                    peak_rss_bytes: peak_rss(),
+                })
+            }),
+        };
         report.run_s = started.elapsed().as_secs_f64();
         let s = &result.summary;
+        if storm.is_none() {
+            stops.push(Stop {
+                at: Checkpoint {
+                    time: result.end_time,
+                    events: s.events_total,
+                    queued_events: result.outcome.queued_events,
+                    deliveries: s.deliveries_total,
+                    presence_deliveries: s.presence_deliveries_total,
+                    sessions_online: 0,
+                },
+                wall_s: report.run_s,
+                peak_rss_bytes: peak_rss(),
+            });
+        }
+        // The storm lasts until the number of sessions online last changes (whole seconds).
+        let storm_start = storm.unwrap_or(Nanos::MAX);
+        let storm_end = result.world.rec.last_online_change.div_ceil(NS_PER_S) * NS_PER_S;
+        report
+            .phases
+            .extend(phases(&stops, storm_start, storm_end.max(storm_start)));
         report.events_total = s.events_total;
         report.queued_events = result.outcome.queued_events;
         report.deliveries = s.deliveries_total;
@@ -82,7 +224,7 @@ pub fn case(experiment: &Path, sets: Vec<String>, build_only: bool) -> Result<()
     } else {
         std::hint::black_box(&prepared);
     }
-    report.peak_rss_bytes = status_kib("VmHWM:").unwrap_or(0) * 1024;
+    report.peak_rss_bytes = peak_rss();
     println!("{}", serde_json::to_string(&report)?);
     Ok(())
 }
@@ -135,6 +277,35 @@ fn print_run(title: &str, r: &CaseReport) {
         "  latency mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms",
         r.latency_mean_ms, r.latency_p50_ms, r.latency_p99_ms
     );
+}
+
+/// One line per phase: its virtual time, wall time, rates and the peak memory by its end.
+fn print_phases(r: &CaseReport) {
+    for p in &r.phases {
+        if p.name == "build" {
+            println!(
+                "  {:<6} {:>6.1} s wall, peak memory {}",
+                p.name,
+                p.wall_s,
+                mib(p.peak_rss_bytes)
+            );
+            continue;
+        }
+        let per_s = |x: u64| x as f64 / p.wall_s.max(1e-9) / 1e6;
+        println!(
+            "  {:<6} {:>6.1} s wall for {:.0}-{:.0} virtual s | {:.2} M events/s ({:.2} M/s through the queue) | {:.2} M deliveries/s | {} events, {} deliveries | peak memory {}",
+            p.name,
+            p.wall_s,
+            p.from_s,
+            p.to_s,
+            per_s(p.events),
+            per_s(p.queued_events),
+            per_s(p.deliveries),
+            p.events,
+            p.deliveries,
+            mib(p.peak_rss_bytes)
+        );
+    }
 }
 
 /// `guildsim bench`.
@@ -202,6 +373,7 @@ pub fn bench(
     if let Some(full) = full {
         let r = child(full, &[], false)?;
         print_run(&format!("{} (full scale):", full.display()), &r);
+        print_phases(&r);
         println!(
             "  {} sessions, {} memberships: {:.1} bytes per session, {:.1} bytes per membership at the peak (everything included)",
             r.sessions,

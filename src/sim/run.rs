@@ -91,6 +91,37 @@ pub fn run<M: Model>(
     }
 }
 
+/// Runs like [`run`], but stops every `step` of virtual time (and at the end) to call
+/// `checkpoint` with the virtual time reached, the model and the events queued so far. The
+/// events handled, and so the results, are the same as with one [`run`]: a stop only looks.
+pub fn run_in_steps<M: Model>(
+    model: &mut M,
+    queue: &mut EventQueue<M::Event>,
+    limits: RunLimits,
+    step: Nanos,
+    mut checkpoint: impl FnMut(Nanos, &M, u64),
+) -> RunOutcome {
+    assert!(step > 0, "a step of virtual time must be positive");
+    let mut queued_events = 0u64;
+    let mut stop_at = step.min(limits.horizon);
+    loop {
+        let stage = RunLimits {
+            horizon: stop_at,
+            event_budget: limits.event_budget.saturating_sub(queued_events),
+        };
+        let out = run(model, queue, stage, |_| {});
+        queued_events += out.queued_events;
+        checkpoint(out.end_time, model, queued_events);
+        if out.stop != StopReason::Horizon || stop_at >= limits.horizon {
+            return RunOutcome {
+                queued_events,
+                ..out
+            };
+        }
+        stop_at = stop_at.saturating_add(step).min(limits.horizon);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +173,50 @@ mod tests {
         assert_eq!(out.stop, StopReason::EventBudget);
         assert_eq!(m.seen, vec![0, 10, 20, 30, 40]);
         assert_eq!(out.end_time, 40);
+    }
+
+    #[test]
+    fn steps_handle_the_same_events_as_one_run() {
+        for (horizon, budget) in [(100, u64::MAX), (1_000, 37), (95, u64::MAX)] {
+            let (whole, whole_out) = ticker_run(horizon, budget);
+            let mut m = Ticker {
+                step: 10,
+                seen: vec![],
+            };
+            let mut q = EventQueue::new();
+            q.schedule(0, ());
+            let mut stops = Vec::new();
+            let limits = RunLimits {
+                horizon,
+                event_budget: budget,
+            };
+            let out = run_in_steps(&mut m, &mut q, limits, 25, |t, m: &Ticker, n| {
+                stops.push((t, m.seen.len() as u64, n))
+            });
+            assert_eq!(m.seen, whole.seen);
+            assert_eq!(out.stop, whole_out.stop);
+            assert_eq!(out.queued_events, whole_out.queued_events);
+            assert_eq!(out.end_time, whole_out.end_time);
+            // Each stop saw every event handled so far.
+            assert!(stops.iter().all(|&(_, seen, n)| seen == n));
+            assert_eq!(stops.last().map(|s| s.2), Some(out.queued_events));
+        }
+        // Stops every 25 ns of virtual time, the last at the horizon.
+        let (mut m, mut q) = (
+            Ticker {
+                step: 10,
+                seen: vec![],
+            },
+            EventQueue::new(),
+        );
+        q.schedule(0, ());
+        let mut times = Vec::new();
+        let limits = RunLimits {
+            horizon: 95,
+            event_budget: u64::MAX,
+        };
+        run_in_steps(&mut m, &mut q, limits, 25, |t, _, _| times.push(t));
+        assert_eq!(times, [25, 50, 75, 95]);
     }
 
     #[test]
