@@ -1,8 +1,10 @@
 //! One experiment end to end: build the world, run it to a limit, and summarise the result.
 
 use crate::config::{ConfigErrors, Loaded};
+use crate::metrics::recorder::ProcessKind;
 use crate::metrics::summary::{
-    Entities, NodeSummary, RegistrySummary, RingSummary, SessionsSummary, StopInfo, Summary, round6,
+    Entities, NodeSummary, ProcessBusy, RegistrySummary, RingSummary, SessionsSummary, StopInfo,
+    Summary, round6,
 };
 use crate::sim::time::{secs, to_secs};
 use crate::sim::{self, EventQueue, Nanos, RunLimits, RunOutcome, StopReason};
@@ -193,6 +195,13 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         guild_sojourn_ms: rec.sojourn.stats_ms(),
         guild_mailbox_depth_max: rec.guild_mailbox_depth_max,
         guild_queue_length_mean: round6(rec.in_guilds_mean(end_time)),
+        fanout_work_s: round6(to_secs(rec.fanout_work_ns)),
+        busy_s: process_busy(rec),
+        guild_busy_fraction_max: if end_time > 0 {
+            round6(rec.guild_busy_ns.iter().copied().max().unwrap_or(0) as f64 / end_time as f64)
+        } else {
+            0.0
+        },
         node_busy_fraction_mean: round6(busy_mean),
         node_busy_fraction_max: busy_max,
         sessions: SessionsSummary {
@@ -200,6 +209,8 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             online_at_start: world.sessions_online_at_start as u64,
             online_at_end: world.sessions_online as u64,
             last_change_s: to_secs(rec.last_online_change),
+            last_join_handled_s: to_secs(rec.last_join_handled),
+            last_presence_delivery_s: to_secs(rec.last_presence_delivery),
         },
         ring: RingSummary {
             points: world.ring.points() as u64,
@@ -223,5 +234,19 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         node_memory_peak_bytes: rec.node_memory_peak,
         order_violations: exp.run.check_order.then_some(rec.order_violations),
         nodes,
+    }
+}
+
+/// Scheduler time per kind of process, in seconds.
+fn process_busy(rec: &crate::metrics::Recorder) -> ProcessBusy {
+    let s = |kind: ProcessKind| round6(to_secs(rec.busy_by_kind_ns[kind as usize]));
+    ProcessBusy {
+        guild: s(ProcessKind::Guild),
+        session: s(ProcessKind::Session),
+        partitioner: s(ProcessKind::Partitioner),
+        worker: s(ProcessKind::Worker),
+        sender: s(ProcessKind::Sender),
+        registry: s(ProcessKind::Registry),
+        ring: s(ProcessKind::Ring),
     }
 }

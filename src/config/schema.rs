@@ -129,6 +129,27 @@ pub struct Costs {
     /// fan-out (default 10 µs).
     #[serde(default = "default_guild_join")]
     pub guild_join: DistConfig,
+    /// When the sends of a fan-out (guild, Manifold sender, partitioner, worker) draw their
+    /// cost from `send_local` and `send_remote` (default `per_send`).
+    #[serde(default)]
+    pub send_draw: SendDraw,
+}
+
+/// When a fan-out's send costs are drawn. The cost of a send depends on the load of the
+/// moment (B17's 30-70 µs include the sender's de-scheduling), so drawing it once for a whole
+/// fan-out, or once per interval on each node, lets fan-outs differ as they did (V1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SendDraw {
+    /// Every send draws its own cost.
+    #[default]
+    PerSend,
+    /// A process draws one local and one remote cost when it starts handling a message, and
+    /// every send of that message takes them.
+    PerFanout,
+    /// Each node draws one local and one remote cost per interval of this many milliseconds;
+    /// a slice of sends takes those of the interval it starts in.
+    PerIntervalMs(f64),
 }
 
 fn default_guild_join() -> DistConfig {

@@ -3,7 +3,7 @@
 //! reported, each located through the source map.
 
 use super::ConfigErrors;
-use super::schema::{DistConfig, Experiment, GuildSizes, Rate, Storm};
+use super::schema::{DistConfig, Experiment, GuildSizes, Rate, SendDraw, Storm};
 use super::yaml_source::{self, ConfigError, FieldPath, SourceMap};
 
 /// At most this many time-series bins per run.
@@ -132,6 +132,11 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     );
     c.dist(&exp.model.costs.encode, &costs.key("encode"));
     c.dist(&exp.model.costs.guild_join, &costs.key("guild_join"));
+    if let SendDraw::PerIntervalMs(v) = exp.model.costs.send_draw {
+        let p = costs.key("send_draw").key("per_interval_ms");
+        c.number(v, 0.0, true, &p);
+        c.check(v <= 1e12, &p, || format!("must be at most 1e12, got {v}"));
+    }
     if let Some(bw) = exp.model.network.bandwidth_mbps {
         c.number(bw, 0.0, true, &network.key("bandwidth_mbps"));
     }

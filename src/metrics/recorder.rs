@@ -13,6 +13,21 @@ use crate::sim::Nanos;
 /// recipients (class 0 also holds fan-outs to nobody).
 pub const SIZE_CLASSES: usize = 32;
 
+/// The kinds of process whose scheduler time is reported apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessKind {
+    Guild,
+    Session,
+    Partitioner,
+    Worker,
+    Sender,
+    Registry,
+    Ring,
+}
+
+/// How many kinds of process there are.
+pub const PROCESS_KINDS: usize = 7;
+
 pub fn size_class(recipients: u32) -> usize {
     (31 - recipients.max(1).leading_zeros()) as usize
 }
@@ -96,6 +111,10 @@ pub struct Recorder {
     pub order_violations: u64,
     /// When the number of online sessions last changed, and to what.
     pub last_online_change: Nanos,
+    /// When a guild last finished handling a join (before its presence fan-out).
+    pub last_join_handled: Nanos,
+    /// When a session last received a presence update.
+    pub last_presence_delivery: Nanos,
 
     pub bin_deliveries: Vec<u64>,
     pub bin_latency_sum_ns: Vec<u64>,
@@ -112,6 +131,12 @@ pub struct Recorder {
     pub node_busy_ns: Vec<u64>,
     /// Longest run queue seen, per node and bin.
     pub node_run_queue_max: Vec<u32>,
+
+    /// Scheduler time used per kind of process (indexed by `ProcessKind as usize`) and per
+    /// guild, and the fan-out work (time spent on fan-out sends and their per-recipient work).
+    pub busy_by_kind_ns: [u64; PROCESS_KINDS],
+    pub guild_busy_ns: Vec<u64>,
+    pub fanout_work_ns: u64,
 
     pub guild_mailbox_depth_max: u32,
     pub registry_depth_max: u32,
@@ -166,6 +191,8 @@ impl Recorder {
             memory_limit_exceeded: 0,
             order_violations: 0,
             last_online_change: 0,
+            last_join_handled: 0,
+            last_presence_delivery: 0,
             bin_deliveries: vec![0; bins],
             bin_latency_sum_ns: vec![0; bins],
             bin_latency_max_ns: vec![0; bins],
@@ -177,6 +204,9 @@ impl Recorder {
             node_memory: vec![Gauge::new(bins, 0); nodes],
             node_busy_ns: vec![0; nodes * bins],
             node_run_queue_max: vec![0; nodes * bins],
+            busy_by_kind_ns: [0; PROCESS_KINDS],
+            guild_busy_ns: Vec::new(),
+            fanout_work_ns: 0,
             guild_mailbox_depth_max: 0,
             registry_depth_max: 0,
             node_memory_peak: 0,
@@ -199,6 +229,7 @@ impl Recorder {
         let latency = at - publish_time;
         let b = self.bin(at);
         if presence {
+            self.last_presence_delivery = self.last_presence_delivery.max(at);
             self.presence_latency.record(latency);
             self.presence_deliveries += 1;
             self.bin_presence_deliveries[b] += 1;
@@ -232,8 +263,12 @@ impl Recorder {
         }
     }
 
-    /// Adds the exact moments of a batch.
-    pub fn finish_batch(&mut self, batch: &DeliveryBatch, presence: bool) {
+    /// Adds the exact moments of a batch of events published at `publish_time`.
+    pub fn finish_batch(&mut self, batch: &DeliveryBatch, presence: bool, publish_time: Nanos) {
+        if presence && batch.count > 0 {
+            let last = publish_time + batch.max;
+            self.last_presence_delivery = self.last_presence_delivery.max(last);
+        }
         let hist = if presence {
             &mut self.presence_latency
         } else {
@@ -258,6 +293,13 @@ impl Recorder {
     /// A guild finished the presence fan-out it started at `started`.
     pub fn presence_completed(&mut self, now: Nanos, started: Nanos) {
         self.presence_fanout.record(now - started);
+    }
+
+    /// A guild finished handling a join at `at` (ignored past the horizon).
+    pub fn join_handled(&mut self, at: Nanos) {
+        if at <= self.horizon {
+            self.last_join_handled = self.last_join_handled.max(at);
+        }
     }
 
     /// A ring lookup that took `cost`.
@@ -341,6 +383,32 @@ impl Recorder {
             self.node_busy_ns[node * self.bins + b] += bin_end - t;
             t = bin_end;
         }
+    }
+
+    /// A process of `kind` (guild `guild`, if a guild) used a scheduler over `[start, end)`
+    /// (counted up to the horizon).
+    pub fn process_busy(
+        &mut self,
+        kind: ProcessKind,
+        guild: Option<usize>,
+        start: Nanos,
+        end: Nanos,
+    ) {
+        let time = end.min(self.horizon).saturating_sub(start);
+        self.busy_by_kind_ns[kind as usize] += time;
+        if let Some(g) = guild {
+            if g >= self.guild_busy_ns.len() {
+                self.guild_busy_ns.resize(g + 1, 0);
+            }
+            self.guild_busy_ns[g] += time;
+        }
+    }
+
+    /// A process spent `[start, end)` on fan-out sends and their per-recipient work (counted
+    /// up to the horizon).
+    #[inline]
+    pub fn fanout_work(&mut self, start: Nanos, end: Nanos) {
+        self.fanout_work_ns += end.min(self.horizon).saturating_sub(start);
     }
 
     /// `node`'s run queue holds `len` processes at `now`.

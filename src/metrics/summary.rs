@@ -50,6 +50,13 @@ pub struct Summary {
     pub guild_mailbox_depth_max: u32,
     /// Time-average number of publishes in all guild mailboxes together.
     pub guild_queue_length_mean: f64,
+    /// Time processes spent on fan-out sends and their per-recipient work (grouping,
+    /// partitioning): guilds, Manifold senders, partitioners and workers (seconds).
+    pub fanout_work_s: f64,
+    /// Scheduler time used per kind of process (seconds).
+    pub busy_s: ProcessBusy,
+    /// The busiest guild's scheduler time / run time.
+    pub guild_busy_fraction_max: f64,
     /// Scheduler time used / (run time x schedulers), mean and max over nodes.
     pub node_busy_fraction_mean: f64,
     pub node_busy_fraction_max: f64,
@@ -66,13 +73,31 @@ pub struct Summary {
     pub nodes: Vec<NodeSummary>,
 }
 
+/// Scheduler time per kind of process, in seconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ProcessBusy {
+    pub guild: f64,
+    pub session: f64,
+    pub partitioner: f64,
+    pub worker: f64,
+    pub sender: f64,
+    pub registry: f64,
+    pub ring: f64,
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SessionsSummary {
     pub total: u64,
     pub online_at_start: u64,
     pub online_at_end: u64,
-    /// Virtual time of the last change in the number of online sessions.
+    /// Virtual time of the last change in the number of online sessions (a session counts as
+    /// online once it has sent its last join).
     pub last_change_s: f64,
+    /// When a guild last finished handling a join: the storm's joins are all handled.
+    pub last_join_handled_s: f64,
+    /// When a session last received a presence update (of a join, a leave or a status
+    /// change): the storm's presence fan-out is over.
+    pub last_presence_delivery_s: f64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

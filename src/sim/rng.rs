@@ -45,6 +45,12 @@ pub fn derive_seed(master_seed: u64, purpose: &str, index: u64) -> u64 {
     splitmix64(&mut state)
 }
 
+/// A short-lived generator for the draws of one keyed thing (one fan-out, one interval of one
+/// node): its numbers depend on `key` and `index` only, not on the order of other draws.
+pub fn keyed_stream(key: u64, index: u64) -> StreamRng {
+    ChaCha8Rng::seed_from_u64(hash64(key, index))
+}
+
 /// A stateless 64-bit mix of `value` under `key`: for placement hashes that must not depend on
 /// the order in which entities are created.
 pub fn hash64(key: u64, value: u64) -> u64 {

@@ -34,6 +34,7 @@ impl World {
         let end = self.run_slice(p, now, queue);
         let n = self.node_of(p).index();
         self.rec.busy(n, now, end);
+        self.record_process_busy(p, now, end);
         let epoch = self.nodes[n].epoch;
         queue.schedule(end, Event::SliceEnd { proc: p, epoch });
     }

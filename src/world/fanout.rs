@@ -60,6 +60,7 @@ impl World {
                 if first_slice {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
                     self.join(g, slot);
+                    self.rec.join_handled(t);
                 }
                 let out = Outgoing {
                     publish_time,
@@ -93,12 +94,14 @@ impl World {
             self.guilds[gi].work.done = true;
             return t;
         }
-        match self.params.strategy {
+        let end = match self.params.strategy {
             FanoutStrategy::Naive => self.naive_sends(g, out, now, t, queue),
             FanoutStrategy::Manifold => {
                 self.manifold_guild_sends(g, out, first_slice, now, t, queue)
             }
-        }
+        };
+        self.rec.fanout_work(t, end);
+        end
     }
 
     /// Naive: send to joined members in member order from `t`.
@@ -117,7 +120,8 @@ impl World {
             self.guilds[gi].len,
         );
         let mut work = self.guilds[gi].work;
-        let slice_end = self.slice_deadline(node, now);
+        let slice_end = self.fanout_deadline(node, now);
+        let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
         let bytes = if out.presence {
             self.params.presence_bytes
         } else {
@@ -125,9 +129,15 @@ impl World {
         };
         if !self.channels.any_limited() {
             // Every send is in closed form: one run to the end of the slice.
-            let end = self
-                .sends(queue)
-                .run(node, out, |i| first + i, work.next, len, t, slice_end);
+            let end = self.sends(queue).with_costs(fixed).run(
+                node,
+                out,
+                |i| first + i,
+                work.next,
+                len,
+                t,
+                slice_end,
+            );
             t = end.t;
             work.next = end.next;
             work.sends += end.sends;
@@ -142,7 +152,8 @@ impl World {
             }
             let info = self.member_info[slot as usize];
             let to = NodeId(info as u16);
-            let Some((done_at, leaves)) = self.send_on_channel(node, to, now, t, bytes, &mut work)
+            let Some((done_at, leaves)) =
+                self.send_on_channel(node, to, now, t, bytes, fixed, &mut work)
             else {
                 break;
             };
@@ -165,7 +176,9 @@ impl World {
     /// One send from `from` to `to` starting at `t` in a slice that started at `now`: the
     /// sender's completion time and the time the last byte leaves. `None` when the send must
     /// wait: the channel is busy (the sender is suspended), or it has a finite bandwidth and
-    /// the send is not the first of its slice.
+    /// the send is not the first of its slice. `fixed`: the fan-out's (local, remote) costs
+    /// when they are not drawn per send.
+    #[allow(clippy::too_many_arguments)]
     pub fn send_on_channel(
         &mut self,
         from: NodeId,
@@ -173,6 +186,7 @@ impl World {
         now: Nanos,
         t: Nanos,
         bytes: u64,
+        fixed: Option<(Nanos, Nanos)>,
         work: &mut super::state::Work,
     ) -> Option<(Nanos, Nanos)> {
         let remote = from != to;
@@ -189,12 +203,12 @@ impl World {
                 }
             }
         }
-        let cost = if remote {
-            self.rec.inter_node_messages += 1;
-            self.params.send_remote.sample(&mut self.costs_rng)
-        } else {
-            self.params.send_local.sample(&mut self.costs_rng)
+        let cost = match (remote, fixed) {
+            (true, Some((_, cost))) | (false, Some((cost, _))) => cost,
+            (true, None) => self.params.send_remote.sample(&mut self.costs_rng),
+            (false, None) => self.params.send_local.sample(&mut self.costs_rng),
         };
+        self.rec.inter_node_messages += u64::from(remote);
         Some((t + cost, leaves))
     }
 
@@ -233,7 +247,8 @@ impl World {
             t += self.grouping_cost(g, out.origin);
         }
         let mut work = self.guilds[gi].work;
-        t = self.manifold_node_sends(node, g, out, now, t, &mut work, queue);
+        let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
+        t = self.manifold_node_sends(node, g, out, now, t, fixed, &mut work, queue);
         self.rec.guild_sends += (work.sends - self.guilds[gi].work.sends) as u64;
         work.recipients = self.recipients(g, out.origin);
         self.guilds[gi].work = work;
@@ -280,7 +295,7 @@ impl World {
 
     /// Manifold: from node `from`, one send per node that holds recipients of `batch`'s
     /// guild, to that node's partitioner for the guild, continuing at `work.next` (an index
-    /// into the guild's groups).
+    /// into the guild's groups). `fixed` as in [`Self::send_on_channel`].
     #[allow(clippy::too_many_arguments)]
     pub fn manifold_node_sends(
         &mut self,
@@ -289,6 +304,7 @@ impl World {
         out: Outgoing,
         now: Nanos,
         mut t: Nanos,
+        fixed: Option<(Nanos, Nanos)>,
         work: &mut super::state::Work,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
@@ -297,7 +313,7 @@ impl World {
             self.guilds[g.index()].groups_len,
         );
         let origin_joined = self.origin_joined(g, out.origin);
-        let slice_end = self.slice_deadline(from, now);
+        let slice_end = self.fanout_deadline(from, now);
         let event_bytes = if out.presence {
             self.params.presence_bytes
         } else {
@@ -320,7 +336,8 @@ impl World {
                 continue;
             }
             let bytes = event_bytes + self.params.recipient_bytes * recipients as u64;
-            let Some((done_at, leaves)) = self.send_on_channel(from, to, now, t, bytes, work)
+            let Some((done_at, leaves)) =
+                self.send_on_channel(from, to, now, t, bytes, fixed, work)
             else {
                 break;
             };
@@ -333,7 +350,7 @@ impl World {
             let partitioner = self.partitioner_of(to, g);
             let at = t.max(leaves) + self.latency(from, to);
             let node_batch = Msg::node_batch(groups_first + start, (end - start) as u16, out);
-            self.send_msg(ProcRef::Service(partitioner), node_batch, at, queue);
+            self.send_batch(ProcRef::Service(partitioner), node_batch, recipients, at, queue);
             if self.channels.limited(from.index(), to.index()) {
                 break;
             }

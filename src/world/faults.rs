@@ -133,8 +133,14 @@ impl World {
         }
         for i in 0..self.services.len() {
             if self.services[i].node == node {
+                let Work { active, next, .. } = self.services[i].work;
+                let mut head = true;
+                while let Some(msg) = self.mailboxes.pop(&mut self.services[i].core.mailbox) {
+                    let lost = self.lost_in_mailbox(i as u32, msg, head && active, next);
+                    self.rec.deliveries_dropped += lost;
+                    head = false;
+                }
                 let service = &mut self.services[i];
-                while self.mailboxes.pop(&mut service.core.mailbox).is_some() {}
                 service.core.state = RunState::Idle;
                 service.work = Work::default();
                 debug_assert!(

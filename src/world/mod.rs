@@ -5,13 +5,16 @@
 //! draw comes from a named stream of `crate::sim::rng`; entity state lives in dense `Vec`
 //! arenas indexed by the ids of [`ids`], and nothing that reaches a result iterates a hash map.
 
+pub mod accounting;
 pub mod build;
 pub mod channel;
+pub mod costs;
 pub mod cpu;
 pub mod event;
 pub mod fanout;
 pub mod faults;
 pub mod ids;
+pub mod losses;
 pub mod mailbox;
 pub mod presence;
 pub mod publish;

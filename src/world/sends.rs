@@ -34,6 +34,8 @@ pub struct Sends<'a> {
     check_order: bool,
     folded: &'a mut u64,
     folded_until: &'a mut Nanos,
+    /// (local, remote) costs every send takes, when they are not drawn per send.
+    fixed: Option<(Nanos, Nanos)>,
 }
 
 /// What a run of sends did.
@@ -66,6 +68,7 @@ impl World {
             check_order: self.params.check_order,
             folded: &mut self.folded,
             folded_until: &mut self.folded_until,
+            fixed: None,
         }
     }
 }
@@ -119,6 +122,13 @@ impl SendCosts for SampledCosts<'_> {
 }
 
 impl Sends<'_> {
+    /// Every send of the run takes these (local, remote) costs instead of drawing its own
+    /// (`costs.send_draw`); `None` keeps the draws.
+    pub fn with_costs(mut self, fixed: Option<(Nanos, Nanos)>) -> Self {
+        self.fixed = fixed;
+        self
+    }
+
     /// From node `from`, starting at `t`, sends `out` to the members `slots(i)` for
     /// `i` in `next..len` that are joined (before the snapshot) and are not its origin,
     /// until `slice_end` is reached. `slots` maps a member index to its membership slot.
@@ -153,12 +163,18 @@ impl Sends<'_> {
                 }
             };
         }
-        match (
-            self.send_local.constant_value(),
-            self.send_remote.constant_value(),
-        ) {
-            (Some(local), Some(remote)) => with_costs!(ConstantCosts { local, remote }),
-            _ => with_costs!(SampledCosts {
+        let constant = self.fixed.or(
+            match (
+                self.send_local.constant_value(),
+                self.send_remote.constant_value(),
+            ) {
+                (Some(local), Some(remote)) => Some((local, remote)),
+                _ => None,
+            },
+        );
+        match constant {
+            Some((local, remote)) => with_costs!(ConstantCosts { local, remote }),
+            None => with_costs!(SampledCosts {
                 local: self.send_local,
                 remote: self.send_remote,
             }),
@@ -260,7 +276,7 @@ impl Sends<'_> {
             *self.folded_until = (*self.folded_until).max(out.publish_time + batch.max);
         }
         *self.folded += batch.count;
-        self.rec.finish_batch(&batch, out.presence);
+        self.rec.finish_batch(&batch, out.presence, out.publish_time);
         self.rec.inter_node_messages += remote;
         self.rec.order_violations += violations;
         RunEnd { t, next, sends }

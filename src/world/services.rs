@@ -39,10 +39,14 @@ impl World {
         }
         match (kind, head) {
             (ServiceKind::Partitioner, Msg::NodeBatch { .. }) => {
-                self.partitioner_slice(i, node, head, first_slice, now, queue)
+                let end = self.partitioner_slice(i, node, head, first_slice, now, queue);
+                self.rec.fanout_work(now, end);
+                end
             }
             (ServiceKind::Worker(w), Msg::WorkerBatch { .. }) => {
-                self.worker_slice(i, node, w, head, now, queue)
+                let end = self.worker_slice(i, node, w, head, now, queue);
+                self.rec.fanout_work(now, end);
+                end
             }
             (ServiceKind::Sender, Msg::Batch { guild, .. }) => {
                 let out = head.outgoing().expect("a batch");
@@ -51,8 +55,19 @@ impl World {
                     t += self.grouping_cost(GuildId(guild), out.origin);
                 }
                 let mut work = self.services[i as usize].work;
-                t = self.manifold_node_sends(node, GuildId(guild), out, now, t, &mut work, queue);
+                let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
+                t = self.manifold_node_sends(
+                    node,
+                    GuildId(guild),
+                    out,
+                    now,
+                    t,
+                    fixed,
+                    &mut work,
+                    queue,
+                );
                 self.services[i as usize].work = work;
+                self.rec.fanout_work(now, t);
                 t
             }
             (ServiceKind::Registry, Msg::RegistryCall { session, token }) => {
@@ -121,8 +136,10 @@ impl World {
             t += (self.params.manifold.partition_cost_per_recipient_ns * recipients as f64).round()
                 as Nanos;
         }
-        let slice_end = self.slice_deadline(node, now);
+        let slice_end = self.fanout_deadline(node, now);
         let local = self.latency(node, node);
+        let may_crash = self.nodes[node.index()].may_crash;
+        let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
         let workers_first =
             self.nodes[node.index()].services_first + self.params.manifold.partitioners;
         while work.next < range.end && t < slice_end {
@@ -131,11 +148,21 @@ impl World {
             if group.joined == 0 {
                 continue;
             }
-            t += self.params.send_local.sample(&mut self.costs_rng);
+            t += match fixed {
+                Some((local, _)) => local,
+                None => self.params.send_local.sample(&mut self.costs_rng),
+            };
             work.sends += 1;
-            self.send_msg(
+            // Counted only for a node that may crash (only read if the batch is lost).
+            let recipients = if may_crash {
+                self.group_recipients(group, 0, out.snapshot, out.origin)
+            } else {
+                0
+            };
+            self.send_batch(
                 ProcRef::Service(workers_first + group.worker as u32),
                 Msg::worker_batch(work.next - 1, out),
+                recipients,
                 t + local,
                 queue,
             );
@@ -161,11 +188,12 @@ impl World {
         debug_assert_eq!((group.node, group.worker), (node, w));
         let mut work = self.services[i as usize].work;
         let mut t = now;
-        let slice_end = self.slice_deadline(node, now);
+        let slice_end = self.fanout_deadline(node, now);
         let len = group.end - group.start;
         let start = group.start;
+        let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
         let by_node = std::mem::take(&mut self.by_node);
-        let end = self.sends(queue).run(
+        let end = self.sends(queue).with_costs(fixed).run(
             node,
             out,
             |i| by_node[(start + i) as usize],

@@ -53,6 +53,9 @@ pub struct Params {
     pub memory_reconnect_jitter: Nanos,
     /// Record, per membership, the last publish time delivered, and count order violations.
     pub check_order: bool,
+    /// When fan-out send costs are drawn, and the key of those draws (`costs.rs`).
+    pub send_draw: super::costs::Draw,
+    pub cost_key: u64,
 }
 
 pub struct ManifoldParams {
@@ -147,6 +150,8 @@ pub struct Node {
     /// This node's sessions are `node_sessions[sessions_first..sessions_end]`.
     pub sessions_first: u32,
     pub sessions_end: u32,
+    /// A storm restarts this node, or it hosts only sessions under a memory limit.
+    pub may_crash: bool,
 }
 
 /// A guild process. Its members are membership slots `first .. first + len`.
@@ -290,6 +295,9 @@ pub struct World {
     pub last_delivered: Vec<Nanos>,
     /// Key for hashing guilds onto partitioners and sessions onto workers.
     pub manifold_key: u64,
+    /// Per mailbox slot holding a Manifold batch in flight: its recipients, counted as
+    /// dropped if it reaches a crashed node (see `losses.rs`).
+    pub batch_recipients: Vec<u32>,
 }
 
 impl World {
@@ -378,6 +386,7 @@ impl World {
     fn msg_arrives(&mut self, to: ProcRef, slot: u32, now: Nanos, queue: &mut EventQueue<Event>) {
         let node = self.node_of(to);
         if !self.nodes[node.index()].up {
+            self.rec.deliveries_dropped += self.lost_in_flight(slot);
             self.mailboxes.release(slot);
             return;
         }

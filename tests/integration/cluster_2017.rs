@@ -117,8 +117,10 @@ fn v5_fastglobal_lookups_make_0_75_s() {
 }
 
 /// V7: without a Semaphore the registries drown in calls nobody waits for: few sessions get
-/// back and the queue keeps growing until the end. V8: with it, queues stay bounded and
-/// every session reconnects.
+/// back and the queue keeps growing until the end. The chain goes on: events held for
+/// half-connected sessions take the node past its memory limit, it crashes, its sessions
+/// reconnect into the same queues, and still almost nobody is back. V8: with the Semaphore,
+/// queues stay bounded, every session reconnects, and memory stays under the limit.
 #[test]
 fn v7_stampede_does_not_recover_and_v8_semaphore_does() {
     let v7 = run(&load(
@@ -144,6 +146,18 @@ fn v7_stampede_does_not_recover_and_v8_semaphore_does() {
         depth[bins / 2],
         depth[bins - 2]
     );
+    // The cascade: the storm's crash, then one by memory.
+    let limit = v7.world.params.memory_limit.expect("a memory limit");
+    let node = &s.nodes.iter().find(|n| n.name == "session-0").unwrap();
+    assert!(node.crashes >= 2, "{:?}", s.nodes);
+    assert!(node.memory_peak_bytes > limit, "{:?}", node);
+    // Its sessions come back from the memory crash, into the same outage.
+    let online = v7.world.rec.sessions_online.series();
+    let down = online.iter().rposition(|&o| o == 0).expect("the memory crash");
+    let storm_end = 30;
+    assert!(down > storm_end, "crashed by memory at bin {down}");
+    assert!(online[bins - 1] > 0, "the sessions reconnect: {:?}", &online[down..]);
+    assert!(online[bins - 1] * 10 < s.sessions.total, "{:?}", &online[down..]);
 
     let v8 = run(&load(
         &experiment("discord-2017-registry-semaphore.yaml"),
@@ -169,6 +183,10 @@ fn v7_stampede_does_not_recover_and_v8_semaphore_does() {
         "recovery in minutes: {}",
         s.sessions.last_change_s
     );
+    // No cascade: the storm's crash only, and memory under the limit.
+    assert_eq!(s.crashes, 1);
+    let limit = v8.world.params.memory_limit.expect("a memory limit");
+    assert!(s.node_memory_peak_bytes < limit, "{}", s.node_memory_peak_bytes);
 }
 
 fn registry_depth(result: &guildsim::runner::RunResult) -> (usize, Vec<u32>) {

@@ -4,9 +4,11 @@
 mod bad_input;
 mod cluster_2017;
 mod delivery_modes;
+mod designs;
 mod determinism;
 mod editor_schema;
 mod estimates;
+mod fixes;
 mod output_folders;
 mod snapshots;
 mod sweep_input;

@@ -54,6 +54,15 @@ impl World {
         }
     }
 
+    /// Nodes a memory limit can crash: those that host only sessions.
+    pub(super) fn mark_memory_crashes(&mut self) {
+        if self.params.memory_limit.is_some() {
+            for node in &mut self.nodes {
+                node.may_crash |= !node.hosts_guilds;
+            }
+        }
+    }
+
     /// Memory: guilds and their members on guild nodes, connected sessions on session nodes.
     /// Records it, and crashes a node that starts over the limit.
     pub(super) fn initial_memory(&mut self, exp: &Experiment, queue: &mut EventQueue<Event>) {

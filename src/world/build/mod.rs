@@ -155,6 +155,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         ring_key,
         last_delivered: Vec::new(),
         manifold_key: hash64(exp.seed, 0x6d61_6e69_666f_6c64),
+        batch_recipients: Vec::new(),
     };
     let manifold = exp.model.fanout.strategy == FanoutStrategy::Manifold;
     if manifold {
@@ -169,6 +170,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         world.count_group_joins();
     }
     world.mark_uncontended(exp);
+    world.mark_memory_crashes();
     world.initial_memory(exp, queue);
     world.sessions_online_at_start = world.sessions_online;
     world.rec.sessions_online(0, world.sessions_online);

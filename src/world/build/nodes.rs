@@ -67,6 +67,7 @@ pub(super) fn build(exp: &Experiment) -> Result<Cluster, BuildError> {
                 registry_in_flight: 0,
                 sessions_first: 0,
                 sessions_end: 0,
+                may_crash: false,
             });
             node_groups.push(group.name.clone());
         }

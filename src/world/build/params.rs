@@ -1,6 +1,8 @@
 //! Build stage: the model's parameters in engine units (distributions, nanoseconds, bytes).
 
-use crate::config::schema::{DeliveryMode, DistConfig, Experiment};
+use crate::config::schema::{DeliveryMode, DistConfig, Experiment, SendDraw};
+use crate::sim::rng::hash64;
+use crate::world::costs::Draw;
 use crate::sim::Dist;
 use crate::sim::Nanos;
 use crate::sim::time::{ms, secs, us};
@@ -68,5 +70,11 @@ pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
         memory_restart: secs(model.memory.restart_s),
         memory_reconnect_jitter: secs(model.memory.reconnect_jitter_s),
         check_order: exp.run.check_order,
+        send_draw: match model.costs.send_draw {
+            SendDraw::PerSend => Draw::PerSend,
+            SendDraw::PerFanout => Draw::PerFanout,
+            SendDraw::PerIntervalMs(v) => Draw::PerInterval(ms(v).max(1)),
+        },
+        cost_key: hash64(exp.seed, 0x636f_7374_73),
     }
 }

@@ -87,6 +87,7 @@ pub(super) fn schedule(
                 let n = restart_node(exp, i, node)?;
                 world.storm_crashes[i] =
                     (NodeId(n as u16), secs(*down_s), secs(*reconnect_jitter_s));
+                world.nodes[n].may_crash = true;
                 queue.schedule(
                     secs(*at_s),
                     Event::Crash {

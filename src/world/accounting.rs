@@ -1,0 +1,35 @@
+//! Who spends the time: scheduler time per kind of process and per guild, and the fan-out
+//! work (the time processes spend making fan-out sends and the per-recipient work around
+//! them), so that designs compare on work, not only on latency.
+
+use super::event::ProcRef;
+use super::state::{ServiceKind, World};
+use crate::metrics::recorder::ProcessKind;
+use crate::sim::Nanos;
+
+impl World {
+    /// The kind of process `p` is, for the busy figures.
+    pub fn process_kind(&self, p: ProcRef) -> ProcessKind {
+        match p {
+            ProcRef::Guild(_) => ProcessKind::Guild,
+            ProcRef::Session(_) => ProcessKind::Session,
+            ProcRef::Service(i) => match self.services[i as usize].kind {
+                ServiceKind::Partitioner => ProcessKind::Partitioner,
+                ServiceKind::Worker(_) => ProcessKind::Worker,
+                ServiceKind::Sender => ProcessKind::Sender,
+                ServiceKind::Registry => ProcessKind::Registry,
+                ServiceKind::Ring => ProcessKind::Ring,
+            },
+        }
+    }
+
+    /// `p` held a scheduler over `[start, end)`.
+    pub fn record_process_busy(&mut self, p: ProcRef, start: Nanos, end: Nanos) {
+        let kind = self.process_kind(p);
+        let guild = match p {
+            ProcRef::Guild(g) => Some(g.index()),
+            _ => None,
+        };
+        self.rec.process_busy(kind, guild, start, end);
+    }
+}
