@@ -108,7 +108,13 @@ fn limits(loaded: &Loaded) -> RunLimits {
     }
 }
 
-fn finish(loaded: &Loaded, world: World, outcome: RunOutcome) -> RunResult {
+fn finish(loaded: &Loaded, world: World, mut outcome: RunOutcome) -> RunResult {
+    if outcome.stop == StopReason::Drained && world.folded_late {
+        // A delivery in closed form lands after the horizon: queued, it would stop the run
+        // there.
+        outcome.stop = StopReason::Horizon;
+        outcome.end_time = limits(loaded).horizon;
+    }
     let end_time = match outcome.stop {
         // Closed-form deliveries may land after the last queued event.
         StopReason::Drained => outcome.end_time.max(world.folded_until),

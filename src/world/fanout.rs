@@ -350,7 +350,13 @@ impl World {
             let partitioner = self.partitioner_of(to, g);
             let at = t.max(leaves) + self.latency(from, to);
             let node_batch = Msg::node_batch(groups_first + start, (end - start) as u16, out);
-            self.send_batch(ProcRef::Service(partitioner), node_batch, recipients, at, queue);
+            self.send_batch(
+                ProcRef::Service(partitioner),
+                node_batch,
+                recipients,
+                at,
+                queue,
+            );
             if self.channels.limited(from.index(), to.index()) {
                 break;
             }

@@ -34,6 +34,7 @@ pub struct Sends<'a> {
     check_order: bool,
     folded: &'a mut u64,
     folded_until: &'a mut Nanos,
+    folded_late: &'a mut bool,
     /// (local, remote) costs every send takes, when they are not drawn per send.
     fixed: Option<(Nanos, Nanos)>,
 }
@@ -68,6 +69,7 @@ impl World {
             check_order: self.params.check_order,
             folded: &mut self.folded,
             folded_until: &mut self.folded_until,
+            folded_late: &mut self.folded_late,
             fixed: None,
         }
     }
@@ -208,6 +210,8 @@ impl Sends<'_> {
         // Bins carry the count and sum until they close.
         let (mut bin, mut bin_start, mut bin_count, mut bin_sum, mut bin_max) =
             (0usize, u64::MAX, 0u64, 0u64, 0u64);
+        // A folded delivery lands after the horizon: the run has work left there.
+        let mut late = false;
         {
             let mut view = self.rec.batch_view(out.presence);
             let interval = view.interval;
@@ -249,6 +253,8 @@ impl Sends<'_> {
                             violations += u64::from(out.publish_time < *last);
                             *last = out.publish_time;
                         }
+                    } else {
+                        late = true;
                     }
                 } else {
                     self.queue.schedule(
@@ -276,7 +282,9 @@ impl Sends<'_> {
             *self.folded_until = (*self.folded_until).max(out.publish_time + batch.max);
         }
         *self.folded += batch.count;
-        self.rec.finish_batch(&batch, out.presence, out.publish_time);
+        *self.folded_late |= late;
+        self.rec
+            .finish_batch(&batch, out.presence, out.publish_time);
         self.rec.inter_node_messages += remote;
         self.rec.order_violations += violations;
         RunEnd { t, next, sends }
@@ -313,6 +321,8 @@ impl Sends<'_> {
                 if arrival > *self.folded_until {
                     *self.folded_until = arrival;
                 }
+            } else {
+                *self.folded_late = true;
             }
         } else {
             self.queue.schedule(

@@ -286,6 +286,9 @@ pub struct World {
     pub folded: u64,
     /// Latest arrival time among them.
     pub folded_until: Nanos,
+    /// Some delivery in closed form arrives after the horizon (so the run stops there, as it
+    /// would with that delivery in the queue).
+    pub folded_late: bool,
     pub sessions_online: u32,
     pub sessions_online_at_start: u32,
     /// The ring of guild nodes, and each guild's key on it.

@@ -153,11 +153,22 @@ fn v7_stampede_does_not_recover_and_v8_semaphore_does() {
     assert!(node.memory_peak_bytes > limit, "{:?}", node);
     // Its sessions come back from the memory crash, into the same outage.
     let online = v7.world.rec.sessions_online.series();
-    let down = online.iter().rposition(|&o| o == 0).expect("the memory crash");
+    let down = online
+        .iter()
+        .rposition(|&o| o == 0)
+        .expect("the memory crash");
     let storm_end = 30;
     assert!(down > storm_end, "crashed by memory at bin {down}");
-    assert!(online[bins - 1] > 0, "the sessions reconnect: {:?}", &online[down..]);
-    assert!(online[bins - 1] * 10 < s.sessions.total, "{:?}", &online[down..]);
+    assert!(
+        online[bins - 1] > 0,
+        "the sessions reconnect: {:?}",
+        &online[down..]
+    );
+    assert!(
+        online[bins - 1] * 10 < s.sessions.total,
+        "{:?}",
+        &online[down..]
+    );
 
     let v8 = run(&load(
         &experiment("discord-2017-registry-semaphore.yaml"),
@@ -186,7 +197,11 @@ fn v7_stampede_does_not_recover_and_v8_semaphore_does() {
     // No cascade: the storm's crash only, and memory under the limit.
     assert_eq!(s.crashes, 1);
     let limit = v8.world.params.memory_limit.expect("a memory limit");
-    assert!(s.node_memory_peak_bytes < limit, "{}", s.node_memory_peak_bytes);
+    assert!(
+        s.node_memory_peak_bytes < limit,
+        "{}",
+        s.node_memory_peak_bytes
+    );
 }
 
 fn registry_depth(result: &guildsim::runner::RunResult) -> (usize, Vec<u32>) {

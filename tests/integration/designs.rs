@@ -20,20 +20,23 @@ fn fanout_work_is_the_time_spent_sending() {
     let s = &result.summary;
     let fanouts_s = s.fanout_duration_ms.mean * s.fanout_duration_ms.count as f64 / 1e3;
     assert!(s.publishes_completed >= 20, "{}", s.publishes_completed);
-    assert!(within(s.fanout_work_s, fanouts_s, 1e-6), "{} {fanouts_s}", s.fanout_work_s);
-    assert!(within(s.busy_s.guild, s.fanout_work_s, 1e-6), "{:?}", s.busy_s);
+    assert!(
+        within(s.fanout_work_s, fanouts_s, 1e-6),
+        "{} {fanouts_s}",
+        s.fanout_work_s
+    );
+    assert!(
+        within(s.busy_s.guild, s.fanout_work_s, 1e-6),
+        "{:?}",
+        s.busy_s
+    );
     assert!(within(
         s.guild_busy_fraction_max,
         s.busy_s.guild / s.stop.end_time_s,
         1e-4
     ));
 
-    let s = run(&load(
-        &experiment("discord-2017-manifold.yaml"),
-        &[],
-        true,
-    ))
-    .summary;
+    let s = run(&load(&experiment("discord-2017-manifold.yaml"), &[], true)).summary;
     let b = &s.busy_s;
     assert!(b.worker > 10.0 * b.guild, "{b:?}");
     assert!(

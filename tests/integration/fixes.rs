@@ -41,7 +41,11 @@ fn drops_are_counted_under_every_strategy() {
         let s = &result.summary;
         assert_eq!(s.sessions.online_at_end, 300, "{strategy}");
         assert_eq!(s.presence_deliveries_total, 0, "{strategy}");
-        assert!(s.deliveries_dropped > 100, "{strategy}: {}", s.deliveries_dropped);
+        assert!(
+            s.deliveries_dropped > 100,
+            "{strategy}: {}",
+            s.deliveries_dropped
+        );
         let (made, meant) = (
             s.deliveries_total + s.deliveries_dropped,
             recipients_of_publishes(&result),
@@ -51,7 +55,10 @@ fn drops_are_counted_under_every_strategy() {
         } else {
             // The sender groups the members joined when it runs: those who left since the
             // guild handed it the publish are missed (losses.rs).
-            assert!(made <= meant && made * 1000 > meant * 999, "{made} of {meant}");
+            assert!(
+                made <= meant && made * 1000 > meant * 999,
+                "{made} of {meant}"
+            );
         }
     }
 }

@@ -149,6 +149,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         timeouts: Default::default(),
         folded: 0,
         folded_until: 0,
+        folded_late: false,
         sessions_online: 0,
         sessions_online_at_start: 0,
         ring,

@@ -1,11 +1,11 @@
 //! Build stage: the model's parameters in engine units (distributions, nanoseconds, bytes).
 
 use crate::config::schema::{DeliveryMode, DistConfig, Experiment, SendDraw};
-use crate::sim::rng::hash64;
-use crate::world::costs::Draw;
 use crate::sim::Dist;
 use crate::sim::Nanos;
+use crate::sim::rng::hash64;
 use crate::sim::time::{ms, secs, us};
+use crate::world::costs::Draw;
 use crate::world::state::{BackoffParams, ManifoldParams, Params};
 
 pub fn dist(config: &DistConfig) -> Dist {
@@ -75,6 +75,6 @@ pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
             SendDraw::PerFanout => Draw::PerFanout,
             SendDraw::PerIntervalMs(v) => Draw::PerInterval(ms(v).max(1)),
         },
-        cost_key: hash64(exp.seed, 0x636f_7374_73),
+        cost_key: hash64(exp.seed, 0x0063_6f73_7473),
     }
 }
