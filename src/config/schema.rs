@@ -138,7 +138,7 @@ pub struct Costs {
 /// When a fan-out's send costs are drawn. The cost of a send depends on the load of the
 /// moment (B17's 30-70 µs include the sender's de-scheduling), so drawing it once for a whole
 /// fan-out, or once per interval on each node, lets fan-outs differ as they did (V1).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SendDraw {
     /// Every send draws its own cost.
