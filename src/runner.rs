@@ -3,8 +3,8 @@
 use crate::config::{ConfigErrors, Loaded};
 use crate::metrics::recorder::ProcessKind;
 use crate::metrics::summary::{
-    Entities, NodeSummary, ProcessBusy, RegistrySummary, RingSummary, SessionsSummary, StopInfo,
-    Summary, round6,
+    Entities, MemberListSummary, NodeSummary, ProcessBusy, RegistrySummary, RingSummary,
+    SessionsSummary, StopInfo, Summary, round6,
 };
 use crate::sim::time::{secs, to_secs};
 use crate::sim::{self, EventQueue, Nanos, RunLimits, RunOutcome, StopReason};
@@ -203,6 +203,16 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         guild_queue_length_mean: round6(rec.in_guilds_mean(end_time)),
         fanout_work_s: round6(to_secs(rec.fanout_work_ns)),
         busy_s: process_busy(rec),
+        member_list: MemberListSummary {
+            updates: rec.member_list_updates,
+            work_s: round6(to_secs(rec.member_list_work_ns)),
+            update_us_min: if rec.member_list_updates > 0 {
+                round6(rec.member_list_cost_min_ns as f64 / 1e3)
+            } else {
+                0.0
+            },
+            update_us_max: round6(rec.member_list_cost_max_ns as f64 / 1e3),
+        },
         guild_busy_fraction_max: if end_time > 0 {
             round6(rec.guild_busy_ns.iter().copied().max().unwrap_or(0) as f64 / end_time as f64)
         } else {

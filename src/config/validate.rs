@@ -235,6 +235,16 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
             "must be >= 1 (or absent for no Semaphore)".into()
         });
     }
+    let list = model.key("member_list");
+    let ml = &exp.model.member_list;
+    if let Some(cost) = &ml.update_cost_at_250k {
+        c.dist(cost, &list.key("update_cost_at_250k"));
+    }
+    c.check(
+        (1..=1_000_000_000).contains(&ml.range_size),
+        &list.key("range_size"),
+        || format!("must be between 1 and 1000000000, got {}", ml.range_size),
+    );
     let memory = model.key("memory");
     if let Some(limit) = exp.model.memory.limit_bytes {
         c.check(limit >= 1, &memory.key("limit_bytes"), || {

@@ -135,6 +135,11 @@ pub struct Recorder {
     /// Scheduler time used per kind of process (indexed by `ProcessKind as usize`) and per
     /// guild, and the fan-out work (time spent on fan-out sends and their per-recipient work).
     pub busy_by_kind_ns: [u64; PROCESS_KINDS],
+    /// Member-list updates and the guild time they took.
+    pub member_list_updates: u64,
+    pub member_list_work_ns: u64,
+    pub member_list_cost_min_ns: Nanos,
+    pub member_list_cost_max_ns: Nanos,
     pub guild_busy_ns: Vec<u64>,
     pub fanout_work_ns: u64,
 
@@ -205,6 +210,10 @@ impl Recorder {
             node_busy_ns: vec![0; nodes * bins],
             node_run_queue_max: vec![0; nodes * bins],
             busy_by_kind_ns: [0; PROCESS_KINDS],
+            member_list_updates: 0,
+            member_list_work_ns: 0,
+            member_list_cost_min_ns: Nanos::MAX,
+            member_list_cost_max_ns: 0,
             guild_busy_ns: Vec::new(),
             fanout_work_ns: 0,
             guild_mailbox_depth_max: 0,
@@ -300,6 +309,14 @@ impl Recorder {
         if at <= self.horizon {
             self.last_join_handled = self.last_join_handled.max(at);
         }
+    }
+
+    /// A guild updated its member list, which took `cost`.
+    pub fn member_list_update(&mut self, cost: Nanos) {
+        self.member_list_updates += 1;
+        self.member_list_work_ns += cost;
+        self.member_list_cost_min_ns = self.member_list_cost_min_ns.min(cost);
+        self.member_list_cost_max_ns = self.member_list_cost_max_ns.max(cost);
     }
 
     /// A ring lookup that took `cost`.

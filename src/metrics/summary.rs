@@ -57,6 +57,7 @@ pub struct Summary {
     pub busy_s: ProcessBusy,
     /// The busiest guild's scheduler time / run time.
     pub guild_busy_fraction_max: f64,
+    pub member_list: MemberListSummary,
     /// Scheduler time used / (run time x schedulers), mean and max over nodes.
     pub node_busy_fraction_mean: f64,
     pub node_busy_fraction_max: f64,
@@ -71,6 +72,18 @@ pub struct Summary {
     /// Deliveries received out of publish order (only when `run.check_order` is on).
     pub order_violations: Option<u64>,
     pub nodes: Vec<NodeSummary>,
+}
+
+/// The guilds' member lists (R19).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MemberListSummary {
+    /// Updates made (joins, leaves and presence changes handled by guilds with a list).
+    pub updates: u64,
+    /// The guild time they took (seconds), and the shortest and longest update (µs; 0
+    /// without updates).
+    pub work_s: f64,
+    pub update_us_min: f64,
+    pub update_us_max: f64,
 }
 
 /// Scheduler time per kind of process, in seconds.

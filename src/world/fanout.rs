@@ -17,6 +17,7 @@ use super::channel::SendOutcome;
 use super::event::{Event, ProcRef};
 use super::ids::{GuildId, NodeId, SessionId};
 use super::mailbox::{Msg, NO_ORIGIN};
+use super::member_list::Target;
 use super::sends::Outgoing;
 use super::state::{NOT_JOINED, World};
 use crate::config::schema::FanoutStrategy;
@@ -47,19 +48,24 @@ impl World {
             Msg::Publish {
                 publish_time,
                 origin,
-            } => (
-                Outgoing {
+            } => {
+                if first_slice && origin != NO_ORIGIN {
+                    // A presence change moves its member in the member list.
+                    t += self.list_update_cost(g);
+                }
+                let out = Outgoing {
                     publish_time,
                     origin,
                     presence: origin != NO_ORIGIN,
                     snapshot: u32::MAX,
-                },
-                true,
-            ),
+                };
+                (out, true)
+            }
             Msg::Join { slot, publish_time } => {
                 if first_slice {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
                     self.join(g, slot);
+                    t += self.list_update_cost(g);
                     self.rec.join_handled(t);
                 }
                 let out = Outgoing {
@@ -75,6 +81,9 @@ impl World {
                 if first_slice {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
                     was_joined = self.leave(g, slot);
+                    if was_joined {
+                        t += self.list_update_cost(g);
+                    }
                 }
                 (
                     Outgoing {
@@ -114,11 +123,8 @@ impl World {
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
         let gi = g.index();
-        let (node, first, len) = (
-            self.guilds[gi].node,
-            self.guilds[gi].first,
-            self.guilds[gi].len,
-        );
+        let target = self.fanout_target(g, &out);
+        let (node, first, len) = (self.guilds[gi].node, target.first, target.len);
         let mut work = self.guilds[gi].work;
         let slice_end = self.fanout_deadline(node, now);
         let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
@@ -236,21 +242,24 @@ impl World {
             let sender = self.sender_of(node, g);
             let at = t + self.latency(node, node);
             self.send_msg(ProcRef::Service(sender), Msg::batch(g.0, out), at, queue);
-            let recipients = self.recipients(g, out.origin);
+            let target = self.fanout_target(g, &out);
+            let recipients = self.target_recipients(g, &target, out.origin);
             let work = &mut self.guilds[gi].work;
             work.sends = 1;
             work.recipients = recipients;
             work.done = true;
             return t;
         }
+        let target = self.fanout_target(g, &out);
+        let recipients = self.target_recipients(g, &target, out.origin);
         if first_slice {
-            t += self.grouping_cost(g, out.origin);
+            t += self.grouping_cost(recipients);
         }
         let mut work = self.guilds[gi].work;
         let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
-        t = self.manifold_node_sends(node, g, out, now, t, fixed, &mut work, queue);
+        t = self.manifold_node_sends(node, g, out, &target, now, t, fixed, &mut work, queue);
         self.rec.guild_sends += (work.sends - self.guilds[gi].work.sends) as u64;
-        work.recipients = self.recipients(g, out.origin);
+        work.recipients = recipients;
         self.guilds[gi].work = work;
         t
     }
@@ -283,10 +292,9 @@ impl World {
 
     /// Manifold's grouping of recipients by node (once per publish), and the encoding when
     /// it is done once (`binary`).
-    pub fn grouping_cost(&mut self, g: GuildId, origin: u32) -> Nanos {
-        let recipients = self.recipients(g, origin) as f64;
+    pub fn grouping_cost(&mut self, recipients: u32) -> Nanos {
         let mut cost =
-            (self.params.manifold.group_cost_per_recipient_ns * recipients).round() as Nanos;
+            (self.params.manifold.group_cost_per_recipient_ns * recipients as f64).round() as Nanos;
         if self.params.manifold.binary {
             cost += self.params.encode.sample(&mut self.costs_rng);
         }
@@ -294,24 +302,22 @@ impl World {
     }
 
     /// Manifold: from node `from`, one send per node that holds recipients of `batch`'s
-    /// guild, to that node's partitioner for the guild, continuing at `work.next` (an index
-    /// into the guild's groups). `fixed` as in [`Self::send_on_channel`].
+    /// guild in `target`, to that node's partitioner for the guild, continuing at `work.next`
+    /// (an index into the target's groups). `fixed` as in [`Self::send_on_channel`].
     #[allow(clippy::too_many_arguments)]
     pub fn manifold_node_sends(
         &mut self,
         from: NodeId,
         g: GuildId,
         out: Outgoing,
+        target: &Target,
         now: Nanos,
         mut t: Nanos,
         fixed: Option<(Nanos, Nanos)>,
         work: &mut super::state::Work,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
-        let (groups_first, groups_len) = (
-            self.guilds[g.index()].groups_first,
-            self.guilds[g.index()].groups_len,
-        );
+        let (groups_first, groups_len) = (target.groups_first, target.groups_len);
         let origin_joined = self.origin_joined(g, out.origin);
         let slice_end = self.fanout_deadline(from, now);
         let event_bytes = if out.presence {
@@ -411,6 +417,9 @@ impl World {
             if let Some(i) = self.group_of(g, slot) {
                 self.groups[i].joined += 1;
             }
+            if let Some(i) = self.range_group_of(g, slot) {
+                self.groups[i].joined += 1;
+            }
         }
     }
 
@@ -423,6 +432,9 @@ impl World {
         self.member_joined[slot as usize] = NOT_JOINED;
         self.guilds[g.index()].online -= 1;
         if let Some(i) = self.group_of(g, slot) {
+            self.groups[i].joined -= 1;
+        }
+        if let Some(i) = self.range_group_of(g, slot) {
             self.groups[i].joined -= 1;
         }
         true

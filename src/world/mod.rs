@@ -16,6 +16,7 @@ pub mod faults;
 pub mod ids;
 pub mod losses;
 pub mod mailbox;
+pub mod member_list;
 pub mod presence;
 pub mod publish;
 pub mod ring;

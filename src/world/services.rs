@@ -50,9 +50,11 @@ impl World {
             }
             (ServiceKind::Sender, Msg::Batch { guild, .. }) => {
                 let out = head.outgoing().expect("a batch");
+                let target = self.fanout_target(GuildId(guild), &out);
                 let mut t = now;
                 if first_slice {
-                    t += self.grouping_cost(GuildId(guild), out.origin);
+                    let recipients = self.target_recipients(GuildId(guild), &target, out.origin);
+                    t += self.grouping_cost(recipients);
                 }
                 let mut work = self.services[i as usize].work;
                 let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
@@ -60,6 +62,7 @@ impl World {
                     node,
                     GuildId(guild),
                     out,
+                    &target,
                     now,
                     t,
                     fixed,

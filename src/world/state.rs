@@ -53,6 +53,8 @@ pub struct Params {
     pub memory_reconnect_jitter: Nanos,
     /// Record, per membership, the last publish time delivered, and count order violations.
     pub check_order: bool,
+    /// The guilds' member list, if they keep one (`member_list.rs`).
+    pub member_list: Option<super::member_list::MemberListParams>,
     /// When fan-out send costs are drawn, and the key of those draws (`costs.rs`).
     pub send_draw: super::costs::Draw,
     pub cost_key: u64,
@@ -168,6 +170,10 @@ pub struct Guild {
     /// Manifold: this guild's groups are `groups[groups_first .. groups_first + groups_len]`.
     pub groups_first: u32,
     pub groups_len: u32,
+    /// Manifold with a member list: the groups of each range of the list, in range order
+    /// (`member_list.rs`).
+    pub range_groups_first: u32,
+    pub range_groups_len: u32,
 }
 
 /// Manifold: the members of one guild handled by one worker of one node:

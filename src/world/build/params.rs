@@ -1,11 +1,14 @@
 //! Build stage: the model's parameters in engine units (distributions, nanoseconds, bytes).
 
-use crate::config::schema::{DeliveryMode, DistConfig, Experiment, SendDraw};
+use crate::config::schema::{
+    DeliveryMode, DistConfig, Experiment, ListScaling, MemberListConfig, SendDraw,
+};
 use crate::sim::Dist;
 use crate::sim::Nanos;
 use crate::sim::rng::hash64;
 use crate::sim::time::{ms, secs, us};
 use crate::world::costs::Draw;
+use crate::world::member_list::MemberListParams;
 use crate::world::state::{BackoffParams, ManifoldParams, Params};
 
 pub fn dist(config: &DistConfig) -> Dist {
@@ -76,5 +79,20 @@ pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
             SendDraw::PerIntervalMs(v) => Draw::PerInterval(ms(v).max(1)),
         },
         cost_key: hash64(exp.seed, 0x0063_6f73_7473),
+        member_list: member_list(&model.member_list),
     }
+}
+
+/// The member list's parameters, if the guilds keep one.
+fn member_list(config: &MemberListConfig) -> Option<MemberListParams> {
+    let published = config.structure.published_cost()?;
+    let cost = config.update_cost_at_250k.as_ref().unwrap_or(&published);
+    let scaling = config
+        .scaling
+        .unwrap_or_else(|| config.structure.default_scaling());
+    Some(MemberListParams {
+        cost: dist(cost),
+        log_scaling: scaling == ListScaling::Log,
+        range_size: config.range_size,
+    })
 }

@@ -56,6 +56,8 @@ pub(super) fn guilds(online: &[u32], first: &[u32], ring: &Ring, ring_key: u64) 
             online: 0,
             groups_first: 0,
             groups_len: 0,
+            range_groups_first: 0,
+            range_groups_len: 0,
         })
         .collect()
 }
