@@ -33,15 +33,28 @@ const GUILD_BYTES: f64 = 96.0;
 /// Per time bin: the recorder's cluster counters, and per node and bin its busy time and run
 /// queue.
 const BIN_BYTES: f64 = 36.0;
-const NODE_BIN_BYTES: f64 = 12.0;
-/// Per row of `timeseries.csv` (bin x scope), held in memory while the file is written.
-const SERIES_ROW_BYTES: f64 = 160.0;
+/// Per node and bin: busy time and run queue (12), and the memory series while it is written.
+const NODE_BIN_BYTES: f64 = 28.0;
+/// Per row of `timeseries.csv` (one bin, scope and metric): the text of the row, held in
+/// memory while the file is written.
+const SERIES_ROW_BYTES: f64 = 48.0;
+/// Rows of `timeseries.csv` per bin: cluster metrics, and per node.
+const CLUSTER_ROWS_PER_BIN: f64 = 8.0;
+const NODE_ROWS_PER_BIN: f64 = 3.0;
+/// Per point of the consistent-hash ring (its hash and node).
+const RING_POINT_BYTES: f64 = 16.0;
+/// Per ordered pair of nodes: latency, bandwidth and the distribution channel.
+const NODE_PAIR_BYTES: f64 = 32.0;
 /// Per histogram (3 summaries and one per recipient-size class): a log-linear histogram from 1 ns
 /// to 28 h at 3 significant digits.
 const HISTOGRAM_BYTES: f64 = 37_888.0 * 8.0;
 /// Per delivery in flight when deliveries are events (`run.deliveries: per_event`, or
 /// sessions that take time to receive): a queued event.
 const QUEUED_DELIVERY_BYTES: f64 = 32.0;
+
+/// Work (queued events plus closed-form deliveries) above which a run must state a
+/// `run.event_budget` or be started with `--allow-long-run`: about an hour on one core.
+pub const MAX_WORK: f64 = 1e11;
 
 /// Seconds per folded delivery, per queued event, and per session or membership built.
 const DELIVERY_S: f64 = 15e-9;
@@ -57,9 +70,15 @@ pub struct Estimate {
     pub nodes: u64,
     pub bins: u64,
     pub histograms: u64,
+    /// Points of the consistent-hash ring.
+    pub ring_points: u64,
+    /// Bytes of `timeseries.csv`.
+    pub csv_bytes: u64,
     pub publishes: f64,
     pub deliveries: f64,
     pub events: f64,
+    /// Presence updates delivered (status changes, joins and leaves of storms).
+    pub presence_deliveries: f64,
     /// Expected peak resident memory.
     pub memory_bytes: u64,
     /// Expected wall time on the reference machine (release build, one core).
@@ -86,6 +105,8 @@ impl Estimate {
                 "fewer time bins: a shorter run.horizon_s or a wider output.sample_interval_ms"
             }
             "queued deliveries" => "folded deliveries (run.deliveries: folded) or fewer publishes",
+            "ring" => "fewer model.ring.replicas or fewer guild nodes",
+            "node pairs" => "fewer nodes in model.nodes",
             _ => "a smaller workload",
         }
     }
@@ -162,6 +183,12 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         publishes += b.count as f64;
         deliveries += (b.count as f64 * mean_online).min(sends_cap);
     }
+    // Presence changes: each goes to every guild of the session, each to its online members.
+    let guilds_per_session = online_sum / (sessions.max(1) as f64);
+    let changes = p.presence_changes_per_session_per_s * sessions as f64 * window;
+    let presence_deliveries = (changes * guilds_per_session * mean_online).min(sends_cap * guilds);
+    deliveries += presence_deliveries;
+    publishes += changes * guilds_per_session;
     // A guild yields its scheduler every time slice: one queued event per slice of sends.
     let slices = deliveries * send_us / exp.model.scheduling.time_slice_us.max(1e-3);
     let per_event_deliveries = exp.run.deliveries == DeliveryMode::PerEvent
@@ -183,12 +210,20 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     } else {
         0.0
     };
-    // Bins the report writes: up to the end of the run, which drains some time after
-    // publishing stops (a guess: a quarter of the publishing time, at least a second).
-    let used_s = horizon.min(end * 1.25 + 1.0);
-    let used_bins = (used_s / interval_s).ceil().min(bins as f64);
-    let series = bins as f64 * (BIN_BYTES + NODE_BIN_BYTES * nodes as f64)
-        + used_bins * (5 + 2 * nodes) as f64 * SERIES_ROW_BYTES;
+    // Bins the report writes: up to the horizon at most (a run that drains earlier writes
+    // fewer), each a row per cluster metric and per node metric.
+    let rows = bins as f64 * (CLUSTER_ROWS_PER_BIN + NODE_ROWS_PER_BIN * nodes as f64);
+    let csv_bytes = rows * SERIES_ROW_BYTES;
+    let series = bins as f64 * (BIN_BYTES + NODE_BIN_BYTES * nodes as f64) + csv_bytes;
+    let guild_nodes: u64 = exp
+        .model
+        .nodes
+        .iter()
+        .filter(|g| g.hosts.contains(&Role::Guilds))
+        .map(|g| g.count as u64)
+        .sum();
+    let ring_points = guild_nodes * exp.model.ring.replicas as u64;
+    let node_pairs = (nodes * nodes) as f64;
     let per_membership = MEMBERSHIP_BYTES
         + if exp.model.fanout.strategy == FanoutStrategy::Manifold {
             MANIFOLD_MEMBERSHIP_BYTES
@@ -208,7 +243,6 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         .filter(|g| g.hosts.contains(&Role::Sessions))
         .map(|g| g.count as u64)
         .sum();
-    let guilds_per_session = online_sum / (sessions.max(1) as f64);
     let storm_sessions: f64 = exp
         .workload
         .storms
@@ -227,6 +261,8 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         ("time series", series),
         ("histograms", HISTOGRAM_BYTES * histograms as f64),
         ("queued deliveries", QUEUED_DELIVERY_BYTES * in_flight),
+        ("ring", RING_POINT_BYTES * ring_points as f64),
+        ("node pairs", NODE_PAIR_BYTES * node_pairs),
     ];
     let dominant = terms
         .iter()
@@ -252,12 +288,53 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         nodes,
         bins,
         histograms,
+        ring_points,
+        csv_bytes: csv_bytes as u64,
         publishes,
         deliveries,
         events,
+        presence_deliveries,
         memory_bytes: memory as u64,
         seconds,
         dominant,
+    }
+}
+
+impl Estimate {
+    /// Queued events plus closed-form deliveries: the work the run will do.
+    pub fn work(&self) -> f64 {
+        self.events + self.deliveries
+    }
+}
+
+/// An error if a run's work passes [`MAX_WORK`] without a `run.event_budget` (`budgeted`)
+/// or `--allow-long-run` (`allowed`): such a run would take hours or days.
+pub fn check_work(e: &Estimate, name: &str, budgeted: bool, allowed: bool) -> Result<(), String> {
+    if budgeted || allowed || e.work() <= MAX_WORK {
+        return Ok(());
+    }
+    Err(format!(
+        "{name} would handle about {:.1e} events and deliveries ({:.1e} publishes; about {} of \
+         wall time), more than {:.0e}: bound it with run.event_budget (e.g. --set \
+         run.event_budget={}), or pass --allow-long-run to run it anyway",
+        e.work(),
+        e.publishes,
+        fmt_duration(e.seconds),
+        MAX_WORK,
+        MAX_WORK as u64
+    ))
+}
+
+/// A duration as text: "40 s", "3.5 h", "12 days".
+pub fn fmt_duration(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.0} s")
+    } else if s < 7200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.0} days", s / 86_400.0)
     }
 }
 

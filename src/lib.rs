@@ -11,11 +11,13 @@
 //!   located errors.
 //! - [`metrics`]: histograms, counters and time series; the run summary.
 //! - [`runner`]: one experiment end to end: load, build, run, summarise.
+//! - [`check`]: everything `guildsim check` verifies, cheaply, without building a world.
 //! - [`report`]: result files (JSON, CSV, YAML, SVG plots), written atomically.
 //! - [`sweep`]: grids of runs with replications, in parallel or in shards, resumed, merged
 //!   and aggregated into tables and plots with confidence intervals.
 //! - [`estimate`]: memory and time a run will need, from its entity counts.
 
+pub mod check;
 pub mod config;
 pub mod estimate;
 pub mod metrics;

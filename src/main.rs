@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 mod cli;
 
+use guildsim::check::Checked;
 use guildsim::config::editor_schema::{self, SchemaKind};
 use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
@@ -67,6 +68,10 @@ enum Command {
         /// Use the experiment's `test_overrides` (the small scale of the snapshot tests).
         #[arg(long)]
         test_scale: bool,
+        /// Start a run estimated at more than 1e11 events and deliveries (hours of wall time)
+        /// even without a `run.event_budget`.
+        #[arg(long)]
+        allow_long_run: bool,
         /// No estimate, progress bar or result table (errors are still printed). The progress
         /// bar is also hidden when standard error is not a terminal.
         #[arg(long, short)]
@@ -187,6 +192,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             seed,
             mut sets,
             test_scale,
+            allow_long_run,
             quiet,
         } => {
             if let Some(seed) = seed {
@@ -201,6 +207,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 let jobs = jobs
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
                 let options = SweepOptions {
+                    allow_long_run,
                     jobs,
                     shard: shard.unwrap_or(Shard::WHOLE),
                     limit,
@@ -217,6 +224,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .into());
             }
             let loaded = config::finish(assembled)?;
+            runner::precheck(&loaded)?;
             let _lock = folder::claim_run_folder(&out, &loaded.name)?;
             let est = estimate::estimate(&loaded.experiment);
             estimate::fit_jobs(
@@ -225,6 +233,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 1,
                 limit,
                 &limit_what,
+            )
+            .map_err(anyhow::Error::msg)?;
+            let budgeted = loaded.experiment.run.event_budget.is_some();
+            estimate::check_work(
+                &est,
+                &format!("the run of {}", loaded.name),
+                budgeted,
+                allow_long_run,
             )
             .map_err(anyhow::Error::msg)?;
             if !quiet {
@@ -257,29 +273,24 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Check { experiments } => {
             let mut errors = Vec::new();
             for path in &experiments {
-                let planned = config::assemble(path, &LoadOptions::default())
-                    .and_then(|a| sweep::plan(&a).map(|p| (a, p)));
-                match planned {
-                    Ok((_, Some(plan))) => println!(
-                        "ok: {} (sweep: {} points x {} replications = {} runs)",
+                match guildsim::check::check(path, &LoadOptions::default()) {
+                    Ok(Checked::Sweep {
+                        points,
+                        replications,
+                        runs,
+                    }) => println!(
+                        "ok: {} (sweep: {points} points x {replications} replications = {runs} runs)",
                         path.display(),
-                        plan.points.len(),
-                        plan.sweep.replications,
-                        plan.runs.len()
                     ),
-                    Ok((assembled, None)) => {
-                        match config::finish(assembled).and_then(|l| runner::precheck(&l)) {
-                            Ok(counts) => println!(
-                                "ok: {} ({} nodes, {} guilds, {} sessions, {} memberships)",
-                                path.display(),
-                                counts.nodes,
-                                counts.guilds,
-                                counts.sessions,
-                                counts.memberships
-                            ),
-                            Err(e) => errors.extend(e.0),
-                        }
-                    }
+                    Ok(Checked::Run {
+                        nodes,
+                        guilds,
+                        sessions,
+                        memberships,
+                    }) => println!(
+                        "ok: {} ({nodes} nodes, {guilds} guilds, {sessions} sessions, {memberships} memberships)",
+                        path.display(),
+                    ),
                     Err(e) => errors.extend(e.0),
                 }
             }
@@ -343,30 +354,35 @@ fn mem_available_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// The estimate with its main terms: what it holds, what it does, what it writes.
 fn describe_estimate(e: &Estimate) -> String {
     format!(
-        "about {} of memory, {} ({} sessions, {} online memberships, {} guilds, {:.2e} deliveries)",
+        "about {} of memory, {} ({} sessions, {} online memberships, {} guilds, {} time bins, \
+         {} ring points; {:.2e} deliveries, {:.2e} queued events; timeseries.csv up to {})",
         fmt_bytes(e.memory_bytes),
         fmt_seconds(e.seconds),
         e.sessions,
         e.memberships,
         e.guilds,
-        e.deliveries
+        e.bins,
+        e.ring_points,
+        e.deliveries,
+        e.events,
+        fmt_bytes(e.csv_bytes),
     )
 }
 
-/// An estimated duration: "under a second", "about 16 s", "about 2.5 min".
+/// An estimated duration: "under a second", "about 16 s", "about 2.5 min", "about 3.0 h".
 fn fmt_seconds(s: f64) -> String {
     if s < 1.0 {
         "under a second".into()
-    } else if s < 120.0 {
-        format!("about {s:.0} s")
     } else {
-        format!("about {:.1} min", s / 60.0)
+        format!("about {}", estimate::fmt_duration(s))
     }
 }
 
 struct SweepOptions {
+    allow_long_run: bool,
     jobs: usize,
     shard: Shard,
     limit: u64,
@@ -384,6 +400,11 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
     let names: Vec<String> = todo.run.iter().map(|r| r.dir.clone()).collect();
     let jobs = estimate::fit_jobs(&estimates, &names, o.jobs, o.limit, &o.limit_what)
         .map_err(anyhow::Error::msg)?;
+    for ((run, e), name) in todo.run.iter().zip(&estimates).zip(&names) {
+        let budgeted = run.loaded.experiment.run.event_budget.is_some();
+        estimate::check_work(e, &format!("run {name}"), budgeted, o.allow_long_run)
+            .map_err(anyhow::Error::msg)?;
+    }
     if !o.quiet {
         let share = if o.shard.count > 1 {
             format!(

@@ -2,6 +2,7 @@
 //! and semantic validation, with every error located at a file, line, column and field path.
 
 pub mod editor_schema;
+pub mod limits;
 pub mod schema;
 pub mod sweep;
 pub mod validate;
@@ -78,6 +79,13 @@ pub struct Assembled {
     pub path: PathBuf,
     /// The experiment's name: its `name:` field, or else its file name without extension.
     pub name: String,
+}
+
+impl Assembled {
+    /// Whether the document has a non-empty `test_overrides` section.
+    pub fn has_test_overrides(&self) -> bool {
+        matches!(self.doc.get("test_overrides"), Some(yaml_serde::Value::Mapping(m)) if !m.is_empty())
+    }
 }
 
 /// Deserialises and validates an assembled document.

@@ -113,16 +113,16 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
     let rec = &result.world.rec;
     let online = rec.sessions_online.series();
     let memory: Vec<Vec<u64>> = rec.node_memory.iter().map(|g| g.series()).collect();
-    let mut rows = Vec::new();
+    // Rows go straight into the CSV text: memory is the file's size, not a row structure.
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_s", "scope", "metric", "value"])?;
+    let mut failed = None;
     for b in 0..bins_used(result) {
         let t = to_secs(b as u64 * rec.interval).to_string();
         let mut row = |scope: &str, metric: &str, value: String| {
-            rows.push(vec![
-                t.clone(),
-                scope.to_string(),
-                metric.to_string(),
-                value,
-            ])
+            if let Err(e) = w.write_record([t.as_str(), scope, metric, value.as_str()]) {
+                failed.get_or_insert(e);
+            }
         };
         let deliveries = rec.bin_deliveries[b];
         row("cluster", "deliveries", deliveries.to_string());
@@ -167,7 +167,10 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
             row(&scope, "memory_bytes_max", memory[n][b].to_string());
         }
     }
-    csv_bytes(&["time_s", "scope", "metric", "value"], rows)
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
 
 /// Fan-out duration per class of recipient count (powers of two).

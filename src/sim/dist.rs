@@ -1,11 +1,16 @@
 //! Sampling distributions for costs and latencies, in integer nanoseconds.
 //!
-//! Parameters are validated at the configuration boundary; here they are assumed sane.
+//! Parameters are validated at the configuration boundary; here they are assumed sane. Draws
+//! of the unbounded distributions (exponential, log-normal) are clamped to [`MAX_DRAW_NS`], so
+//! that no single draw can carry virtual time anywhere near the end of `u64` nanoseconds.
 
 use super::rng::StreamRng;
 use super::time::Nanos;
 use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal};
+
+/// The largest draw: 10^4 s. Larger draws of an exponential or log-normal are clamped to it.
+pub const MAX_DRAW_NS: Nanos = 10_000 * 1_000_000_000;
 
 /// A distribution of durations.
 #[derive(Clone, Debug)]
@@ -63,8 +68,8 @@ impl Dist {
                     rng.random_range(*min..=*max)
                 }
             }
-            Dist::Exponential { exp, .. } => exp.sample(rng).round() as Nanos,
-            Dist::LogNormal { ln, .. } => ln.sample(rng).round() as Nanos,
+            Dist::Exponential { exp, .. } => clamp_draw(exp.sample(rng)),
+            Dist::LogNormal { ln, .. } => clamp_draw(ln.sample(rng)),
         }
     }
 
@@ -93,6 +98,12 @@ impl Dist {
     }
 }
 
+/// A draw in nanoseconds, rounded and clamped to `0..=MAX_DRAW_NS`.
+#[inline(always)]
+fn clamp_draw(x: f64) -> Nanos {
+    x.round().clamp(0.0, MAX_DRAW_NS as f64) as Nanos
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +129,14 @@ mod tests {
                 d.mean()
             );
         }
+    }
+
+    #[test]
+    fn huge_draws_are_clamped() {
+        let d = Dist::lognormal(1e12, 4.0);
+        let mut rng = RngStreams::new(5).stream("test");
+        let max = (0..100_000).map(|_| d.sample(&mut rng)).max().unwrap();
+        assert_eq!(max, MAX_DRAW_NS);
     }
 
     #[test]

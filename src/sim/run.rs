@@ -16,6 +16,11 @@ pub trait Model {
     fn folded_events(&self) -> u64 {
         0
     }
+
+    /// Called before each event when the run has an event budget: the event about to be
+    /// handled may account for at most `room` closed-form events besides itself, so that the
+    /// run stops at exactly the budget.
+    fn limit_folded(&mut self, _room: u64) {}
 }
 
 /// Where a run stops.
@@ -69,8 +74,12 @@ pub fn run<M: Model>(
             Some(t) if t > limits.horizon => break StopReason::Horizon,
             Some(_) => {}
         }
-        if queued_events + model.folded_events() >= limits.event_budget {
+        let used = queued_events + model.folded_events();
+        if used >= limits.event_budget {
             break StopReason::EventBudget;
+        }
+        if limits.event_budget != u64::MAX {
+            model.limit_folded(limits.event_budget - used - 1);
         }
         let (now, event) = queue.pop().expect("peeked");
         model.handle(now, event, queue);

@@ -4,6 +4,7 @@
 //! (unknown field, wrong type, impossible value) points at the sweep entry.
 
 use crate::config::ConfigErrors;
+use crate::config::limits::{MAX_REPLICATIONS, MAX_RUNS, MAX_STEPS};
 use crate::config::sweep::{GridEntry, Range, Sweep};
 use crate::config::yaml_source::{ConfigError, FieldPath, Location, SourceMap, error_at};
 use yaml_serde::{Number, Value};
@@ -38,11 +39,14 @@ const NOT_SWEEPABLE: [&str; 4] = ["sweep", "test_overrides", "description", "mod
 pub fn axes(sweep: &Sweep, map: &SourceMap) -> Result<Vec<Axis>, ConfigErrors> {
     let at = FieldPath::root().key("sweep");
     let mut errors = Vec::new();
-    if sweep.replications == 0 {
+    if !(1..=MAX_REPLICATIONS).contains(&sweep.replications) {
         errors.push(error_at(
             map,
             &at.key("replications"),
-            "must be >= 1, got 0",
+            format!(
+                "must be an integer from 1 to {MAX_REPLICATIONS}, got {}",
+                sweep.replications
+            ),
         ));
     }
     if sweep.grid.is_empty() {
@@ -143,6 +147,22 @@ pub fn axes(sweep: &Sweep, map: &SourceMap) -> Result<Vec<Axis>, ConfigErrors> {
                 message: format!("`{field}` overlaps `{earlier}`, swept already"),
             });
         }
+    }
+    // The grid's size, before anything is expanded point by point.
+    let points = axes
+        .iter()
+        .fold(1u64, |n, a| n.saturating_mul(a.count() as u64));
+    let runs = points.saturating_mul(sweep.replications as u64);
+    if errors.is_empty() && runs > MAX_RUNS {
+        errors.push(error_at(
+            map,
+            &at.key("grid"),
+            format!(
+                "{points} points x {} replications = {runs} runs, more than {MAX_RUNS}; sweep \
+                 fewer values or split the sweep into several experiments",
+                sweep.replications
+            ),
+        ));
     }
     if errors.is_empty() {
         Ok(axes)
@@ -293,6 +313,12 @@ fn expand(range: &Range, log: bool) -> Result<Vec<Value>, (&'static str, String)
     }
     if range.steps == 0 {
         return Err(("steps", "must be >= 1: an empty range gives no runs".into()));
+    }
+    if range.steps > MAX_STEPS {
+        return Err((
+            "steps",
+            format!("must be at most {MAX_STEPS}, got {}", range.steps),
+        ));
     }
     if range.steps == 1 && from != to {
         return Err((

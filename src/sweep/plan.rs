@@ -104,9 +104,18 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
         if failed {
             continue;
         }
+        // Every check a run would make, so that a bad point fails before anything is written.
         let checked = yaml_source::deserialize::<Experiment>(&doc, &map)
             .map_err(ConfigErrors::from)
-            .and_then(|exp| validate::validate(&exp, &map).map(|()| exp));
+            .and_then(|exp| validate::validate(&exp, &map).map(|()| exp))
+            .and_then(|exp| {
+                crate::world::build::precheck(&exp)
+                    .map_err(|e| {
+                        let path = FieldPath::parse(&e.path).unwrap_or_default();
+                        ConfigErrors::from(yaml_source::error_at(&map, &path, e.message))
+                    })
+                    .map(|_| exp)
+            });
         match checked {
             Ok(exp) => {
                 points.push(labels);

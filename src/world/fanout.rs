@@ -149,7 +149,7 @@ impl World {
             work.sends += end.sends;
             self.rec.guild_sends += end.sends as u64;
         }
-        while work.next < len && t < slice_end {
+        while work.next < len && t < slice_end && self.folded_room > 0 {
             // Some channels queue: one send at a time, each on its channel in time order.
             let slot = first + work.next;
             if self.member_joined[slot as usize] == NOT_JOINED || slot == out.origin {
@@ -167,6 +167,9 @@ impl World {
             work.next += 1;
             work.sends += 1;
             self.rec.guild_sends += 1;
+            if self.folded_room != u32::MAX {
+                self.folded_room -= 1;
+            }
             let arrival = t.max(leaves) + self.latency(node, to);
             self.deliver(slot, info, arrival, out.publish_time, out.presence, queue);
             if self.channels.limited(node.index(), to.index()) {

@@ -33,6 +33,7 @@ pub struct Sends<'a> {
     last_delivered: &'a mut [Nanos],
     check_order: bool,
     folded: &'a mut u64,
+    folded_room: &'a mut u32,
     folded_until: &'a mut Nanos,
     folded_late: &'a mut bool,
     /// (local, remote) costs every send takes, when they are not drawn per send.
@@ -68,6 +69,7 @@ impl World {
             last_delivered: &mut self.last_delivered,
             check_order: self.params.check_order,
             folded: &mut self.folded,
+            folded_room: &mut self.folded_room,
             folded_until: &mut self.folded_until,
             folded_late: &mut self.folded_late,
             fixed: None,
@@ -146,6 +148,8 @@ impl Sends<'_> {
         t: Nanos,
         slice_end: Nanos,
     ) -> RunEnd {
+        // An event budget may leave room for fewer sends than the slice would make.
+        let len = len.min(next.saturating_add(*self.folded_room));
         // One loop per combination, each with only what it needs compiled in.
         macro_rules! with_costs {
             ($costs:expr) => {
@@ -174,13 +178,17 @@ impl Sends<'_> {
                 _ => None,
             },
         );
-        match constant {
+        let end = match constant {
             Some((local, remote)) => with_costs!(ConstantCosts { local, remote }),
             None => with_costs!(SampledCosts {
                 local: self.send_local,
                 remote: self.send_remote,
             }),
+        };
+        if *self.folded_room != u32::MAX {
+            *self.folded_room = self.folded_room.saturating_sub(end.sends);
         }
+        end
     }
 
     /// [`Self::run`] with its costs, order check and origin check fixed at compile time. Kept

@@ -290,6 +290,9 @@ pub struct World {
     pub rec: Recorder,
     /// Deliveries recorded in closed form (they count as events).
     pub folded: u64,
+    /// Closed-form events the event being handled may still account for (the event budget's
+    /// room; `u32::MAX` without a budget).
+    pub folded_room: u32,
     /// Latest arrival time among them.
     pub folded_until: Nanos,
     /// Some delivery in closed form arrives after the horizon (so the run stops there, as it
@@ -767,5 +770,9 @@ impl Model for World {
 
     fn folded_events(&self) -> u64 {
         self.folded
+    }
+
+    fn limit_folded(&mut self, room: u64) {
+        self.folded_room = room.min(u32::MAX as u64) as u32;
     }
 }

@@ -1,14 +1,22 @@
-//! The cluster network as a petgraph graph: vertices are nodes, edges are links with a
-//! latency and an optional bandwidth. Nodes of one datacenter (or of the whole cluster when
-//! there are no datacenters) are fully meshed; `links` join datacenters or single nodes. The
-//! latency between two nodes is the shortest path; the bandwidth of that pair is the
-//! narrowest link on it. A pair with no path is an error that names both nodes.
+//! The cluster network: nodes of one datacenter (or of the whole cluster when there are no
+//! datacenters) are fully meshed; `links` join datacenters or single nodes. The latency
+//! between two nodes is the shortest path; the bandwidth of that pair is the narrowest link on
+//! the widest of the shortest paths. A pair with no path is an error that names both nodes.
+//!
+//! Nodes that no link names individually are interchangeable inside their datacenter, so the
+//! paths are searched on a small graph of *classes* (petgraph): one vertex per datacenter for
+//! those nodes, and one per node that a link names. The search is Dijkstra on (latency, then
+//! the wider bottleneck), exact with zero latencies too. Its cost depends on the number of
+//! datacenters and links, not on the number of nodes; only filling the node-pair table (for the
+//! run, not for `check`) grows with the square of the node count.
 
 use crate::config::schema::Network;
 use crate::sim::Nanos;
 use crate::sim::time::us;
-use petgraph::algo::dijkstra;
 use petgraph::graph::{NodeIndex, UnGraph};
+use petgraph::visit::EdgeRef;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// Latency and bandwidth between every pair of nodes, row-major `from * n + to`.
 pub struct Topology {
@@ -17,15 +25,294 @@ pub struct Topology {
     pub bandwidth: Vec<Option<u64>>,
 }
 
-/// Link weight: latency first; equal latencies keep the wider link.
-#[derive(Clone, Copy, Debug)]
-struct LinkWeight {
+/// A path's (or a link's) quality: latency first, then the wider bottleneck. Bandwidth is in
+/// bytes per second, `u64::MAX` for unlimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Label {
     latency: Nanos,
-    bandwidth: Option<u64>,
+    bandwidth: u64,
 }
 
-fn bytes_per_s(mbps: Option<f64>) -> Option<u64> {
-    mbps.map(|m| (m * 1e6 / 8.0).round().max(1.0) as u64)
+impl Label {
+    const HERE: Label = Label {
+        latency: 0,
+        bandwidth: u64::MAX,
+    };
+
+    /// This path followed by `link`.
+    fn then(self, link: Label) -> Label {
+        Label {
+            latency: self.latency.saturating_add(link.latency),
+            bandwidth: self.bandwidth.min(link.bandwidth),
+        }
+    }
+
+    /// Sort key: smaller is better.
+    fn key(self) -> (Nanos, Reverse<u64>) {
+        (self.latency, Reverse(self.bandwidth))
+    }
+
+    fn better(self, other: Label) -> bool {
+        self.key() < other.key()
+    }
+
+    fn bandwidth(self) -> Option<u64> {
+        (self.bandwidth != u64::MAX).then_some(self.bandwidth)
+    }
+}
+
+fn link_label(latency_us: f64, mbps: Option<f64>) -> Label {
+    Label {
+        latency: us(latency_us),
+        bandwidth: mbps.map_or(u64::MAX, |m| {
+            (m * 1e6 / 8.0).round().clamp(1.0, (u64::MAX - 1) as f64) as u64
+        }),
+    }
+}
+
+/// The class graph and the paths between its vertices.
+struct Classes {
+    /// Class of each node.
+    of: Vec<usize>,
+    /// Nodes in each class (for messages and the intra-class rule).
+    size: Vec<usize>,
+    /// First node of each class.
+    first: Vec<usize>,
+    /// Best path between two distinct members of one class, if it has two.
+    within: Vec<Option<Label>>,
+    /// Best path between classes, row-major; `None` when unreachable.
+    between: Vec<Option<Label>>,
+}
+
+type Fail = (String, String);
+
+/// Which datacenter each node is in (all in one when none are declared).
+fn datacenters(network: &Network, node_groups: &[String]) -> Result<Vec<usize>, Fail> {
+    if network.datacenters.is_empty() {
+        return Ok(vec![0; node_groups.len()]);
+    }
+    let mut dc = vec![usize::MAX; node_groups.len()];
+    for (d, center) in network.datacenters.iter().enumerate() {
+        for (i, group) in node_groups.iter().enumerate() {
+            if center.groups.contains(group) {
+                dc[i] = d;
+            }
+        }
+    }
+    if let Some(i) = dc.iter().position(|&d| d == usize::MAX) {
+        return Err((
+            "model.network.datacenters".into(),
+            format!(
+                "node group `{}` is in no datacenter; list it in one datacenter's `groups`",
+                node_groups[i]
+            ),
+        ));
+    }
+    Ok(dc)
+}
+
+/// One end of a link: a datacenter (all its nodes) or one node.
+#[derive(Clone, Copy)]
+enum End {
+    Datacenter(usize),
+    Node(usize),
+}
+
+fn resolve_ends(network: &Network, node_names: &[String]) -> Result<Vec<(End, End)>, Fail> {
+    let end = |name: &str, path: String| -> Result<End, Fail> {
+        if let Some(d) = network.datacenters.iter().position(|c| c.name == name) {
+            return Ok(End::Datacenter(d));
+        }
+        node_names
+            .iter()
+            .position(|x| x == name)
+            .map(End::Node)
+            .ok_or_else(|| (path, format!("`{name}` is neither a datacenter nor a node")))
+    };
+    network
+        .links
+        .iter()
+        .enumerate()
+        .map(|(l, link)| {
+            let path = format!("model.network.links[{l}]");
+            Ok((
+                end(&link.from, format!("{path}.from"))?,
+                end(&link.to, format!("{path}.to"))?,
+            ))
+        })
+        .collect()
+}
+
+impl Classes {
+    fn build(
+        network: &Network,
+        node_names: &[String],
+        node_groups: &[String],
+    ) -> Result<Self, Fail> {
+        let n = node_names.len();
+        let dc = datacenters(network, node_groups)?;
+        let ends = resolve_ends(network, node_names)?;
+        // Classes: each node a link names, then the rest of each datacenter.
+        let mut of = vec![usize::MAX; n];
+        let mut class_dc = Vec::new();
+        for &(a, b) in &ends {
+            for e in [a, b] {
+                if let End::Node(i) = e
+                    && of[i] == usize::MAX
+                {
+                    of[i] = class_dc.len();
+                    class_dc.push(dc[i]);
+                }
+            }
+        }
+        let mut rest = vec![usize::MAX; dc.iter().copied().max().map_or(0, |d| d + 1)];
+        for i in 0..n {
+            if of[i] == usize::MAX {
+                if rest[dc[i]] == usize::MAX {
+                    rest[dc[i]] = class_dc.len();
+                    class_dc.push(dc[i]);
+                }
+                of[i] = rest[dc[i]];
+            }
+        }
+        let k = class_dc.len();
+        let mut size = vec![0; k];
+        let mut first = vec![usize::MAX; k];
+        for (i, &c) in of.iter().enumerate() {
+            size[c] += 1;
+            first[c] = first[c].min(i);
+        }
+
+        let mut graph: UnGraph<(), Label> = UnGraph::with_capacity(k, k);
+        let vertices: Vec<NodeIndex> = (0..k).map(|_| graph.add_node(())).collect();
+        let mut within: Vec<Option<Label>> = vec![None; k];
+        let offer_within = |within: &mut Vec<Option<Label>>, c: usize, l: Label| {
+            if size[c] >= 2 && within[c].is_none_or(|w| l.better(w)) {
+                within[c] = Some(l);
+            }
+        };
+        let mesh = link_label(network.latency_us, network.bandwidth_mbps);
+        for a in 0..k {
+            offer_within(&mut within, a, mesh);
+            for b in a + 1..k {
+                if class_dc[a] == class_dc[b] {
+                    graph.add_edge(vertices[a], vertices[b], mesh);
+                }
+            }
+        }
+        let members = |e: End| -> Vec<usize> {
+            match e {
+                End::Datacenter(d) => (0..k).filter(|&c| class_dc[c] == d).collect(),
+                End::Node(i) => vec![of[i]],
+            }
+        };
+        for (link, &(from, to)) in network.links.iter().zip(&ends) {
+            let label = link_label(link.latency_us, link.bandwidth_mbps);
+            for a in members(from) {
+                for b in members(to) {
+                    if a == b {
+                        offer_within(&mut within, a, label);
+                    } else {
+                        graph.add_edge(vertices[a], vertices[b], label);
+                    }
+                }
+            }
+        }
+
+        let mut between = vec![None; k * k];
+        for a in 0..k {
+            let best = widest_shortest(&graph, vertices[a]);
+            for b in 0..k {
+                between[a * k + b] = best[b];
+            }
+            // Two members of one class may also meet through another class and back.
+            if size[a] >= 2 {
+                for (x, label) in best.iter().enumerate() {
+                    if let Some(l) = label
+                        && x != a
+                    {
+                        offer_within(&mut within, a, l.then(*l));
+                    }
+                }
+            }
+        }
+        Ok(Classes {
+            of,
+            size,
+            first,
+            within,
+            between,
+        })
+    }
+
+    fn pair(&self, a: usize, b: usize) -> Option<Label> {
+        let (ca, cb) = (self.of[a], self.of[b]);
+        if ca == cb {
+            self.within[ca]
+        } else {
+            self.between[ca * self.size.len() + cb]
+        }
+    }
+
+    /// An error naming two nodes that cannot reach each other, if any.
+    fn unreachable(&self, network: &Network, node_names: &[String]) -> Result<(), Fail> {
+        let k = self.size.len();
+        for a in 0..k {
+            for b in a + 1..k {
+                if self.between[a * k + b].is_none() {
+                    return Err((
+                        if network.datacenters.is_empty() {
+                            "model.network"
+                        } else {
+                            "model.network.datacenters"
+                        }
+                        .into(),
+                        format!(
+                            "nodes `{}` and `{}` cannot reach each other; add a link between their datacenters",
+                            node_names[self.first[a].min(self.first[b])],
+                            node_names[self.first[a].max(self.first[b])]
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The best label from `source` to every vertex: Dijkstra ordered by (latency, wider
+/// bottleneck), which extending a path by a link preserves, so the search is exact.
+fn widest_shortest(graph: &UnGraph<(), Label>, source: NodeIndex) -> Vec<Option<Label>> {
+    let mut best: Vec<Option<Label>> = vec![None; graph.node_count()];
+    let mut done = vec![false; graph.node_count()];
+    let mut heap = BinaryHeap::new();
+    best[source.index()] = Some(Label::HERE);
+    heap.push(Reverse((Label::HERE.key(), source.index())));
+    while let Some(Reverse((_, at))) = heap.pop() {
+        if std::mem::replace(&mut done[at], true) {
+            continue;
+        }
+        let here = best[at].expect("queued vertices have a label");
+        for edge in graph.edges(NodeIndex::new(at)) {
+            let other = if edge.source().index() == at {
+                edge.target().index()
+            } else {
+                edge.source().index()
+            };
+            let through = here.then(*edge.weight());
+            if !done[other] && best[other].is_none_or(|b| through.better(b)) {
+                best[other] = Some(through);
+                heap.push(Reverse((through.key(), other)));
+            }
+        }
+    }
+    best
+}
+
+/// Checks that the network names only existing datacenters and nodes and that every node can
+/// reach every other, without building the node-pair table (cheap, for `guildsim check`).
+pub fn check(network: &Network, node_names: &[String], node_groups: &[String]) -> Result<(), Fail> {
+    Classes::build(network, node_names, node_groups)?.unreachable(network, node_names)
 }
 
 /// Builds the topology of `node_names` (node `i` belongs to group `node_groups[i]`).
@@ -33,153 +320,25 @@ pub fn build(
     network: &Network,
     node_names: &[String],
     node_groups: &[String],
-) -> Result<Topology, (String, String)> {
+) -> Result<Topology, Fail> {
+    let classes = Classes::build(network, node_names, node_groups)?;
+    classes.unreachable(network, node_names)?;
     let n = node_names.len();
-    let mut graph: UnGraph<(), LinkWeight> = UnGraph::with_capacity(n, n * n / 2);
-    let vertices: Vec<NodeIndex> = (0..n).map(|_| graph.add_node(())).collect();
-    let mesh = LinkWeight {
-        latency: us(network.latency_us),
-        bandwidth: bytes_per_s(network.bandwidth_mbps),
-    };
-    // Which datacenter each node is in (all in one when none are declared).
-    let datacenter: Vec<usize> = if network.datacenters.is_empty() {
-        vec![0; n]
-    } else {
-        let mut dc = vec![usize::MAX; n];
-        for (d, center) in network.datacenters.iter().enumerate() {
-            for (i, group) in node_groups.iter().enumerate() {
-                if center.groups.contains(group) {
-                    dc[i] = d;
-                }
-            }
-        }
-        if let Some(i) = dc.iter().position(|&d| d == usize::MAX) {
-            return Err((
-                "model.network.datacenters".into(),
-                format!(
-                    "node group `{}` is in no datacenter; list it in one datacenter's `groups`",
-                    node_groups[i]
-                ),
-            ));
-        }
-        dc
-    };
-    for a in 0..n {
-        for b in a + 1..n {
-            if datacenter[a] == datacenter[b] {
-                graph.add_edge(vertices[a], vertices[b], mesh);
-            }
-        }
-    }
-    // Resolve a link end: a datacenter name (all its nodes) or a node name.
-    let members = |name: &str| -> Option<Vec<usize>> {
-        if let Some(d) = network.datacenters.iter().position(|c| c.name == name) {
-            return Some((0..n).filter(|&i| datacenter[i] == d).collect());
-        }
-        node_names.iter().position(|x| x == name).map(|i| vec![i])
-    };
-    for (l, link) in network.links.iter().enumerate() {
-        let path = format!("model.network.links[{l}]");
-        let from = members(&link.from).ok_or_else(|| {
-            (
-                format!("{path}.from"),
-                format!("`{}` is neither a datacenter nor a node", link.from),
-            )
-        })?;
-        let to = members(&link.to).ok_or_else(|| {
-            (
-                format!("{path}.to"),
-                format!("`{}` is neither a datacenter nor a node", link.to),
-            )
-        })?;
-        let weight = LinkWeight {
-            latency: us(link.latency_us),
-            bandwidth: bytes_per_s(link.bandwidth_mbps),
-        };
-        for &a in &from {
-            for &b in &to {
-                if a != b {
-                    graph.add_edge(vertices[a], vertices[b], weight);
-                }
-            }
-        }
-    }
-
     let local = us(network.local_latency_us);
     let mut latency = vec![0; n * n];
     let mut bandwidth = vec![None; n * n];
     for a in 0..n {
-        let found = dijkstra(&graph, vertices[a], None, |e| e.weight().latency);
-        let distances: Vec<Option<Nanos>> =
-            vertices.iter().map(|v| found.get(v).copied()).collect();
         for b in 0..n {
             if a == b {
                 latency[a * n + b] = local;
-                continue;
-            }
-            let Some(d) = distances[b] else {
-                return Err((
-                    if network.datacenters.is_empty() {
-                        "model.network"
-                    } else {
-                        "model.network.datacenters"
-                    }
-                    .into(),
-                    format!(
-                        "nodes `{}` and `{}` cannot reach each other; add a link between their datacenters",
-                        node_names[a], node_names[b]
-                    ),
-                ));
-            };
-            latency[a * n + b] = d;
-        }
-        // Bandwidth of the pair: the narrowest link on a shortest path, found by walking back
-        // from each target along edges that lie on some shortest path.
-        for b in 0..n {
-            if a != b {
-                bandwidth[a * n + b] =
-                    narrowest_on_shortest_path(&graph, &distances, vertices[a], vertices[b]);
+            } else {
+                let label = classes.pair(a, b).expect("every pair was found reachable");
+                latency[a * n + b] = label.latency;
+                bandwidth[a * n + b] = label.bandwidth();
             }
         }
     }
     Ok(Topology { latency, bandwidth })
-}
-
-fn narrowest_on_shortest_path(
-    graph: &UnGraph<(), LinkWeight>,
-    distances: &[Option<Nanos>],
-    source: NodeIndex,
-    target: NodeIndex,
-) -> Option<u64> {
-    // Walk back from the target: pick, among the predecessors on a shortest path, the one with
-    // the lowest index (deterministic), and keep the narrowest bandwidth seen.
-    let mut narrowest: Option<u64> = None;
-    let mut at = target;
-    while at != source {
-        let here = distances[at.index()].expect("reachable");
-        let mut best: Option<(NodeIndex, LinkWeight)> = None;
-        for edge in graph.edges(at) {
-            use petgraph::visit::EdgeRef;
-            let other = if edge.source() == at {
-                edge.target()
-            } else {
-                edge.source()
-            };
-            let w = *edge.weight();
-            if distances[other.index()].is_some_and(|d| d + w.latency == here)
-                && best.is_none_or(|(b, _)| other.index() < b.index())
-            {
-                best = Some((other, w));
-            }
-        }
-        let (previous, w) = best.expect("a shortest path has a predecessor");
-        narrowest = match (narrowest, w.bandwidth) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        at = previous;
-    }
-    narrowest
 }
 
 #[cfg(test)]
@@ -283,5 +442,113 @@ mod tests {
             message.contains("`a-0` and `b-0` cannot reach each other"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn zero_latency_links_end_the_search() {
+        // Post-mortem: a latency of 0 with 3 or more nodes looped forever looking for the
+        // narrowest link (zero-latency predecessors pointed at each other).
+        let mut net = network();
+        net.latency_us = 0.0;
+        net.bandwidth_mbps = Some(100.0);
+        let (names, groups) = names(5);
+        let t = build(&net, &names, &groups).unwrap();
+        assert_eq!(t.latency[1], 0);
+        assert_eq!(t.bandwidth[1], Some(12_500_000));
+        assert!(check(&net, &names, &groups).is_ok());
+    }
+
+    #[test]
+    fn equal_latencies_take_the_wider_path() {
+        // a and c are joined directly (10 ms, 8 Mbit/s) and through b (5 + 5 ms, unlimited).
+        let mut net = network();
+        net.datacenters = ["a", "b", "c"]
+            .map(|g| Datacenter {
+                name: format!("dc-{g}"),
+                groups: vec![g.into()],
+            })
+            .to_vec();
+        let link = |from: &str, to: &str, ms: f64, mbps: Option<f64>| Link {
+            from: from.into(),
+            to: to.into(),
+            latency_us: ms * 1e3,
+            bandwidth_mbps: mbps,
+        };
+        net.links = vec![
+            link("dc-a", "dc-c", 10.0, Some(8.0)),
+            link("dc-a", "dc-b", 5.0, None),
+            link("b-0", "dc-c", 5.0, None),
+        ];
+        let names: Vec<String> = ["a-0", "b-0", "c-0", "c-1"].map(String::from).to_vec();
+        let groups: Vec<String> = ["a", "b", "c", "c"].map(String::from).to_vec();
+        let t = build(&net, &names, &groups).unwrap();
+        assert_eq!(t.latency[2], 10_000_000);
+        assert_eq!(t.bandwidth[2], None, "the unlimited path through b");
+        // c-0 to c-1: the datacenter's own mesh (200 µs).
+        assert_eq!(t.latency[2 * 4 + 3], 200_000);
+    }
+
+    #[test]
+    fn members_of_a_datacenter_may_meet_through_another() {
+        // Inside dc-x the mesh is slow (1 s); through the hub it is 2 x 1 ms.
+        let mut net = network();
+        net.latency_us = 1e6;
+        net.datacenters = vec![
+            Datacenter {
+                name: "dc-x".into(),
+                groups: vec!["x".into()],
+            },
+            Datacenter {
+                name: "dc-h".into(),
+                groups: vec!["h".into()],
+            },
+        ];
+        net.links = vec![Link {
+            from: "dc-x".into(),
+            to: "dc-h".into(),
+            latency_us: 1_000.0,
+            bandwidth_mbps: None,
+        }];
+        let names: Vec<String> = ["x-0", "x-1", "x-2", "h-0"].map(String::from).to_vec();
+        let groups: Vec<String> = ["x", "x", "x", "h"].map(String::from).to_vec();
+        let t = build(&net, &names, &groups).unwrap();
+        assert_eq!(t.latency[1], 2_000_000);
+    }
+
+    #[test]
+    fn a_thousand_nodes_are_checked_at_once() {
+        // Post-mortem: 1,000 nodes took 40 s in `check` (Dijkstra over a full mesh per node).
+        let mut net = network();
+        net.datacenters = vec![
+            Datacenter {
+                name: "east".into(),
+                groups: vec!["a".into()],
+            },
+            Datacenter {
+                name: "west".into(),
+                groups: vec!["b".into()],
+            },
+        ];
+        net.links = vec![Link {
+            from: "east".into(),
+            to: "west".into(),
+            latency_us: 5_000.0,
+            bandwidth_mbps: None,
+        }];
+        let names: Vec<String> = (0..1000)
+            .map(|i| format!("{}-{}", if i < 500 { "a" } else { "b" }, i % 500))
+            .collect();
+        let groups: Vec<String> = (0..1000)
+            .map(|i| (if i < 500 { "a" } else { "b" }).to_string())
+            .collect();
+        let classes = Classes::build(&net, &names, &groups).unwrap();
+        assert_eq!(
+            classes.size.len(),
+            2,
+            "two classes, not a thousand vertices"
+        );
+        let t = build(&net, &names, &groups).unwrap();
+        assert_eq!(t.latency[999], 5_000_000);
+        assert_eq!(t.latency[1], 200_000);
     }
 }

@@ -70,7 +70,7 @@ fn negative_rate() {
         "negative.yaml",
         "22:30",
         "workload.publishes.rate.per_member_per_s",
-        "must be a finite number >= 0, got -1",
+        "must be a number from 0 to 1000000 per second, got -1",
     );
 }
 
@@ -108,7 +108,7 @@ fn bad_override_on_the_command_line() {
         "--set run.horizon_s=-3",
         "1:1",
         "run.horizon_s",
-        "must be a finite number > 0",
+        "must be a number above 0 and at most 10000000 s, got -3",
     );
 }
 
@@ -141,7 +141,7 @@ fn too_many_partitioners() {
         "partitioners.yaml",
         "8:57",
         "model.fanout.manifold.partitioners",
-        "must be between 1 and 32, got 40",
+        "must be an integer from 1 to 32, got 40",
     );
 }
 
@@ -229,7 +229,7 @@ fn zero_semaphore() {
         "semaphore.yaml",
         "8:25",
         "model.registry.semaphore",
-        "must be >= 1",
+        "must be an integer from 1 to 1000000000, got 0",
     );
 }
 

@@ -9,6 +9,8 @@ mod determinism;
 mod editor_schema;
 mod estimates;
 mod fixes;
+mod hostile_input;
+mod mutants;
 mod output_folders;
 mod snapshots;
 mod sweep_input;

@@ -90,7 +90,7 @@ fn an_impossible_value_is_located_at_the_sweep_entry() {
         "impossible.yaml",
         &at,
         "workload.guilds.online_fraction",
-        "must be between 0 and 1, got 2",
+        "must be a number from 0 to 1, got 2",
     );
 }
 

@@ -155,7 +155,7 @@ pub fn deserialize<T: DeserializeOwned>(value: &Value, map: &SourceMap) -> Resul
         ConfigError {
             location,
             path: Some(path),
-            message,
+            message: super::wording::in_our_words(&message),
         }
     })
 }
@@ -314,28 +314,28 @@ mod tests {
     fn wrong_type_error() {
         assert_eq!(
             de_err("workload:\n  rate: 1\n  guilds:\n    sizes: [1, 2, x]\n"),
-            "exp.yaml:4:19: workload.guilds.sizes[2]: invalid type: string \"x\", expected u32"
+            "exp.yaml:4:19: workload.guilds.sizes[2]: invalid type: expected a whole number from 0 to 4294967295, got the text \"x\""
         );
         assert_eq!(
             de_err("workload:\n  rate: fast\n  guilds: {sizes: [1]}\n"),
-            "exp.yaml:2:9: workload.rate: invalid type: string \"fast\", expected f64"
+            "exp.yaml:2:9: workload.rate: invalid type: expected a number, got the text \"fast\""
         );
         assert_eq!(
             de_err("workload:\n  rate: 1\n  guilds:\n    sizes: [1]\n    names: [a, [b]]\n"),
-            "exp.yaml:5:16: workload.guilds.names[1]: invalid type: sequence, expected a string"
+            "exp.yaml:5:16: workload.guilds.names[1]: invalid type: expected a string, got a list"
         );
         // Inside enum content, in both spellings.
         assert_eq!(
             de_err(
                 "workload: {rate: 1, guilds: {sizes: [1]}}\ndist: {uniform: {min_us: x, max_us: 2}}\n"
             ),
-            "exp.yaml:2:26: dist.uniform.min_us: invalid type: string \"x\", expected u32"
+            "exp.yaml:2:26: dist.uniform.min_us: invalid type: expected a whole number from 0 to 4294967295, got the text \"x\""
         );
         assert_eq!(
             de_err(
                 "workload: {rate: 1, guilds: {sizes: [1]}}\ndist: !uniform {min_us: x, max_us: 2}\n"
             ),
-            "exp.yaml:2:25: dist.min_us: invalid type: string \"x\", expected u32"
+            "exp.yaml:2:25: dist.min_us: invalid type: expected a whole number from 0 to 4294967295, got the text \"x\""
         );
         // Custom error from a Deserialize impl.
         assert_eq!(
@@ -347,7 +347,7 @@ mod tests {
         // Inside a flattened struct only the enclosing mapping is known.
         assert_eq!(
             de_err("workload: {rate: 1, guilds: {sizes: [1]}}\nlimits:\n  cap: 4\n  burst: x\n"),
-            "exp.yaml:3:3: limits: invalid type: string \"x\", expected u32"
+            "exp.yaml:3:3: limits: invalid type: expected a whole number from 0 to 4294967295, got the text \"x\""
         );
     }
 
@@ -387,7 +387,7 @@ mod tests {
         // Wrong shape for a variant.
         assert_eq!(
             de_err("workload: {rate: 1, guilds: {sizes: [1]}}\ndist: uniform\n"),
-            "exp.yaml:2:7: dist: invalid type: unit variant, expected struct variant"
+            "exp.yaml:2:7: dist: invalid type: expected a mapping of fields, got a name alone"
         );
     }
 
@@ -399,7 +399,7 @@ mod tests {
         let err = deserialize::<Experiment>(&v, &map).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "exp.yaml:3:16: workload.guilds.sizes[1]: invalid type: string \"two\", expected u32"
+            "exp.yaml:3:16: workload.guilds.sizes[1]: invalid type: expected a whole number from 0 to 4294967295, got the text \"two\""
         );
         apply_set(&mut v, &mut map, "workload.ratee=3").unwrap();
         apply_set(&mut v, &mut map, "workload.guilds.sizes=[1]").unwrap();

@@ -26,7 +26,8 @@
 //! ([`ConfigError`] and its display), `parse.rs` (one document in, value and source map out),
 //! `positions.rs` (the `yaml-rust2` pass that finds positions), `value.rs` (navigating a value
 //! by path), `layer.rs` (deep merge), `set.rs` (single-field overrides), `de.rs` (typed
-//! deserialization with located errors, and how enums may be spelt).
+//! deserialization with located errors, and how enums may be spelt), `wording.rs` (serde's
+//! messages in the project's words).
 //!
 //! # Positions
 //! A [`Location`] with line 0 means "the whole origin, no position" (used for the rare syntax
@@ -61,6 +62,7 @@ mod source_map;
 #[cfg(test)]
 mod test_support;
 mod value;
+mod wording;
 
 pub use de::deserialize;
 pub use error::{ConfigError, error_at};

@@ -14,6 +14,8 @@ use super::{ConfigError, FieldPath, Location, SourceMap};
 /// document is `Value::Null` located at 1:1. Duplicate mapping keys are an error located at
 /// the second occurrence.
 pub fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigError> {
+    // A byte-order mark (some Windows editors write one) is not part of the document.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let origin: Arc<str> = Arc::from(origin);
     let mut tracker = Tracker::new(Arc::clone(&origin));
     // A yaml-rust2 failure is not fatal by itself: yaml_serde decides what is valid, and the
@@ -158,6 +160,14 @@ mod tests {
 
         let err = parse_str("a: 1\n---\nb: 2\n", "multi.yaml").unwrap_err();
         assert_eq!(err.location.unwrap().line, 2, "{}", err.message);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        // Post-mortem: a BOM gave "more than one document" without a line.
+        let (v, map) = parse_str("\u{feff}a: 1\nb: [2]\n", "bom.yaml").unwrap();
+        assert_eq!(value_at(&v, &p("b[0]")), Some(&Value::from(2)));
+        assert_eq!(map.locate(&p("a")).unwrap().column, 4);
     }
 
     #[test]

@@ -57,12 +57,12 @@ pub struct Counts {
 
 /// The entity counts of `exp`.
 pub fn counts(exp: &Experiment) -> Result<Counts, BuildError> {
-    let (online, users) = sizes::online_and_users(exp, &RngStreams::new(exp.seed))?;
+    let totals = sizes::totals(exp, &RngStreams::new(exp.seed))?;
     Ok(Counts {
         nodes: exp.model.nodes.iter().map(|g| g.count as u64).sum(),
-        guilds: online.len() as u64,
-        sessions: users as u64,
-        memberships: online.iter().map(|&o| o as u64).sum(),
+        guilds: totals.guilds,
+        sessions: totals.users,
+        memberships: totals.memberships,
     })
 }
 
@@ -72,14 +72,27 @@ pub fn precheck(exp: &Experiment) -> Result<Counts, BuildError> {
     let layout = nodes::layout(exp);
     let names: Vec<String> = layout.iter().map(|l| l.0.clone()).collect();
     let groups: Vec<String> = layout.iter().map(|l| l.1.clone()).collect();
-    topology::build(&exp.model.network, &names, &groups)
+    topology::check(&exp.model.network, &names, &groups)
         .map_err(|(path, message)| error(&path, message))?;
+    let counts = counts(exp)?;
     for (i, storm) in exp.workload.storms.iter().enumerate() {
-        if let Storm::NodeRestart { node, .. } = storm {
-            storms::restart_node(exp, i, node)?;
+        match storm {
+            Storm::NodeRestart { node, .. } => {
+                storms::restart_node(exp, i, node)?;
+            }
+            Storm::Login { users, .. } if *users as u64 > counts.sessions => {
+                return Err(error(
+                    &format!("workload.storms[{i}].login.users"),
+                    format!(
+                        "must be at most the number of users ({}), got {users}",
+                        counts.sessions
+                    ),
+                ));
+            }
+            Storm::Login { .. } => {}
         }
     }
-    counts(exp)
+    Ok(counts)
 }
 
 /// Builds the world and schedules its first events.
@@ -148,6 +161,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         waves: Vec::new(),
         timeouts: Default::default(),
         folded: 0,
+        folded_room: u32::MAX,
         folded_until: 0,
         folded_late: false,
         sessions_online: 0,

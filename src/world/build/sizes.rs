@@ -2,6 +2,7 @@
 //! users. Random stream: `sizes`.
 
 use super::{BuildError, error};
+use crate::config::limits::{MAX_MEMBERSHIPS, MAX_SESSIONS};
 use crate::config::schema::{Experiment, GuildSizes};
 use crate::sim::rng::{RngStreams, StreamRng};
 use rand::Rng;
@@ -21,43 +22,69 @@ pub fn zipf_size(min: u32, max: u32, exponent: f64, u: f64) -> u32 {
 
 /// Guild sizes (members) drawn or listed by the workload.
 pub fn guild_sizes(sizes: &GuildSizes, rng: &mut StreamRng) -> Vec<u32> {
+    each_size(sizes, rng).collect()
+}
+
+/// The guild sizes one after another, drawn as they are needed (nothing is stored).
+fn each_size<'a>(
+    sizes: &'a GuildSizes,
+    rng: &'a mut StreamRng,
+) -> Box<dyn Iterator<Item = u32> + 'a> {
     match sizes {
-        GuildSizes::List(list) => list.clone(),
-        GuildSizes::Fixed { count, members } => vec![*members; *count as usize],
+        GuildSizes::List(list) => Box::new(list.iter().copied()),
+        GuildSizes::Fixed { count, members } => {
+            Box::new(std::iter::repeat_n(*members, *count as usize))
+        }
         GuildSizes::Zipf {
             count,
             min,
             max,
             exponent,
-        } => (0..*count)
-            .map(|_| zipf_size(*min, *max, *exponent, rng.random()))
-            .collect(),
+        } => Box::new((0..*count).map(move |_| zipf_size(*min, *max, *exponent, rng.random()))),
     }
 }
 
-/// Online members per guild and the number of users.
-pub(super) fn online_and_users(
-    exp: &Experiment,
-    streams: &RngStreams,
-) -> Result<(Vec<u32>, u32), BuildError> {
-    let sizes = guild_sizes(&exp.workload.guilds.sizes, &mut streams.stream("sizes"));
+/// Online members of a guild of `members`.
+fn online(members: u32, fraction: f64) -> u32 {
+    (members as f64 * fraction).round() as u32
+}
+
+/// The totals of the workload's guilds: how many, online memberships and users; checked against
+/// the id limits and the largest guild.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Totals {
+    pub guilds: u64,
+    pub memberships: u64,
+    pub users: u64,
+}
+
+/// [`Totals`] without storing a size per guild: `check` stays cheap for any guild count.
+pub(super) fn totals(exp: &Experiment, streams: &RngStreams) -> Result<Totals, BuildError> {
     let fraction = exp.workload.guilds.online_fraction;
-    let online: Vec<u32> = sizes
-        .iter()
-        .map(|&m| (m as f64 * fraction).round() as u32)
-        .collect();
-    let memberships: u64 = online.iter().map(|&o| o as u64).sum();
-    if memberships >= u32::MAX as u64 {
+    let mut rng = streams.stream("sizes");
+    let (mut guilds, mut memberships, mut largest) = (0u64, 0u64, 0u64);
+    for m in each_size(&exp.workload.guilds.sizes, &mut rng) {
+        let o = online(m, fraction) as u64;
+        guilds += 1;
+        memberships += o;
+        largest = largest.max(o);
+    }
+    if memberships > MAX_MEMBERSHIPS {
         return Err(error(
             "workload.guilds.sizes",
-            format!(
-                "at most {} online memberships in all, got {memberships}",
-                u32::MAX - 1
-            ),
+            format!("at most {MAX_MEMBERSHIPS} online memberships in all, got {memberships}"),
         ));
     }
     let users = exp.workload.users.resolve(memberships as f64);
-    let largest = online.iter().copied().max().unwrap_or(0) as u64;
+    if users > MAX_SESSIONS {
+        return Err(error(
+            "workload.users",
+            format!(
+                "at most {MAX_SESSIONS} users, got {users} ({memberships} online memberships); \
+                 raise guilds_per_user_mean or lower count"
+            ),
+        ));
+    }
     if largest > users {
         return Err(error(
             "workload.users",
@@ -67,5 +94,23 @@ pub(super) fn online_and_users(
             ),
         ));
     }
-    Ok((online, users as u32))
+    Ok(Totals {
+        guilds,
+        memberships,
+        users,
+    })
+}
+
+/// Online members per guild and the number of users.
+pub(super) fn online_and_users(
+    exp: &Experiment,
+    streams: &RngStreams,
+) -> Result<(Vec<u32>, u32), BuildError> {
+    let totals = totals(exp, streams)?;
+    let fraction = exp.workload.guilds.online_fraction;
+    let online: Vec<u32> = guild_sizes(&exp.workload.guilds.sizes, &mut streams.stream("sizes"))
+        .iter()
+        .map(|&m| online(m, fraction))
+        .collect();
+    Ok((online, totals.users as u32))
 }

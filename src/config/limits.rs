@@ -1,0 +1,106 @@
+//! The documented range of every number an experiment or model may hold. `check` (and every
+//! run) refuses a value outside its range with its location; inside the ranges, the model's
+//! arithmetic cannot overflow (virtual time is `u64` nanoseconds: the longest time and the
+//! largest durations below stay many orders of magnitude under its 584 years), no count can
+//! make a run allocate without the memory guard seeing it, and `check` itself stays cheap.
+//!
+//! The README's YAML reference lists these ranges; `limits_are_consistent` below keeps the
+//! time bounds inside what `u64` nanoseconds hold.
+
+/// Any time or duration in seconds (horizon, storm times, restarts, publishing window):
+/// at most 10^7 s, about 115 days.
+pub const MAX_TIME_S: f64 = 1e7;
+/// Any duration in milliseconds (timeouts, backoff, bins): at most the same 10^7 s.
+pub const MAX_TIME_MS: f64 = MAX_TIME_S * 1e3;
+/// A cost or latency in microseconds (a distribution's parameter, a link): at most 10^9 µs
+/// (1,000 s).
+pub const MAX_DURATION_US: f64 = 1e9;
+/// The smallest non-zero time slice: one nanosecond.
+pub const MIN_TIME_SLICE_US: f64 = 1e-3;
+/// A draw of an exponential or log-normal distribution is clamped to 10^4 s: beyond it a
+/// single operation would outlast any run.
+pub use crate::sim::dist::MAX_DRAW_NS;
+/// The log-normal shape: at most 4 (its p99.99 is then about 10^6 times its median).
+pub const MAX_SIGMA: f64 = 4.0;
+
+/// Nodes in all groups together.
+pub const MAX_NODES: u64 = 4096;
+/// Schedulers of one node, and Manifold workers per node.
+pub const MAX_SCHEDULERS: u32 = 1024;
+/// Virtual points per guild node on the ring.
+pub const MAX_REPLICAS: u32 = 4096;
+/// Guilds in an experiment.
+pub const MAX_GUILDS: u64 = 10_000_000;
+/// Members of one guild.
+pub const MAX_GUILD_MEMBERS: u32 = 10_000_000;
+/// Users (sessions) and online memberships in all: ids are `u32`.
+pub const MAX_SESSIONS: u64 = 1 << 31;
+pub const MAX_MEMBERSHIPS: u64 = 1 << 31;
+/// Mean guilds per user.
+pub const MIN_GUILDS_PER_USER: f64 = 1e-3;
+pub const MAX_GUILDS_PER_USER: f64 = 1e6;
+/// Publishes of one burst.
+pub const MAX_BURST: u32 = 10_000_000;
+/// Any rate per second (publishes, presence changes).
+pub const MAX_RATE_PER_S: f64 = 1e6;
+/// The power law's exponent.
+pub const MAX_EXPONENT: f64 = 100.0;
+
+/// Size of one message (event, presence update, call, recipient entry): 16 MiB.
+pub const MAX_MESSAGE_BYTES: u64 = 1 << 24;
+/// A channel's send buffer, and the memory of one session, guild or member: 1 GiB.
+pub const MAX_ENTITY_BYTES: u64 = 1 << 30;
+/// A node's memory limit: 1 PiB.
+pub const MAX_LIMIT_BYTES: u64 = 1 << 50;
+/// Link bandwidth in Mbit/s: from 1 kbit/s to 1 Pbit/s.
+pub const MIN_BANDWIDTH_MBPS: f64 = 1e-3;
+pub const MAX_BANDWIDTH_MBPS: f64 = 1e9;
+/// Backoff growth per attempt.
+pub const MAX_MULTIPLIER: f64 = 1000.0;
+/// Registry calls in flight per node under a Semaphore.
+pub const MAX_SEMAPHORE: u32 = 1_000_000_000;
+
+/// Time-series bins of a run.
+pub const MAX_BINS: u64 = 1_000_000;
+
+/// Steps of one `linear` or `log` sweep range, replications of a sweep, and runs in all.
+pub const MAX_STEPS: u32 = 10_000;
+pub const MAX_REPLICATIONS: u32 = 10_000;
+pub const MAX_RUNS: u64 = 100_000;
+
+/// A number as a person reads it: plain from 10^-4 to below 10^10, in scientific notation
+/// beyond (a limit is never printed as a 300-digit number).
+pub fn fmt_num(value: f64) -> String {
+    let a = value.abs();
+    if value.is_finite() && a != 0.0 && !(1e-4..1e10).contains(&a) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_consistent() {
+        let ns = |s: f64| s * 1e9;
+        // A time, plus a few of the largest durations and draws, stays far below u64::MAX ns.
+        let worst = ns(MAX_TIME_S) * 4.0 + MAX_DURATION_US * 1e3 * 4.0 + MAX_DRAW_NS as f64 * 4.0;
+        assert!(worst < u64::MAX as f64 / 100.0);
+        assert_eq!(MAX_TIME_MS / 1e3, MAX_TIME_S);
+        // Memory of every session of a node at the largest per-session size fits in u64.
+        assert!((MAX_SESSIONS as f64) * (MAX_ENTITY_BYTES as f64) < u64::MAX as f64);
+    }
+
+    #[test]
+    fn numbers_print_short() {
+        assert_eq!(fmt_num(1e308), "1e308");
+        assert_eq!(fmt_num(30000.0), "30000");
+        assert_eq!(fmt_num(0.5), "0.5");
+        assert_eq!(fmt_num(1e-9), "1e-9");
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(f64::NAN), "NaN");
+    }
+}

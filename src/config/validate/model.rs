@@ -1,0 +1,290 @@
+//! Checks of the model: node groups, network, costs, scheduling, Manifold, messages, ring,
+//! registry and memory, each against its range in `limits`.
+
+use super::Checker;
+use crate::config::limits::*;
+use crate::config::schema::{Experiment, SendDraw};
+use crate::config::yaml_source::FieldPath;
+
+/// Checks `exp.model`; returns the shortest restart it allows (longer than any network path).
+pub(super) fn check(c: &mut Checker, exp: &Experiment) -> f64 {
+    let model = FieldPath::root().key("model");
+    nodes(c, exp, &model);
+    let max_latency_us = network(c, exp, &model.key("network"));
+    costs(c, exp, &model);
+    services(c, exp, &model);
+    member_list(c, exp, &model);
+    memory(c, exp, &model.key("memory"), max_latency_us)
+}
+
+fn nodes(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let nodes = model.key("nodes");
+    c.check(!exp.model.nodes.is_empty(), &nodes, || {
+        "at least one node group is needed".into()
+    });
+    for (i, group) in exp.model.nodes.iter().enumerate() {
+        let p = nodes.index(i);
+        c.check(!group.name.is_empty(), &p.key("name"), || {
+            "must not be empty".into()
+        });
+        if exp.model.nodes[..i].iter().any(|g| g.name == group.name) {
+            c.fail(
+                &p.key("name"),
+                format!("duplicate node group name `{}`", group.name),
+            );
+        }
+        c.count(group.count as u64, 1, MAX_NODES, &p.key("count"));
+        c.count(
+            group.schedulers as u64,
+            1,
+            MAX_SCHEDULERS as u64,
+            &p.key("schedulers"),
+        );
+        c.check(!group.hosts.is_empty(), &p.key("hosts"), || {
+            "must list at least one of: guilds, sessions".into()
+        });
+    }
+    let total: u64 = exp.model.nodes.iter().map(|g| g.count as u64).sum();
+    c.check(total <= MAX_NODES, &nodes, || {
+        format!("at most {MAX_NODES} nodes in all groups together, got {total}")
+    });
+}
+
+/// Checks the network; returns the longest path a message could take, in µs (every link once).
+fn network(c: &mut Checker, exp: &Experiment, network: &FieldPath) -> f64 {
+    let net = &exp.model.network;
+    c.range(
+        net.latency_us,
+        0.0,
+        MAX_DURATION_US,
+        &network.key("latency_us"),
+    );
+    c.range(
+        net.local_latency_us,
+        0.0,
+        MAX_DURATION_US,
+        &network.key("local_latency_us"),
+    );
+    if let Some(bw) = net.bandwidth_mbps {
+        c.range(
+            bw,
+            MIN_BANDWIDTH_MBPS,
+            MAX_BANDWIDTH_MBPS,
+            &network.key("bandwidth_mbps"),
+        );
+    }
+    c.count(
+        net.send_buffer_bytes,
+        1,
+        MAX_ENTITY_BYTES,
+        &network.key("send_buffer_bytes"),
+    );
+    let group_names: Vec<&str> = exp.model.nodes.iter().map(|g| g.name.as_str()).collect();
+    for (d, dc) in net.datacenters.iter().enumerate() {
+        let p = network.key("datacenters").index(d);
+        c.check(!dc.name.is_empty(), &p.key("name"), || {
+            "must not be empty".into()
+        });
+        for (k, group) in dc.groups.iter().enumerate() {
+            c.check(
+                group_names.contains(&group.as_str()),
+                &p.key("groups").index(k),
+                || {
+                    format!(
+                        "no node group named `{group}`; node groups: {}",
+                        group_names.join(", ")
+                    )
+                },
+            );
+        }
+    }
+    let mut max_latency_us = net.latency_us.max(net.local_latency_us);
+    for (l, link) in net.links.iter().enumerate() {
+        let p = network.key("links").index(l);
+        c.range(link.latency_us, 0.0, MAX_DURATION_US, &p.key("latency_us"));
+        if let Some(bw) = link.bandwidth_mbps {
+            c.range(
+                bw,
+                MIN_BANDWIDTH_MBPS,
+                MAX_BANDWIDTH_MBPS,
+                &p.key("bandwidth_mbps"),
+            );
+        }
+        if link.latency_us.is_finite() {
+            max_latency_us += link.latency_us.clamp(0.0, MAX_DURATION_US);
+        }
+    }
+    if max_latency_us.is_finite() {
+        max_latency_us
+    } else {
+        0.0
+    }
+}
+
+fn costs(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let costs = model.key("costs");
+    let k = &exp.model.costs;
+    c.dist(&k.send_local, &costs.key("send_local"));
+    c.dist(&k.send_remote, &costs.key("send_remote"));
+    c.dist(&k.session_receive, &costs.key("session_receive"));
+    c.dist(&k.encode, &costs.key("encode"));
+    c.dist(&k.guild_join, &costs.key("guild_join"));
+    if let SendDraw::PerIntervalMs(v) = k.send_draw {
+        c.above(
+            v,
+            0.0,
+            MAX_TIME_MS,
+            &costs.key("send_draw").key("per_interval_ms"),
+        );
+    }
+    c.range(
+        exp.model.scheduling.time_slice_us,
+        MIN_TIME_SLICE_US,
+        MAX_DURATION_US,
+        &model.key("scheduling").key("time_slice_us"),
+    );
+}
+
+fn services(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let manifold = model.key("fanout").key("manifold");
+    let m = &exp.model.fanout.manifold;
+    c.count(m.partitioners as u64, 1, 32, &manifold.key("partitioners"));
+    if let Some(w) = m.workers_per_node {
+        c.count(
+            w as u64,
+            1,
+            MAX_SCHEDULERS as u64,
+            &manifold.key("workers_per_node"),
+        );
+    }
+    c.range(
+        m.group_cost_per_recipient_us,
+        0.0,
+        MAX_DURATION_US,
+        &manifold.key("group_cost_per_recipient_us"),
+    );
+    c.range(
+        m.partition_cost_per_recipient_us,
+        0.0,
+        MAX_DURATION_US,
+        &manifold.key("partition_cost_per_recipient_us"),
+    );
+
+    let messages = model.key("messages");
+    let msg = &exp.model.messages;
+    for (name, value) in [
+        ("event_bytes", msg.event_bytes),
+        ("presence_bytes", msg.presence_bytes),
+        ("call_bytes", msg.call_bytes),
+        ("recipient_bytes", msg.recipient_bytes),
+    ] {
+        c.count(value, 0, MAX_MESSAGE_BYTES, &messages.key(name));
+    }
+
+    let ring = model.key("ring");
+    c.count(
+        exp.model.ring.replicas as u64,
+        1,
+        MAX_REPLICAS as u64,
+        &ring.key("replicas"),
+    );
+    if let Some(cost) = &exp.model.ring.lookup_cost {
+        c.dist(cost, &ring.key("lookup_cost"));
+    }
+    let registry = model.key("registry");
+    let r = &exp.model.registry;
+    c.dist(&r.call_cost, &registry.key("call_cost"));
+    c.above(r.timeout_ms, 0.0, MAX_TIME_MS, &registry.key("timeout_ms"));
+    let backoff = registry.key("backoff");
+    let b = &r.backoff;
+    c.above(b.initial_ms, 0.0, MAX_TIME_MS, &backoff.key("initial_ms"));
+    c.range(
+        b.max_ms,
+        b.initial_ms.clamp(0.0, MAX_TIME_MS),
+        MAX_TIME_MS,
+        &backoff.key("max_ms"),
+    );
+    c.range(
+        b.multiplier,
+        1.0,
+        MAX_MULTIPLIER,
+        &backoff.key("multiplier"),
+    );
+    c.check(
+        (0.0..1.0).contains(&b.jitter),
+        &backoff.key("jitter"),
+        || format!("must be a number from 0 to below 1, got {}", b.jitter),
+    );
+    if let Some(limit) = r.semaphore {
+        c.count(
+            limit as u64,
+            1,
+            MAX_SEMAPHORE as u64,
+            &registry.key("semaphore"),
+        );
+    }
+}
+
+/// The lazy member list: its update cost and the visible range clients subscribe to.
+fn member_list(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let list = model.key("member_list");
+    let ml = &exp.model.member_list;
+    if let Some(cost) = &ml.update_cost_at_250k {
+        c.dist(cost, &list.key("update_cost_at_250k"));
+    }
+    c.count(
+        ml.range_size as u64,
+        1,
+        MAX_GUILD_MEMBERS as u64,
+        &list.key("range_size"),
+    );
+}
+
+/// Checks memory; returns the shortest restart allowed (longer than any network path).
+fn memory(c: &mut Checker, exp: &Experiment, memory: &FieldPath, max_latency_us: f64) -> f64 {
+    let m = &exp.model.memory;
+    for (name, value) in [
+        ("session_bytes", m.session_bytes),
+        ("guild_bytes", m.guild_bytes),
+        ("member_bytes", m.member_bytes),
+    ] {
+        c.count(value, 0, MAX_ENTITY_BYTES, &memory.key(name));
+    }
+    if let Some(limit) = m.limit_bytes {
+        c.count(limit, 1, MAX_LIMIT_BYTES, &memory.key("limit_bytes"));
+    }
+    // A session must not come back while messages sent before its node crashed are still in
+    // flight: restarts take longer than any network path.
+    let min_restart_s = max_latency_us * 1e-6;
+    c.above(m.restart_s, 0.0, MAX_TIME_S, &memory.key("restart_s"));
+    if m.restart_s > 0.0 && m.restart_s <= min_restart_s {
+        // Blame the latency when it alone is too long (the field a user usually changes).
+        let net = &exp.model.network;
+        let at = if net.latency_us * 1e-6 >= m.restart_s {
+            FieldPath::root()
+                .key("model")
+                .key("network")
+                .key("latency_us")
+        } else {
+            memory.key("restart_s")
+        };
+        c.fail(
+            &at,
+            format!(
+                "model.memory.restart_s ({} s) must be longer than the longest network path \
+                 ({} s: model.network.latency_us and links), so that a session never comes back \
+                 while messages sent before its node crashed are still in flight; raise \
+                 restart_s or lower the latency",
+                fmt_num(m.restart_s),
+                fmt_num(min_restart_s)
+            ),
+        );
+    }
+    c.range(
+        m.reconnect_jitter_s,
+        0.0,
+        MAX_TIME_S,
+        &memory.key("reconnect_jitter_s"),
+    );
+    min_restart_s
+}

@@ -1,0 +1,159 @@
+//! serde's error messages in the project's words: no Rust type names (`u32`, `struct
+//! NodeGroup`, `internally tagged enum DistConfig`, `field identifier`), but what a user may
+//! write instead: `invalid type: integer `5`, expected struct NodeGroup` becomes
+//! `invalid type: expected a mapping of fields (a node group: name, count, hosts, schedulers),
+//! got 5`.
+
+/// What a YAML type named in a serde message stands for.
+fn expected(what: &str) -> String {
+    let integer = |max: &str| format!("a whole number from 0 to {max}");
+    match what {
+        "u8" => integer("255"),
+        "u16" => integer("65535"),
+        "u32" => integer("4294967295"),
+        "u64" | "usize" => integer("18446744073709551615"),
+        "i64" | "i32" => "a whole number".into(),
+        "f64" | "f32" => "a number".into(),
+        "a boolean" | "bool" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "field identifier" => "a field name".into(),
+        "variant identifier" => "the name of one of the allowed forms".into(),
+        _ => {
+            if let Some(name) = what.strip_prefix("internally tagged enum ") {
+                return enum_forms(name);
+            }
+            if let Some(name) = what.strip_prefix("enum ") {
+                return enum_forms(name);
+            }
+            if what.starts_with("struct variant") {
+                return "a mapping of fields".into();
+            }
+            if let Some(name) = what.strip_prefix("struct ") {
+                return match struct_fields(name) {
+                    Some(fields) => format!("a mapping of fields ({fields})"),
+                    None => "a mapping of fields".into(),
+                };
+            }
+            what.to_string()
+        }
+    }
+}
+
+/// The forms an enum of the schema may take, as written in YAML.
+fn enum_forms(name: &str) -> String {
+    match name {
+        "DistConfig" => "a distribution: `{dist: constant, us: 50}`, `{dist: uniform, min_us, \
+                         max_us}`, `{dist: exponential, mean_us}` or `{dist: lognormal, \
+                         median_us, sigma}`"
+            .into(),
+        "GuildSizes" => "one of `{list: [sizes...]}`, `{fixed: {count, members}}` or \
+                         `{zipf: {count, min, max, exponent}}`"
+            .into(),
+        "Rate" => "`{per_guild_per_s: rate}` or `{per_member_per_s: rate}`".into(),
+        "Storm" => "`{login: {users, start_s, window_s}}` or `{node_restart: {node, at_s, \
+                    down_s, reconnect_jitter_s}}`"
+            .into(),
+        "FanoutStrategy" => "a fan-out strategy name, e.g. `naive` or `manifold`".into(),
+        "LookupMode" => "`process`, `ets` or `fastglobal`".into(),
+        "Role" => "`guilds` or `sessions`".into(),
+        "DeliveryMode" => "`folded` or `per_event`".into(),
+        "SessionPlacement" => "`uniform` or `round_robin`".into(),
+        "PlotKind" => "a plot name: `latency_cdf`, `fanout_vs_size`, `mailbox_depth` or \
+                       `storm_timeline`"
+            .into(),
+        _ => "one of the forms listed in the README's YAML reference".into(),
+    }
+}
+
+/// The fields of a schema struct, for a message that expected it.
+fn struct_fields(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "NodeGroup" => "a node group: name, count, hosts, schedulers",
+        "Link" => "a link: from, to, latency_us, bandwidth_mbps",
+        "Datacenter" => "a datacenter: name, groups",
+        "Burst" => "a burst: guild, at_s, count",
+        "Backoff" => "initial_ms, max_ms, multiplier, jitter",
+        "RunConfig" => "horizon_s, event_budget, deliveries, check_order",
+        _ => return None,
+    })
+}
+
+/// What serde said was found: `integer `5`` -> `5`, `sequence` -> `a list`.
+fn found(got: &str) -> String {
+    for prefix in ["integer ", "floating point ", "boolean "] {
+        if let Some(rest) = got.strip_prefix(prefix) {
+            return rest.trim_matches('`').to_string();
+        }
+    }
+    if let Some(rest) = got.strip_prefix("string ") {
+        return format!("the text {rest}");
+    }
+    match got {
+        "sequence" => "a list".into(),
+        "map" => "a mapping".into(),
+        "unit value" | "null" => "nothing (null)".into(),
+        "unit variant" => "a name alone".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `message` in the project's words (unchanged if it is not one of serde's type messages).
+pub fn in_our_words(message: &str) -> String {
+    for kind in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(kind)
+            && let Some((got, what)) = rest.split_once(", expected ")
+        {
+            return format!("{kind}expected {}, got {}", expected(what), found(got));
+        }
+    }
+    if let Some(rest) = message.strip_prefix("invalid length ")
+        && let Some((n, what)) = rest.split_once(", expected ")
+    {
+        return format!("expected {what}, got {n} items");
+    }
+    message.replace("field identifier", "a field name")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_rust_type_names() {
+        for (serde, ours) in [
+            (
+                "invalid type: integer `5`, expected struct NodeGroup",
+                "invalid type: expected a mapping of fields (a node group: name, count, hosts, \
+                 schedulers), got 5",
+            ),
+            (
+                "invalid type: integer `1`, expected field identifier",
+                "invalid type: expected a field name, got 1",
+            ),
+            (
+                "invalid value: integer `-3`, expected u32",
+                "invalid value: expected a whole number from 0 to 4294967295, got -3",
+            ),
+            (
+                "invalid type: string \"forty-two\", expected u64",
+                "invalid type: expected a whole number from 0 to 18446744073709551615, got the \
+                 text \"forty-two\"",
+            ),
+            (
+                "invalid type: sequence, expected struct RunConfig",
+                "invalid type: expected a mapping of fields (horizon_s, event_budget, \
+                 deliveries, check_order), got a list",
+            ),
+        ] {
+            assert_eq!(in_our_words(serde), ours);
+        }
+        let dist =
+            in_our_words("invalid type: integer `5`, expected internally tagged enum DistConfig");
+        assert!(dist.contains("{dist: constant, us: 50}"), "{dist}");
+        assert!(!dist.contains("DistConfig"), "{dist}");
+        let sizes =
+            in_our_words("invalid type: integer `3`, expected struct variant GuildSizes::Zipf");
+        assert_eq!(sizes, "invalid type: expected a mapping of fields, got 3");
+        assert_eq!(in_our_words("missing field `seed`"), "missing field `seed`");
+    }
+}
