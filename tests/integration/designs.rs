@@ -120,7 +120,7 @@ fn new_fields_are_validated_with_locations() {
         "bad.yaml",
         "6:17",
         "model.member_list.range_size",
-        "must be between 1 and 1000000000, got 0",
+        "must be an integer from 1 to 10000000, got 0",
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
