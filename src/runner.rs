@@ -3,8 +3,8 @@
 use crate::config::{ConfigErrors, Loaded};
 use crate::metrics::recorder::ProcessKind;
 use crate::metrics::summary::{
-    Entities, MemberListSummary, NodeSummary, ProcessBusy, RegistrySummary, RingSummary,
-    SessionsSummary, StopInfo, Summary, round6,
+    Entities, MemberListSummary, MonitorsSummary, NodeSummary, ProcessBusy, RegistrySummary,
+    RingSummary, SessionsSummary, StopInfo, Summary, round6,
 };
 use crate::sim::time::{secs, to_secs};
 use crate::sim::{self, EventQueue, Nanos, RunLimits, RunOutcome, StopReason};
@@ -203,6 +203,15 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         guild_queue_length_mean: round6(rec.in_guilds_mean(end_time)),
         fanout_work_s: round6(to_secs(rec.fanout_work_ns)),
         busy_s: process_busy(rec),
+        monitors: MonitorsSummary {
+            downs: rec.monitor_downs,
+            first_down_s: if rec.monitor_downs > 0 {
+                to_secs(rec.first_down)
+            } else {
+                0.0
+            },
+            last_down_s: to_secs(rec.last_down),
+        },
         member_list: MemberListSummary {
             updates: rec.member_list_updates,
             work_s: round6(to_secs(rec.member_list_work_ns)),

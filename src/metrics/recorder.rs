@@ -136,6 +136,10 @@ pub struct Recorder {
     /// guild, and the fan-out work (time spent on fan-out sends and their per-recipient work).
     pub busy_by_kind_ns: [u64; PROCESS_KINDS],
     /// Member-list updates and the guild time they took.
+    /// `:DOWN` notifications put into guilds' mailboxes, the first and the last time.
+    pub monitor_downs: u64,
+    pub first_down: Nanos,
+    pub last_down: Nanos,
     pub member_list_updates: u64,
     pub member_list_work_ns: u64,
     pub member_list_cost_min_ns: Nanos,
@@ -210,6 +214,9 @@ impl Recorder {
             node_busy_ns: vec![0; nodes * bins],
             node_run_queue_max: vec![0; nodes * bins],
             busy_by_kind_ns: [0; PROCESS_KINDS],
+            monitor_downs: 0,
+            first_down: Nanos::MAX,
+            last_down: 0,
             member_list_updates: 0,
             member_list_work_ns: 0,
             member_list_cost_min_ns: Nanos::MAX,
@@ -308,6 +315,15 @@ impl Recorder {
     pub fn join_handled(&mut self, at: Nanos) {
         if at <= self.horizon {
             self.last_join_handled = self.last_join_handled.max(at);
+        }
+    }
+
+    /// A `:DOWN` reaches a guild's mailbox at `at` (ignored past the horizon).
+    pub fn monitor_down(&mut self, at: Nanos) {
+        if at <= self.horizon {
+            self.monitor_downs += 1;
+            self.first_down = self.first_down.min(at);
+            self.last_down = self.last_down.max(at);
         }
     }
 

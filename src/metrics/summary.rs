@@ -58,6 +58,7 @@ pub struct Summary {
     /// The busiest guild's scheduler time / run time.
     pub guild_busy_fraction_max: f64,
     pub member_list: MemberListSummary,
+    pub monitors: MonitorsSummary,
     /// Scheduler time used / (run time x schedulers), mean and max over nodes.
     pub node_busy_fraction_mean: f64,
     pub node_busy_fraction_max: f64,
@@ -72,6 +73,15 @@ pub struct Summary {
     /// Deliveries received out of publish order (only when `run.check_order` is on).
     pub order_violations: Option<u64>,
     pub nodes: Vec<NodeSummary>,
+}
+
+/// `:DOWN` notifications of sessions lost with their node (ZM).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MonitorsSummary {
+    /// Put into guilds' mailboxes (leaves), and the first and last time one was (0 without).
+    pub downs: u64,
+    pub first_down_s: f64,
+    pub last_down_s: f64,
 }
 
 /// The guilds' member lists (R19).

@@ -48,6 +48,8 @@ pub enum Event {
     Crash { node: NodeId, storm: u32 },
     /// A crashed node is back; its sessions reconnect.
     Restart { node: NodeId, storm: u32 },
+    /// ZenMonitor on guild node `node` delivers its next batch of `:DOWN` notifications.
+    ZenSweep { node: NodeId },
 }
 
 const _: () = assert!(std::mem::size_of::<Event>() <= 16);

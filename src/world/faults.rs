@@ -4,9 +4,8 @@
 //! publish their absence; after the restart each session reconnects after a uniform jitter,
 //! which is the presence storm.
 
-use super::event::{Event, MEMORY_CRASH, ProcRef};
+use super::event::{Event, MEMORY_CRASH};
 use super::ids::{NodeId, SessionId};
-use super::mailbox::Msg;
 use super::state::{Phase, RunState, ServiceKind, Step, Wait, Work, World};
 use crate::sim::{EventQueue, Nanos};
 use rand::Rng;
@@ -101,16 +100,7 @@ impl World {
             for i in 0..joins_sent {
                 let slot = self.session_slots[self.slots_of(s).start + i];
                 let g = self.guild_of_slot(slot);
-                let at = now + self.latency(node, self.guilds[g.index()].node);
-                self.send_msg(
-                    ProcRef::Guild(g),
-                    Msg::Leave {
-                        slot,
-                        publish_time: 0,
-                    },
-                    at,
-                    queue,
-                );
+                self.monitor_down(g, slot, node, now, queue);
             }
             if session.phase == Phase::Online {
                 self.sessions_online -= 1;

@@ -53,6 +53,8 @@ pub struct Params {
     pub memory_reconnect_jitter: Nanos,
     /// Record, per membership, the last publish time delivered, and count order violations.
     pub check_order: bool,
+    /// ZenMonitor's rate, when guilds use it (`zen_monitor.rs`).
+    pub zen: Option<super::zen_monitor::ZenParams>,
     /// The guilds' member list, if they keep one (`member_list.rs`).
     pub member_list: Option<super::member_list::MemberListParams>,
     /// When fan-out send costs are drawn, and the key of those draws (`costs.rs`).
@@ -307,6 +309,8 @@ pub struct World {
     pub last_delivered: Vec<Nanos>,
     /// Key for hashing guilds onto partitioners and sessions onto workers.
     pub manifold_key: u64,
+    /// ZenMonitor's queue of `:DOWN` notifications on each node.
+    pub zen_queues: Vec<super::zen_monitor::ZenQueue>,
     /// Per mailbox slot holding a Manifold batch in flight: its recipients, counted as
     /// dropped if it reaches a crashed node (see `losses.rs`).
     pub batch_recipients: Vec<u32>,
@@ -765,6 +769,7 @@ impl Model for World {
             Event::Retry { session, token } => self.session_retry(session, token, now, queue),
             Event::Crash { node, storm } => self.crash(node, storm, now, queue),
             Event::Restart { node, storm } => self.restart(node, storm, now, queue),
+            Event::ZenSweep { node } => self.zen_sweep(node, now, queue),
         }
     }
 

@@ -28,6 +28,7 @@ fn folded_and_per_event_deliveries_give_identical_results() {
         "discord-2017-registry-semaphore.yaml",
         "validation-mm1.yaml",
         "discord-2019-member-list.yaml",
+        "discord-2019-zenmonitor.yaml",
     ] {
         let folded = files(name, &format!("folded-{name}"), &["run.deliveries=folded"]);
         let per_event = files(

@@ -124,3 +124,57 @@ fn new_fields_are_validated_with_locations() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// V14 (ZM): when a session node goes down, plain monitors deliver every `:DOWN` at once and
+/// the guilds' mailboxes spike; ZenMonitor delivers them at its rate (here 100 per 100 ms for
+/// about 10,000 monitors), so they drain over at least 10 s, interleaved with the chat.
+#[test]
+fn v14_zenmonitor_drains_downs_at_its_rate() {
+    let experiment = experiment("discord-2019-zenmonitor.yaml");
+    let plain = run(&load(&experiment, &["model.monitors.kind=plain"], true)).summary;
+    let zen = run(&load(
+        &experiment,
+        &["model.monitors.kind=zen_monitor"],
+        true,
+    ))
+    .summary;
+    let downs = plain.monitors.downs;
+    assert!(downs > 9_000, "{:?}", plain.monitors);
+    assert_eq!(zen.monitors.downs, downs);
+    // Plain: all at once, one network latency after the crash.
+    assert_eq!(plain.monitors.first_down_s, plain.monitors.last_down_s);
+    // Zen: 100 per sweep, a sweep every 100 ms.
+    let sweeps = downs.div_ceil(100);
+    let spread_s = zen.monitors.last_down_s - zen.monitors.first_down_s;
+    assert!(
+        (spread_s - (sweeps - 1) as f64 * 0.1).abs() < 1e-6,
+        "{spread_s} s for {downs}"
+    );
+    assert!(spread_s >= 10.0, "{spread_s}");
+    // Ten guilds: plain puts about a tenth of the downs in each mailbox at once.
+    assert!(
+        plain.guild_mailbox_depth_max as u64 > downs / 10 - 100,
+        "{}",
+        plain.guild_mailbox_depth_max
+    );
+    assert!(
+        zen.guild_mailbox_depth_max < 50,
+        "{}",
+        zen.guild_mailbox_depth_max
+    );
+    assert!(zen.latency_ms.max * 10.0 < plain.latency_ms.max);
+    // Sessions back before their `:DOWN`s are delivered: those are dropped, not applied to
+    // the new sessions, so every guild ends with all its members joined.
+    let back = "workload.storms=[{node_restart: {node: session-0, at_s: 10, down_s: 2, reconnect_jitter_s: 1}}]";
+    let result = run(&load(
+        &experiment,
+        &["model.monitors.kind=zen_monitor", back],
+        true,
+    ));
+    let s = &result.summary;
+    assert_eq!(s.sessions.online_at_end, s.sessions.total);
+    assert!(s.monitors.downs < downs / 2, "{:?}", s.monitors);
+    for guild in &result.world.guilds {
+        assert_eq!(guild.online, guild.len);
+    }
+}

@@ -14,6 +14,7 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) -> f64 {
     costs(c, exp, &model);
     services(c, exp, &model);
     member_list(c, exp, &model);
+    monitors(c, exp, &model);
     memory(c, exp, &model.key("memory"), max_latency_us)
 }
 
@@ -237,6 +238,24 @@ fn member_list(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
         1,
         MAX_GUILD_MEMBERS as u64,
         &list.key("range_size"),
+    );
+}
+
+/// ZenMonitor's rate.
+fn monitors(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let monitors = model.key("monitors");
+    let m = &exp.model.monitors;
+    c.count(
+        m.zen_batch as u64,
+        1,
+        MAX_MEMBERSHIPS,
+        &monitors.key("zen_batch"),
+    );
+    c.above(
+        m.zen_interval_ms,
+        0.0,
+        MAX_TIME_MS,
+        &monitors.key("zen_interval_ms"),
     );
 }
 

@@ -1,7 +1,7 @@
 //! Build stage: the model's parameters in engine units (distributions, nanoseconds, bytes).
 
 use crate::config::schema::{
-    DeliveryMode, DistConfig, Experiment, ListScaling, MemberListConfig, SendDraw,
+    DeliveryMode, DistConfig, Experiment, ListScaling, MemberListConfig, MonitorKind, SendDraw,
 };
 use crate::sim::Dist;
 use crate::sim::Nanos;
@@ -10,6 +10,7 @@ use crate::sim::time::{ms, secs, us};
 use crate::world::costs::Draw;
 use crate::world::member_list::MemberListParams;
 use crate::world::state::{BackoffParams, ManifoldParams, Params};
+use crate::world::zen_monitor::ZenParams;
 
 pub fn dist(config: &DistConfig) -> Dist {
     match *config {
@@ -80,6 +81,10 @@ pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
         },
         cost_key: hash64(exp.seed, 0x0063_6f73_7473),
         member_list: member_list(&model.member_list),
+        zen: (model.monitors.kind == MonitorKind::ZenMonitor).then(|| ZenParams {
+            batch: model.monitors.zen_batch,
+            interval: ms(model.monitors.zen_interval_ms).max(1),
+        }),
     }
 }
 

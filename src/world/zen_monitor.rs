@@ -1,0 +1,115 @@
+//! How guilds learn that a member's session is gone when its node goes down.
+//!
+//! A guild monitors the sessions of its joined members. With plain Erlang monitors (the
+//! default) a node going down puts one `:DOWN` per monitor (a leave, in the model) into the
+//! watching guilds' mailboxes at once, after the network latency. ZenMonitor (ZM) instead
+//! queues them on each guild node and delivers `zen_batch` of them every `zen_interval_ms`
+//! (1,000 per 100 ms by default), so guilds handle them interleaved with their other work.
+//!
+//! A queued `:DOWN` whose session has meanwhile reconnected and sent its join to the guild is
+//! dropped when its turn comes: the guild already has the new session (a new process, in the
+//! real system, with a monitor of its own).
+
+use super::event::{Event, ProcRef};
+use super::ids::{GuildId, NodeId};
+use super::mailbox::Msg;
+use super::state::{Phase, World};
+use crate::sim::{EventQueue, Nanos};
+use std::collections::VecDeque;
+
+/// ZenMonitor's rate: `batch` notifications per guild node every `interval`.
+#[derive(Clone, Copy, Debug)]
+pub struct ZenParams {
+    pub batch: u32,
+    pub interval: Nanos,
+}
+
+/// The `:DOWN` notifications waiting on one guild node: (known at, membership slot).
+#[derive(Default)]
+pub struct ZenQueue {
+    entries: VecDeque<(Nanos, u32)>,
+    /// A sweep is scheduled.
+    sweeping: bool,
+}
+
+impl World {
+    /// Guild `g` learns that its member in `slot` is gone: the member's node `from` went down
+    /// at `now`.
+    pub fn monitor_down(
+        &mut self,
+        g: GuildId,
+        slot: u32,
+        from: NodeId,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let to = self.guilds[g.index()].node;
+        let at = now + self.latency(from, to);
+        if self.params.zen.is_none() {
+            self.rec.monitor_down(at);
+            let leave = Msg::Leave {
+                slot,
+                publish_time: 0,
+            };
+            self.send_msg(ProcRef::Guild(g), leave, at, queue);
+            return;
+        }
+        let q = &mut self.zen_queues[to.index()];
+        q.entries.push_back((at, slot));
+        if !q.sweeping {
+            q.sweeping = true;
+            queue.schedule(at, Event::ZenSweep { node: to });
+        }
+    }
+
+    /// ZenMonitor on guild node `node` delivers its next batch.
+    pub fn zen_sweep(&mut self, node: NodeId, now: Nanos, queue: &mut EventQueue<Event>) {
+        let zen = self
+            .params
+            .zen
+            .expect("ZenMonitor sweeps only when it is on");
+        let n = node.index();
+        for _ in 0..zen.batch {
+            match self.zen_queues[n].entries.front() {
+                Some(&(at, slot)) if at <= now => {
+                    self.zen_queues[n].entries.pop_front();
+                    if !self.rejoined(slot) {
+                        self.rec.monitor_down(now);
+                        let g = self.guild_of_slot(slot);
+                        let leave = Msg::Leave {
+                            slot,
+                            publish_time: now,
+                        };
+                        self.enqueue(ProcRef::Guild(g), leave, now, queue);
+                    }
+                }
+                _ => break,
+            }
+        }
+        match self.zen_queues[n].entries.front() {
+            Some(&(at, _)) => {
+                let next = at.max(now + zen.interval);
+                queue.schedule(next, Event::ZenSweep { node });
+            }
+            None => self.zen_queues[n].sweeping = false,
+        }
+    }
+
+    /// Whether the session of membership `slot` has reconnected and sent that guild its join.
+    fn rejoined(&self, slot: u32) -> bool {
+        let s = self.member_session[slot as usize];
+        let session = &self.sessions[s.index()];
+        match session.phase {
+            Phase::Offline => false,
+            Phase::Online => true,
+            Phase::Connecting => {
+                let slots = &self.session_slots[self.slots_of(s)];
+                let index = slots
+                    .iter()
+                    .position(|&x| x == slot)
+                    .expect("its membership");
+                index < session.cursor as usize
+            }
+        }
+    }
+}
