@@ -35,6 +35,9 @@ const GUILD_BYTES: f64 = 96.0;
 const BIN_BYTES: f64 = 36.0;
 /// Per node and bin: busy time and run queue (12), and the memory series while it is written.
 const NODE_BIN_BYTES: f64 = 28.0;
+/// Per event of a timeline trace: its record (about 40 bytes), its place in the time order
+/// (16) and its line of JSON while the file is written (about 110).
+const TRACE_EVENT_BYTES: f64 = 170.0;
 /// Per row of `timeseries.csv` (one bin, scope and metric): the text of the row, held in
 /// memory while the file is written.
 const SERIES_ROW_BYTES: f64 = 48.0;
@@ -224,6 +227,13 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         .sum();
     let ring_points = guild_nodes * exp.model.ring.replicas as u64;
     let node_pairs = (nodes * nodes) as f64;
+    // A trace holds at most its cap of events: the record, its place in the time order and
+    // its line of JSON while the file is written.
+    let trace_events = exp
+        .output
+        .trace
+        .as_ref()
+        .map_or(0.0, |t| t.max_events as f64);
     let per_membership = MEMBERSHIP_BYTES
         + if exp.model.fanout.strategy == FanoutStrategy::Manifold {
             MANIFOLD_MEMBERSHIP_BYTES
@@ -263,6 +273,7 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         ("queued deliveries", QUEUED_DELIVERY_BYTES * in_flight),
         ("ring", RING_POINT_BYTES * ring_points as f64),
         ("node pairs", NODE_PAIR_BYTES * node_pairs),
+        ("trace", TRACE_EVENT_BYTES * trace_events),
     ];
     let dominant = terms
         .iter()

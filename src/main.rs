@@ -68,6 +68,12 @@ enum Command {
         /// Use the experiment's `test_overrides` (the small scale of the snapshot tests).
         #[arg(long)]
         test_scale: bool,
+        /// Also write the run's timeline trace to FILE (Chrome trace-event JSON: open it in
+        /// ui.perfetto.dev or chrome://tracing), filtered by the experiment's `output.trace`
+        /// (`--set output.trace.guilds=[0]`, ...) or with its defaults. An existing FILE is
+        /// replaced only if guildsim wrote it; FILE may not lie inside the run's folder.
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
         /// Start a run estimated at more than 1e11 events and deliveries (hours of wall time)
         /// even without a `run.event_budget`.
         #[arg(long)]
@@ -192,6 +198,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             seed,
             mut sets,
             test_scale,
+            trace,
             allow_long_run,
             quiet,
         } => {
@@ -202,7 +209,18 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let assembled = config::assemble(&experiment, &options)?;
             let out = out.unwrap_or_else(|| Path::new("results").join(&assembled.name));
             let (limit, limit_what) = memory_limit(max_memory);
+            if let Some(file) = &trace {
+                check_trace_file(file, &out)?;
+            }
             if let Some(plan) = sweep::plan(&assembled)? {
+                if trace.is_some() {
+                    return Err(anyhow::anyhow!(
+                        "--trace traces a single run, but {} is a sweep: set `output.trace` \
+                         (`--set output.trace={{}}`) to write trace.json into every run's folder",
+                        experiment.display()
+                    )
+                    .into());
+                }
                 sweep::plan::check_sets(&plan, &options.sets).map_err(anyhow::Error::msg)?;
                 let jobs = jobs
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -247,12 +265,24 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 println!("estimate: {}", describe_estimate(&est));
             }
             let started = Instant::now();
-            let result = simulate_with_progress(&loaded, quiet)?;
+            let result = simulate_with_progress(&loaded, trace.is_some(), quiet)?;
             let wall = started.elapsed().as_secs_f64();
             let files = report::write_run(&out, &loaded, &result)?;
+            let trace_written = match &trace {
+                Some(file) => Some(write_trace_file(file, &loaded, &result)?),
+                None => None,
+            };
             if !quiet {
                 print_table(&result, wall);
                 println!("results: {} files in {}", files.len(), out.display());
+            }
+            if let Some(t) = result.world.trace.as_deref() {
+                let place = match &trace {
+                    Some(file) => file.display().to_string(),
+                    None => out.join(report::TRACE).display().to_string(),
+                };
+                let events = trace_written.map_or(t.events(), |s| s.events);
+                print_trace(t, events, &place, quiet);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -545,7 +575,78 @@ impl exec::Observer for SweepBar {
     }
 }
 
-fn simulate_with_progress(loaded: &Loaded, quiet: bool) -> Result<RunResult, ConfigErrors> {
+/// Refuses a `--trace` file that guildsim did not write, or one inside the run's folder
+/// (whose files the run's manifest owns).
+fn check_trace_file(file: &Path, out: &Path) -> Result<(), Failure> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    if abs(file).starts_with(abs(out)) {
+        return Err(anyhow::anyhow!(
+            "--trace {}: the file is inside the run's folder {}, whose files guildsim replaces \
+             whole; set `output.trace` to have trace.json written there, or name a file outside it",
+            file.display(),
+            out.display()
+        )
+        .into());
+    }
+    if file.is_dir() {
+        return Err(anyhow::anyhow!("--trace {}: is a folder, not a file", file.display()).into());
+    }
+    if file.exists() {
+        let mut head = vec![0u8; report::trace::TRACE_PREFIX.len()];
+        let ours = std::fs::File::open(file)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok()
+            && head == report::trace::TRACE_PREFIX.as_bytes();
+        if !ours {
+            return Err(anyhow::anyhow!(
+                "--trace {}: the file exists and is not a trace guildsim wrote; guildsim never \
+                 overwrites a file it did not write: remove it or name another file",
+                file.display()
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn write_trace_file(
+    file: &Path,
+    loaded: &Loaded,
+    result: &RunResult,
+) -> Result<report::trace::TraceStats> {
+    let (bytes, stats) = report::trace_file(loaded, result)?;
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    report::atomic::write_atomic(file, &bytes)?;
+    Ok(stats)
+}
+
+/// What the trace holds, and whether its cap ended it (never silent, even with `--quiet`).
+fn print_trace(t: &guildsim::metrics::trace::Trace, events: u64, place: &str, quiet: bool) {
+    if !quiet {
+        println!(
+            "trace: {events} events from {} s to {} s of virtual time in {place}",
+            to_secs(t.from),
+            to_secs(t.to)
+        );
+    }
+    if let Some(at) = t.full_at {
+        eprintln!(
+            "trace: the cap of {} events was reached at {} s of virtual time: {place} ends there \
+             (raise output.trace.max_events, or narrow it with output.trace.from_s, to_s, guilds \
+             or nodes)",
+            t.cap,
+            to_secs(at)
+        );
+    }
+}
+
+fn simulate_with_progress(
+    loaded: &Loaded,
+    trace: bool,
+    quiet: bool,
+) -> Result<RunResult, ConfigErrors> {
     let horizon = secs(loaded.experiment.run.horizon_s);
     let bar = if quiet {
         ProgressBar::hidden()
@@ -558,10 +659,15 @@ fn simulate_with_progress(loaded: &Loaded, quiet: bool) -> Result<RunResult, Con
         )
         .expect("valid template"),
     );
-    let result = runner::simulate(loaded, |now| {
+    let progress = |now| {
         bar.set_position(now);
         bar.set_message(format!("{:.2} s", to_secs(now)));
-    });
+    };
+    let result = if trace {
+        runner::simulate_traced(loaded, progress)
+    } else {
+        runner::simulate(loaded, progress)
+    };
     bar.finish_and_clear();
     result
 }

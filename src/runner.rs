@@ -34,14 +34,38 @@ pub struct Prepared {
 /// Builds the world of `loaded` and schedules its first events.
 pub fn prepare(loaded: &Loaded) -> Result<Prepared, ConfigErrors> {
     let mut queue = EventQueue::new();
-    let world = world::build(&loaded.experiment, &mut queue)
+    let mut world = world::build(&loaded.experiment, &mut queue)
         .map_err(|e| loaded.error_at(&e.path, e.message))?;
+    if let Some(cfg) = &loaded.experiment.output.trace {
+        world.enable_trace(cfg);
+    }
     Ok(Prepared { world, queue })
+}
+
+impl Prepared {
+    /// Takes a timeline trace with the default filters, if the experiment asks for none
+    /// (`run --trace FILE` without an `output.trace` section).
+    pub fn ensure_trace(&mut self) {
+        if self.world.trace.is_none() {
+            self.world
+                .enable_trace(&crate::config::schema::TraceConfig::default());
+        }
+    }
 }
 
 /// Runs `loaded`; `progress` is called with the virtual time every few thousand events.
 pub fn simulate(loaded: &Loaded, progress: impl FnMut(Nanos)) -> Result<RunResult, ConfigErrors> {
     Ok(execute(loaded, prepare(loaded)?, progress))
+}
+
+/// Like [`simulate`], taking a timeline trace even if the experiment asks for none.
+pub fn simulate_traced(
+    loaded: &Loaded,
+    progress: impl FnMut(Nanos),
+) -> Result<RunResult, ConfigErrors> {
+    let mut prepared = prepare(loaded)?;
+    prepared.ensure_trace();
+    Ok(execute(loaded, prepared, progress))
 }
 
 /// Runs a prepared world to its limit and summarises it.

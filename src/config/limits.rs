@@ -60,6 +60,11 @@ pub const MAX_MULTIPLIER: f64 = 1000.0;
 /// Registry calls in flight per node under a Semaphore.
 pub const MAX_SEMAPHORE: u32 = 1_000_000_000;
 
+/// Events of one timeline trace (about 100 bytes each in the file, 40 in memory).
+pub const MAX_TRACE_EVENTS: u64 = 10_000_000;
+/// Guilds and nodes a trace's filters may name.
+pub const MAX_TRACE_FILTER: usize = 100_000;
+
 /// Time-series bins of a run.
 pub const MAX_BINS: u64 = 1_000_000;
 

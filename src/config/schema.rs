@@ -866,6 +866,50 @@ pub struct Output {
     /// Plots to draw (default: all of the kinds).
     #[serde(default = "PlotKind::all")]
     pub plots: Vec<PlotKind>,
+    /// Write `trace.json`, the run as a Chrome trace-event file for Perfetto, with these
+    /// filters (optional; `{}` traces everything up to the cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceConfig>,
+}
+
+/// What the timeline trace holds: a window of virtual time, some guilds, some nodes, and a
+/// cap on its events (`crate::metrics::trace`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TraceConfig {
+    /// Start of the traced window of virtual time (default 0).
+    #[serde(default)]
+    pub from_s: f64,
+    /// End of the traced window (default: the horizon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_s: Option<f64>,
+    /// Guild indices: only these guilds, their members' sessions and the processes their
+    /// messages pass through (default: every process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guilds: Option<Vec<u32>>,
+    /// Node names (`session-3`): only these nodes' tracks (default: every node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<Vec<String>>,
+    /// At most this many trace events (default 200000); reaching it ends the trace there,
+    /// which the file's metadata and the command's output state.
+    #[serde(default = "default_trace_events")]
+    pub max_events: u64,
+}
+
+fn default_trace_events() -> u64 {
+    200_000
+}
+
+impl Default for TraceConfig {
+    fn default() -> Self {
+        Self {
+            from_s: 0.0,
+            to_s: None,
+            guilds: None,
+            nodes: None,
+            max_events: default_trace_events(),
+        }
+    }
 }
 
 fn default_sample_interval_ms() -> f64 {
@@ -877,6 +921,7 @@ impl Default for Output {
         Self {
             sample_interval_ms: default_sample_interval_ms(),
             plots: PlotKind::all(),
+            trace: None,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod gauge;
 pub mod histogram;
 pub mod recorder;
 pub mod summary;
+pub mod trace;
 
 pub use histogram::{DurationHistogram, DurationStats};
 pub use recorder::Recorder;

@@ -14,7 +14,7 @@ use crate::sim::Nanos;
 pub const SIZE_CLASSES: usize = 32;
 
 /// The kinds of process whose scheduler time is reported apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ProcessKind {
     Guild,
     Session,
@@ -23,6 +23,21 @@ pub enum ProcessKind {
     Sender,
     Registry,
     Ring,
+}
+
+impl ProcessKind {
+    /// The kind's name in reports and the trace (one line per kind).
+    pub fn name(self) -> &'static str {
+        match self {
+            ProcessKind::Guild => "guild",
+            ProcessKind::Session => "session",
+            ProcessKind::Partitioner => "partitioner",
+            ProcessKind::Worker => "worker",
+            ProcessKind::Sender => "sender",
+            ProcessKind::Registry => "registry",
+            ProcessKind::Ring => "ring",
+        }
+    }
 }
 
 /// How many kinds of process there are.

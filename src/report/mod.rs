@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod folder;
 pub mod manifest;
 pub mod plots;
+pub mod trace;
 
 use crate::config::Loaded;
 use crate::config::schema::PlotKind;
@@ -27,6 +28,8 @@ pub const RESOLVED: &str = "resolved.yaml";
 pub const TIMESERIES: &str = "timeseries.csv";
 pub const FANOUT_BY_SIZE: &str = "fanout_by_size.csv";
 pub const LATENCY_CDF: &str = "latency_cdf.csv";
+/// Written with an `output.trace` section.
+pub const TRACE: &str = "trace.json";
 
 /// Writes a single run's folder `out` whole (staged, with its manifest, then moved into place);
 /// returns the paths of its files. The caller holds the folder's lock and has checked that
@@ -66,7 +69,28 @@ pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<
         let (name, svg) = plot(*kind, loaded, result)?;
         put(name, svg.into_bytes())?;
     }
+    if loaded.experiment.output.trace.is_some() {
+        put(TRACE, trace_file(loaded, result)?.0)?;
+    }
     Ok(written)
+}
+
+/// The run's timeline trace as trace-event JSON, and what it holds; an error if the run
+/// took none.
+pub fn trace_file(loaded: &Loaded, result: &RunResult) -> Result<(Vec<u8>, trace::TraceStats)> {
+    let t = result
+        .world
+        .trace
+        .as_deref()
+        .context("the run took no timeline trace")?;
+    let cfg = loaded.experiment.output.trace.clone().unwrap_or_default();
+    let info = trace::TraceInfo {
+        experiment: &loaded.name,
+        seed: loaded.experiment.seed,
+        guilds: cfg.guilds.as_deref(),
+        nodes: cfg.nodes.as_deref(),
+    };
+    Ok(trace::trace_json(t, &result.world, &info))
 }
 
 pub fn summary_json(result: &RunResult) -> Result<Vec<u8>> {

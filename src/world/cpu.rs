@@ -25,13 +25,16 @@ impl World {
             let len = node.run_queue.len() as u32;
             self.core(p).state = RunState::Waiting;
             self.rec.run_queue(n, now, len);
+            self.trace_run_queue(n, now);
         }
     }
 
     /// `p` takes a scheduler of its node (already counted in `running`) for one slice.
     fn start_slice(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
         self.core(p).state = RunState::Running;
+        self.trace_slice(p, now);
         let end = self.run_slice(p, now, queue);
+        self.trace_slice_done(end);
         let n = self.node_of(p).index();
         self.rec.busy(n, now, end);
         self.record_process_busy(p, now, end);
@@ -53,6 +56,7 @@ impl World {
             } else {
                 self.core(p).state = RunState::Idle;
             }
+            self.trace_run_queue(n, now);
             self.start_slice(next, now, queue);
         } else if more {
             self.start_slice(p, now, queue);

@@ -451,6 +451,14 @@ impl World {
         }
         let msg = self.dequeue(ProcRef::Guild(g), now);
         self.guilds[g.index()].work = Default::default();
+        let presence = !matches!(
+            msg,
+            Msg::Publish {
+                origin: NO_ORIGIN,
+                ..
+            }
+        );
+        self.trace_fanout(g, &work, now, presence);
         match msg {
             Msg::Publish {
                 publish_time,

@@ -7,6 +7,7 @@
 use super::event::{Event, MEMORY_CRASH};
 use super::ids::{NodeId, SessionId};
 use super::state::{Phase, RunState, ServiceKind, Step, Wait, Work, World};
+use crate::metrics::trace::Mark;
 use crate::sim::{EventQueue, Nanos};
 use rand::Rng;
 
@@ -144,6 +145,16 @@ impl World {
         nd.memory_queued = 0;
         self.add_memory(node, 0, now, queue);
         self.rec.sessions_online(now, self.sessions_online);
+        self.trace_online(now);
+        self.trace_run_queue(n, now);
+        let memory = storm == MEMORY_CRASH;
+        self.trace_mark(
+            now,
+            Mark::Crash {
+                node: node.0,
+                memory,
+            },
+        );
         queue.schedule(now + down, Event::Restart { node, storm });
     }
 
@@ -151,6 +162,7 @@ impl World {
     pub fn restart(&mut self, node: NodeId, storm: u32, now: Nanos, queue: &mut EventQueue<Event>) {
         let n = node.index();
         self.nodes[n].up = true;
+        self.trace_mark(now, Mark::Restart { node: node.0 });
         let jitter = if storm == MEMORY_CRASH {
             self.params.memory_reconnect_jitter
         } else {

@@ -35,6 +35,7 @@ impl World {
             self.batch_recipients.resize(i + 1, 0);
         }
         self.batch_recipients[i] = recipients;
+        self.trace_message(to, at);
         queue.schedule(at, Event::MsgArrive { to, slot });
     }
 

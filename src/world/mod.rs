@@ -24,6 +24,7 @@ pub mod sends;
 pub mod services;
 pub mod state;
 pub mod topology;
+pub mod tracing;
 pub mod zen_monitor;
 
 pub use build::{BuildError, build};

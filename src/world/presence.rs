@@ -61,6 +61,7 @@ impl World {
         self.set_member_online(s, true);
         self.sessions_online += 1;
         self.rec.sessions_online(now, self.sessions_online);
+        self.trace_online(now);
         if self.sessions[s.index()].core.mailbox.is_empty() {
             return;
         }

@@ -314,6 +314,8 @@ pub struct World {
     /// Per mailbox slot holding a Manifold batch in flight: its recipients, counted as
     /// dropped if it reaches a crashed node (see `losses.rs`).
     pub batch_recipients: Vec<u32>,
+    /// The timeline trace being taken, if any (`tracing.rs`).
+    pub trace: Option<Box<crate::metrics::trace::Trace>>,
 }
 
 impl World {
@@ -395,6 +397,7 @@ impl World {
     #[inline]
     pub fn send_msg(&mut self, to: ProcRef, msg: Msg, at: Nanos, queue: &mut EventQueue<Event>) {
         let slot = self.mailboxes.detach(msg);
+        self.trace_message(to, at);
         queue.schedule(at, Event::MsgArrive { to, slot });
     }
 
@@ -444,6 +447,7 @@ impl World {
         };
         self.mailboxes.link(&mut core.mailbox, slot);
         let (depth, idle) = (core.mailbox.len(), core.state == RunState::Idle);
+        self.trace_mailbox(to, node, depth, now);
         self.add_memory(node, bytes as i64, now, queue);
         match to {
             ProcRef::Guild(_) => self.rec.guild_mailbox_depth(now, depth),
@@ -477,6 +481,8 @@ impl World {
         n.memory_queued -= bytes;
         let total = n.memory_static + n.memory_queued;
         self.rec.node_memory(node.index(), now, total);
+        self.trace_memory(node, now, total);
+        self.trace_mailbox(p, node, depth, now);
         match p {
             ProcRef::Guild(_) => self.rec.guild_mailbox_depth(now, depth),
             ProcRef::Service(i) if self.services[i as usize].kind == ServiceKind::Registry => {
@@ -502,6 +508,8 @@ impl World {
             .expect("node memory underflow");
         let total = n.memory_static + n.memory_queued;
         self.rec.node_memory(node.index(), now, total);
+        self.trace_memory(node, now, total);
+        let n = &mut self.nodes[node.index()];
         if let Some(limit) = self.params.memory_limit
             && total > limit
             && n.up
@@ -742,6 +750,8 @@ impl Model for World {
             }
             Event::Burst { index } => {
                 let (g, count) = self.publisher.burst(index);
+                let mark = crate::metrics::trace::Mark::Burst { guild: g.0, count };
+                self.trace_mark(now, mark);
                 for _ in 0..count {
                     self.publish_arrives(g, now, queue);
                 }

@@ -15,6 +15,7 @@ mod output_folders;
 mod snapshots;
 mod sweep_input;
 mod sweeps;
+mod trace;
 mod validation;
 
 use guildsim::config::{self, LoadOptions, Loaded};

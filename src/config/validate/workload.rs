@@ -3,7 +3,7 @@
 
 use super::Checker;
 use crate::config::limits::*;
-use crate::config::schema::{Experiment, GuildSizes, Rate, Storm};
+use crate::config::schema::{Experiment, GuildSizes, Rate, Storm, TraceConfig};
 use crate::config::yaml_source::FieldPath;
 
 pub(super) fn check(c: &mut Checker, exp: &Experiment, min_restart_s: f64) {
@@ -30,6 +30,72 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment, min_restart_s: f64) {
     }
     storms(c, exp, &workload.key("storms"), min_restart_s);
     output(c, exp, &root.key("output"));
+    if let Some(trace) = &exp.output.trace {
+        self::trace(c, exp, trace, guild_count, &root.key("output").key("trace"));
+    }
+}
+
+/// The trace's window, filters and cap: guilds that exist, nodes that the model names.
+fn trace(c: &mut Checker, exp: &Experiment, t: &TraceConfig, guild_count: u64, path: &FieldPath) {
+    c.range(t.from_s, 0.0, MAX_TIME_S, &path.key("from_s"));
+    if let Some(to) = t.to_s {
+        c.range(to, 0.0, MAX_TIME_S, &path.key("to_s"));
+        let comparable = to.is_finite() && t.from_s.is_finite();
+        c.check(!comparable || to >= t.from_s, &path.key("to_s"), || {
+            format!(
+                "must be >= from_s ({}), got {}",
+                fmt_num(t.from_s),
+                fmt_num(to)
+            )
+        });
+    }
+    c.count(t.max_events, 1, MAX_TRACE_EVENTS, &path.key("max_events"));
+    if let Some(guilds) = &t.guilds {
+        let p = path.key("guilds");
+        c.check(guilds.len() <= MAX_TRACE_FILTER, &p, || {
+            format!(
+                "must list at most {MAX_TRACE_FILTER} guilds, got {}",
+                guilds.len()
+            )
+        });
+        for (i, &g) in guilds.iter().enumerate().take(MAX_TRACE_FILTER) {
+            c.check((g as u64) < guild_count, &p.index(i), || {
+                format!("must be a guild index below {guild_count}, got {g}")
+            });
+        }
+    }
+    if let Some(nodes) = &t.nodes {
+        let p = path.key("nodes");
+        c.check(nodes.len() <= MAX_TRACE_FILTER, &p, || {
+            format!(
+                "must list at most {MAX_TRACE_FILTER} nodes, got {}",
+                nodes.len()
+            )
+        });
+        for (i, name) in nodes.iter().enumerate().take(MAX_TRACE_FILTER) {
+            c.check(names_node(exp, name), &p.index(i), || {
+                format!(
+                    "must name a node of the model (a group's name, `-`, an index below its \
+                     count: `{}-0`), got `{name}`",
+                    exp.model
+                        .nodes
+                        .first()
+                        .map_or("session", |g| g.name.as_str())
+                )
+            });
+        }
+    }
+}
+
+/// Whether `name` is `<group>-<i>` for a node group of the model and `i` below its count.
+fn names_node(exp: &Experiment, name: &str) -> bool {
+    exp.model.nodes.iter().any(|g| {
+        let index = name
+            .strip_prefix(g.name.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|i| i.parse::<u32>().ok());
+        index.is_some_and(|i| i < g.count && format!("{}-{i}", g.name) == name)
+    })
 }
 
 /// Checks guild sizes; returns the number of guilds.

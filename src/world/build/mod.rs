@@ -172,6 +172,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         manifold_key: hash64(exp.seed, 0x6d61_6e69_666f_6c64),
         batch_recipients: Vec::new(),
         zen_queues: (0..node_count).map(|_| Default::default()).collect(),
+        trace: None,
     };
     let manifold = exp.model.fanout.strategy == FanoutStrategy::Manifold;
     if manifold {

@@ -1,0 +1,250 @@
+//! The model's hooks into the timeline trace (`crate::metrics::trace`): each is an inlined
+//! check of `World::trace` that calls a cold function only when a trace is being taken, so a
+//! run without a trace pays one predictable branch per hook and nothing in the send loops.
+//! Also which processes a trace's guild filter covers, and how processes are named.
+
+use super::event::ProcRef;
+use super::ids::{GuildId, NodeId};
+use super::state::{ServiceKind, Work, World};
+use crate::config::schema::{FanoutStrategy, TraceConfig};
+use crate::metrics::recorder::ProcessKind;
+use crate::metrics::trace::{Counter, FanoutRec, Filter, Mark, Proc, Trace};
+use crate::sim::Nanos;
+use crate::sim::time::secs;
+
+impl World {
+    /// Starts taking a trace with `cfg`'s window, filters and cap (validated).
+    pub fn enable_trace(&mut self, cfg: &TraceConfig) {
+        let mut filter = Filter {
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| {
+                    cfg.nodes
+                        .as_ref()
+                        .is_none_or(|names| names.contains(&n.name))
+                })
+                .collect(),
+            ..Default::default()
+        };
+        if let Some(guilds) = &cfg.guilds {
+            self.filter_guilds(&mut filter, guilds);
+        }
+        let to = cfg.to_s.map_or(self.params.horizon, secs);
+        self.trace = Some(Box::new(Trace::new(
+            secs(cfg.from_s),
+            to,
+            cfg.max_events,
+            filter,
+        )));
+    }
+
+    /// The guilds of `guilds`, their members' sessions, and the processes their messages pass
+    /// through: Manifold's partitioners, senders and workers, the guilds' registries, and the
+    /// ring processes of their members' nodes.
+    fn filter_guilds(&self, filter: &mut Filter, guilds: &[u32]) {
+        let mut g_mask = vec![false; self.guilds.len()];
+        let mut s_mask = vec![false; self.sessions.len()];
+        let mut p_mask = vec![false; self.services.len()];
+        let manifold = self.params.strategy == FanoutStrategy::Manifold;
+        for &g in guilds {
+            let gid = GuildId(g);
+            let guild = &self.guilds[g as usize];
+            g_mask[g as usize] = true;
+            let registry = self.nodes[guild.node.index()].registry;
+            if registry != super::state::NONE {
+                p_mask[registry as usize] = true;
+            }
+            for slot in guild.first..guild.first + guild.len {
+                let s = self.member_session[slot as usize];
+                s_mask[s.index()] = true;
+                let ring = self.nodes[self.session_node[s.index()].index()].ring_process;
+                if ring != super::state::NONE {
+                    p_mask[ring as usize] = true;
+                }
+            }
+            if !manifold {
+                continue;
+            }
+            for n in 0..self.nodes.len() {
+                if self.nodes[n].hosts_sessions {
+                    p_mask[self.partitioner_of(NodeId(n as u16), gid) as usize] = true;
+                }
+            }
+            if self.params.manifold.offload {
+                p_mask[self.sender_of(guild.node, gid) as usize] = true;
+            }
+            let groups =
+                guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize;
+            for group in &self.groups[groups] {
+                let node = &self.nodes[group.node.index()];
+                let first = node.services_first + self.params.manifold.partitioners;
+                p_mask[(first + group.worker as u32) as usize] = true;
+            }
+        }
+        filter.guilds = Some(g_mask);
+        filter.sessions = Some(s_mask);
+        filter.services = Some(p_mask);
+    }
+
+    /// The trace's name of `p`.
+    pub fn trace_proc(&self, p: ProcRef) -> Proc {
+        let index = match p {
+            ProcRef::Guild(g) => g.0,
+            ProcRef::Session(s) => s.0,
+            ProcRef::Service(i) => i,
+        };
+        Proc {
+            kind: self.process_kind(p),
+            index,
+        }
+    }
+
+    /// A process's label in the trace: `guild 12`, `session 4031`, `worker 3`, `partitioner 0`.
+    pub fn process_label(&self, p: Proc) -> String {
+        let number = match p.kind {
+            ProcessKind::Guild | ProcessKind::Session => p.index,
+            _ => self.service_number(p.index),
+        };
+        format!("{} {number}", p.kind.name())
+    }
+
+    /// A service's number among its node's services of its kind.
+    fn service_number(&self, i: u32) -> u32 {
+        let s = &self.services[i as usize];
+        match s.kind {
+            ServiceKind::Worker(w) => w as u32,
+            _ => {
+                let first = self.nodes[s.node.index()].services_first;
+                let p = self.params.manifold.partitioners;
+                let workers = self.nodes[s.node.index()].workers;
+                match s.kind {
+                    ServiceKind::Partitioner => i.saturating_sub(first),
+                    ServiceKind::Sender => i.saturating_sub(first + p + workers),
+                    _ => 0,
+                }
+            }
+        }
+    }
+
+    /// `p` starts a slice on a scheduler of its node at `now`.
+    #[inline(always)]
+    pub fn trace_slice(&mut self, p: ProcRef, now: Nanos) {
+        if self.trace.is_some() {
+            self.trace_slice_cold(p, now);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn trace_slice_cold(&mut self, p: ProcRef, now: Nanos) {
+        let (node, proc) = (self.node_of(p).0, self.trace_proc(p));
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.slice(node, proc, now);
+        }
+    }
+
+    /// The slice started by [`World::trace_slice`] ends at `end`.
+    #[inline(always)]
+    pub fn trace_slice_done(&mut self, end: Nanos) {
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.slice_done(end);
+        }
+    }
+
+    /// A message to `to` arriving at `at` (a flow when it crosses nodes).
+    #[inline(always)]
+    pub fn trace_message(&mut self, to: ProcRef, at: Nanos) {
+        if self.trace.is_some() {
+            self.trace_message_cold(to, at);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn trace_message_cold(&mut self, to: ProcRef, at: Nanos) {
+        let (node, proc) = (self.node_of(to).0, self.trace_proc(to));
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.message(proc, node, at);
+        }
+    }
+
+    /// `p`'s mailbox holds `depth` messages at `now` (sessions are not traced: too many).
+    #[inline(always)]
+    pub fn trace_mailbox(&mut self, p: ProcRef, node: NodeId, depth: u32, now: Nanos) {
+        if self.trace.is_some() && !matches!(p, ProcRef::Session(_)) {
+            self.trace_counter_cold(
+                Counter::Mailbox(node.0, self.trace_proc(p)),
+                now,
+                depth as u64,
+            );
+        }
+    }
+
+    /// `node`'s run queue changed at `now`.
+    #[inline(always)]
+    pub fn trace_run_queue(&mut self, node: usize, now: Nanos) {
+        if self.trace.is_some() {
+            let len = self.nodes[node].run_queue.len() as u64;
+            self.trace_counter_cold(Counter::RunQueue(node as u16), now, len);
+        }
+    }
+
+    /// `node`'s memory is `bytes` at `now`.
+    #[inline(always)]
+    pub fn trace_memory(&mut self, node: NodeId, now: Nanos, bytes: u64) {
+        if self.trace.is_some() {
+            self.trace_counter_cold(Counter::Memory(node.0), now, bytes);
+        }
+    }
+
+    /// The number of sessions online changed at `now`.
+    #[inline(always)]
+    pub fn trace_online(&mut self, now: Nanos) {
+        if self.trace.is_some() {
+            let online = self.sessions_online as u64;
+            self.trace_counter_cold(Counter::SessionsOnline, now, online);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn trace_counter_cold(&mut self, counter: Counter, now: Nanos, value: u64) {
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.counter(counter, now, value);
+        }
+    }
+
+    /// Guild `g` finished handling a message at `end`, started at `work.started` (a publish
+    /// unless `presence`).
+    #[inline(always)]
+    pub fn trace_fanout(&mut self, g: GuildId, work: &Work, end: Nanos, presence: bool) {
+        if self.trace.is_some() {
+            self.trace_fanout_cold(g, work, end, presence);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn trace_fanout_cold(&mut self, g: GuildId, work: &Work, end: Nanos, presence: bool) {
+        let rec = FanoutRec {
+            guild: g.0,
+            node: self.guilds[g.index()].node.0,
+            start: work.started,
+            end,
+            recipients: work.recipients,
+            presence,
+        };
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.fanout(rec);
+        }
+    }
+
+    /// Something happened at `now` (a crash, a restart, a burst).
+    #[inline(always)]
+    pub fn trace_mark(&mut self, now: Nanos, mark: Mark) {
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.mark(now, mark);
+        }
+    }
+}
