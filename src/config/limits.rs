@@ -39,8 +39,16 @@ pub const MAX_MEMBERSHIPS: u64 = 1 << 31;
 /// Mean guilds per user.
 pub const MIN_GUILDS_PER_USER: f64 = 1e-3;
 pub const MAX_GUILDS_PER_USER: f64 = 1e6;
-/// Publishes of one burst.
+/// Publishes of one burst (to each of its guilds).
 pub const MAX_BURST: u32 = 10_000_000;
+/// Bursts of an experiment, and phases of publishing.
+pub const MAX_BURSTS: usize = 10_000;
+pub const MAX_PHASES: usize = 1_000;
+/// A burst's rate multiplier: at most 1000 (candidate publishes are drawn at the largest
+/// multiplier of the moment and thinned, each candidate an event).
+pub const MAX_BURST_MULTIPLIER: f64 = 1000.0;
+/// A shape's factors: a ramp's ends, a daily cycle's peak-to-trough ratio.
+pub const MAX_SHAPE_FACTOR: f64 = 1e6;
 /// Any rate per second (publishes, presence changes).
 pub const MAX_RATE_PER_S: f64 = 1e6;
 /// The power law's exponent.

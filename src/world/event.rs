@@ -15,12 +15,12 @@ pub enum ProcRef {
 /// Everything that can happen. Kept to 16 bytes: the queue holds many.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// The next Poisson publish of the workload arrives at some guild.
-    NextPublish,
-    /// The next presence change of the workload (some session's status changes).
-    NextPresenceChange,
-    /// Burst number `index` of the workload arrives.
-    Burst { index: u32 },
+    /// The next Poisson publish of workload process `process` arrives at some guild.
+    NextPublish { process: u32 },
+    /// The next presence change of workload process `process` (some session's status changes).
+    NextPresenceChange { process: u32 },
+    /// Burst number `index` of the workload reaches its guild number `cursor`.
+    Burst { index: u32, cursor: u32 },
     /// The slice of CPU that `proc` is running ends (ignored if its node crashed since:
     /// `epoch` is the node's crash count when the slice started).
     SliceEnd { proc: ProcRef, epoch: u32 },

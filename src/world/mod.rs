@@ -6,6 +6,7 @@
 //! arenas indexed by the ids of [`ids`], and nothing that reaches a result iterates a hash map.
 
 pub mod accounting;
+pub mod arrivals;
 pub mod build;
 pub mod channel;
 pub mod costs;
@@ -20,8 +21,10 @@ pub mod member_list;
 pub mod presence;
 pub mod publish;
 pub mod ring;
+pub mod selector;
 pub mod sends;
 pub mod services;
+pub mod shape;
 pub mod state;
 pub mod topology;
 pub mod tracing;

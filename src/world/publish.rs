@@ -1,130 +1,207 @@
-//! The publish workload: a Poisson process of publishes per guild, plus bursts.
+//! The publish workload: Poisson publishes (the base rate over its window, and each phase's
+//! over its own, to its own guilds, shaped), presence changes (the base rate and each
+//! phase's), bursts of publishes at an instant, and bursts that multiply rates over a window.
 //!
-//! The per-guild Poisson processes are generated as one superposed process (rate = the sum of
-//! the guild rates) whose arrivals are assigned to guilds in proportion to their rates. This
-//! is the same process in distribution, and keeps one pending event instead of one per guild.
+//! Each process is generated as one superposed process over its guilds (rate = the sum of the
+//! guild rates) whose arrivals are assigned to guilds in proportion to their rates: the same
+//! process in distribution, with one pending event instead of one per guild. Shapes and
+//! multipliers are followed exactly (`arrivals.rs`). Every process draws from a stream of its
+//! own, so adding a phase never changes the draws of another.
 
+use super::arrivals::{Clock, Multipliers};
 use super::event::Event;
 use super::ids::{GuildId, SessionId};
+use super::selector::{GuildFacts, Selection};
 use crate::sim::rng::StreamRng;
 use crate::sim::{EventQueue, Nanos};
 use rand::Rng;
+use rand_distr::Distribution;
 use rand_distr::weighted::WeightedAliasIndex;
-use rand_distr::{Distribution, Exp};
 
-/// How arrivals are assigned to guilds.
+/// How arrivals are assigned to the guilds of a process.
 enum Picker {
     /// Every guild has the same rate.
-    Uniform(u32),
+    Uniform,
     /// Guild rates differ: pick in proportion to them.
     Weighted(WeightedAliasIndex<f64>),
 }
 
-pub struct Publisher {
+/// Poisson publishes to a set of guilds over a window.
+pub struct PublishProcess {
     rng: StreamRng,
-    /// Presence changes: inter-arrival times of the superposed per-session process, the
-    /// sessions, and their own stream.
-    change_gap: Option<Exp<f64>>,
-    sessions: u32,
-    change_rng: StreamRng,
-    /// Inter-arrival times of the superposed process, in nanoseconds.
-    gap: Option<Exp<f64>>,
-    picker: Picker,
+    clock: Option<Clock>,
     start: Nanos,
-    end: Nanos,
-    bursts: Vec<(Nanos, GuildId, u32)>,
+    guilds: Selection,
+    picker: Picker,
+}
+
+impl PublishProcess {
+    /// Publishes to `guilds` at `rates[i]` per second for guild `guilds.get(i)`, shaped by
+    /// the clock's shape, in `[start, end)`.
+    pub fn new(
+        rng: StreamRng,
+        guilds: Selection,
+        rates: &[f64],
+        start: Nanos,
+        clock: impl FnOnce(f64) -> Option<Clock>,
+    ) -> Self {
+        let total: f64 = rates.iter().sum();
+        let uniform = rates.windows(2).all(|w| w[0] == w[1]);
+        let picker = if uniform || total == 0.0 {
+            Picker::Uniform
+        } else {
+            Picker::Weighted(WeightedAliasIndex::new(rates.to_vec()).expect("valid weights"))
+        };
+        let clock = if guilds.is_empty() {
+            None
+        } else {
+            clock(total)
+        };
+        PublishProcess {
+            rng,
+            clock,
+            start,
+            guilds,
+            picker,
+        }
+    }
+}
+
+/// Poisson presence changes of online sessions over a window.
+pub struct ChangeProcess {
+    rng: StreamRng,
+    clock: Option<Clock>,
+    start: Nanos,
+}
+
+impl ChangeProcess {
+    pub fn new(rng: StreamRng, start: Nanos, clock: Option<Clock>) -> Self {
+        ChangeProcess { rng, clock, start }
+    }
+}
+
+/// `count` publishes to each guild of a set at one time.
+pub struct CountBurst {
+    pub at: Nanos,
+    pub guilds: Selection,
+    pub count: u32,
+}
+
+pub struct Publisher {
+    facts: GuildFacts,
+    /// The base rate's process first, then one per phase with a rate.
+    publishes: Vec<PublishProcess>,
+    /// The same for presence changes.
+    changes: Vec<ChangeProcess>,
+    sessions: u32,
+    bursts: Vec<CountBurst>,
+    multipliers: Multipliers,
 }
 
 impl Publisher {
-    /// `rates_per_s[g]` is guild g's publish rate; publishing happens in `[start, end)`.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        rng: StreamRng,
-        change_rng: StreamRng,
+        facts: GuildFacts,
+        publishes: Vec<PublishProcess>,
+        changes: Vec<ChangeProcess>,
         sessions: u32,
-        changes_per_session_per_s: f64,
-        rates_per_s: &[f64],
-        start: Nanos,
-        end: Nanos,
-        bursts: Vec<(Nanos, GuildId, u32)>,
+        bursts: Vec<CountBurst>,
+        multipliers: Multipliers,
     ) -> Self {
-        let total_per_s: f64 = rates_per_s.iter().sum();
-        let gap = (total_per_s > 0.0).then(|| Exp::new(total_per_s / 1e9).expect("positive rate"));
-        let uniform = rates_per_s.windows(2).all(|w| w[0] == w[1]);
-        let picker = if uniform || total_per_s == 0.0 {
-            Picker::Uniform(rates_per_s.len() as u32)
-        } else {
-            Picker::Weighted(WeightedAliasIndex::new(rates_per_s.to_vec()).expect("valid weights"))
-        };
-        let changes_per_s = changes_per_session_per_s * sessions as f64;
-        let change_gap =
-            (changes_per_s > 0.0).then(|| Exp::new(changes_per_s / 1e9).expect("positive rate"));
-        Self {
-            rng,
-            change_gap,
+        Publisher {
+            facts,
+            publishes,
+            changes,
             sessions,
-            change_rng,
-            gap,
-            picker,
-            start,
-            end,
             bursts,
+            multipliers,
         }
     }
 
-    /// Schedules the first Poisson arrivals and every burst.
+    /// Schedules the first arrival of every process and every burst.
     pub fn start(&mut self, queue: &mut EventQueue<Event>) {
-        self.schedule_after(self.start, queue);
-        self.schedule_change_after(self.start, queue);
-        for (index, &(at, _, _)) in self.bursts.iter().enumerate() {
-            queue.schedule(
-                at,
-                Event::Burst {
-                    index: index as u32,
-                },
-            );
+        for p in 0..self.publishes.len() {
+            let start = self.publishes[p].start;
+            self.schedule_publish(p, start, queue);
         }
-    }
-
-    fn schedule_after(&mut self, from: Nanos, queue: &mut EventQueue<Event>) {
-        if let Some(gap) = &self.gap {
-            let at = from.saturating_add(gap.sample(&mut self.rng).round() as Nanos);
-            if at < self.end {
-                queue.schedule(at, Event::NextPublish);
+        for p in 0..self.changes.len() {
+            let start = self.changes[p].start;
+            self.schedule_change(p, start, queue);
+        }
+        for (index, burst) in self.bursts.iter().enumerate() {
+            if !burst.guilds.is_empty() {
+                let index = index as u32;
+                queue.schedule(burst.at, Event::Burst { index, cursor: 0 });
             }
         }
     }
 
-    fn schedule_change_after(&mut self, from: Nanos, queue: &mut EventQueue<Event>) {
-        if let Some(gap) = &self.change_gap {
-            let at = from.saturating_add(gap.sample(&mut self.change_rng).round() as Nanos);
-            if at < self.end {
-                queue.schedule(at, Event::NextPresenceChange);
-            }
+    fn schedule_publish(&mut self, p: usize, from: Nanos, queue: &mut EventQueue<Event>) {
+        let bursts = (!self.multipliers.is_empty()).then_some(&self.multipliers);
+        let process = &mut self.publishes[p];
+        if let Some(clock) = &process.clock
+            && let Some(at) = clock.next(from, &mut process.rng, bursts)
+        {
+            queue.schedule(at, Event::NextPublish { process: p as u32 });
         }
     }
 
-    /// The presence change at `now`: which session changes; schedules the next one.
-    pub fn next_presence_change(&mut self, now: Nanos, queue: &mut EventQueue<Event>) -> SessionId {
-        let s = SessionId(self.change_rng.random_range(0..self.sessions));
-        self.schedule_change_after(now, queue);
+    fn schedule_change(&mut self, p: usize, from: Nanos, queue: &mut EventQueue<Event>) {
+        let process = &mut self.changes[p];
+        if let Some(clock) = &process.clock
+            && let Some(at) = clock.next(from, &mut process.rng, None)
+        {
+            queue.schedule(at, Event::NextPresenceChange { process: p as u32 });
+        }
+    }
+
+    /// The presence change of `process` at `now`: which session changes; schedules the next.
+    pub fn next_presence_change(
+        &mut self,
+        process: u32,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Option<SessionId> {
+        let p = process as usize;
+        let s = (self.sessions > 0)
+            .then(|| SessionId(self.changes[p].rng.random_range(0..self.sessions)));
+        self.schedule_change(p, now, queue);
         s
     }
 
-    /// The Poisson arrival at `now`: which guild it is for; schedules the next one.
-    pub fn next_publish(&mut self, now: Nanos, queue: &mut EventQueue<Event>) -> Option<GuildId> {
-        let g = match &self.picker {
-            Picker::Uniform(0) => None,
-            Picker::Uniform(n) => Some(GuildId(self.rng.random_range(0..*n))),
-            Picker::Weighted(w) => Some(GuildId(w.sample(&mut self.rng) as u32)),
+    /// The arrival of `process` at `now`: which guild it is for (none when a multiplier below
+    /// the moment's largest thins it out); schedules the next one.
+    pub fn next_publish(
+        &mut self,
+        process: u32,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Option<GuildId> {
+        let p = process as usize;
+        let proc = &mut self.publishes[p];
+        let n = proc.guilds.len();
+        let g = match &proc.picker {
+            _ if n == 0 => None,
+            Picker::Uniform => Some(proc.rng.random_range(0..n)),
+            Picker::Weighted(w) => Some(w.sample(&mut proc.rng) as u32),
+        }
+        .map(|i| proc.guilds.get(i, &self.facts));
+        let kept = match g {
+            Some(g) if !self.multipliers.is_empty() => {
+                let (bound, _) = self.multipliers.bound(now);
+                let keep = self.multipliers.factor(g, now, &self.facts) / bound;
+                keep >= 1.0 || proc.rng.random::<f64>() < keep
+            }
+            _ => true,
         };
-        self.schedule_after(now, queue);
-        g
+        self.schedule_publish(p, now, queue);
+        g.filter(|_| kept)
     }
 
-    /// Burst number `index`: its guild and publish count.
-    pub fn burst(&self, index: u32) -> (GuildId, u32) {
-        let (_, g, count) = self.bursts[index as usize];
-        (g, count)
+    /// Burst `index` at its guild number `cursor`: the guild and its publish count, and
+    /// whether another guild follows.
+    pub fn burst(&self, index: u32, cursor: u32) -> (GuildId, u32, bool) {
+        let b = &self.bursts[index as usize];
+        let g = b.guilds.get(cursor, &self.facts);
+        (g, b.count, cursor + 1 < b.guilds.len())
     }
 }

@@ -739,21 +739,26 @@ impl Model for World {
 
     fn handle(&mut self, now: Nanos, event: Event, queue: &mut EventQueue<Event>) {
         match event {
-            Event::NextPublish => {
-                if let Some(g) = self.publisher.next_publish(now, queue) {
+            Event::NextPublish { process } => {
+                if let Some(g) = self.publisher.next_publish(process, now, queue) {
                     self.publish_arrives(g, now, queue);
                 }
             }
-            Event::NextPresenceChange => {
-                let s = self.publisher.next_presence_change(now, queue);
-                self.presence_change(s, now, queue);
+            Event::NextPresenceChange { process } => {
+                if let Some(s) = self.publisher.next_presence_change(process, now, queue) {
+                    self.presence_change(s, now, queue);
+                }
             }
-            Event::Burst { index } => {
-                let (g, count) = self.publisher.burst(index);
+            Event::Burst { index, cursor } => {
+                let (g, count, more) = self.publisher.burst(index, cursor);
                 let mark = crate::metrics::trace::Mark::Burst { guild: g.0, count };
                 self.trace_mark(now, mark);
                 for _ in 0..count {
                     self.publish_arrives(g, now, queue);
+                }
+                if more {
+                    let cursor = cursor + 1;
+                    queue.schedule(now, Event::Burst { index, cursor });
                 }
             }
             Event::SliceEnd { proc, epoch } => {

@@ -12,6 +12,7 @@ mod fixes;
 mod hostile_input;
 mod mutants;
 mod output_folders;
+mod phases;
 mod snapshots;
 mod sweep_input;
 mod sweeps;

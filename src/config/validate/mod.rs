@@ -6,6 +6,7 @@
 //! run, workload and output sections; this file holds the checker they share.
 
 mod model;
+mod phases;
 mod workload;
 
 use super::ConfigErrors;

@@ -1,9 +1,10 @@
-//! Checks of the run limits, the workload (guild sizes, users, publishes, bursts, storms) and
-//! the output section, each against its range in `limits`.
+//! Checks of the run limits, the workload (guild sizes, users, publishes, storms; phases and
+//! bursts in `phases.rs`) and the output section, each against its range in `limits`.
 
 use super::Checker;
+use super::phases;
 use crate::config::limits::*;
-use crate::config::schema::{Experiment, GuildSizes, Rate, Storm, TraceConfig};
+use crate::config::schema::{Experiment, GuildSizes, Rate, Shape, Storm, TraceConfig};
 use crate::config::yaml_source::FieldPath;
 
 pub(super) fn check(c: &mut Checker, exp: &Experiment, min_restart_s: f64) {
@@ -17,17 +18,13 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment, min_restart_s: f64) {
     let guild_count = guilds(c, exp, &workload.key("guilds"));
     users(c, exp, &workload.key("users"));
     publishes(c, exp, &workload.key("publishes"));
-    for (i, burst) in exp.workload.bursts.iter().enumerate() {
-        let p = workload.key("bursts").index(i);
-        c.check((burst.guild as u64) < guild_count, &p.key("guild"), || {
-            format!(
-                "must be a guild index below {guild_count}, got {}",
-                burst.guild
-            )
-        });
-        c.range(burst.at_s, 0.0, MAX_TIME_S, &p.key("at_s"));
-        c.count(burst.count as u64, 1, MAX_BURST as u64, &p.key("count"));
-    }
+    phases::phases(
+        c,
+        exp,
+        &workload.key("publishes").key("phases"),
+        guild_count,
+    );
+    phases::bursts(c, exp, &workload.key("bursts"), guild_count);
     storms(c, exp, &workload.key("storms"), min_restart_s);
     output(c, exp, &root.key("output"));
     if let Some(trace) = &exp.output.trace {
@@ -192,11 +189,19 @@ fn storms(c: &mut Checker, exp: &Experiment, storms: &FieldPath, min_restart_s: 
                 users,
                 start_s,
                 window_s,
+                shape,
             } => {
                 let p = p.key("login");
                 c.count(*users as u64, 0, MAX_SESSIONS, &p.key("users"));
                 c.range(*start_s, 0.0, MAX_TIME_S, &p.key("start_s"));
                 c.range(*window_s, 0.0, MAX_TIME_S, &p.key("window_s"));
+                phases::shape(c, shape, &p.key("shape"));
+                let empty = matches!(shape, Shape::Ramp { from, to } if *from <= 0.0 && *to <= 0.0);
+                c.check(!empty, &p.key("shape"), || {
+                    "a ramp at 0 throughout leaves the users no time to arrive: give `from` or \
+                     `to` above 0"
+                        .into()
+                });
             }
             Storm::NodeRestart {
                 at_s,

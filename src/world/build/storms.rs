@@ -8,6 +8,7 @@ use crate::sim::rng::RngStreams;
 use crate::sim::time::secs;
 use crate::world::event::Event;
 use crate::world::ids::{NodeId, SessionId};
+use crate::world::shape::ShapeFn;
 use crate::world::state::World;
 use rand::Rng;
 
@@ -57,6 +58,7 @@ pub(super) fn schedule(
                 users: count,
                 start_s,
                 window_s,
+                shape,
             } => {
                 if *count > users {
                     return Err(error(
@@ -65,15 +67,23 @@ pub(super) fn schedule(
                     ));
                 }
                 let (start, window) = (secs(*start_s), secs(*window_s));
+                let shape = ShapeFn::new(shape, start, start + window);
                 let mut wave = Vec::with_capacity(*count as usize);
                 for s in 0..*count {
                     offline_until_login[s as usize] = true;
-                    let at = start
-                        + if window == 0 {
-                            0
-                        } else {
-                            storm_rng.random_range(0..=window)
-                        };
+                    let at = match shape {
+                        _ if window == 0 => start,
+                        ShapeFn::Constant => start + storm_rng.random_range(0..=window),
+                        // Inverse transform: the time where the shaped arrivals reach a
+                        // uniform fraction of the window's total.
+                        _ => {
+                            let total = shape.integral(start, start + window);
+                            let u: f64 = storm_rng.random();
+                            shape
+                                .reach(start, start + window, u * total)
+                                .unwrap_or(start + window)
+                        }
+                    };
                     wave.push((at, SessionId(s)));
                 }
                 world.start_wave(wave, queue);

@@ -8,9 +8,9 @@
 //! not a promise: a run that overloads its guilds keeps publishes queued, which this model
 //! does not count.
 
-use crate::config::schema::{
-    DeliveryMode, DistConfig, Experiment, FanoutStrategy, GuildSizes, Rate, Role, Storm,
-};
+pub mod workload;
+
+use crate::config::schema::{DeliveryMode, DistConfig, Experiment, FanoutStrategy, Role, Storm};
 use crate::metrics::recorder::SIZE_CLASSES;
 
 /// Bytes of a process with nothing in it (program, allocator, small structures).
@@ -110,32 +110,8 @@ impl Estimate {
             "queued deliveries" => "folded deliveries (run.deliveries: folded) or fewer publishes",
             "ring" => "fewer model.ring.replicas or fewer guild nodes",
             "node pairs" => "fewer nodes in model.nodes",
+            "workload" => "fewer phases with per-member rates over many guilds",
             _ => "a smaller workload",
-        }
-    }
-}
-
-/// Online members per guild as (number of guilds, online members) classes: exact for lists
-/// and fixed sizes, a fine quantile grid of the sampler for power laws (no randomness).
-fn online_classes(sizes: &GuildSizes, online_fraction: f64) -> Vec<(f64, f64)> {
-    let online = |m: f64| (m * online_fraction).round();
-    match sizes {
-        GuildSizes::List(list) => list.iter().map(|&m| (1.0, online(m as f64))).collect(),
-        GuildSizes::Fixed { count, members } => vec![(*count as f64, online(*members as f64))],
-        GuildSizes::Zipf {
-            count,
-            min,
-            max,
-            exponent,
-        } => {
-            const K: usize = 4096;
-            (0..K)
-                .map(|i| {
-                    let u = (i as f64 + 0.5) / K as f64;
-                    let size = crate::world::build::zipf_size(*min, *max, *exponent, u);
-                    (*count as f64 / K as f64, online(size as f64))
-                })
-                .collect()
         }
     }
 }
@@ -151,10 +127,11 @@ fn mean_us(d: &DistConfig) -> f64 {
 
 /// The estimate for one validated experiment.
 pub fn estimate(exp: &Experiment) -> Estimate {
-    let classes = online_classes(
+    let all = workload::classes(
         &exp.workload.guilds.sizes,
         exp.workload.guilds.online_fraction,
     );
+    let classes: Vec<(f64, f64)> = all.iter().map(|c| (c.n, c.online)).collect();
     let guilds: f64 = classes.iter().map(|c| c.0).sum();
     let online_sum: f64 = classes.iter().map(|c| c.0 * c.1).sum();
     let memberships = online_sum.round() as u64;
@@ -165,30 +142,17 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let bins = (horizon / interval_s).floor() as u64 + 1;
     let histograms = 3 + SIZE_CLASSES as u64;
 
-    // Work: publishes in the window, each sent to every online member, but no guild sends for
-    // longer than the horizon (an overloaded guild leaves the rest queued).
-    let p = &exp.workload.publishes;
-    let end = p.end_s.unwrap_or(horizon).min(horizon);
-    let window = (end - p.start_s).max(0.0);
+    // Work: publishes, each sent to every online member, but no guild sends for longer than
+    // the horizon (an overloaded guild leaves the rest queued).
     let send_us = mean_us(&exp.model.costs.send_remote).max(mean_us(&exp.model.costs.send_local));
     let sends_cap = horizon * 1e6 / send_us.max(1e-3);
-    let rate = |o: f64| match p.rate {
-        Rate::PerGuildPerS(r) => r,
-        Rate::PerMemberPerS(r) => r * o,
-    };
-    let mut publishes: f64 = classes.iter().map(|&(n, o)| n * rate(o) * window).sum();
-    let mut deliveries: f64 = classes
-        .iter()
-        .map(|&(n, o)| n * (rate(o) * window * o).min(sends_cap))
-        .sum();
+    let work = workload::work(exp, &all, sessions as f64, sends_cap);
+    let mut publishes = work.publishes;
+    let mut deliveries = work.deliveries;
     let mean_online = online_sum / guilds.max(1.0);
-    for b in &exp.workload.bursts {
-        publishes += b.count as f64;
-        deliveries += (b.count as f64 * mean_online).min(sends_cap);
-    }
     // Presence changes: each goes to every guild of the session, each to its online members.
     let guilds_per_session = online_sum / (sessions.max(1) as f64);
-    let changes = p.presence_changes_per_session_per_s * sessions as f64 * window;
+    let changes = work.changes;
     let presence_deliveries = (changes * guilds_per_session * mean_online).min(sends_cap * guilds);
     deliveries += presence_deliveries;
     publishes += changes * guilds_per_session;
@@ -196,7 +160,7 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let slices = deliveries * send_us / exp.model.scheduling.time_slice_us.max(1e-3);
     let per_event_deliveries = exp.run.deliveries == DeliveryMode::PerEvent
         || mean_us(&exp.model.costs.session_receive) > 0.0;
-    let mut events = 2.0 * publishes + slices;
+    let mut events = 2.0 * publishes + slices + work.candidates;
     if per_event_deliveries {
         events += deliveries;
     }
@@ -274,6 +238,7 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         ("ring", RING_POINT_BYTES * ring_points as f64),
         ("node pairs", NODE_PAIR_BYTES * node_pairs),
         ("trace", TRACE_EVENT_BYTES * trace_events),
+        ("workload", work.bytes),
     ];
     let dominant = terms
         .iter()
@@ -424,6 +389,7 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::schema::GuildSizes;
 
     #[test]
     fn sizes_parse_and_print() {
@@ -445,9 +411,9 @@ mod tests {
             max: 5000,
             exponent: 1.6,
         };
-        let classes = online_classes(&sizes, 1.0);
-        let guilds: f64 = classes.iter().map(|c| c.0).sum();
+        let classes = workload::classes(&sizes, 1.0);
+        let guilds: f64 = classes.iter().map(|c| c.n).sum();
         assert!((guilds - 1000.0).abs() < 1e-6);
-        assert!(classes.iter().all(|c| (2.0..=5000.0).contains(&c.1)));
+        assert!(classes.iter().all(|c| (2.0..=5000.0).contains(&c.online)));
     }
 }
