@@ -5,6 +5,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 mod cli;
+use cli::memory::MemoryWatch;
 
 use guildsim::check::Checked;
 use guildsim::config::editor_schema::{self, SchemaKind};
@@ -12,11 +13,12 @@ use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
 use guildsim::report::{self, folder};
 use guildsim::runner::{self, RunResult};
-use guildsim::sim::Nanos;
 use guildsim::sim::time::{secs, to_secs};
+use guildsim::sim::{Nanos, StopReason};
 use guildsim::sweep::{self, Plan, RunSpec, Shard, exec, merge};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -265,7 +267,22 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 println!("estimate: {}", describe_estimate(&est));
             }
             let started = Instant::now();
-            let result = simulate_with_progress(&loaded, trace.is_some(), quiet)?;
+            let watch = MemoryWatch::new(limit);
+            let result = simulate_with_progress(&loaded, trace.is_some(), quiet, &watch)?;
+            if result.outcome.stop == StopReason::Interrupted {
+                return Err(anyhow::anyhow!(
+                    "the run of {} was stopped at {:.3} s of virtual time: it held {} of memory, \
+                     more than {limit_what} ({}), against an estimate of {} (an overloaded run \
+                     keeps queueing: registry calls, mailboxes); shorten run.horizon_s or set \
+                     run.event_budget. No result was written.",
+                    loaded.name,
+                    to_secs(result.end_time),
+                    fmt_bytes(watch.peak_bytes()),
+                    fmt_bytes(limit),
+                    fmt_bytes(est.memory_bytes),
+                )
+                .into());
+            }
             let wall = started.elapsed().as_secs_f64();
             let files = report::write_run(&out, &loaded, &result)?;
             let trace_written = match &trace {
@@ -476,7 +493,8 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
     }
     let _lock = exec::start(plan, out, o.shard).map_err(failure)?;
     let started = Instant::now();
-    let bar = SweepBar::new(plan, &todo.run, &estimates, jobs, o.quiet);
+    let mut bar = SweepBar::new(plan, &todo.run, &estimates, jobs, o.quiet);
+    bar.watch = MemoryWatch::new(o.limit);
     let result = exec::run_all(&todo.run, out, jobs, &bar);
     bar.bar.finish_and_clear();
     result.map_err(failure)?;
@@ -504,6 +522,8 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
 /// so the ETA weighs big runs more than small ones; the message counts runs.
 struct SweepBar {
     bar: ProgressBar,
+    /// The process's memory, checked as the runs go.
+    watch: MemoryWatch,
     /// Estimated work of each run of the plan (by run index), in microseconds.
     weight: Vec<u64>,
     /// Work done inside the run each worker is on.
@@ -540,6 +560,7 @@ impl SweepBar {
         bar.set_message(format!("0/{} runs", todo.len()));
         SweepBar {
             bar,
+            watch: MemoryWatch::new(u64::MAX),
             weight,
             partial: (0..jobs).map(|_| AtomicU64::new(0)).collect(),
             done_weight: AtomicU64::new(0),
@@ -556,12 +577,13 @@ impl SweepBar {
 }
 
 impl exec::Observer for SweepBar {
-    fn progress(&self, worker: usize, run: &RunSpec, now: Nanos) {
+    fn progress(&self, worker: usize, run: &RunSpec, now: Nanos) -> ControlFlow<()> {
         let horizon = exec::horizon(run).max(1);
         let w = self.weight[run.index];
         let part = (w as f64 * (now.min(horizon) as f64 / horizon as f64)) as u64;
         self.partial[worker].store(part, Ordering::Relaxed);
         self.redraw();
+        self.watch.check()
     }
 
     fn finished(&self, worker: usize, run: &RunSpec) {
@@ -646,6 +668,7 @@ fn simulate_with_progress(
     loaded: &Loaded,
     trace: bool,
     quiet: bool,
+    watch: &MemoryWatch,
 ) -> Result<RunResult, ConfigErrors> {
     let horizon = secs(loaded.experiment.run.horizon_s);
     let bar = if quiet {
@@ -662,12 +685,14 @@ fn simulate_with_progress(
     let progress = |now| {
         bar.set_position(now);
         bar.set_message(format!("{:.2} s", to_secs(now)));
+        watch.check()
     };
-    let result = if trace {
-        runner::simulate_traced(loaded, progress)
-    } else {
-        runner::simulate(loaded, progress)
-    };
+    let result = runner::prepare(loaded).map(|mut prepared| {
+        if trace {
+            prepared.ensure_trace();
+        }
+        runner::execute_until(loaded, prepared, progress)
+    });
     bar.finish_and_clear();
     result
 }

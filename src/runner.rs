@@ -9,6 +9,7 @@ use crate::metrics::summary::{
 use crate::sim::time::{secs, to_secs};
 use crate::sim::{self, EventQueue, Nanos, RunLimits, RunOutcome, StopReason};
 use crate::world::{self, World};
+use std::ops::ControlFlow;
 
 /// The state of a finished run, for reports.
 pub struct RunResult {
@@ -54,8 +55,23 @@ impl Prepared {
 }
 
 /// Runs `loaded`; `progress` is called with the virtual time every few thousand events.
-pub fn simulate(loaded: &Loaded, progress: impl FnMut(Nanos)) -> Result<RunResult, ConfigErrors> {
-    Ok(execute(loaded, prepare(loaded)?, progress))
+pub fn simulate(
+    loaded: &Loaded,
+    mut progress: impl FnMut(Nanos),
+) -> Result<RunResult, ConfigErrors> {
+    simulate_until(loaded, |now| {
+        progress(now);
+        ControlFlow::Continue(())
+    })
+}
+
+/// Runs `loaded` like [`simulate`]; `progress` may stop the run, which then ends with
+/// `StopReason::Interrupted` (its results must not be written).
+pub fn simulate_until(
+    loaded: &Loaded,
+    progress: impl FnMut(Nanos) -> ControlFlow<()>,
+) -> Result<RunResult, ConfigErrors> {
+    Ok(execute_until(loaded, prepare(loaded)?, progress))
 }
 
 /// Like [`simulate`], taking a timeline trace even if the experiment asks for none.
@@ -69,12 +85,24 @@ pub fn simulate_traced(
 }
 
 /// Runs a prepared world to its limit and summarises it.
-pub fn execute(loaded: &Loaded, prepared: Prepared, progress: impl FnMut(Nanos)) -> RunResult {
+pub fn execute(loaded: &Loaded, prepared: Prepared, mut progress: impl FnMut(Nanos)) -> RunResult {
+    execute_until(loaded, prepared, |now| {
+        progress(now);
+        ControlFlow::Continue(())
+    })
+}
+
+/// Like [`execute`]; `progress` may stop the run (`StopReason::Interrupted`).
+pub fn execute_until(
+    loaded: &Loaded,
+    prepared: Prepared,
+    progress: impl FnMut(Nanos) -> ControlFlow<()>,
+) -> RunResult {
     let Prepared {
         mut world,
         mut queue,
     } = prepared;
-    let outcome = sim::run(&mut world, &mut queue, limits(loaded), progress);
+    let outcome = sim::run_until(&mut world, &mut queue, limits(loaded), progress);
     finish(loaded, world, outcome)
 }
 

@@ -2,3 +2,4 @@
 //! the wall clock and the process's memory).
 
 pub mod bench;
+pub mod memory;

@@ -14,5 +14,5 @@ pub mod time;
 pub use dist::Dist;
 pub use queue::EventQueue;
 pub use rng::RngStreams;
-pub use run::{Model, RunLimits, RunOutcome, StopReason, run, run_in_steps};
+pub use run::{Model, RunLimits, RunOutcome, StopReason, run, run_in_steps, run_until};
 pub use time::Nanos;

@@ -3,6 +3,7 @@
 
 use super::queue::EventQueue;
 use super::time::Nanos;
+use std::ops::ControlFlow;
 
 /// A simulation model driven by the engine.
 pub trait Model {
@@ -43,6 +44,8 @@ pub enum StopReason {
     Horizon,
     /// The event budget was spent before the horizon.
     EventBudget,
+    /// The caller stopped the run (it ran out of memory); its results are not written.
+    Interrupted,
 }
 
 /// What the run loop observed.
@@ -67,6 +70,20 @@ pub fn run<M: Model>(
     limits: RunLimits,
     mut progress: impl FnMut(Nanos),
 ) -> RunOutcome {
+    run_until(model, queue, limits, |now| {
+        progress(now);
+        ControlFlow::Continue(())
+    })
+}
+
+/// Runs like [`run`]; `progress` may also stop the run (for example when the process runs out
+/// of memory), which then ends with [`StopReason::Interrupted`].
+pub fn run_until<M: Model>(
+    model: &mut M,
+    queue: &mut EventQueue<M::Event>,
+    limits: RunLimits,
+    mut progress: impl FnMut(Nanos) -> ControlFlow<()>,
+) -> RunOutcome {
     let mut queued_events = 0u64;
     let stop = loop {
         match queue.peek_time() {
@@ -84,8 +101,8 @@ pub fn run<M: Model>(
         let (now, event) = queue.pop().expect("peeked");
         model.handle(now, event, queue);
         queued_events += 1;
-        if queued_events.is_multiple_of(PROGRESS_EVERY) {
-            progress(now);
+        if queued_events.is_multiple_of(PROGRESS_EVERY) && progress(now).is_break() {
+            break StopReason::Interrupted;
         }
     };
     let end_time = match stop {

@@ -13,9 +13,10 @@ use super::store::{self, Manifest, ShardInfo};
 use crate::report::folder::{self, FolderLock, LockMode};
 use crate::report::{RESOLVED, atomic::write_atomic};
 use crate::runner;
-use crate::sim::Nanos;
 use crate::sim::time::secs;
-use anyhow::{Context, Result};
+use crate::sim::{Nanos, StopReason};
+use anyhow::{Context, Result, bail};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -85,8 +86,11 @@ pub fn todo<'a>(plan: &'a Plan, out: &Path, shard: Shard) -> Todo<'a> {
 
 /// Told what happens while runs execute; called from the worker threads.
 pub trait Observer: Sync {
-    /// `worker` is running `run` and has reached virtual time `now`.
-    fn progress(&self, _worker: usize, _run: &RunSpec, _now: Nanos) {}
+    /// `worker` is running `run` and has reached virtual time `now`; `Break` stops the run
+    /// (out of memory), which fails the sweep without writing that run.
+    fn progress(&self, _worker: usize, _run: &RunSpec, _now: Nanos) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
     /// `worker` finished `run` (its files are written).
     fn finished(&self, _worker: usize, _run: &RunSpec) {}
 }
@@ -182,8 +186,17 @@ pub fn run_all(runs: &[&RunSpec], out: &Path, jobs: usize, observer: &dyn Observ
 }
 
 fn run_one(run: &RunSpec, out: &Path, worker: usize, observer: &dyn Observer) -> Result<()> {
-    let result = runner::simulate(&run.loaded, |now| observer.progress(worker, run, now))
+    let result = runner::simulate_until(&run.loaded, |now| observer.progress(worker, run, now))
         .map_err(anyhow::Error::new)?;
+    if result.outcome.stop == StopReason::Interrupted {
+        bail!(
+            "run {} was stopped at {:.3} s of virtual time: the process ran out of the memory \
+             it may use (its queues grew past the estimate: an overloaded run keeps queueing); \
+             shorten run.horizon_s, set run.event_budget or run fewer --jobs",
+            run.dir,
+            crate::sim::time::to_secs(result.end_time)
+        );
+    }
     store::write_run(&out.join(&run.dir), run, &result)
         .with_context(|| format!("writing run {}", run.dir))?;
     observer.finished(worker, run);
