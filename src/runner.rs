@@ -3,8 +3,8 @@
 use crate::config::{ConfigErrors, Loaded};
 use crate::metrics::recorder::ProcessKind;
 use crate::metrics::summary::{
-    Entities, MemberListSummary, MonitorsSummary, NodeSummary, ProcessBusy, RegistrySummary,
-    RingSummary, SessionsSummary, StopInfo, Summary, round6,
+    Entities, MemberListSummary, MonitorsSummary, NodeSummary, PassiveSummary, ProcessBusy,
+    RegistrySummary, RingSummary, SessionsSummary, StopInfo, Summary, round6,
 };
 use crate::sim::time::{secs, to_secs};
 use crate::sim::{self, EventQueue, Nanos, RunLimits, RunOutcome, StopReason};
@@ -255,6 +255,10 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         guild_queue_length_mean: round6(rec.in_guilds_mean(end_time)),
         fanout_work_s: round6(to_secs(rec.fanout_work_ns)),
         busy_s: process_busy(rec),
+        passive: PassiveSummary {
+            digests: rec.digests,
+            digest_deliveries: rec.digest_deliveries,
+        },
         monitors: MonitorsSummary {
             downs: rec.monitor_downs,
             first_down_s: if rec.monitor_downs > 0 {
@@ -325,5 +329,6 @@ fn process_busy(rec: &crate::metrics::Recorder) -> ProcessBusy {
         sender: s(ProcessKind::Sender),
         registry: s(ProcessKind::Registry),
         ring: s(ProcessKind::Ring),
+        relay: s(ProcessKind::Relay),
     }
 }

@@ -44,6 +44,57 @@ pub struct ModelConfig {
     /// plain Erlang monitors).
     #[serde(default)]
     pub monitors: MonitorsConfig,
+    /// Passive sessions in large guilds (MJ, secondary; default: none).
+    #[serde(default)]
+    pub passive: PassiveConfig,
+}
+
+/// Passive sessions (MJ, secondary): in a guild of at least `min_members` members, only a
+/// fraction of the sessions are active (their users are looking at the guild); the others
+/// get a reduced stream: the event kinds in `receives`, and, with `digest_interval_ms`, a
+/// periodic digest of the chat they missed.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PassiveConfig {
+    /// Guilds with at least this many members have passive sessions (default: none, no
+    /// passive sessions).
+    #[serde(default)]
+    pub min_members: Option<u32>,
+    /// Share of a large guild's sessions that are active (default 0.1, assumption: V11's
+    /// 90 % less fan-out work).
+    #[serde(default = "default_active_fraction")]
+    pub active_fraction: f64,
+    /// Event kinds passive sessions still receive as they happen: any of `chat`, `presence`
+    /// (default none).
+    #[serde(default)]
+    pub receives: Vec<EventKind>,
+    /// Passive sessions receive a digest of the guild's chat this often, when there was any
+    /// (default: no digests).
+    #[serde(default)]
+    pub digest_interval_ms: Option<f64>,
+}
+
+fn default_active_fraction() -> f64 {
+    0.1
+}
+
+impl Default for PassiveConfig {
+    fn default() -> Self {
+        Self {
+            min_members: None,
+            active_fraction: default_active_fraction(),
+            receives: Vec::new(),
+            digest_interval_ms: None,
+        }
+    }
+}
+
+/// A kind of event a guild fans out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Chat,
+    Presence,
 }
 
 /// Guilds monitor their members' sessions across nodes. When a session node goes down, plain
@@ -329,6 +380,54 @@ pub struct Fanout {
     /// Settings of the `manifold` strategy (defaults when absent).
     #[serde(default)]
     pub manifold: ManifoldConfig,
+    /// Settings of the `relays` strategy (defaults when absent).
+    #[serde(default)]
+    pub relays: RelaysConfig,
+}
+
+/// Relays (MJ, secondary): processes between a guild and its sessions, each serving at most
+/// `max_sessions` of the guild's members on its own node, checking each recipient's
+/// permissions and making the sends.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelaysConfig {
+    /// Members one relay serves at most (default 15,000, MJ). A guild has, on each session
+    /// node holding its members, as many relays as that takes, sharing them evenly.
+    #[serde(default = "default_relay_sessions")]
+    pub max_sessions: u32,
+    /// A relay's time per recipient to check its permissions (default 1 µs, assumption).
+    #[serde(default = "default_permission_check_us")]
+    pub permission_check_us: f64,
+    /// Memory of one relay process (default 100,000, assumption) and per member it serves
+    /// (default 100, assumption), on its node.
+    #[serde(default = "default_relay_bytes")]
+    pub relay_bytes: u64,
+    #[serde(default = "default_relay_member_bytes")]
+    pub member_bytes: u64,
+}
+
+fn default_relay_sessions() -> u32 {
+    15_000
+}
+fn default_permission_check_us() -> f64 {
+    1.0
+}
+fn default_relay_bytes() -> u64 {
+    100_000
+}
+fn default_relay_member_bytes() -> u64 {
+    100
+}
+
+impl Default for RelaysConfig {
+    fn default() -> Self {
+        Self {
+            max_sessions: default_relay_sessions(),
+            permission_check_us: default_permission_check_us(),
+            relay_bytes: default_relay_bytes(),
+            member_bytes: default_relay_member_bytes(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -338,6 +437,8 @@ pub enum FanoutStrategy {
     Naive,
     /// One send per destination node to a partitioner there, whose workers send locally.
     Manifold,
+    /// One send per relay of the guild; each relay checks and sends to its members (2023).
+    Relays,
 }
 
 /// discord/manifold: partitioners and workers on every node.

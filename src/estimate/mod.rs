@@ -10,7 +10,9 @@
 
 pub mod workload;
 
-use crate::config::schema::{DeliveryMode, DistConfig, Experiment, FanoutStrategy, Role, Storm};
+use crate::config::schema::{
+    DeliveryMode, DistConfig, Experiment, FanoutStrategy, ListStructure, Role, Storm,
+};
 use crate::metrics::recorder::SIZE_CLASSES;
 
 /// Bytes of a process with nothing in it (program, allocator, small structures).
@@ -24,6 +26,8 @@ const MEMBERSHIP_BYTES: f64 = 16.0;
 /// Per online membership with Manifold: its place in the by-node order, and the (node,
 /// worker) groups (at most one per membership).
 const MANIFOLD_MEMBERSHIP_BYTES: f64 = 20.0;
+/// Per relay (`fanout.strategy: relays`): its process (mailbox, state, work) and its group.
+const RELAY_BYTES: f64 = 96.0;
 /// Per online membership with `run.check_order`: the last publish time delivered.
 const CHECK_ORDER_BYTES: f64 = 8.0;
 /// Per reconnection of a storm (session x guild): the messages and events in flight.
@@ -161,6 +165,13 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let per_event_deliveries = exp.run.deliveries == DeliveryMode::PerEvent
         || mean_us(&exp.model.costs.session_receive) > 0.0;
     let mut events = 2.0 * publishes + slices + work.candidates;
+    // Passive sessions' digests: a tick per interval, a digest per guild (at most).
+    if let (Some(_), Some(interval_ms)) = (
+        exp.model.passive.min_members,
+        exp.model.passive.digest_interval_ms,
+    ) {
+        events += horizon * 1e3 / interval_ms.max(1.0) * (1.0 + guilds);
+    }
     if per_event_deliveries {
         events += deliveries;
     }
@@ -198,9 +209,16 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         .trace
         .as_ref()
         .map_or(0.0, |t| t.max_events as f64);
+    // Manifold's and relays' groups, and a second set of them per range of a member list.
+    let grouped = exp.model.fanout.strategy != FanoutStrategy::Naive;
+    let group_sets = if exp.model.member_list.structure == ListStructure::None {
+        1.0
+    } else {
+        2.0
+    };
     let per_membership = MEMBERSHIP_BYTES
-        + if exp.model.fanout.strategy == FanoutStrategy::Manifold {
-            MANIFOLD_MEMBERSHIP_BYTES
+        + if grouped {
+            MANIFOLD_MEMBERSHIP_BYTES * group_sets
         } else {
             0.0
         }
@@ -239,6 +257,10 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         ("node pairs", NODE_PAIR_BYTES * node_pairs),
         ("trace", TRACE_EVENT_BYTES * trace_events),
         ("workload", work.bytes),
+        (
+            "relays",
+            RELAY_BYTES * relays(exp, memberships as f64, guilds),
+        ),
     ];
     let dominant = terms
         .iter()
@@ -384,6 +406,24 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         other => return Err(format!("unknown size unit `{other}` (use K, M, G or T)")),
     };
     Ok((value * factor) as u64)
+}
+
+/// Relays a run builds, at most: per guild and session node holding its members, its share
+/// cut into relays of `max_sessions`.
+fn relays(exp: &Experiment, memberships: f64, guilds: f64) -> f64 {
+    if exp.model.fanout.strategy != FanoutStrategy::Relays {
+        return 0.0;
+    }
+    let session_nodes: f64 = exp
+        .model
+        .nodes
+        .iter()
+        .filter(|g| g.hosts.contains(&Role::Sessions))
+        .map(|g| g.count as f64)
+        .sum();
+    let mean_members = memberships / guilds.max(1.0);
+    let max = exp.model.fanout.relays.max_sessions.max(1) as f64;
+    memberships / max + guilds * session_nodes.min(mean_members).max(1.0)
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub enum ProcessKind {
     Sender,
     Registry,
     Ring,
+    Relay,
 }
 
 impl ProcessKind {
@@ -41,7 +42,7 @@ impl ProcessKind {
 }
 
 /// How many kinds of process there are.
-pub const PROCESS_KINDS: usize = 7;
+pub const PROCESS_KINDS: usize = 8;
 
 pub fn size_class(recipients: u32) -> usize {
     (31 - recipients.max(1).leading_zeros()) as usize
@@ -155,6 +156,9 @@ pub struct Recorder {
     pub monitor_downs: u64,
     pub first_down: Nanos,
     pub last_down: Nanos,
+    /// Passive sessions' digests published, and the digests sent to online sessions.
+    pub digests: u64,
+    pub digest_deliveries: u64,
     pub member_list_updates: u64,
     pub member_list_work_ns: u64,
     pub member_list_cost_min_ns: Nanos,
@@ -232,6 +236,8 @@ impl Recorder {
             monitor_downs: 0,
             first_down: Nanos::MAX,
             last_down: 0,
+            digests: 0,
+            digest_deliveries: 0,
             member_list_updates: 0,
             member_list_work_ns: 0,
             member_list_cost_min_ns: Nanos::MAX,

@@ -59,6 +59,7 @@ pub struct Summary {
     pub guild_busy_fraction_max: f64,
     pub member_list: MemberListSummary,
     pub monitors: MonitorsSummary,
+    pub passive: PassiveSummary,
     /// Scheduler time used / (run time x schedulers), mean and max over nodes.
     pub node_busy_fraction_mean: f64,
     pub node_busy_fraction_max: f64,
@@ -73,6 +74,14 @@ pub struct Summary {
     /// Deliveries received out of publish order (only when `run.check_order` is on).
     pub order_violations: Option<u64>,
     pub nodes: Vec<NodeSummary>,
+}
+
+/// Passive sessions' digests (MJ).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PassiveSummary {
+    /// Digests guilds published, and digests sent to online passive sessions.
+    pub digests: u64,
+    pub digest_deliveries: u64,
 }
 
 /// `:DOWN` notifications of sessions lost with their node (ZM).
@@ -106,6 +115,7 @@ pub struct ProcessBusy {
     pub sender: f64,
     pub registry: f64,
     pub ring: f64,
+    pub relay: f64,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

@@ -198,7 +198,13 @@ pub fn check_timelines(
                     let mut seen: Vec<&str> = points.iter().map(|p| p.labels[c].as_str()).collect();
                     seen.sort();
                     seen.dedup();
-                    if c != l && seen.len() > 1 {
+                    // A field zipped with `lines` varies with it: each line is still one point.
+                    let follows_lines = points.iter().all(|p| {
+                        points
+                            .iter()
+                            .all(|q| p.labels[l] != q.labels[l] || p.labels[c] == q.labels[c])
+                    });
+                    if c != l && seen.len() > 1 && !follows_lines {
                         errors.push(base.error_at(
                             &at("lines"),
                             format!("`{name}` also varies; a timeline compares the values of one swept field"),

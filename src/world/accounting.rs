@@ -19,6 +19,7 @@ impl World {
                 ServiceKind::Sender => ProcessKind::Sender,
                 ServiceKind::Registry => ProcessKind::Registry,
                 ServiceKind::Ring => ProcessKind::Ring,
+                ServiceKind::Relay => ProcessKind::Relay,
             },
         }
     }

@@ -50,6 +50,8 @@ pub enum Event {
     Restart { node: NodeId, storm: u32 },
     /// ZenMonitor on guild node `node` delivers its next batch of `:DOWN` notifications.
     ZenSweep { node: NodeId },
+    /// Guilds with passive members publish their digests.
+    DigestTick,
 }
 
 const _: () = assert!(std::mem::size_of::<Event>() <= 16);

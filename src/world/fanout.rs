@@ -17,9 +17,10 @@ use super::channel::SendOutcome;
 use super::event::{Event, ProcRef};
 use super::ids::{GuildId, NodeId, SessionId};
 use super::mailbox::{Msg, NO_ORIGIN};
-use super::member_list::Target;
+use super::passive::DIGEST;
 use super::sends::Outgoing;
 use super::state::{NOT_JOINED, World};
+use super::targets::Target;
 use crate::config::schema::FanoutStrategy;
 use crate::sim::rng::hash64;
 use crate::sim::{EventQueue, Nanos};
@@ -49,14 +50,15 @@ impl World {
                 publish_time,
                 origin,
             } => {
-                if first_slice && origin != NO_ORIGIN {
-                    // A presence change moves its member in the member list.
+                // A presence change (a publish about a member) moves it in the member list.
+                let presence = origin < DIGEST;
+                if first_slice && presence {
                     t += self.list_update_cost(g);
                 }
                 let out = Outgoing {
                     publish_time,
                     origin,
-                    presence: origin != NO_ORIGIN,
+                    presence,
                     snapshot: u32::MAX,
                 };
                 (out, true)
@@ -108,6 +110,7 @@ impl World {
             FanoutStrategy::Manifold => {
                 self.manifold_guild_sends(g, out, first_slice, now, t, queue)
             }
+            FanoutStrategy::Relays => self.relay_guild_sends(g, out, now, t, queue),
         };
         self.rec.fanout_work(t, end);
         end
@@ -128,6 +131,25 @@ impl World {
         let mut work = self.guilds[gi].work;
         let slice_end = self.fanout_deadline(node, now);
         let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
+        if out.origin == DIGEST {
+            let end = self.digest_sends(
+                node,
+                |i| first + i,
+                work.next,
+                len,
+                out,
+                t,
+                slice_end,
+                fixed,
+            );
+            work.next = end.next;
+            work.sends += end.sends;
+            self.rec.guild_sends += end.sends as u64;
+            work.recipients = work.sends;
+            work.done = work.next >= len;
+            self.guilds[gi].work = work;
+            return end.t;
+        }
         let bytes = if out.presence {
             self.params.presence_bytes
         } else {
@@ -281,7 +303,7 @@ impl World {
 
     /// Whether `origin` is a joined member of guild `g` (not `NO_ORIGIN`).
     fn origin_joined(&self, g: GuildId, origin: u32) -> bool {
-        origin != NO_ORIGIN && {
+        origin < DIGEST && {
             debug_assert!(self.guild_holds(g, origin));
             self.member_joined[origin as usize] != NOT_JOINED
         }
@@ -321,7 +343,7 @@ impl World {
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
         let (groups_first, groups_len) = (target.groups_first, target.groups_len);
-        let origin_joined = self.origin_joined(g, out.origin);
+        let origin_in = self.origin_in(target, out.origin);
         let slice_end = self.fanout_deadline(from, now);
         let event_bytes = if out.presence {
             self.params.presence_bytes
@@ -337,7 +359,7 @@ impl World {
                 recipients += self.groups[(groups_first + end) as usize].joined;
                 end += 1;
             }
-            if origin_joined && self.member_info[out.origin as usize] as u16 == to.0 {
+            if origin_in && self.member_info[out.origin as usize] as u16 == to.0 {
                 recipients -= 1;
             }
             if recipients == 0 {
@@ -396,16 +418,45 @@ impl World {
     }
 
     /// Manifold: the index (into `groups`) of the group holding `slot` of guild `g`.
-    fn group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
+    ///
+    /// Groups are ordered by (passive, node, worker) under Manifold, and by (passive, node,
+    /// first member) under relays, whose groups cut a node's members into runs.
+    pub fn group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
         let guild = &self.guilds[g.index()];
         if guild.groups_len == 0 {
             return None;
         }
-        let s = self.member_session[slot as usize];
-        let key = (self.session_node[s.index()], self.worker_of(s));
+        let passive = |slot: u32| slot - guild.first >= guild.active;
+        let node = self.session_node[self.member_session[slot as usize].index()];
         let range = guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize;
-        let i = self.groups[range.clone()].partition_point(|gr| (gr.node, gr.worker) < key);
+        let groups = &self.groups[range.clone()];
+        let i = if self.params.strategy == FanoutStrategy::Relays {
+            let key = (passive(slot), node, slot);
+            groups.partition_point(|gr| {
+                let first = self.by_node[gr.start as usize];
+                (passive(first), gr.node, first) <= key
+            }) - 1
+        } else {
+            let key = (
+                passive(slot),
+                node,
+                self.worker_of(self.member_session[slot as usize]),
+            );
+            groups.partition_point(|gr| {
+                (passive(self.by_node[gr.start as usize]), gr.node, gr.worker) < key
+            })
+        };
         Some(range.start + i)
+    }
+
+    /// What orders a member's groups within its node: its Manifold worker, or under relays
+    /// the place of its relay among the guild's relays on that node.
+    pub fn sub_group_of(&self, g: GuildId, slot: u32) -> u16 {
+        if self.params.strategy == FanoutStrategy::Relays {
+            self.groups[self.group_of(g, slot).expect("a relay")].worker
+        } else {
+            self.worker_of(self.member_session[slot as usize])
+        }
     }
 
     /// Guild `g` handles the join of its member in `slot`.
@@ -460,6 +511,7 @@ impl World {
         );
         self.trace_fanout(g, &work, now, presence);
         match msg {
+            Msg::Publish { origin: DIGEST, .. } => {}
             Msg::Publish {
                 publish_time,
                 origin: NO_ORIGIN,

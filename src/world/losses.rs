@@ -81,7 +81,7 @@ impl World {
                     .sum()
             }
             (
-                ServiceKind::Worker(_),
+                ServiceKind::Worker(_) | ServiceKind::Relay,
                 Msg::WorkerBatch {
                     group,
                     snapshot,

@@ -12,9 +12,7 @@
 //!   its subscribers.
 
 use super::ids::GuildId;
-use super::mailbox::NO_ORIGIN;
-use super::sends::Outgoing;
-use super::state::{Group, NOT_JOINED, World};
+use super::state::{Group, World};
 use crate::sim::{Dist, Nanos};
 
 /// The size at which R19 measured the update costs.
@@ -26,18 +24,6 @@ pub struct MemberListParams {
     /// The cost grows as log2(n) (else as n).
     pub log_scaling: bool,
     pub range_size: u32,
-}
-
-/// The members a fan-out goes to: membership slots `first .. first + len` (naive), and the
-/// Manifold groups of the same members.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Target {
-    pub first: u32,
-    pub len: u32,
-    pub groups_first: u32,
-    pub groups_len: u32,
-    /// The target is the whole guild.
-    pub whole: bool,
 }
 
 impl World {
@@ -58,49 +44,40 @@ impl World {
         cost
     }
 
-    /// Where `out`, published by guild `g`, goes: a chat event to every member; a presence
-    /// update, with a member list, to the subscribers of its member's range.
-    pub fn fanout_target(&self, g: GuildId, out: &Outgoing) -> Target {
-        let guild = &self.guilds[g.index()];
-        let whole = Target {
-            first: guild.first,
-            len: guild.len,
-            groups_first: guild.groups_first,
-            groups_len: guild.groups_len,
-            whole: true,
-        };
-        let Some(list) = &self.params.member_list else {
-            return whole;
-        };
-        if !out.presence || out.origin == NO_ORIGIN {
-            return whole;
-        }
-        let size = list.range_size;
-        let range = (out.origin - guild.first) / size;
-        let lo = range * size;
-        let hi = (lo + size).min(guild.len);
-        let (groups_first, groups_len) = self.range_groups(g, range);
-        Target {
-            first: guild.first + lo,
-            len: hi - lo,
-            groups_first,
-            groups_len,
-            whole: false,
-        }
-    }
-
-    /// The range of the list that membership `slot` of guild `g` sits in.
+    /// The range of guild `g`'s list that membership `slot` sits in: an active member's by
+    /// its position; a passive member subscribes to no range, and its changes go to the range
+    /// its position would be in.
     pub fn range_of(&self, g: GuildId, slot: u32) -> u32 {
         let size = self
             .params
             .member_list
             .as_ref()
             .map_or(u32::MAX, |l| l.range_size);
-        (slot - self.guilds[g.index()].first) / size
+        let guild = &self.guilds[g.index()];
+        let index = slot - guild.first;
+        if index < guild.active {
+            index / size
+        } else {
+            let ranges = guild.active.div_ceil(size).max(1) as u64;
+            (index as u64 * ranges / guild.len as u64) as u32
+        }
     }
 
-    /// Manifold: the groups of range `range` of guild `g`'s list, as (first, len).
-    fn range_groups(&self, g: GuildId, range: u32) -> (u32, u32) {
+    /// The membership slots of range `range` of guild `g`'s list, as (first, len).
+    pub fn range_slots(&self, g: GuildId, range: u32) -> (u32, u32) {
+        let size = self
+            .params
+            .member_list
+            .as_ref()
+            .map_or(u32::MAX, |l| l.range_size);
+        let guild = &self.guilds[g.index()];
+        let lo = (range as u64 * size as u64).min(guild.active as u64) as u32;
+        let hi = (lo as u64 + size as u64).min(guild.active as u64) as u32;
+        (guild.first + lo, hi - lo)
+    }
+
+    /// Manifold and relays: the groups of range `range` of guild `g`'s list, as (first, len).
+    pub fn range_groups(&self, g: GuildId, range: u32) -> (u32, u32) {
         let guild = &self.guilds[g.index()];
         let first = guild.range_groups_first as usize;
         let groups = &self.groups[first..first + guild.range_groups_len as usize];
@@ -110,10 +87,11 @@ impl World {
         ((first + start) as u32, (end - start) as u32)
     }
 
-    /// Manifold: the index (into `groups`) of the range group holding `slot` of guild `g`.
+    /// The index (into `groups`) of the range group holding active member `slot` of guild
+    /// `g`; `None` without range groups or for a passive member.
     pub fn range_group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
         let guild = &self.guilds[g.index()];
-        if guild.range_groups_len == 0 {
+        if guild.range_groups_len == 0 || slot - guild.first >= guild.active {
             return None;
         }
         let first = guild.range_groups_first as usize;
@@ -122,7 +100,7 @@ impl World {
         let key = (
             self.range_of(g, slot),
             self.session_node[s.index()],
-            self.worker_of(s),
+            self.sub_group_of(g, slot),
         );
         let i = groups.partition_point(|gr| {
             (
@@ -132,19 +110,5 @@ impl World {
             ) < key
         });
         Some(first + i)
-    }
-
-    /// Members a message of guild `g` about `origin` reaches in `target` now.
-    pub fn target_recipients(&self, g: GuildId, target: &Target, origin: u32) -> u32 {
-        if target.whole {
-            return self.recipients(g, origin);
-        }
-        let range =
-            target.groups_first as usize..(target.groups_first + target.groups_len) as usize;
-        let joined: u32 = self.groups[range].iter().map(|gr| gr.joined).sum();
-        let origin_in = origin != NO_ORIGIN
-            && (target.first..target.first + target.len).contains(&origin)
-            && self.member_joined[origin as usize] != NOT_JOINED;
-        joined - u32::from(origin_in)
     }
 }

@@ -48,6 +48,11 @@ impl World {
                 self.rec.fanout_work(now, end);
                 end
             }
+            (ServiceKind::Relay, Msg::WorkerBatch { .. }) => {
+                let end = self.relay_slice(i, node, head, first_slice, now, queue);
+                self.rec.fanout_work(now, end);
+                end
+            }
             (ServiceKind::Sender, Msg::Batch { guild, .. }) => {
                 let out = head.outgoing().expect("a batch");
                 let target = self.fanout_target(GuildId(guild), &out);
@@ -187,24 +192,45 @@ impl World {
         let (Msg::WorkerBatch { group, .. }, Some(out)) = (batch, batch.outgoing()) else {
             unreachable!("a worker handles worker batches")
         };
+        let g = self.groups[group as usize];
+        debug_assert_eq!((g.node, g.worker), (node, w));
+        self.group_sends(i, node, group, out, now, now, queue)
+    }
+
+    /// Service `i` (a worker or a relay) on `node` sends `out` to the members of group
+    /// `group` from `t`, in a slice that started at `now`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn group_sends(
+        &mut self,
+        i: u32,
+        node: NodeId,
+        group: u32,
+        out: super::sends::Outgoing,
+        now: Nanos,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
         let group = self.groups[group as usize];
-        debug_assert_eq!((group.node, group.worker), (node, w));
         let mut work = self.services[i as usize].work;
-        let mut t = now;
         let slice_end = self.fanout_deadline(node, now);
         let len = group.end - group.start;
         let start = group.start;
         let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
         let by_node = std::mem::take(&mut self.by_node);
-        let end = self.sends(queue).with_costs(fixed).run(
-            node,
-            out,
-            |i| by_node[(start + i) as usize],
-            work.next,
-            len,
-            t,
-            slice_end,
-        );
+        let end = if out.origin == super::passive::DIGEST {
+            let slots = |i| by_node[(start + i) as usize];
+            self.digest_sends(node, slots, work.next, len, out, t, slice_end, fixed)
+        } else {
+            self.sends(queue).with_costs(fixed).run(
+                node,
+                out,
+                |i| by_node[(start + i) as usize],
+                work.next,
+                len,
+                t,
+                slice_end,
+            )
+        };
         self.by_node = by_node;
         t = end.t;
         work.next = end.next;

@@ -53,6 +53,10 @@ pub struct Params {
     pub memory_reconnect_jitter: Nanos,
     /// Record, per membership, the last publish time delivered, and count order violations.
     pub check_order: bool,
+    /// Relays: their check cost and memory (`relays.rs`).
+    pub relays: super::relays::RelayParams,
+    /// Passive sessions in large guilds, if any (`passive.rs`).
+    pub passive: Option<super::passive::PassiveParams>,
     /// ZenMonitor's rate, when guilds use it (`zen_monitor.rs`).
     pub zen: Option<super::zen_monitor::ZenParams>,
     /// The guilds' member list, if they keep one (`member_list.rs`).
@@ -176,6 +180,10 @@ pub struct Guild {
     /// (`member_list.rs`).
     pub range_groups_first: u32,
     pub range_groups_len: u32,
+    /// Members `first .. first + active` are active (all of them unless the guild has passive
+    /// sessions, `passive.rs`), and so are the members of its first `active_groups` groups.
+    pub active: u32,
+    pub active_groups: u32,
 }
 
 /// Manifold: the members of one guild handled by one worker of one node:
@@ -197,9 +205,11 @@ pub enum ServiceKind {
     Sender,
     Registry,
     Ring,
+    /// A relay of one guild (`relays.rs`).
+    Relay,
 }
 
-/// A partitioner, worker, sender, registry or ring process.
+/// A partitioner, worker, sender, registry, ring process or relay.
 pub struct Service {
     pub core: ProcCore,
     pub node: NodeId,
@@ -309,6 +319,12 @@ pub struct World {
     pub last_delivered: Vec<Nanos>,
     /// Key for hashing guilds onto partitioners and sessions onto workers.
     pub manifold_key: u64,
+    /// Relays: the relay process (service index) of each group.
+    pub group_service: Vec<u32>,
+    /// Passive digests: per guild, whether chat arrived since its last digest; the guilds
+    /// with passive members.
+    pub digest_due: Vec<bool>,
+    pub digest_guilds: Vec<u32>,
     /// ZenMonitor's queue of `:DOWN` notifications on each node.
     pub zen_queues: Vec<super::zen_monitor::ZenQueue>,
     /// Per mailbox slot holding a Manifold batch in flight: its recipients, counted as
@@ -370,7 +386,7 @@ impl World {
     pub fn msg_bytes(&self, msg: &Msg) -> u64 {
         match msg {
             Msg::Publish { origin, .. } => {
-                if *origin == super::mailbox::NO_ORIGIN {
+                if *origin >= super::passive::DIGEST {
                     self.params.event_bytes
                 } else {
                     self.params.presence_bytes
@@ -553,6 +569,7 @@ impl World {
     /// A publish arrives in guild `g`'s mailbox.
     pub fn publish_arrives(&mut self, g: GuildId, now: Nanos, queue: &mut EventQueue<Event>) {
         self.rec.publish_arrived(now);
+        self.note_chat(g);
         let msg = Msg::Publish {
             publish_time: now,
             origin: super::mailbox::NO_ORIGIN,
@@ -785,6 +802,7 @@ impl Model for World {
             Event::Crash { node, storm } => self.crash(node, storm, now, queue),
             Event::Restart { node, storm } => self.restart(node, storm, now, queue),
             Event::ZenSweep { node } => self.zen_sweep(node, now, queue),
+            Event::DigestTick => self.digest_tick(now, queue),
         }
     }
 

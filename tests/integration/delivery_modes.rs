@@ -29,6 +29,8 @@ fn folded_and_per_event_deliveries_give_identical_results() {
         "validation-mm1.yaml",
         "discord-2019-member-list.yaml",
         "discord-2019-zenmonitor.yaml",
+        "discord-2023-passive.yaml",
+        "discord-2023-relays.yaml",
     ] {
         let folded = files(name, &format!("folded-{name}"), &["run.deliveries=folded"]);
         let per_event = files(

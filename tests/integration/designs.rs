@@ -178,3 +178,90 @@ fn v14_zenmonitor_drains_downs_at_its_rate() {
         assert_eq!(guild.online, guild.len);
     }
 }
+
+/// V11 (MJ, secondary): with 10 % of a 20,000-member guild's sessions active, chat reaches
+/// exactly the active tenth, passive members get the digests, and the fan-out work falls by
+/// about 90 % (a little less: the digests cost some).
+#[test]
+fn v11_passive_sessions_cut_fanout_work_by_about_90_percent() {
+    let experiment = experiment("discord-2023-passive.yaml");
+    let all = run(&load(
+        &experiment,
+        &["model.passive.min_members=null"],
+        true,
+    ))
+    .summary;
+    let passive = run(&load(&experiment, &[], true)).summary;
+    assert_eq!(passive.publishes_completed, all.publishes_completed);
+    assert_eq!(passive.deliveries_total * 10, all.deliveries_total);
+    assert!(passive.passive.digests >= 3, "{:?}", passive.passive);
+    assert!(passive.passive.digest_deliveries >= 18_000 * (passive.passive.digests - 1));
+    let cut = 1.0 - passive.fanout_work_s / all.fanout_work_s;
+    assert!(
+        (0.85..0.9).contains(&cut),
+        "{cut}: {} against {}",
+        passive.fanout_work_s,
+        all.fanout_work_s
+    );
+}
+
+/// V12 (MJ, secondary): one guild with 1,000,000 online members (100,000 at test scale, with
+/// ten times the chat): with relays, passive sessions and a member list it keeps up, its
+/// queue short and p99 latency in milliseconds; under the 2017 design it falls behind for
+/// the whole run.
+#[test]
+fn v12_relays_and_passive_sessions_keep_a_huge_guild_up() {
+    let experiment = experiment("discord-2023-relays.yaml");
+    let relays = run(&load(&experiment, &[], true)).summary;
+    assert!(relays.entities.sessions >= 99_000);
+    assert!(
+        relays.publishes_completed + 5 >= relays.publishes_total,
+        "{relays:?}"
+    );
+    assert!(
+        relays.guild_mailbox_depth_max < 20,
+        "{}",
+        relays.guild_mailbox_depth_max
+    );
+    assert!(relays.latency_ms.p99 < 1000.0, "{}", relays.latency_ms.p99);
+    assert!(relays.guild_busy_fraction_max < 0.5);
+    let naive = run(&load(
+        &experiment,
+        &[
+            "model.fanout.strategy=naive",
+            "model.passive.min_members=null",
+            "model.member_list.structure=none",
+        ],
+        true,
+    ))
+    .summary;
+    assert!(naive.guild_busy_fraction_max > 0.99);
+    assert!(
+        naive.publishes_completed * 100 < naive.publishes_total,
+        "{naive:?}"
+    );
+    assert!(naive.guild_mailbox_depth_max > 1000);
+}
+
+/// Relays keep every guild's order for every session, with passive sessions, a member list
+/// and a session node restarting (drops: `fixes.rs`).
+#[test]
+fn relays_keep_order_under_storms() {
+    let storm = "workload.storms=[{node_restart: {node: session-1, at_s: 2, down_s: 1, reconnect_jitter_s: 2}}]";
+    let sets = [
+        "run.check_order=true",
+        storm,
+        "model.fanout.strategy=relays",
+        "model.fanout.relays.max_sessions=100",
+        "model.passive.min_members=1000",
+        "model.passive.receives=[presence]",
+        "model.member_list.structure=sorted_set",
+    ];
+    let s = run(&load(&experiment("quickstart.yaml"), &sets, true)).summary;
+    assert!(
+        s.deliveries_total > 10_000 && s.presence_deliveries_total > 10_000,
+        "{s:?}"
+    );
+    assert_eq!(s.order_violations, Some(0));
+    assert!(s.busy_s.relay > 0.0, "{:?}", s.busy_s);
+}

@@ -31,6 +31,7 @@ fn drops_are_counted_under_every_strategy() {
         ("naive", false, 50),
         ("manifold", false, 5000),
         ("manifold", true, 5000),
+        ("relays", false, 5000),
     ] {
         let set = format!("model.fanout.strategy={strategy}");
         let offload = format!("model.fanout.manifold.offload={offload}");

@@ -15,6 +15,7 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) -> f64 {
     services(c, exp, &model);
     member_list(c, exp, &model);
     monitors(c, exp, &model);
+    passive(c, exp, &model);
     memory(c, exp, &model.key("memory"), max_latency_us)
 }
 
@@ -170,6 +171,7 @@ fn services(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
         MAX_DURATION_US,
         &manifold.key("partition_cost_per_recipient_us"),
     );
+    relays(c, exp, model);
 
     let messages = model.key("messages");
     let msg = &exp.model.messages;
@@ -239,6 +241,59 @@ fn member_list(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
         MAX_GUILD_MEMBERS as u64,
         &list.key("range_size"),
     );
+}
+
+/// Relays: their size, check cost and memory.
+fn relays(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let relays = model.key("fanout").key("relays");
+    let r = &exp.model.fanout.relays;
+    c.count(
+        r.max_sessions as u64,
+        1,
+        MAX_GUILD_MEMBERS as u64,
+        &relays.key("max_sessions"),
+    );
+    c.range(
+        r.permission_check_us,
+        0.0,
+        MAX_DURATION_US,
+        &relays.key("permission_check_us"),
+    );
+    c.count(
+        r.relay_bytes,
+        0,
+        MAX_ENTITY_BYTES,
+        &relays.key("relay_bytes"),
+    );
+    c.count(
+        r.member_bytes,
+        0,
+        MAX_ENTITY_BYTES,
+        &relays.key("member_bytes"),
+    );
+}
+
+/// Passive sessions: which guilds, how many active, how often a digest.
+fn passive(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let passive = model.key("passive");
+    let p = &exp.model.passive;
+    if let Some(min) = p.min_members {
+        c.count(
+            min as u64,
+            1,
+            MAX_GUILD_MEMBERS as u64,
+            &passive.key("min_members"),
+        );
+    }
+    c.above(p.active_fraction, 0.0, 1.0, &passive.key("active_fraction"));
+    if let Some(interval) = p.digest_interval_ms {
+        c.range(
+            interval,
+            1.0,
+            MAX_TIME_MS,
+            &passive.key("digest_interval_ms"),
+        );
+    }
 }
 
 /// ZenMonitor's rate.

@@ -173,9 +173,13 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         batch_recipients: Vec::new(),
         zen_queues: (0..node_count).map(|_| Default::default()).collect(),
         trace: None,
+        group_service: Vec::new(),
+        digest_due: Vec::new(),
+        digest_guilds: Vec::new(),
     };
-    let manifold = exp.model.fanout.strategy == FanoutStrategy::Manifold;
-    if manifold {
+    world.mark_active(queue);
+    let grouped = exp.model.fanout.strategy != FanoutStrategy::Naive;
+    if grouped {
         world.build_groups();
     }
     if exp.run.check_order {
@@ -183,7 +187,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
     }
     let offline = storms::schedule(exp, &mut world, &streams, queue)?;
     world.join_initial(&offline);
-    if manifold {
+    if grouped {
         world.count_group_joins();
     }
     world.mark_uncontended(exp);

@@ -1,7 +1,8 @@
 //! Build stage: the model's parameters in engine units (distributions, nanoseconds, bytes).
 
 use crate::config::schema::{
-    DeliveryMode, DistConfig, Experiment, ListScaling, MemberListConfig, MonitorKind, SendDraw,
+    DeliveryMode, DistConfig, EventKind, Experiment, ListScaling, MemberListConfig, MonitorKind,
+    PassiveConfig, SendDraw,
 };
 use crate::sim::Dist;
 use crate::sim::Nanos;
@@ -9,6 +10,8 @@ use crate::sim::rng::hash64;
 use crate::sim::time::{ms, secs, us};
 use crate::world::costs::Draw;
 use crate::world::member_list::MemberListParams;
+use crate::world::passive::PassiveParams;
+use crate::world::relays::RelayParams;
 use crate::world::state::{BackoffParams, ManifoldParams, Params};
 use crate::world::zen_monitor::ZenParams;
 
@@ -81,6 +84,13 @@ pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
         },
         cost_key: hash64(exp.seed, 0x0063_6f73_7473),
         member_list: member_list(&model.member_list),
+        relays: RelayParams {
+            max_sessions: model.fanout.relays.max_sessions,
+            check_ns: model.fanout.relays.permission_check_us * 1e3,
+            relay_bytes: model.fanout.relays.relay_bytes,
+            member_bytes: model.fanout.relays.member_bytes,
+        },
+        passive: passive(&model.passive),
         zen: (model.monitors.kind == MonitorKind::ZenMonitor).then(|| ZenParams {
             batch: model.monitors.zen_batch,
             interval: ms(model.monitors.zen_interval_ms).max(1),
@@ -99,5 +109,16 @@ fn member_list(config: &MemberListConfig) -> Option<MemberListParams> {
         cost: dist(cost),
         log_scaling: scaling == ListScaling::Log,
         range_size: config.range_size,
+    })
+}
+
+/// Passive sessions' parameters, if large guilds have them.
+fn passive(config: &PassiveConfig) -> Option<PassiveParams> {
+    Some(PassiveParams {
+        min_members: config.min_members?,
+        active_fraction: config.active_fraction,
+        chat: config.receives.contains(&EventKind::Chat),
+        presence: config.receives.contains(&EventKind::Presence),
+        digest_interval: config.digest_interval_ms.map(|v| ms(v).max(1)),
     })
 }

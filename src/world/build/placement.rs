@@ -58,6 +58,8 @@ pub(super) fn guilds(online: &[u32], first: &[u32], ring: &Ring, ring_key: u64) 
             groups_len: 0,
             range_groups_first: 0,
             range_groups_len: 0,
+            active: len,
+            active_groups: 0,
         })
         .collect()
 }

@@ -1,0 +1,138 @@
+//! Passive sessions (MJ, secondary): in a guild of at least `min_members` members only a
+//! fraction of the sessions are active, their users looking at the guild; the others are
+//! passive and get a reduced stream: the event kinds they still receive (`receives`), and,
+//! with `digest_interval_ms`, a periodic digest of the chat they missed.
+//!
+//! Member slots are in random order, so the first `active_fraction` of a guild's slots are
+//! its active members; groups (Manifold's, relays') are ordered active first, so that every
+//! fan-out target is one run of slots and one run of groups (`targets.rs`).
+//!
+//! A digest is a message the guild fans out to its passive members, counted as it is sent
+//! (`digest_deliveries`): the guild, or its relays or Manifold workers, pay a send per
+//! passive member, but the digest carries no event whose latency is measured.
+
+use super::event::Event;
+use super::ids::{GuildId, NodeId};
+use super::mailbox::Msg;
+use super::sends::{Outgoing, RunEnd};
+use super::state::{ONLINE_BIT, World};
+use crate::sim::{EventQueue, Nanos};
+
+/// `origin` of a digest (a publish about no member, to passive members only).
+pub const DIGEST: u32 = u32::MAX - 1;
+
+pub struct PassiveParams {
+    pub min_members: u32,
+    pub active_fraction: f64,
+    /// Passive sessions receive chat events, presence updates, as they happen.
+    pub chat: bool,
+    pub presence: bool,
+    /// How often passive members get a digest of missed chat.
+    pub digest_interval: Option<Nanos>,
+}
+
+impl World {
+    /// Marks each large guild's active members: the first `active_fraction` of its slots (at
+    /// least one); and starts the digests.
+    pub fn mark_active(&mut self, queue: &mut EventQueue<Event>) {
+        let Some(passive) = &self.params.passive else {
+            return;
+        };
+        let (min, fraction) = (passive.min_members, passive.active_fraction);
+        let mut passive_guilds = Vec::new();
+        for (g, guild) in self.guilds.iter_mut().enumerate() {
+            if guild.len >= min {
+                let active = (guild.len as f64 * fraction).ceil() as u32;
+                guild.active = active.clamp(1, guild.len);
+                if guild.active < guild.len {
+                    passive_guilds.push(g as u32);
+                }
+            }
+        }
+        if let Some(interval) = passive.digest_interval {
+            self.digest_due = vec![false; self.guilds.len()];
+            self.digest_guilds = passive_guilds;
+            if interval <= self.params.horizon {
+                queue.schedule(interval, Event::DigestTick);
+            }
+        }
+    }
+
+    /// Chat reached guild `g`: its passive members will get a digest.
+    #[inline]
+    pub fn note_chat(&mut self, g: GuildId) {
+        if let Some(due) = self.digest_due.get_mut(g.index()) {
+            *due = true;
+        }
+    }
+
+    /// Every guild with passive members and chat since its last digest publishes one.
+    pub fn digest_tick(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+        for k in 0..self.digest_guilds.len() {
+            let g = self.digest_guilds[k] as usize;
+            if !self.digest_due[g] {
+                continue;
+            }
+            self.digest_due[g] = false;
+            self.rec.digests += 1;
+            let digest = Msg::Publish {
+                publish_time: now,
+                origin: DIGEST,
+            };
+            self.enqueue(
+                super::event::ProcRef::Guild(GuildId(g as u32)),
+                digest,
+                now,
+                queue,
+            );
+        }
+        let interval = self
+            .params
+            .passive
+            .as_ref()
+            .and_then(|p| p.digest_interval)
+            .expect("digests are on");
+        if now + interval <= self.params.horizon {
+            queue.schedule(now + interval, Event::DigestTick);
+        }
+    }
+
+    /// From node `from`, starting at `t`, sends a digest to the joined members `slots(i)`
+    /// for `i` in `next..len`, until `slice_end`: a send each, counted, not recorded as a
+    /// delivery. `fixed` as in [`World::send_on_channel`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn digest_sends(
+        &mut self,
+        from: NodeId,
+        slots: impl Fn(u32) -> u32,
+        mut next: u32,
+        len: u32,
+        out: Outgoing,
+        mut t: Nanos,
+        slice_end: Nanos,
+        fixed: Option<(Nanos, Nanos)>,
+    ) -> RunEnd {
+        let mut sends = 0;
+        while next < len && t < slice_end {
+            let slot = slots(next) as usize;
+            next += 1;
+            if self.member_joined[slot] >= out.snapshot {
+                continue;
+            }
+            let info = self.member_info[slot];
+            let to = NodeId(info as u16);
+            let remote = to != from;
+            t += match (remote, fixed) {
+                (true, Some((_, cost))) | (false, Some((cost, _))) => cost,
+                (true, None) => self.params.send_remote.sample(&mut self.costs_rng),
+                (false, None) => self.params.send_local.sample(&mut self.costs_rng),
+            };
+            sends += 1;
+            self.rec.inter_node_messages += u64::from(remote);
+            if info & ONLINE_BIT != 0 && t + self.latency(from, to) <= self.params.horizon {
+                self.rec.digest_deliveries += 1;
+            }
+        }
+        RunEnd { t, next, sends }
+    }
+}
