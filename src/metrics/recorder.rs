@@ -37,6 +37,7 @@ impl ProcessKind {
             ProcessKind::Sender => "sender",
             ProcessKind::Registry => "registry",
             ProcessKind::Ring => "ring",
+            ProcessKind::Relay => "relay",
         }
     }
 }

@@ -114,6 +114,8 @@ impl World {
         let s = &self.services[i as usize];
         match s.kind {
             ServiceKind::Worker(w) => w as u32,
+            // Relays belong to guilds: numbered among all processes.
+            ServiceKind::Relay => i,
             _ => {
                 let first = self.nodes[s.node.index()].services_first;
                 let p = self.params.manifold.partitioners;
