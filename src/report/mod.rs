@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod folder;
+pub mod html;
 pub mod manifest;
 pub mod plots;
 pub mod trace;
@@ -65,14 +66,61 @@ pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<
     put(TIMESERIES, timeseries_csv(result)?)?;
     put(FANOUT_BY_SIZE, fanout_by_size_csv(result)?)?;
     put(LATENCY_CDF, latency_cdf_csv(result)?)?;
+    let mut figures = Vec::new();
     for kind in &loaded.experiment.output.plots {
         let (name, svg) = plot(*kind, loaded, result)?;
-        put(name, svg.into_bytes())?;
+        put(name, svg.clone().into_bytes())?;
+        figures.push(html::Figure {
+            file: name.to_string(),
+            svg,
+        });
     }
     if loaded.experiment.output.trace.is_some() {
         put(TRACE, trace_file(loaded, result)?.0)?;
     }
+    put(
+        html::REPORT,
+        run_report(loaded, result, figures)?.into_bytes(),
+    )?;
     Ok(written)
+}
+
+/// The run's `report.html`: description, how to repeat it, results, plots, resolved YAML.
+fn run_report(loaded: &Loaded, result: &RunResult, figures: Vec<html::Figure>) -> Result<String> {
+    let s = &result.summary;
+    let mut facts = vec![
+        (
+            "repeat it".to_string(),
+            format!("guildsim run {RESOLVED} (in this folder)"),
+        ),
+        ("seed".into(), s.seed.to_string()),
+        (
+            "stopped".into(),
+            format!(
+                "{} at {} s of virtual time",
+                serde_json::to_value(s.stop.reason)?.as_str().unwrap_or("?"),
+                s.stop.end_time_s
+            ),
+        ),
+        ("guildsim".into(), env!("CARGO_PKG_VERSION").into()),
+    ];
+    if loaded.experiment.output.trace.is_some() {
+        facts.push((
+            "timeline trace".into(),
+            format!("{TRACE}: open it in ui.perfetto.dev or chrome://tracing"),
+        ));
+    }
+    let page = html::Page {
+        title: format!("guildsim run: {}", loaded.name),
+        description: loaded.experiment.description.clone(),
+        facts,
+        verdicts: None,
+        key_results: html::key_tables(s),
+        tables: html::summary_tables(s)?,
+        figures,
+        resolved_yaml: String::from_utf8(resolved_yaml(loaded)?)?,
+    };
+    Ok(html::render(&page))
 }
 
 /// The run's timeline trace as trace-event JSON, and what it holds; an error if the run

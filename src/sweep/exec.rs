@@ -11,6 +11,7 @@ use super::charts;
 use super::plan::{Plan, RunSpec};
 use super::store::{self, Manifest, ShardInfo};
 use crate::report::folder::{self, FolderLock, LockMode};
+use crate::report::html;
 use crate::report::{RESOLVED, atomic::write_atomic};
 use crate::runner;
 use crate::sim::time::secs;
@@ -232,7 +233,9 @@ pub fn write_tables(plan: &Plan, out: &Path) -> Result<Vec<PathBuf>> {
     ];
     let mut charts = charts::draw(plan, &agg)?;
     charts.extend(super::timelines::draw(plan, out)?);
+    let report = super::report::page(plan, &tables[1].1, &charts)?;
     tables.extend(charts.into_iter().map(|(n, svg)| (n, svg.into_bytes())));
+    tables.push((html::REPORT.to_string(), report.into_bytes()));
     let names: Vec<String> = tables.iter().map(|(n, _)| n.clone()).collect();
 
     let earlier = listed_files(out)?;

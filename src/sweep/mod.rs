@@ -8,7 +8,8 @@
 //! [`figures`] (what the declared plots and timelines show, checked), [`plan`] (every run as a
 //! validated experiment with a seed, folder and key), [`store`] (run folders, key files,
 //! manifests), [`stats`] (means and confidence intervals), [`aggregate`] (`sweep.csv`,
-//! `aggregate.csv`), [`charts`] and [`timelines`] (drawing the declared figures), [`exec`]
+//! `aggregate.csv`), [`charts`] and [`timelines`] (drawing the declared figures), [`report`] (the
+//! folder's `report.html`), [`exec`]
 //! (resume, shards, parallel runs) and [`merge`] (shards combined).
 //!
 //! Architecture invariant: nothing here changes a run. A run in a sweep is an ordinary
@@ -25,6 +26,7 @@ pub mod merge;
 pub mod metrics;
 pub mod plan;
 pub mod points;
+pub mod report;
 pub mod stats;
 pub mod store;
 pub mod timelines;

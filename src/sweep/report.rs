@@ -1,0 +1,52 @@
+//! A sweep folder's `report.html`: the experiment's description, how to repeat it, the grid,
+//! the aggregate table and every plot and timeline of the sweep inline (`report::html`).
+
+use super::Plan;
+use crate::report::html::{self, Figure, Page, Table};
+use anyhow::Result;
+
+/// The sweep's page from its aggregate table and its drawn figures (`(file, svg)`).
+pub fn page(plan: &Plan, aggregate_csv: &[u8], charts: &[(String, String)]) -> Result<String> {
+    let exp = &plan.base.experiment;
+    let facts = vec![
+        (
+            "repeat it".to_string(),
+            "guildsim run resolved.yaml (in this folder); each run's folder under runs/ repeats \
+             that run the same way"
+                .to_string(),
+        ),
+        ("seed".into(), exp.seed.to_string()),
+        (
+            "runs".into(),
+            format!(
+                "{} points x {} replications = {}",
+                plan.points.len(),
+                plan.sweep.replications,
+                plan.runs.len()
+            ),
+        ),
+        ("swept fields".into(), plan.columns.join(", ")),
+        ("guildsim".into(), env!("CARGO_PKG_VERSION").into()),
+    ];
+    let caption = "aggregate.csv: per point and metric, the mean over replications, its 95 % \
+                   confidence interval, min, max, and the statistic of the merged histograms";
+    let tables: Vec<Table> = vec![html::csv_table(caption, aggregate_csv)?];
+    let figures = charts
+        .iter()
+        .map(|(file, svg)| Figure {
+            file: file.clone(),
+            svg: svg.clone(),
+        })
+        .collect();
+    let page = Page {
+        title: format!("guildsim sweep: {}", plan.base.name),
+        description: exp.description.clone(),
+        facts,
+        verdicts: None,
+        key_results: Vec::new(),
+        tables,
+        figures,
+        resolved_yaml: String::from_utf8(plan.resolved_yaml.clone())?,
+    };
+    Ok(html::render(&page))
+}
