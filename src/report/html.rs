@@ -183,6 +183,10 @@ pub fn unit_of(field: &str) -> &'static str {
     }
     for segment in field.rsplit('.') {
         let key = segment.split('[').next().unwrap_or(segment);
+        let key = ["_max", "_min", "_mean"]
+            .iter()
+            .find_map(|s| key.strip_suffix(s))
+            .unwrap_or(key);
         let found = SUFFIXES.iter().find(|(s, _)| key.ends_with(s));
         if let Some((_, unit)) = found {
             return unit;
