@@ -20,7 +20,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use yaml_serde::{Number, Value};
+use yaml_serde::{Mapping, Number, Value};
 
 /// A sweep over an experiment: every combination of the grid's axes, each replicated.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
@@ -56,6 +56,20 @@ pub struct SweepTimeline {
     /// Chart title (default: the experiment's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Legend text per value of `lines`, as for a plot's `labels`.
+    #[serde(default, skip_serializing_if = "Mapping::is_empty")]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub labels: Mapping,
+}
+
+/// The legend text of value `value` (as the sweep renders it) of the swept field `field`:
+/// from `labels` when it names the value, else the field and the value in words.
+pub fn line_label(labels: &Mapping, field: &str, value: &str) -> String {
+    labels
+        .iter()
+        .find(|(k, _)| crate::sweep::grid::render(k) == value)
+        .and_then(|(_, v)| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| crate::report::names::value_label(field, value))
 }
 
 fn one() -> u32 {
@@ -121,6 +135,20 @@ pub struct SweepPlot {
     /// Chart title (default: the metric and the experiment's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// x axis label (default: the swept field in words, with its unit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_label: Option<String>,
+    /// y axis label (default: the metric in words, with its unit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_label: Option<String>,
+    /// Start the (linear) y axis at zero (default false: the data's range).
+    #[serde(default)]
+    pub y_from_zero: bool,
+    /// Legend text per value of `lines`: `{null: no Semaphore, 100: Semaphore 100}` (default:
+    /// the field and the value in words, `Semaphore: none`).
+    #[serde(default, skip_serializing_if = "Mapping::is_empty")]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub labels: Mapping,
 }
 
 fn yes() -> bool {

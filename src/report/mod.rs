@@ -9,6 +9,8 @@ pub mod atomic;
 pub mod folder;
 pub mod html;
 pub mod manifest;
+pub mod marks;
+pub mod names;
 pub mod plots;
 pub mod trace;
 
@@ -67,8 +69,8 @@ pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<
     put(FANOUT_BY_SIZE, fanout_by_size_csv(result)?)?;
     put(LATENCY_CDF, latency_cdf_csv(result)?)?;
     let mut figures = Vec::new();
-    for kind in &loaded.experiment.output.plots {
-        let (name, svg) = plot(*kind, loaded, result)?;
+    for kind in drawn_plots(loaded) {
+        let (name, svg) = plot(kind, loaded, result)?;
         put(name, svg.clone().into_bytes())?;
         figures.push(html::Figure {
             file: name.to_string(),
@@ -83,6 +85,19 @@ pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<
         run_report(loaded, result, figures)?.into_bytes(),
     )?;
     Ok(written)
+}
+
+/// The plots of `output.plots` that have something to show: the storm timeline only when the
+/// experiment has a storm or a memory limit (a node may crash).
+pub fn drawn_plots(loaded: &Loaded) -> Vec<PlotKind> {
+    let exp = &loaded.experiment;
+    let storms = !exp.workload.storms.is_empty() || exp.model.memory.limit_bytes.is_some();
+    exp.output
+        .plots
+        .iter()
+        .copied()
+        .filter(|&k| k != PlotKind::StormTimeline || storms)
+        .collect()
 }
 
 /// The run's `report.html`: description, how to repeat it, results, plots, resolved YAML.
@@ -383,16 +398,26 @@ fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static
                 label: "messages".into(),
                 scale: Scale::Linear,
             };
+            let options = plots::LineOptions {
+                marks: marks::workload_marks(&loaded.experiment),
+                ..Default::default()
+            };
+            let title = title("guild mailbox depth over time");
             (
                 "mailbox_depth.svg",
-                plots::line_chart(&title("guild mailbox depth over time"), &x, &y, &series)?,
+                plots::line_chart_with(&title, &x, &y, &series, &options)?,
             )
         }
         PlotKind::StormTimeline => {
             let panels = storm_panels(result);
             (
                 "storm_timeline.svg",
-                plots::timeline_chart(&title("storm timeline"), "virtual time (s)", &panels)?,
+                plots::timeline_chart_marked(
+                    &title("storm timeline"),
+                    "virtual time (s)",
+                    &panels,
+                    &marks::workload_marks(&loaded.experiment),
+                )?,
             )
         }
     })

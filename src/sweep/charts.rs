@@ -4,8 +4,10 @@
 //! made (`figures.rs`).
 
 use super::aggregate::Aggregate;
-use super::figures::{Selection, select, short};
+use super::figures::{Selection, select};
 use super::plan::Plan;
+use crate::config::sweep::line_label;
+use crate::report::names::human;
 use crate::report::plots::{self, Axis, Scale, Series};
 use anyhow::Result;
 
@@ -37,8 +39,8 @@ pub fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
                     .filter_map(|&(xv, p)| stat(p).ci95.map(|(lo, hi)| (xv, lo, hi)))
                     .collect();
                 let name = match lines {
-                    Some(l) => format!("{}={label}", short(&plan.columns[l])),
-                    None => plot.metric.clone(),
+                    Some(l) => line_label(&plot.labels, &plan.columns[l], &label),
+                    None => human(&plot.metric),
                 };
                 Series {
                     name,
@@ -49,26 +51,38 @@ pub fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
             .collect();
         let scale = |log| if log { Scale::Log } else { Scale::Linear };
         let x_axis = Axis {
-            label: plan.columns[x].clone(),
+            label: (plot.x_label.clone()).unwrap_or_else(|| human(&plan.columns[x])),
             scale: scale(plot.log_x),
         };
         let what = if plot.band && plan.sweep.replications > 1 {
             format!(
-                "{}, mean of {} replications, 95 % CI",
-                plot.metric, plan.sweep.replications
+                "{}, mean of {} runs, 95 % CI",
+                human(&plot.metric),
+                plan.sweep.replications
             )
         } else {
-            plot.metric.clone()
+            human(&plot.metric)
         };
         let y_axis = Axis {
-            label: what,
+            label: plot.y_label.clone().unwrap_or(what),
             scale: scale(plot.log_y),
         };
         let title = plot
             .title
             .clone()
-            .unwrap_or_else(|| format!("{}: {}", plan.base.name, plot.metric));
-        let svg = plots::line_chart(&title, &x_axis, &y_axis, &series)?;
+            .unwrap_or_else(|| format!("{}: {}", plan.base.name, human(&plot.metric)));
+        let mut swept: Vec<f64> = chosen
+            .iter()
+            .filter_map(|(_, p)| p.labels[x].parse().ok())
+            .collect();
+        swept.sort_by(f64::total_cmp);
+        swept.dedup();
+        let options = plots::LineOptions {
+            x_ticks_at: plot.log_x.then_some(swept),
+            y_from_zero: plot.y_from_zero,
+            marks: Vec::new(),
+        };
+        let svg = plots::line_chart_with(&title, &x_axis, &y_axis, &series, &options)?;
         out.push((format!("{}.svg", plot.file), svg));
     }
     Ok(out)

@@ -155,6 +155,59 @@ pub fn check_plots(
         if let Err((key, message)) = select(plot, columns, points) {
             errors.push(base.error_at(&at(key), message));
         }
+        for (key, text) in [
+            ("title", &plot.title),
+            ("x_label", &plot.x_label),
+            ("y_label", &plot.y_label),
+        ] {
+            if text.as_ref().is_some_and(|t| t.chars().count() > MAX_LABEL) {
+                errors.push(
+                    base.error_at(&at(key), format!("must be at most {MAX_LABEL} characters")),
+                );
+            }
+        }
+        if plot.y_from_zero && plot.log_y {
+            errors.push(base.error_at(
+                &at("y_from_zero"),
+                "a log axis cannot start at zero: drop log_y or y_from_zero",
+            ));
+        }
+        let lines = plot.lines.as_deref().and_then(|l| column(columns, l));
+        errors.extend(check_labels(&plot.labels, lines, base, &at("labels")));
+    }
+    errors
+}
+
+/// The longest title, axis label or legend text.
+const MAX_LABEL: usize = 200;
+
+/// Problems with a `labels` map: the figure has lines, and each text is a string of at most
+/// [`MAX_LABEL`] characters (a key that is no value of the field is unused: test scales sweep
+/// fewer values).
+fn check_labels(
+    labels: &yaml_serde::Mapping,
+    lines: Option<usize>,
+    base: &Loaded,
+    at: &str,
+) -> Vec<ConfigError> {
+    let mut errors = Vec::new();
+    if labels.is_empty() {
+        return errors;
+    }
+    if lines.is_none() {
+        errors.push(base.error_at(at, "names values of `lines`, but the figure has none"));
+        return errors;
+    }
+    for (key, text) in labels {
+        let value = render(key);
+        if text.as_str().is_none_or(|t| t.chars().count() > MAX_LABEL) {
+            errors.push(base.error_at(
+                at,
+                format!(
+                    "the text for `{value}` must be a string of at most {MAX_LABEL} characters"
+                ),
+            ));
+        }
     }
     errors
 }
@@ -213,6 +266,18 @@ pub fn check_timelines(
                 }
             }
         }
+        if timeline
+            .title
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_LABEL)
+        {
+            errors.push(base.error_at(
+                &at("title"),
+                format!("must be at most {MAX_LABEL} characters"),
+            ));
+        }
+        let lines = column(columns, &timeline.lines);
+        errors.extend(check_labels(&timeline.labels, lines, base, &at("labels")));
         if timeline.panels.is_empty() {
             errors.push(base.error_at(&at("panels"), "at least one metric is needed"));
         }

@@ -2,8 +2,10 @@
 //! metrics on one shared time axis, one line per value of a swept field, each from the first
 //! replication of its point. The declarations are checked when the plan is made (`figures.rs`).
 
-use super::figures::{column, short};
+use super::figures::column;
 use super::plan::Plan;
+use crate::config::sweep::line_label;
+use crate::report::names::human;
 use crate::report::plots::{self, Axis, Panel, Scale, Series};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
@@ -34,11 +36,8 @@ pub fn draw(plan: &Plan, out: &Path) -> Result<Vec<(String, String)>> {
         let l = column(&plan.columns, &timeline.lines).context("checked when planning")?;
         let mut runs = Vec::new();
         for run in plan.runs.iter().filter(|r| r.replication == 0) {
-            let label = format!(
-                "{}={}",
-                short(&timeline.lines),
-                plan.points[run.point].labels[l]
-            );
+            let value = &plan.points[run.point].labels[l];
+            let label = line_label(&timeline.labels, &timeline.lines, value);
             runs.push((
                 label,
                 read_series(&out.join(&run.dir).join(crate::report::TIMESERIES))?,
@@ -49,7 +48,7 @@ pub fn draw(plan: &Plan, out: &Path) -> Result<Vec<(String, String)>> {
             .iter()
             .map(|metric| Panel {
                 y: Axis {
-                    label: metric.clone(),
+                    label: human(metric),
                     scale: Scale::Linear,
                 },
                 series: runs
@@ -66,7 +65,15 @@ pub fn draw(plan: &Plan, out: &Path) -> Result<Vec<(String, String)>> {
             .title
             .clone()
             .unwrap_or_else(|| plan.base.name.clone());
-        let svg = plots::timeline_chart(&title, "virtual time (s)", &panels)?;
+        // Storms and bursts are marked when every point has the same ones.
+        let swept =
+            |c: &String| c.starts_with("workload.storms") || c.starts_with("workload.bursts");
+        let marks = if plan.columns.iter().any(swept) {
+            Vec::new()
+        } else {
+            crate::report::marks::workload_marks(&plan.base.experiment)
+        };
+        let svg = plots::timeline_chart_marked(&title, "virtual time (s)", &panels, &marks)?;
         charts.push((format!("{}.svg", timeline.file), svg));
     }
     Ok(charts)

@@ -13,6 +13,7 @@ mod hostile_input;
 mod mutants;
 mod output_folders;
 mod phases;
+mod plots_readable;
 mod report_html;
 mod snapshots;
 mod sweep_input;

@@ -113,7 +113,7 @@ fn a_rerun_replaces_the_whole_run_folder() {
     let dir = scratch_dir("out-rerun");
     let out = dir.join("q");
     assert_eq!(run_into(SINGLE, &out, &[]).0, 0);
-    assert!(out.join("storm_timeline.svg").exists());
+    assert!(out.join("mailbox_depth.svg").exists());
     let fewer = ["--set", "output.plots=[latency_cdf]", "--seed", "3"];
     assert_eq!(run_into(SINGLE, &out, &fewer).0, 0);
     let fresh = dir.join("fresh");

@@ -39,6 +39,39 @@ impl AxisPlan {
         }
     }
 
+    /// Labels the axis at `values` (data values; log10 of them on a log axis) when there are
+    /// at most 12 inside the range, each with a compact label; the round ticks become light
+    /// grid lines.
+    pub(super) fn ticks_at(&mut self, values: &[f64], log: bool) {
+        let mut at: Vec<(f64, String)> = values
+            .iter()
+            .filter(|v| v.is_finite() && (!log || **v > 0.0))
+            .map(|&v| {
+                (
+                    if log { v.log10() } else { v },
+                    super::labels::format_sig(v),
+                )
+            })
+            .filter(|(p, _)| (self.lo..=self.hi).contains(p))
+            .collect();
+        at.sort_by(|a, b| a.0.total_cmp(&b.0));
+        at.dedup_by(|a, b| a.1 == b.1);
+        if at.len() < 2 || at.len() > 12 {
+            return;
+        }
+        self.light.extend(self.ticks.iter().map(|t| t.0));
+        self.ticks = at;
+    }
+
+    /// Moves the bottom of a linear axis to zero (no tick below it).
+    pub(super) fn start_at_zero(&mut self) {
+        if self.lo < 0.0 && self.hi > 0.0 {
+            self.lo = 0.0;
+            self.ticks.retain(|t| t.0 >= 0.0);
+            self.light.retain(|&l| l >= 0.0);
+        }
+    }
+
     /// Plans a horizontal axis, using fewer ticks when the labels would not
     /// fit side by side in the plot width.
     pub(super) fn new_x(values: &[f64], log: bool) -> Self {

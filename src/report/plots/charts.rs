@@ -13,7 +13,30 @@ use super::{Axis, Scale, Series};
 /// A line chart: one line (with point markers) per series, legend with series
 /// names, optional confidence bands.
 pub fn line_chart(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String> {
-    render_single(title, x, y, series, Style::Lines { markers: true }, None)
+    line_chart_with(title, x, y, series, &LineOptions::default())
+}
+
+/// Options of a line chart beyond its axes.
+#[derive(Clone, Debug, Default)]
+pub struct LineOptions {
+    /// Label the x axis at these values (the swept values) instead of round numbers.
+    pub x_ticks_at: Option<Vec<f64>>,
+    /// Start a linear y axis at zero.
+    pub y_from_zero: bool,
+    /// Moments to mark with a labelled vertical line (x in data units).
+    pub marks: Vec<(f64, String)>,
+}
+
+/// [`line_chart`] with options.
+pub fn line_chart_with(
+    title: &str,
+    x: &Axis,
+    y: &Axis,
+    series: &[Series],
+    options: &LineOptions,
+) -> Result<String> {
+    let style = Style::Lines { markers: true };
+    render_single(title, x, y, series, style, None, options)
 }
 
 /// Empirical CDF of latency: x axis = latency (label given), y = fraction of
@@ -31,13 +54,22 @@ pub fn cdf_chart(title: &str, x: &Axis, series: &[Series]) -> Result<String> {
         series,
         Style::Lines { markers: false },
         Some((0.0, 1.0)),
+        &LineOptions::default(),
     )
 }
 
 /// Scatter of points (e.g. fan-out duration against guild size), one colour
 /// per series, legend.
 pub fn scatter_chart(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String> {
-    render_single(title, x, y, series, Style::Scatter, None)
+    render_single(
+        title,
+        x,
+        y,
+        series,
+        Style::Scatter,
+        None,
+        &LineOptions::default(),
+    )
 }
 
 /// One chart with one panel: the y axis planned so that the legend has a free corner
@@ -49,19 +81,30 @@ fn render_single(
     series: &[Series],
     style: Style,
     y_fixed: Option<(f64, f64)>,
+    options: &LineOptions,
 ) -> Result<String> {
     let xlog = x.scale == Scale::Log;
     let ylog = y.scale == Scale::Log;
     let prepared = prepare(series, xlog, ylog, y_fixed);
-    let xplan = AxisPlan::new_x(&x_values(&prepared), xlog);
+    let mut xplan = AxisPlan::new_x(&x_values(&prepared), xlog);
+    if let Some(at) = &options.x_ticks_at {
+        xplan.ticks_at(at, xlog);
+    }
     let yplan = match y_fixed {
         Some((lo, hi)) => AxisPlan::new(&[lo, hi], ylog, 6),
         None => {
-            let values = y_values(&prepared);
+            let mut values = y_values(&prepared);
+            if options.y_from_zero && !ylog {
+                values.push(0.0);
+            }
             let plain = AxisPlan::new(&values, ylog, 6);
             // About the plotting area: caption, margins and label areas taken off.
             let dims = (WIDTH - plain.label_area_width() - 36, HEIGHT - 110);
-            plan_y_with_legend(&values, ylog, 6, &xplan, &prepared, style, dims)
+            let mut plan = plan_y_with_legend(&values, ylog, 6, &xplan, &prepared, style, dims);
+            if options.y_from_zero && !ylog {
+                plan.start_at_zero();
+            }
+            plan
         }
     };
 
@@ -80,6 +123,8 @@ fn render_single(
                 series: &prepared,
                 style,
                 y_label_area: yplan.label_area_width(),
+                marks: &options.marks,
+                mark_labels: true,
             },
         )?;
         root.present()?;

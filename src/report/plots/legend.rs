@@ -23,14 +23,16 @@ pub(super) fn legend_fraction(series: &[Prepared], (w, h): (u32, u32)) -> (f64, 
 }
 
 /// Picks the plot corner whose legend-sized box covers the fewest data
-/// samples (points and points along line segments), and how many it covers.
-/// Ties go to the first corner in the preference order, so the choice is
-/// deterministic.
+/// samples (points and points along line segments), and how many it covers;
+/// among those, the one covering fewest of `avoid` (points in data space: the
+/// labels of marks). Ties go to the first corner in the preference order, so
+/// the choice is deterministic.
 pub(super) fn legend_corner(
     series: &[Prepared],
     (x, y): (&AxisPlan, &AxisPlan),
     style: Style,
     dims: (u32, u32),
+    avoid: &[(f64, f64)],
 ) -> (SeriesLabelPosition, usize) {
     use SeriesLabelPosition::*;
     let (fw, fh) = legend_fraction(series, dims);
@@ -64,21 +66,25 @@ pub(super) fn legend_corner(
         (LowerRight, true, false),
         (LowerLeft, false, false),
     ];
-    let mut best = (usize::MAX, UpperLeft);
+    let avoid: Vec<(f64, f64)> = avoid.iter().map(|&p| norm(p)).collect();
+    let mut best = ((usize::MAX, usize::MAX), UpperLeft);
     for (pos, right, top) in corners {
-        let count = samples
-            .iter()
-            .filter(|&&(u, v)| {
-                let in_x = if right { u >= 1.0 - fw } else { u <= fw };
-                let in_y = if top { v >= 1.0 - fh } else { v <= fh };
-                in_x && in_y
-            })
-            .count();
+        let covers = |points: &[(f64, f64)]| {
+            points
+                .iter()
+                .filter(|&&(u, v)| {
+                    let in_x = if right { u >= 1.0 - fw } else { u <= fw };
+                    let in_y = if top { v >= 1.0 - fh } else { v <= fh };
+                    in_x && in_y
+                })
+                .count()
+        };
+        let count = (covers(&samples), covers(&avoid));
         if count < best.0 {
             best = (count, pos);
         }
     }
-    (best.1, best.0)
+    (best.1, best.0.0)
 }
 
 /// Plans a panel's y axis so that its legend has a free corner: when every corner of the
@@ -97,7 +103,7 @@ pub(super) fn plan_y_with_legend(
     if series.is_empty() || !has_data(series) {
         return plan;
     }
-    if legend_corner(series, (x, &plan), style, dims).1 == 0 {
+    if legend_corner(series, (x, &plan), style, dims, &[]).1 == 0 {
         return plan;
     }
     let (_, fh) = legend_fraction(series, dims);

@@ -25,8 +25,8 @@ mod style;
 mod tests;
 mod timeline;
 
-pub use charts::{cdf_chart, line_chart, scatter_chart};
-pub use timeline::timeline_chart;
+pub use charts::{LineOptions, cdf_chart, line_chart, line_chart_with, scatter_chart};
+pub use timeline::{timeline_chart, timeline_chart_marked};
 
 /// One named data series.
 #[derive(Debug, Clone, PartialEq)]

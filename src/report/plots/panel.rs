@@ -2,10 +2,11 @@
 
 use anyhow::Result;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::axis::AxisPlan;
+use super::axis::{AxisPlan, PlanCoord};
 use super::legend::legend_corner;
 use super::prepare::{Prepared, has_data};
 use super::style::{DESC_SIZE, FONT, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE, X_LABEL_AREA};
@@ -27,6 +28,64 @@ pub(super) struct PanelSpec<'a> {
     pub(super) series: &'a [Prepared],
     pub(super) style: Style,
     pub(super) y_label_area: u32,
+    /// Moments to mark with a vertical line (x in data units), labelled when `mark_labels`.
+    pub(super) marks: &'a [(f64, String)],
+    pub(super) mark_labels: bool,
+}
+
+/// Dash and gap lengths (pixels) of the lines of successive series; a gap of 0 is solid.
+const DASHES: [(u32, u32); 4] = [(1, 0), (10, 5), (3, 4), (14, 4)];
+
+/// Where the marks' labels are drawn (points along each, in data space), for the legend to
+/// keep clear of them when it can.
+fn mark_label_points(spec: &PanelSpec<'_>, (w, _): (u32, u32)) -> Vec<(f64, f64)> {
+    if !spec.mark_labels {
+        return Vec::new();
+    }
+    let per_px = (spec.x.hi - spec.x.lo) / w.max(1) as f64;
+    let mut points = Vec::new();
+    for (k, (at, label)) in spec.marks.iter().enumerate() {
+        let y = mark_label_y(spec, k);
+        let width = (label.chars().count() as f64 + 1.0) * 7.0 * per_px;
+        points.extend((0..=8).map(|i| (at + width * i as f64 / 8.0, y)));
+    }
+    points
+}
+
+/// The height of mark `k`'s label: near the top, staggered so neighbours do not overlap.
+fn mark_label_y(spec: &PanelSpec<'_>, k: usize) -> f64 {
+    spec.y.hi - (spec.y.hi - spec.y.lo) * (0.03 + 0.06 * (k % 3) as f64)
+}
+
+/// Vertical dashed lines at the marks inside the x range, each labelled at the top.
+fn draw_marks(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<PlanCoord, PlanCoord>>,
+    spec: &PanelSpec<'_>,
+) -> Result<()> {
+    let grey = RGBColor(90, 90, 90);
+    for (k, (at, label)) in spec.marks.iter().enumerate() {
+        if !(spec.x.lo..=spec.x.hi).contains(at) {
+            continue;
+        }
+        let line = vec![(*at, spec.y.lo), (*at, spec.y.hi)];
+        chart.draw_series(std::iter::once(DashedPathElement::new(
+            line,
+            6,
+            4,
+            grey.stroke_width(1),
+        )))?;
+        if spec.mark_labels {
+            let y = mark_label_y(spec, k);
+            let style = (FONT, 13)
+                .into_font()
+                .color(&grey)
+                .pos(Pos::new(HPos::Left, VPos::Top));
+            chart
+                .plotting_area()
+                .draw(&Text::new(format!(" {label}"), (*at, y), style))?;
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn draw_panel(
@@ -80,26 +139,53 @@ pub(super) fn draw_panel(
         }
     }
 
-    for s in spec.series {
+    for (i, s) in spec.series.iter().enumerate() {
         let c = s.colour;
         match spec.style {
             Style::Lines { markers } => {
-                let anno = chart
-                    .draw_series(LineSeries::new(s.points.iter().copied(), c.stroke_width(2)))?
-                    .label(s.name.as_str());
-                let line = move |(x, y): (i32, i32)| {
-                    EmptyElement::at((x, y))
-                        + PathElement::new(vec![(0, 0), (20, 0)], c.stroke_width(2))
-                };
-                if markers {
-                    anno.legend(move |p| line(p) + Circle::new((10, 0), 3, c.filled()));
+                // Series differ in dash and marker shape too, not only in colour.
+                let (dash, gap) = DASHES[i % DASHES.len()];
+                let stroke = c.stroke_width(2);
+                let anno = if gap == 0 {
+                    chart.draw_series(LineSeries::new(s.points.iter().copied(), stroke))?
                 } else {
-                    anno.legend(line);
-                }
+                    chart.draw_series(DashedLineSeries::new(
+                        s.points.iter().copied(),
+                        dash,
+                        gap,
+                        stroke,
+                    ))?
+                };
+                let anno = anno.label(s.name.as_str());
+                let line = move |(x, y): (i32, i32)| {
+                    let swatch = vec![(0, 0), (24, 0)];
+                    EmptyElement::at((x, y))
+                        + DashedPathElement::new(swatch, dash.max(1), gap, stroke)
+                };
+                // Markers: circles, triangles, crosses in turn.
+                let shape = i % 3;
+                match (markers, shape) {
+                    (false, _) => anno.legend(line),
+                    (true, 0) => {
+                        anno.legend(move |p| line(p) + Circle::new((12, 0), 4, c.filled()))
+                    }
+                    (true, 1) => {
+                        anno.legend(move |p| line(p) + TriangleMarker::new((12, 0), 5, c.filled()))
+                    }
+                    (true, _) => {
+                        anno.legend(move |p| line(p) + Cross::new((12, 0), 4, c.stroke_width(2)))
+                    }
+                };
                 // A lone point has no line segment: always mark it.
                 if markers || s.points.len() == 1 {
-                    let r = if s.points.len() > 60 { 2 } else { 3 };
-                    chart.draw_series(s.points.iter().map(|&p| Circle::new(p, r, c.filled())))?;
+                    let r = if s.points.len() > 60 { 3 } else { 4 };
+                    let pts = s.points.iter().copied();
+                    match shape {
+                        0 => chart.draw_series(pts.map(|p| Circle::new(p, r, c.filled())))?,
+                        1 => chart
+                            .draw_series(pts.map(|p| TriangleMarker::new(p, r + 1, c.filled())))?,
+                        _ => chart.draw_series(pts.map(|p| Cross::new(p, r, c.stroke_width(2))))?,
+                    };
                 }
             }
             Style::Scatter => {
@@ -114,6 +200,8 @@ pub(super) fn draw_panel(
             }
         }
     }
+
+    draw_marks(&mut chart, spec)?;
 
     if spec.x_desc.is_none() {
         // Upper timeline panel: no x axis line, so close the plot with a frame.
@@ -133,12 +221,9 @@ pub(super) fn draw_panel(
     }
 
     if !spec.series.is_empty() {
-        let (position, _) = legend_corner(
-            spec.series,
-            (spec.x, spec.y),
-            spec.style,
-            chart.plotting_area().dim_in_pixel(),
-        );
+        let dims = chart.plotting_area().dim_in_pixel();
+        let labels = mark_label_points(spec, dims);
+        let (position, _) = legend_corner(spec.series, (spec.x, spec.y), spec.style, dims, &labels);
         chart
             .configure_series_labels()
             .position(position)

@@ -378,7 +378,7 @@ fn legend_gets_room_above_flat_lines() {
     let values = y_values(&prepared);
     let style = Style::Lines { markers: false };
     let dims = (800, 284);
-    let covered = |y: &AxisPlan| legend_corner(&prepared, (&x, y), style, dims).1;
+    let covered = |y: &AxisPlan| legend_corner(&prepared, (&x, y), style, dims, &[]).1;
     let plain = AxisPlan::new(&values, false, 5);
     assert!(covered(&plain) > 0, "the plain range leaves no corner free");
     let planned = plan_y_with_legend(&values, false, 5, &x, &prepared, style, dims);

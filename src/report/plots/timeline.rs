@@ -14,6 +14,17 @@ use super::{Panel, Scale};
 /// has its own y axis and legend; only the bottom panel has x tick labels and
 /// all panels share the x range (union of all series).
 pub fn timeline_chart(title: &str, x_label: &str, panels: &[Panel]) -> Result<String> {
+    timeline_chart_marked(title, x_label, panels, &[])
+}
+
+/// A [`timeline_chart`] with moments marked by vertical lines on every panel (labelled on
+/// the top one): storms, restarts, bursts.
+pub fn timeline_chart_marked(
+    title: &str,
+    x_label: &str,
+    panels: &[Panel],
+    marks: &[(f64, String)],
+) -> Result<String> {
     let n = panels.len().max(1) as u32;
     let height = 40 + PANEL_HEIGHT * n + X_LABEL_AREA;
 
@@ -75,6 +86,8 @@ pub fn timeline_chart(title: &str, x_label: &str, panels: &[Panel]) -> Result<St
                     series: &[],
                     style: Style::Lines { markers: false },
                     y_label_area: y_area,
+                    marks,
+                    mark_labels: true,
                 },
             )?;
         } else {
@@ -99,6 +112,8 @@ pub fn timeline_chart(title: &str, x_label: &str, panels: &[Panel]) -> Result<St
                         series,
                         style: Style::Lines { markers: false },
                         y_label_area: y_area,
+                        marks,
+                        mark_labels: i == 0,
                     },
                 )?;
             }
