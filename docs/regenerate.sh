@@ -26,4 +26,5 @@ registry-storm-timeline.svg discord-2017-registry-semaphore storm_timeline.svg
 full-scale-storm-timeline.svg discord-2017-full storm_timeline.svg
 member-list-timeline.svg discord-2019-member-list member_list_timeline.svg
 zenmonitor-timeline.svg discord-2019-zenmonitor zenmonitor_timeline.svg
+relays-timeline.svg discord-2023-relays relays_timeline.svg
 LIST

@@ -32,9 +32,9 @@ pub fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Folder names of the points: `members=1000,strategy=naive` (the last key of each field, or
-/// the whole path where two fields end alike), or `point-<hash>` when that would be too long
-/// or two points would share a name.
+/// Folder names of the points: the point's index and its values, `03-strategy=naive,members=1000`
+/// (the last key of each field, or the whole path where two fields end alike), or
+/// `03-point-<hash>` when that would be too long or two points would share a name.
 pub fn point_dirs(columns: &[String], points: &[Vec<String>]) -> Vec<String> {
     let last = |c: &String| -> String {
         FieldPath::parse(c)
@@ -71,16 +71,20 @@ pub fn point_dirs(columns: &[String], points: &[Vec<String>]) -> Vec<String> {
                 .join(",")
         })
         .collect();
+    // The point's index first, padded to the same width, so that folders list in the grid's
+    // order (numeric order for a range), not in text order (`members=1000` before `316`).
+    let width = points.len().saturating_sub(1).to_string().len();
     names
         .iter()
         .zip(points)
-        .map(|(name, labels)| {
+        .enumerate()
+        .map(|(i, (name, labels))| {
             let unique = names.iter().filter(|n| *n == name).count() == 1;
             if unique && name.len() <= 120 {
-                name.clone()
+                format!("{i:0width$}-{name}")
             } else {
                 let text = labels.join("\n");
-                format!("point-{}", &sha256_hex(text.as_bytes())[..16])
+                format!("{i:0width$}-point-{}", &sha256_hex(text.as_bytes())[..16])
             }
         })
         .collect()

@@ -36,7 +36,7 @@ fn every_experiment_summary() {
 }
 
 /// `aggregate.csv` as one line per row, each naming its point (by its run folder), its metric
-/// and every value: `strategy=naive,members=100 latency_ms.p99: replications=3 mean=...`.
+/// and every value: `0-strategy=naive,members=100 latency_ms.p99: replications=3 mean=...`.
 /// The swept fields' columns are left out (the point's folder name carries them), and so are
 /// empty values (a standard deviation of one replication).
 fn labelled(table: &str, plan: &sweep::Plan) -> String {

@@ -59,15 +59,26 @@ fn any_number_of_jobs_writes_the_same_files() {
         "resolved.yaml",
         "latency_p99.svg",
         "fanout_duration_p99.svg",
-        "runs/strategy=naive,members=100/r000/summary.json",
-        "runs/strategy=naive,members=3000/r002/latency.hist",
-        "runs/strategy=naive,members=3000/r002/run-key.txt",
+        "runs/0-strategy=naive,members=100/r000/summary.json",
+        "runs/2-strategy=naive,members=3000/r002/latency.hist",
+        "runs/2-strategy=naive,members=3000/r002/run-key.txt",
     ] {
         assert!(
             files.contains(&expected),
             "{expected} missing from {files:?}"
         );
     }
+    // Point folders list in the grid's order: by guild size, not as text.
+    let mut points: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.strip_prefix("runs/")?.split('/').next())
+        .collect();
+    points.dedup();
+    let sizes: Vec<u64> = points
+        .iter()
+        .map(|p| p.rsplit('=').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] < w[1]), "{points:?}");
     assert_eq!(trees[0], trees[1], "1 job and 2 jobs differ");
     assert_eq!(trees[0], trees[2], "1 job and 5 jobs differ");
     std::fs::remove_dir_all(&dir).unwrap();
