@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
+    /// A name for the design this model describes, for reports and sweep legends (default
+    /// empty; it changes nothing in a run).
+    #[serde(default)]
+    pub design: String,
     /// Groups of identical nodes (Erlang VMs on their own machines).
     pub nodes: Vec<NodeGroup>,
     pub network: Network,

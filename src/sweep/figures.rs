@@ -88,7 +88,8 @@ pub fn select<'a>(
         let mut seen: Vec<&str> = chosen.iter().map(|(_, p)| p.labels[c].as_str()).collect();
         seen.sort();
         seen.dedup();
-        if seen.len() > 1 {
+        let with_lines = lines.is_some_and(|l| follows(chosen.iter().map(|(_, p)| *p), l, c));
+        if seen.len() > 1 && !with_lines {
             return Err((
                 "x",
                 format!(
@@ -112,6 +113,16 @@ pub fn select<'a>(
         ));
     }
     Ok(Selection { x, lines, chosen })
+}
+
+/// Whether column `c` follows column `l` among `points` (a field zipped with `lines` varies
+/// with it): points with the same `l` value have the same `c` value.
+fn follows<'a>(points: impl Iterator<Item = &'a Point> + Clone, l: usize, c: usize) -> bool {
+    points.clone().all(|p| {
+        points
+            .clone()
+            .all(|q| p.labels[l] != q.labels[l] || p.labels[c] == q.labels[c])
+    })
 }
 
 /// Whether `name` can name a chart file: letters, digits, `_`, `-` and `.`.
@@ -251,13 +262,7 @@ pub fn check_timelines(
                     let mut seen: Vec<&str> = points.iter().map(|p| p.labels[c].as_str()).collect();
                     seen.sort();
                     seen.dedup();
-                    // A field zipped with `lines` varies with it: each line is still one point.
-                    let follows_lines = points.iter().all(|p| {
-                        points
-                            .iter()
-                            .all(|q| p.labels[l] != q.labels[l] || p.labels[c] == q.labels[c])
-                    });
-                    if c != l && seen.len() > 1 && !follows_lines {
+                    if c != l && seen.len() > 1 && !follows(points.iter(), l, c) {
                         errors.push(base.error_at(
                             &at("lines"),
                             format!("`{name}` also varies; a timeline compares the values of one swept field"),

@@ -91,7 +91,7 @@ pub fn axes(sweep: &Sweep, map: &SourceMap) -> Result<Vec<Axis>, ConfigErrors> {
                             &p.key("zip"),
                             "a zip cannot contain another zip",
                         ));
-                    } else if let Some(param) = param(member, &p, map, &mut errors) {
+                    } else if let Some(param) = param(member, &p, map, false, &mut errors) {
                         params.push((p.key(values_key(member)), param));
                     }
                 }
@@ -113,13 +113,34 @@ pub fn axes(sweep: &Sweep, map: &SourceMap) -> Result<Vec<Axis>, ConfigErrors> {
                             ));
                         }
                     }
+                    // A member may repeat a value; the steps of the zip must differ.
+                    let steps = params
+                        .iter()
+                        .map(|(_, p)| p.values.len())
+                        .min()
+                        .unwrap_or(0);
+                    let step = |j: usize| -> Vec<String> {
+                        params.iter().map(|(_, p)| render(&p.values[j].0)).collect()
+                    };
+                    for j in 0..steps {
+                        if (0..j).any(|k| step(k) == step(j)) {
+                            errors.push(error_at(
+                                map,
+                                &path.key("zip"),
+                                format!(
+                                    "takes the values ({}) twice: the runs would repeat",
+                                    step(j).join(", ")
+                                ),
+                            ));
+                        }
+                    }
                     axes.push(Axis {
                         params: params.into_iter().map(|(_, p)| p).collect(),
                     });
                 }
             }
             None => {
-                if let Some(param) = param(entry, &path, map, &mut errors) {
+                if let Some(param) = param(entry, &path, map, true, &mut errors) {
                     axes.push(Axis {
                         params: vec![param],
                     });
@@ -180,11 +201,13 @@ fn values_key(entry: &GridEntry) -> &'static str {
     }
 }
 
-/// One parameter entry, checked and expanded; `None` after pushing its errors.
+/// One parameter entry, checked and expanded; `None` after pushing its errors. `distinct`:
+/// its values must all differ (a zip member's need not, only the zip's steps).
 fn param(
     entry: &GridEntry,
     path: &FieldPath,
     map: &SourceMap,
+    distinct: bool,
     errors: &mut Vec<ConfigError>,
 ) -> Option<Param> {
     let Some(field_text) = &entry.field else {
@@ -274,7 +297,7 @@ fn param(
     };
     let rendered: Vec<String> = values.iter().map(|(v, _)| render(v)).collect();
     for (j, text) in rendered.iter().enumerate() {
-        if rendered[..j].contains(text) {
+        if distinct && rendered[..j].contains(text) {
             let p = match &entry.values {
                 Some(_) => path.key("values").index(j),
                 None => path.key(values_key(entry)),

@@ -265,3 +265,71 @@ fn relays_keep_order_under_storms() {
     assert_eq!(s.order_violations, Some(0));
     assert!(s.busy_s.relay > 0.0, "{:?}", s.busy_s);
 }
+
+/// The design generations stop keeping up in order. At 100,000 online members with presence
+/// changes 30 times as frequent as in `design-generations.yaml` (so that a short run shows it),
+/// the 2017 designs' guild is saturated by full presence fan-outs; the member list takes
+/// presence off them (2019) and the guild keeps up, and relays with passive sessions (2023)
+/// need the least of it.
+#[test]
+fn design_generations_stop_keeping_up_in_order() {
+    let busy = |design: [&str; 3]| {
+        let sets = [
+            "workload.guilds.sizes={fixed: {count: 1, members: 100000}}".to_string(),
+            "workload.publishes.presence_changes_per_session_per_s=0.003".to_string(),
+            "run.horizon_s=5".to_string(),
+            format!("model.fanout.strategy={}", design[0]),
+            format!("model.member_list.structure={}", design[1]),
+            format!("model.passive.min_members={}", design[2]),
+        ];
+        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+        let s = run(&load(&experiment("design-generations.yaml"), &sets, false)).summary;
+        (s.guild_busy_fraction_max, s.presence_latency_ms.p99)
+    };
+    let naive = busy(["naive", "none", "null"]);
+    let manifold = busy(["manifold", "none", "null"]);
+    let lists = busy(["manifold", "sorted_set", "null"]);
+    let relays = busy(["relays", "sorted_set", "100000"]);
+    assert!(
+        naive.0 > 0.99 && manifold.0 > 0.99,
+        "{naive:?} {manifold:?}"
+    );
+    assert!(manifold.1 > 1000.0, "{manifold:?}");
+    assert!(lists.0 < 0.6 && lists.1 < 100.0, "{lists:?}");
+    assert!(
+        relays.0 < lists.0 && relays.1 < 100.0,
+        "{relays:?} {lists:?}"
+    );
+}
+
+/// A zip may repeat one parameter's value (two designs with the same strategy), not a whole
+/// step; and a field zipped with a plot's `lines` may vary with it.
+#[test]
+fn zips_may_repeat_a_value_but_not_a_step() {
+    let (code, stderr) = guildsim(&[
+        "check",
+        experiment("design-generations.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let dir = scratch_dir("designs-zip");
+    let text = std::fs::read_to_string(experiment("design-generations.yaml"))
+        .unwrap()
+        .replace(
+            "../models/",
+            &format!("{}/models/", super::root().display()),
+        )
+        .replace("\"2019 Manifold + member list\"", "\"2017 Manifold\"")
+        .replace(
+            "[none, none, sorted_set, sorted_set]",
+            "[none, none, none, sorted_set]",
+        );
+    let path = dir.join("repeat.yaml");
+    std::fs::write(&path, text).unwrap();
+    let (code, stderr) = guildsim(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("repeat.yaml:40:9: sweep.grid[0].zip: takes the values (2017 Manifold, manifold, none, null) twice"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -20,6 +20,10 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) -> f64 {
 }
 
 fn nodes(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let length = exp.model.design.chars().count();
+    c.check(length <= 200, &model.key("design"), || {
+        format!("must be at most 200 characters, got {length}")
+    });
     let nodes = model.key("nodes");
     c.check(!exp.model.nodes.is_empty(), &nodes, || {
         "at least one node group is needed".into()
