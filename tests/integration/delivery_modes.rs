@@ -32,6 +32,7 @@ fn folded_and_per_event_deliveries_give_identical_results() {
         "discord-2019-zenmonitor.yaml",
         "discord-2023-passive.yaml",
         "discord-2023-relays.yaml",
+        "design-generations.yaml",
     ] {
         let folded = files(name, &format!("folded-{name}"), &["run.deliveries=folded"]);
         let per_event = files(
