@@ -257,3 +257,56 @@ fn a_run_that_does_not_fit_in_memory_is_refused() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn bad_labels_and_axis_options_are_located() {
+    // A log axis cannot start at zero.
+    let (out, text) = check_edited("zero-log", |t| {
+        t.replacen(
+            "      log_y: true\n",
+            "      log_y: true\n      y_from_zero: true\n",
+            1,
+        )
+    });
+    let at = position_in(&text, "y_from_zero: true", "true");
+    assert_located(
+        &out,
+        "zero-log.yaml",
+        &at,
+        "sweep.plots[0].y_from_zero",
+        "a log axis cannot start at zero",
+    );
+    // A legend text must be a string.
+    let (out, text) = check_edited("label-type", |t| {
+        t.replacen(
+            "      lines: model.fanout.strategy\n",
+            "      lines: model.fanout.strategy\n      labels: {naive: [a, b]}\n",
+            1,
+        )
+    });
+    let at = position(&text, "{naive");
+    assert_located(
+        &out,
+        "label-type.yaml",
+        &at,
+        "sweep.plots[0].labels",
+        "must be a string of at most 200 characters",
+    );
+    // An axis label of 201 characters.
+    let long = "x".repeat(201);
+    let (out, text) = check_edited("long-label", |t| {
+        t.replacen(
+            "      log_x: true\n",
+            &format!("      log_x: true\n      x_label: {long}\n"),
+            1,
+        )
+    });
+    let at = position(&text, &long);
+    assert_located(
+        &out,
+        "long-label.yaml",
+        &at,
+        "sweep.plots[0].x_label",
+        "must be at most 200 characters",
+    );
+}

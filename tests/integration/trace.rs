@@ -260,3 +260,60 @@ fn a_trace_changes_no_result() {
         );
     }
 }
+
+#[test]
+fn bad_trace_filters_are_located() {
+    use super::bad_input::assert_located;
+    let exp = experiment("quickstart.yaml");
+    let dir = scratch_dir("trace-bad");
+    let set = "output.trace={max_events: 0, guilds: [2000], nodes: [guild-7]}";
+    let out_dir = dir.join("out");
+    let args = [
+        "run",
+        exp.to_str().unwrap(),
+        "-q",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--set",
+        set,
+    ];
+    let out = guildsim(&args);
+    assert_eq!(out.0, 2, "{}", out.1);
+    assert!(!out_dir.exists(), "nothing is written");
+    for (path, what) in [
+        (
+            "output.trace.max_events",
+            "must be an integer from 1 to 10000000",
+        ),
+        ("output.trace.guilds[0]", "must be a guild index below 2000"),
+        ("output.trace.nodes[0]", "must name a node of the model"),
+    ] {
+        assert!(
+            out.1.contains(&format!("{path}: {what}")),
+            "{path}: {}",
+            out.1
+        );
+    }
+    // In a file, the error points at the value.
+    let text = std::fs::read_to_string(&exp).unwrap().replace(
+        "../models/",
+        &format!("{}/models/", super::root().display()),
+    ) + "\n";
+    let text = text.replacen("output:\n", "output:\n  trace: {to_s: -1}\n", 1);
+    assert!(
+        text.contains("trace: {to_s: -1}"),
+        "quickstart has an output section"
+    );
+    let file = dir.join("bad.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let line = text.lines().position(|l| l.contains("to_s: -1")).unwrap() + 1;
+    let column = text.lines().nth(line - 1).unwrap().find("-1").unwrap() + 1;
+    let out = guildsim(&["check", file.to_str().unwrap()]);
+    assert_located(
+        &out,
+        "bad.yaml",
+        &format!("{line}:{column}"),
+        "output.trace.to_s",
+        "must be a number from 0",
+    );
+}

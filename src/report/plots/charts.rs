@@ -108,6 +108,13 @@ fn render_single(
         }
     };
 
+    // Marks in plot space (log10 of the value on a log axis).
+    let marks: Vec<(f64, String)> = options
+        .marks
+        .iter()
+        .filter(|(x, _)| !xlog || *x > 0.0)
+        .map(|(x, label)| (if xlog { x.log10() } else { *x }, label.clone()))
+        .collect();
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
@@ -123,7 +130,7 @@ fn render_single(
                 series: &prepared,
                 style,
                 y_label_area: yplan.label_area_width(),
-                marks: &options.marks,
+                marks: &marks,
                 mark_labels: true,
             },
         )?;

@@ -394,3 +394,43 @@ fn legend_gets_room_above_flat_lines() {
     let planned = plan_y_with_legend(&values, false, 5, &x, &prepared, style, dims);
     assert_eq!(planned.hi, AxisPlan::new(&values, false, 5).hi);
 }
+
+#[test]
+fn options_put_ticks_at_swept_values_start_at_zero_and_mark_moments() {
+    let swept = [100.0, 316.0, 1000.0, 3162.0];
+    let s = [series(
+        "naive",
+        swept.iter().map(|&x| (x, 50.0 + x / 100.0)).collect(),
+    )];
+    let x = axis("guild size (online members)", Scale::Log);
+    let y = axis("p99 delivery latency (ms)", Scale::Linear);
+    let plain = check(|| line_chart(&"t", &x, &y, &s), "t", &["naive"]);
+    let options = LineOptions {
+        x_ticks_at: Some(swept.to_vec()),
+        y_from_zero: true,
+        marks: vec![(1000.0, "burst of 20".into())],
+    };
+    let svg = check(
+        || line_chart_with("t", &x, &y, &s, &options),
+        "t",
+        &["naive"],
+    );
+    for label in ["316", "3.16k"] {
+        assert!(
+            !plain.contains(&text(label)) && svg.contains(&text(label)),
+            "{label}"
+        );
+    }
+    assert!(
+        !plain.contains(&text("0")) && svg.contains(&text("0")),
+        "y from zero"
+    );
+    assert!(svg.contains(" burst of 20"), "the mark's label");
+    // Series differ in dash and marker: the second is dashed with triangles.
+    let two = [
+        s[0].clone(),
+        series("manifold", vec![(100.0, 1.0), (3162.0, 2.0)]),
+    ];
+    let svg = line_chart(&"t", &x, &y, &two).unwrap();
+    assert!(svg.contains("<polygon"), "triangle markers");
+}
