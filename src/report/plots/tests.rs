@@ -404,7 +404,7 @@ fn options_put_ticks_at_swept_values_start_at_zero_and_mark_moments() {
     )];
     let x = axis("guild size (online members)", Scale::Log);
     let y = axis("p99 delivery latency (ms)", Scale::Linear);
-    let plain = check(|| line_chart(&"t", &x, &y, &s), "t", &["naive"]);
+    let plain = check(|| line_chart("t", &x, &y, &s), "t", &["naive"]);
     let options = LineOptions {
         x_ticks_at: Some(swept.to_vec()),
         y_from_zero: true,
@@ -431,6 +431,6 @@ fn options_put_ticks_at_swept_values_start_at_zero_and_mark_moments() {
         s[0].clone(),
         series("manifold", vec![(100.0, 1.0), (3162.0, 2.0)]),
     ];
-    let svg = line_chart(&"t", &x, &y, &two).unwrap();
+    let svg = line_chart("t", &x, &y, &two).unwrap();
     assert!(svg.contains("<polygon"), "triangle markers");
 }
