@@ -106,6 +106,9 @@ enum Command {
         /// Experiment files to check.
         #[arg(required = true)]
         experiments: Vec<PathBuf>,
+        /// Override one field before checking, as `run --set` does (repeatable).
+        #[arg(long = "set", value_name = "FIELD.PATH=VALUE")]
+        sets: Vec<String>,
     },
     /// Measure speed and memory: the reference fan-out workload (experiments/bench-fanout.yaml)
     /// with folded and with per-event deliveries, memory per session and per membership, and
@@ -317,10 +320,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { experiments } => {
+        Command::Check { experiments, sets } => {
             let mut errors = Vec::new();
+            let options = LoadOptions {
+                sets,
+                test_scale: false,
+            };
             for path in &experiments {
-                match guildsim::check::check(path, &LoadOptions::default()) {
+                match guildsim::check::check(path, &options) {
                     Ok(Checked::Sweep {
                         points,
                         replications,
@@ -700,9 +707,21 @@ fn simulate_with_progress(
 fn print_table(result: &RunResult, wall_s: f64) {
     let s = &result.summary;
     let row = |name: &str, st: &guildsim::metrics::DurationStats| {
+        // Nothing measured: a dash, not 0.
+        let cell = |v: f64| {
+            if st.count > 0 {
+                format!("{v:>12.3}")
+            } else {
+                format!("{:>12}", "-")
+            }
+        };
         println!(
-            "{name:<22} {:>12.3} {:>12.3} {:>12.3} {:>12.3} {:>12.3}",
-            st.mean, st.p50, st.p99, st.p999, st.max
+            "{name:<22} {} {} {} {} {}",
+            cell(st.mean),
+            cell(st.p50),
+            cell(st.p99),
+            cell(st.p999),
+            cell(st.max)
         );
     };
     println!(

@@ -160,7 +160,8 @@ fn limits(loaded: &Loaded) -> RunLimits {
     }
 }
 
-fn finish(loaded: &Loaded, world: World, mut outcome: RunOutcome) -> RunResult {
+fn finish(loaded: &Loaded, mut world: World, mut outcome: RunOutcome) -> RunResult {
+    world.rec.finish();
     if outcome.stop == StopReason::Drained && world.folded_late {
         // A delivery in closed form lands after the horizon: queued, it would stop the run
         // there.
@@ -210,14 +211,11 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             }
         })
         .collect();
+    let schedulers: Vec<u32> = world.nodes.iter().map(|n| n.schedulers).collect();
     let busy_mean = nodes.iter().map(|n| n.busy_fraction).sum::<f64>() / nodes.len().max(1) as f64;
     let busy_max = nodes.iter().map(|n| n.busy_fraction).fold(0.0, f64::max);
     let per_publish = |x: u64| {
-        if rec.publishes_completed > 0 {
-            round6(x as f64 / rec.publishes_completed as f64)
-        } else {
-            0.0
-        }
+        (rec.publishes_completed > 0).then(|| round6(x as f64 / rec.publishes_completed as f64))
     };
     let moves = world.ring_moves();
     Summary {
@@ -314,6 +312,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         memory_limit_exceeded: rec.memory_limit_exceeded,
         node_memory_peak_bytes: rec.node_memory_peak,
         order_violations: exp.run.check_order.then_some(rec.order_violations),
+        windows: crate::metrics::windows::summaries(rec, &schedulers),
         nodes,
     }
 }

@@ -1060,6 +1060,22 @@ pub struct Output {
     /// filters (optional; `{}` traces everything up to the cap).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceConfig>,
+    /// Named windows of virtual time, each summarised like the whole run in `summary.json`
+    /// (`windows.<name>`), over what happened in it. Whole time bins: `from_s` and `to_s` are
+    /// multiples of `sample_interval_ms`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<OutputWindow>,
+}
+
+/// A named window of virtual time, `[from_s, to_s)`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputWindow {
+    /// Letters, digits, `_` and `-`: it names the window's block in `summary.json` and its
+    /// metrics (`windows.<name>.latency_ms.p99`).
+    pub name: String,
+    pub from_s: f64,
+    pub to_s: f64,
 }
 
 /// What the timeline trace holds: a window of virtual time, some guilds, some nodes, and a
@@ -1112,6 +1128,7 @@ impl Default for Output {
             sample_interval_ms: default_sample_interval_ms(),
             plots: PlotKind::all(),
             trace: None,
+            windows: Vec::new(),
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::config::schema::{
     DeliveryMode, DistConfig, Experiment, FanoutStrategy, ListStructure, Role, Storm,
 };
 use crate::metrics::recorder::SIZE_CLASSES;
+use crate::metrics::{bin_histogram, histogram};
 
 /// Bytes of a process with nothing in it (program, allocator, small structures).
 const BASE_BYTES: f64 = 5.0 * 1048576.0;
@@ -36,7 +37,7 @@ const STORM_JOIN_BYTES: f64 = 64.0;
 const GUILD_BYTES: f64 = 96.0;
 /// Per time bin: the recorder's cluster counters, and per node and bin its busy time and run
 /// queue.
-const BIN_BYTES: f64 = 36.0;
+const BIN_BYTES: f64 = 100.0;
 /// Per node and bin: busy time and run queue (12), and the memory series while it is written.
 const NODE_BIN_BYTES: f64 = 28.0;
 /// Per event of a timeline trace: its record (about 40 bytes), its place in the time order
@@ -46,7 +47,7 @@ const TRACE_EVENT_BYTES: f64 = 170.0;
 /// memory while the file is written.
 const SERIES_ROW_BYTES: f64 = 48.0;
 /// Rows of `timeseries.csv` per bin: cluster metrics, and per node.
-const CLUSTER_ROWS_PER_BIN: f64 = 8.0;
+const CLUSTER_ROWS_PER_BIN: f64 = 10.0;
 const NODE_ROWS_PER_BIN: f64 = 3.0;
 /// Per point of the consistent-hash ring (its hash and node).
 const RING_POINT_BYTES: f64 = 16.0;
@@ -108,7 +109,8 @@ impl Estimate {
             "storms" => {
                 "smaller storms: fewer users in workload.storms logins, or fewer sessions per restarted node"
             }
-            "time series" => {
+            "windows" => "fewer output.windows, or a shorter run.horizon_s",
+            "time series" | "latency per bin" => {
                 "fewer time bins: a shorter run.horizon_s or a wider output.sample_interval_ms"
             }
             "queued deliveries" => "folded deliveries (run.deliveries: folded) or fewer publishes",
@@ -193,6 +195,18 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let rows = bins as f64 * (CLUSTER_ROWS_PER_BIN + NODE_ROWS_PER_BIN * nodes as f64);
     let csv_bytes = rows * SERIES_ROW_BYTES;
     let series = bins as f64 * (BIN_BYTES + NODE_BIN_BYTES * nodes as f64) + csv_bytes;
+    // Each bin's latency histogram, at most from 0 to the horizon (`bin_histogram.rs`).
+    let horizon_ns = crate::sim::time::secs(horizon.clamp(0.0, 1e7));
+    let bin_histograms = bins as f64 * 8.0 * bin_histogram::buckets_to(horizon_ns) as f64;
+    // Windows: chat and presence buckets per segment of time, three histograms per window.
+    let windows = exp.output.windows.len() as f64;
+    let segments = if windows > 0.0 {
+        2.0 * windows + 1.0
+    } else {
+        0.0
+    };
+    let window_bytes = segments * 2.0 * 8.0 * (histogram::index(horizon_ns) + 1) as f64
+        + windows * 3.0 * HISTOGRAM_BYTES;
     let guild_nodes: u64 = exp
         .model
         .nodes
@@ -251,6 +265,8 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         ("storms", STORM_JOIN_BYTES * storm_joins),
         ("guilds", GUILD_BYTES * guilds),
         ("time series", series),
+        ("latency per bin", bin_histograms),
+        ("windows", window_bytes),
         ("histograms", HISTOGRAM_BYTES * histograms as f64),
         ("queued deliveries", QUEUED_DELIVERY_BYTES * in_flight),
         ("ring", RING_POINT_BYTES * ring_points as f64),

@@ -15,7 +15,8 @@ use crate::sim::Nanos;
 use crate::sim::time::to_ms;
 use serde::Serialize;
 
-/// Durations above this are clamped (about 28 hours of virtual time).
+/// Durations recorded one at a time above this are clamped (about 28 hours of virtual time);
+/// latencies counted in batches reach up to the horizon, which their histograms reserve.
 const HIGHEST_NS: u64 = 100_000_000_000_000;
 /// Buckets per power of two, as a power of two.
 const SUB_BITS: u32 = 10;
@@ -33,7 +34,7 @@ pub fn index(value: u64) -> usize {
 }
 
 /// The smallest and largest value of bucket `i`.
-fn bounds(i: usize) -> (u64, u64) {
+pub fn bounds(i: usize) -> (u64, u64) {
     let i = i as u64;
     if i < 2 * SUB {
         (i, i)
@@ -88,9 +89,10 @@ impl DurationHistogram {
         self.max = self.max.max(value);
     }
 
-    /// Makes room for values up to `max`, so that [`Self::buckets_mut`] can count them.
+    /// Makes room for values up to `max` (not clamped: a run's latencies reach its horizon),
+    /// so that [`Self::buckets_mut`] can count them.
     pub fn reserve_to(&mut self, max: Nanos) {
-        let len = index(max.min(HIGHEST_NS)) + 1;
+        let len = index(max) + 1;
         if self.counts.len() < len {
             self.counts.resize(len, 0);
         }
@@ -112,6 +114,14 @@ impl DurationHistogram {
             self.min = self.min.min(min);
             self.max = self.max.max(max);
         }
+    }
+
+    /// A histogram from bucket counts (see [`index`]) and the exact moments of their values.
+    pub fn from_parts(counts: Vec<u64>, count: u64, sum: u128, min: Nanos, max: Nanos) -> Self {
+        let mut h = Self::new();
+        h.counts = counts;
+        h.add_moments(count, sum, min, max);
+        h
     }
 
     pub fn merge(&mut self, other: &DurationHistogram) {
@@ -241,7 +251,7 @@ impl DurationHistogram {
         for pair in bytes[header..].chunks_exact(12) {
             let i = u32::from_le_bytes(pair[..4].try_into().expect("4 bytes")) as usize;
             let c = u64::from_le_bytes(pair[4..].try_into().expect("8 bytes"));
-            if i > index(HIGHEST_NS) || (i < out.counts.len() && out.counts[i] != 0) {
+            if i > index(u64::MAX) || (i < out.counts.len() && out.counts[i] != 0) {
                 return Err("corrupt histogram: bad bucket".into());
             }
             if i >= out.counts.len() {
@@ -265,8 +275,9 @@ pub fn round_ns_ms(ms: f64) -> f64 {
     (ms * 1e6).round() / 1e6
 }
 
-/// Count, mean and percentiles of a set of durations, in milliseconds.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+/// Count, mean and percentiles of a set of durations, in milliseconds. With no durations
+/// (`count` 0) every statistic is written as `null`, never 0: there is nothing to measure.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DurationStats {
     pub count: u64,
     pub mean: f64,
@@ -278,9 +289,51 @@ pub struct DurationStats {
     pub max: f64,
 }
 
+impl DurationStats {
+    /// The statistics as (name, value) pairs in report order; `None` without durations.
+    pub fn fields(&self) -> [(&'static str, Option<f64>); 7] {
+        let v = |x: f64| (self.count > 0).then_some(x);
+        [
+            ("mean", v(self.mean)),
+            ("min", v(self.min)),
+            ("p50", v(self.p50)),
+            ("p90", v(self.p90)),
+            ("p99", v(self.p99)),
+            ("p999", v(self.p999)),
+            ("max", v(self.max)),
+        ]
+    }
+}
+
+impl Serialize for DurationStats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("DurationStats", 8)?;
+        s.serialize_field("count", &self.count)?;
+        for (name, value) in self.fields() {
+            s.serialize_field(name, &value)?;
+        }
+        s.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_durations_are_null_not_zero() {
+        let empty = serde_json::to_string(&DurationHistogram::new().stats_ms()).unwrap();
+        assert_eq!(
+            empty,
+            r#"{"count":0,"mean":null,"min":null,"p50":null,"p90":null,"p99":null,"p999":null,"max":null}"#
+        );
+        let mut h = DurationHistogram::new();
+        h.record(2_000_000);
+        let one = serde_json::to_value(h.stats_ms()).unwrap();
+        assert_eq!(one["p99"], 2.0);
+        assert_eq!(one["count"], 1);
+    }
 
     #[test]
     fn exact_moments_and_bounded_percentile_error() {

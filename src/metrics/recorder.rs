@@ -5,8 +5,10 @@
 //! bin of its arrival), so the series do not depend on the order in which the model computed
 //! them.
 
+use super::bin_histogram::BinHistogram;
 use super::gauge::Gauge;
-use super::histogram::DurationHistogram;
+use super::histogram::{self, DurationHistogram};
+use super::windows::Windows;
 use crate::sim::Nanos;
 
 /// Recipient-count classes for fan-out durations: class k holds fan-outs to [2^k, 2^(k+1))
@@ -59,34 +61,67 @@ pub struct DeliveryBatch {
     pub max: Nanos,
 }
 
-/// The arrays a batch of deliveries of one kind writes to.
+/// The arrays a batch of deliveries of one kind writes to, in parts that a loop can borrow
+/// apart (the buckets, the bins' statistics, the bins' histograms).
 pub struct BatchView<'a> {
+    /// Latency buckets: of the run's histogram, or, with windows, of every segment of time
+    /// one after another (a bin's segment starts at [`BinStats::base`]).
     pub buckets: &'a mut [u64],
-    bin_counts: &'a mut [u64],
-    /// Chat events only: latency sum and max per bin.
-    bin_sums: Option<(&'a mut [u64], &'a mut [u64])>,
+    pub bins: BinStats<'a>,
+    /// Each bin's latency histogram (chat events; empty for presence updates).
+    pub hists: &'a mut [BinHistogram],
+}
+
+/// Per-bin statistics of one kind of delivery.
+pub struct BinStats<'a> {
+    counts: &'a mut [u64],
+    /// Latency sum, largest and smallest per bin.
+    sums: &'a mut [u64],
+    maxes: &'a mut [u64],
+    mins: &'a mut [u64],
+    /// The segment of each bin (empty without windows), and the buckets per segment.
+    segment_of_bin: &'a [u16],
+    stride: usize,
     pub interval: Nanos,
     last_bin: usize,
 }
 
-impl BatchView<'_> {
+impl BinStats<'_> {
     /// The time bin of `t`.
     #[inline]
     pub fn bin(&self, t: Nanos) -> usize {
         ((t / self.interval) as usize).min(self.last_bin)
     }
 
-    /// Adds `count` deliveries of total latency `sum` and largest latency `max` to bin `bin`.
+    /// Where the buckets of bin `bin`'s segment start in [`BatchView::buckets`].
+    #[inline]
+    pub fn base(&self, bin: usize) -> usize {
+        self.segment_of_bin
+            .get(bin)
+            .map_or(0, |&s| s as usize * self.stride)
+    }
+
+    /// The buckets of bin `bin`'s segment, out of `all` (the view's buckets; all of them
+    /// without windows).
+    #[inline]
+    pub fn segment<'b>(&self, all: &'b mut [u64], bin: usize) -> &'b mut [u64] {
+        match self.segment_of_bin.get(bin) {
+            Some(&s) => &mut all[s as usize * self.stride..][..self.stride],
+            None => all,
+        }
+    }
+
+    /// Adds `count` deliveries of total latency `sum`, largest latency `max` and smallest `min`
+    /// to bin `bin`.
     #[inline(never)]
-    pub fn add_to_bin(&mut self, bin: usize, count: u64, sum: u64, max: Nanos) {
+    pub fn add(&mut self, bin: usize, count: u64, sum: u64, max: Nanos, min: Nanos) {
         if count == 0 {
             return;
         }
-        self.bin_counts[bin] += count;
-        if let Some((sums, maxes)) = &mut self.bin_sums {
-            sums[bin] += sum;
-            maxes[bin] = maxes[bin].max(max);
-        }
+        self.counts[bin] += count;
+        self.sums[bin] += sum;
+        self.maxes[bin] = self.maxes[bin].max(max);
+        self.mins[bin] = self.mins[bin].min(min);
     }
 }
 
@@ -140,6 +175,16 @@ pub struct Recorder {
     pub bin_mailbox_max: Vec<u32>,
     pub bin_presence_deliveries: Vec<u64>,
     pub bin_registry_depth_max: Vec<u32>,
+    /// Per bin: the smallest chat latency (`u64::MAX` in a bin without any), and presence
+    /// latency sum, largest and smallest.
+    pub bin_latency_min_ns: Vec<u64>,
+    pub bin_presence_sum_ns: Vec<u64>,
+    pub bin_presence_max_ns: Vec<u64>,
+    pub bin_presence_min_ns: Vec<u64>,
+    /// Per bin: a histogram of chat latency, for its percentiles.
+    pub bin_latency: Vec<BinHistogram>,
+    /// Named windows of the run (`output.windows`).
+    pub windows: Windows,
     /// Sessions online.
     pub sessions_online: Gauge,
     /// Memory per node, in bytes.
@@ -229,6 +274,12 @@ impl Recorder {
             bin_mailbox_max: vec![0; bins],
             bin_presence_deliveries: vec![0; bins],
             bin_registry_depth_max: vec![0; bins],
+            bin_latency_min_ns: vec![u64::MAX; bins],
+            bin_presence_sum_ns: vec![0; bins],
+            bin_presence_max_ns: vec![0; bins],
+            bin_presence_min_ns: vec![u64::MAX; bins],
+            bin_latency: vec![BinHistogram::default(); bins],
+            windows: Windows::default(),
             sessions_online: Gauge::new(bins, 0),
             node_memory: vec![Gauge::new(bins, 0); nodes],
             node_busy_ns: vec![0; nodes * bins],
@@ -259,6 +310,12 @@ impl Recorder {
         ((t / self.interval) as usize).min(self.bins - 1)
     }
 
+    /// Names the windows of the run: `(name, from, to)`, edges on whole bins.
+    pub fn set_windows(&mut self, list: &[(String, Nanos, Nanos)]) {
+        let stride = self.latency.buckets_mut().len();
+        self.windows = Windows::new(list, self.interval, self.bins, stride);
+    }
+
     /// A session received an event (or a presence update) published at `publish_time`, at
     /// `at` (<= horizon).
     #[inline(always)]
@@ -266,38 +323,75 @@ impl Recorder {
         debug_assert!(at <= self.horizon);
         let latency = at - publish_time;
         let b = self.bin(at);
-        if presence {
-            self.last_presence_delivery = self.last_presence_delivery.max(at);
-            self.presence_latency.record(latency);
-            self.presence_deliveries += 1;
-            self.bin_presence_deliveries[b] += 1;
-            return;
+        {
+            let BatchView {
+                buckets,
+                mut bins,
+                hists,
+            } = self.batch_view(presence);
+            let fine = histogram::index(latency);
+            buckets[bins.base(b) + fine] += 1;
+            if let Some(h) = hists.get_mut(b) {
+                h.add(fine);
+            }
+            bins.add(b, 1, latency, latency, latency);
         }
-        self.latency.record(latency);
-        self.deliveries += 1;
-        self.bin_deliveries[b] += 1;
-        self.bin_latency_sum_ns[b] += latency;
-        self.bin_latency_max_ns[b] = self.bin_latency_max_ns[b].max(latency);
+        let batch = DeliveryBatch {
+            count: 1,
+            sum: latency as u128,
+            min: latency,
+            max: latency,
+        };
+        self.finish_batch(&batch, presence, publish_time);
     }
 
     /// The arrays a batch of chat events (or presence updates) writes to.
     pub fn batch_view(&mut self, presence: bool) -> BatchView<'_> {
+        let (interval, last_bin) = (self.interval, self.bins - 1);
+        let (segments, segment_of_bin, stride) = self.windows.split(presence);
         if presence {
             BatchView {
-                buckets: self.presence_latency.buckets_mut(),
-                bin_counts: &mut self.bin_presence_deliveries,
-                bin_sums: None,
-                interval: self.interval,
-                last_bin: self.bins - 1,
+                buckets: segments.unwrap_or(self.presence_latency.buckets_mut()),
+                bins: BinStats {
+                    counts: &mut self.bin_presence_deliveries,
+                    sums: &mut self.bin_presence_sum_ns,
+                    maxes: &mut self.bin_presence_max_ns,
+                    mins: &mut self.bin_presence_min_ns,
+                    segment_of_bin,
+                    stride,
+                    interval,
+                    last_bin,
+                },
+                hists: &mut [],
             }
         } else {
             BatchView {
-                buckets: self.latency.buckets_mut(),
-                bin_counts: &mut self.bin_deliveries,
-                bin_sums: Some((&mut self.bin_latency_sum_ns, &mut self.bin_latency_max_ns)),
-                interval: self.interval,
-                last_bin: self.bins - 1,
+                buckets: segments.unwrap_or(self.latency.buckets_mut()),
+                bins: BinStats {
+                    counts: &mut self.bin_deliveries,
+                    sums: &mut self.bin_latency_sum_ns,
+                    maxes: &mut self.bin_latency_max_ns,
+                    mins: &mut self.bin_latency_min_ns,
+                    segment_of_bin,
+                    stride,
+                    interval,
+                    last_bin,
+                },
+                hists: &mut self.bin_latency,
             }
+        }
+    }
+
+    /// At the end of a run: with windows, the run's latency histograms get the buckets of all
+    /// segments (the moments were kept all along).
+    pub fn finish(&mut self) {
+        if !self.windows.is_empty() {
+            let chat = self.windows.total(false);
+            self.latency.buckets_mut().copy_from_slice(&chat);
+            let presence = self.windows.total(true);
+            self.presence_latency
+                .buckets_mut()
+                .copy_from_slice(&presence);
         }
     }
 
@@ -331,6 +425,9 @@ impl Recorder {
     /// A guild finished the presence fan-out it started at `started`.
     pub fn presence_completed(&mut self, now: Nanos, started: Nanos) {
         self.presence_fanout.record(now - started);
+        if !self.windows.is_empty() {
+            self.windows.completed(now, now - started, None);
+        }
     }
 
     /// A guild finished handling a join at `at` (ignored past the horizon).
@@ -397,6 +494,10 @@ impl Recorder {
         self.publishes_completed += 1;
         self.fanout.record(now - started);
         self.sojourn.record(now - publish_time);
+        if !self.windows.is_empty() {
+            self.windows
+                .completed(now, now - started, Some(now - publish_time));
+        }
         self.fanout_by_size[size_class(recipients)].record(now - started);
         self.fanout_recipients_sum[size_class(recipients)] += recipients as u64;
         self.change_in_guilds(now, -1);

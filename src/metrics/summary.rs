@@ -7,6 +7,7 @@
 use super::histogram::DurationStats;
 use crate::sim::StopReason;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
@@ -33,9 +34,10 @@ pub struct Summary {
     pub guild_sends: u64,
     /// Messages between processes on different nodes (all kinds).
     pub inter_node_messages: u64,
-    /// `guild_sends` and `inter_node_messages` per completed chat publish (0 without publishes).
-    pub guild_sends_per_publish: f64,
-    pub inter_node_messages_per_publish: f64,
+    /// `guild_sends` and `inter_node_messages` per completed chat publish (null without
+    /// publishes).
+    pub guild_sends_per_publish: Option<f64>,
+    pub inter_node_messages_per_publish: Option<f64>,
     /// Publish (arrival at the guild) to session receive, chat events.
     pub latency_ms: DurationStats,
     /// Join or leave (arrival at the guild) to session receive, presence updates.
@@ -74,6 +76,32 @@ pub struct Summary {
     /// Deliveries received out of publish order (only when `run.check_order` is on).
     pub order_violations: Option<u64>,
     pub nodes: Vec<NodeSummary>,
+    /// The named windows of `output.windows`, each summarised over what happened in it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub windows: BTreeMap<String, WindowSummary>,
+}
+
+/// What happened in one window of virtual time `[from_s, to_s)`: deliveries that arrived,
+/// publishes that reached a guild, fan-outs that completed in it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WindowSummary {
+    pub from_s: f64,
+    pub to_s: f64,
+    pub publishes_total: u64,
+    pub publishes_completed: u64,
+    pub deliveries_total: u64,
+    pub presence_deliveries_total: u64,
+    pub latency_ms: DurationStats,
+    pub presence_latency_ms: DurationStats,
+    pub fanout_duration_ms: DurationStats,
+    pub presence_fanout_duration_ms: DurationStats,
+    pub guild_sojourn_ms: DurationStats,
+    pub guild_mailbox_depth_max: u32,
+    pub registry_queue_depth_max: u32,
+    /// Scheduler time used in the window / (its length x schedulers), mean and max over nodes
+    /// (null for a window after the horizon).
+    pub node_busy_fraction_mean: Option<f64>,
+    pub node_busy_fraction_max: Option<f64>,
 }
 
 /// Passive sessions' digests (MJ).

@@ -214,17 +214,28 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
         let deliveries = rec.bin_deliveries[b];
         row("cluster", "deliveries", deliveries.to_string());
         row("cluster", "publishes", rec.bin_publishes[b].to_string());
-        let mean = if deliveries > 0 {
-            to_ms(rec.bin_latency_sum_ns[b]) / deliveries as f64
-        } else {
-            0.0
+        // Latency statistics of a bin without deliveries are empty, not 0.
+        let ms = |ns: f64| round_ns_ms(ns / 1e6).to_string();
+        let stat = |f: &dyn Fn() -> f64| {
+            if deliveries > 0 {
+                ms(f())
+            } else {
+                String::new()
+            }
         };
-        row("cluster", "latency_ms_mean", round_ns_ms(mean).to_string());
+        let max = rec.bin_latency_max_ns[b];
+        let quantile = |q: f64| {
+            let hist = &rec.bin_latency[b];
+            hist.quantile(q, deliveries, max).unwrap_or(0) as f64
+        };
         row(
             "cluster",
-            "latency_ms_max",
-            to_ms(rec.bin_latency_max_ns[b]).to_string(),
+            "latency_ms_mean",
+            stat(&|| rec.bin_latency_sum_ns[b] as f64 / deliveries as f64),
         );
+        row("cluster", "latency_ms_p50", stat(&|| quantile(0.5)));
+        row("cluster", "latency_ms_p99", stat(&|| quantile(0.99)));
+        row("cluster", "latency_ms_max", stat(&|| max as f64));
         row(
             "cluster",
             "guild_mailbox_depth_max",

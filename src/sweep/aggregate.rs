@@ -23,8 +23,9 @@ pub const AGGREGATE_CSV: &str = "aggregate.csv";
 pub struct Aggregate {
     /// Metric names, sorted.
     pub metrics: Vec<String>,
-    /// `[point][metric]`: the statistics over replications, and the merged-histogram value.
-    pub points: Vec<Vec<(Stats, Option<f64>)>>,
+    /// `[point][metric]`: the statistics over the replications that have a value (none when
+    /// no replication has one), and the merged-histogram value.
+    pub points: Vec<Vec<(Option<Stats>, Option<f64>)>>,
     pub sweep_csv: Vec<u8>,
 }
 
@@ -49,7 +50,7 @@ pub fn collect(plan: &Plan, out: &Path) -> Result<Aggregate> {
     let mut points = Vec::new();
     for (p, point) in plan.points.iter().enumerate() {
         let runs: Vec<_> = plan.runs.iter().filter(|r| r.point == p).collect();
-        let mut values: Vec<Vec<f64>> = Vec::new();
+        let mut values: Vec<Vec<Option<f64>>> = Vec::new();
         let mut merged: Vec<DurationHistogram> = HISTOGRAMS
             .iter()
             .map(|_| DurationHistogram::new())
@@ -77,9 +78,10 @@ pub fn collect(plan: &Plan, out: &Path) -> Result<Aggregate> {
                     run.dir.clone(),
                 ];
                 row.extend(point.labels.iter().cloned());
-                row.extend([name.clone(), number.to_string()]);
+                let text = number.as_ref().map(|n| n.to_string()).unwrap_or_default();
+                row.extend([name.clone(), text]);
                 csv.write_record(&row)?;
-                values[m].push(number.as_f64().unwrap_or(f64::NAN));
+                values[m].push(number.as_ref().map(|n| n.as_f64().unwrap_or(f64::NAN)));
             }
             for (h, (_, file)) in merged.iter_mut().zip(HISTOGRAMS) {
                 h.merge(&store::read_histogram(&dir, file)?);
@@ -91,7 +93,11 @@ pub fn collect(plan: &Plan, out: &Path) -> Result<Aggregate> {
             names
                 .iter()
                 .zip(&values)
-                .map(|(name, v)| (describe(v), merged_values.get(name).copied()))
+                .map(|(name, v)| {
+                    let present: Vec<f64> = v.iter().flatten().copied().collect();
+                    let stats = (!present.is_empty()).then(|| describe(&present));
+                    (stats, merged_values.get(name).copied().flatten())
+                })
                 .collect(),
         );
     }
@@ -102,16 +108,15 @@ pub fn collect(plan: &Plan, out: &Path) -> Result<Aggregate> {
     })
 }
 
-/// The metrics of merged histograms, named like those of `summary.json`.
-fn merged_metrics(merged: &[DurationHistogram]) -> BTreeMap<String, f64> {
+/// The metrics of merged histograms, named like those of `summary.json` (`None` without
+/// durations).
+fn merged_metrics(merged: &[DurationHistogram]) -> BTreeMap<String, Option<f64>> {
     let mut out = BTreeMap::new();
     for (h, (block, _)) in merged.iter().zip(HISTOGRAMS) {
         let stats = serde_json::to_value(h.stats_ms()).expect("stats serialise");
         for (name, number) in metrics::flatten(&stats) {
-            out.insert(
-                format!("{block}.{name}"),
-                number.as_f64().unwrap_or(f64::NAN),
-            );
+            let value = number.map(|n| n.as_f64().unwrap_or(f64::NAN));
+            out.insert(format!("{block}.{name}"), value);
         }
     }
     out
@@ -142,17 +147,21 @@ pub fn aggregate_csv(plan: &Plan, agg: &Aggregate) -> Result<Vec<u8>> {
         for (name, (s, merged)) in agg.metrics.iter().zip(rows) {
             let mut row = vec![p.to_string()];
             row.extend(point.labels.iter().cloned());
-            row.extend([
-                name.clone(),
-                s.n.to_string(),
-                fmt_num(s.mean),
-                opt(s.sd),
-                opt(s.ci95.map(|c| c.0)),
-                opt(s.ci95.map(|c| c.1)),
-                fmt_num(s.min),
-                fmt_num(s.max),
-                opt(*merged),
-            ]);
+            row.push(name.clone());
+            match s {
+                Some(s) => row.extend([
+                    s.n.to_string(),
+                    fmt_num(s.mean),
+                    opt(s.sd),
+                    opt(s.ci95.map(|c| c.0)),
+                    opt(s.ci95.map(|c| c.1)),
+                    fmt_num(s.min),
+                    fmt_num(s.max),
+                ]),
+                // No replication observed anything: no statistic.
+                None => row.extend(["0".to_string()].into_iter().chain(vec![String::new(); 6])),
+            }
+            row.push(opt(*merged));
             csv.write_record(&row)?;
         }
     }

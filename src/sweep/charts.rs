@@ -33,10 +33,11 @@ pub fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
             .into_iter()
             .map(|(label, mut pts)| {
                 pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let stat = |p: usize| &agg.points[p][m].0;
+                // A point whose replications observed nothing has no value to draw.
+                let stat = |p: usize| agg.points[p][m].0.as_ref();
                 let band: Vec<(f64, f64, f64)> = pts
                     .iter()
-                    .filter_map(|&(xv, p)| stat(p).ci95.map(|(lo, hi)| (xv, lo, hi)))
+                    .filter_map(|&(xv, p)| stat(p)?.ci95.map(|(lo, hi)| (xv, lo, hi)))
                     .collect();
                 let name = match lines {
                     Some(l) => line_label(&plot.labels, &plan.columns[l], &label),
@@ -44,7 +45,10 @@ pub fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
                 };
                 Series {
                     name,
-                    points: pts.iter().map(|&(xv, p)| (xv, stat(p).mean)).collect(),
+                    points: pts
+                        .iter()
+                        .filter_map(|&(xv, p)| Some((xv, stat(p)?.mean)))
+                        .collect(),
                     band: (plot.band && !band.is_empty()).then_some(band),
                 }
             })

@@ -16,6 +16,8 @@ const CLUSTER_METRICS: &[&str] = &[
     "deliveries",
     "publishes",
     "latency_ms_mean",
+    "latency_ms_p50",
+    "latency_ms_p99",
     "latency_ms_max",
     "guild_mailbox_depth_max",
     "presence_deliveries",
@@ -140,7 +142,7 @@ pub fn check_plots(
     points: &[Point],
     base: &Loaded,
 ) -> Vec<ConfigError> {
-    let names = metrics::names();
+    let names = metrics::names_with_windows(&base.experiment.output.windows);
     let mut errors = Vec::new();
     for (i, plot) in sweep.plots.iter().enumerate() {
         let at = |key: &str| format!("sweep.plots[{i}].{key}");

@@ -19,6 +19,10 @@ fn read_series(path: &Path) -> Result<BTreeMap<String, Vec<(f64, f64)>>> {
     for record in reader.records() {
         let record = record.with_context(|| format!("{} is not valid CSV", path.display()))?;
         let (time, scope, metric, value) = (&record[0], &record[1], &record[2], &record[3]);
+        if value.is_empty() {
+            // Nothing observed in that bin (a latency without deliveries).
+            continue;
+        }
         let (time, value): (f64, f64) = (time.parse()?, value.parse()?);
         let series = out.entry(metric.to_string()).or_default();
         match series.last_mut() {

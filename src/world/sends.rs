@@ -13,8 +13,9 @@ use super::ids::NodeId;
 use super::mailbox::NO_ORIGIN;
 use super::state::{ONLINE_BIT, World};
 use crate::metrics::Recorder;
+use crate::metrics::bin_histogram;
 use crate::metrics::histogram;
-use crate::metrics::recorder::DeliveryBatch;
+use crate::metrics::recorder::{BatchView, DeliveryBatch};
 use crate::sim::rng::StreamRng;
 use crate::sim::{Dist, EventQueue, Nanos};
 
@@ -215,14 +216,23 @@ impl Sends<'_> {
         let horizon = self.horizon;
         // The batch's moments and the current time bin's statistics, kept in registers.
         let (mut count, mut sum, mut min, mut max) = (0u64, 0u128, u64::MAX, 0u64);
-        // Bins carry the count and sum until they close.
-        let (mut bin, mut bin_start, mut bin_count, mut bin_sum, mut bin_max) =
-            (0usize, u64::MAX, 0u64, 0u64, 0u64);
+        // Bins carry the count, sum, max and min until they close.
+        let (mut bin, mut bin_start, mut bin_count, mut bin_sum, mut bin_max, mut bin_min) =
+            (0usize, u64::MAX, 0u64, 0u64, 0u64, u64::MAX);
         // A folded delivery lands after the horizon: the run has work left there.
         let mut late = false;
         {
-            let mut view = self.rec.batch_view(out.presence);
-            let interval = view.interval;
+            let BatchView {
+                buckets: all,
+                mut bins,
+                hists,
+            } = self.rec.batch_view(out.presence);
+            let interval = bins.interval;
+            // The buckets of the current bin's segment of time (all of them without windows).
+            let mut buckets = bins.segment(all, 0);
+            // The current bin's latency histogram (chat events only): the counts it holds
+            // and its first coarse bucket; a latency outside goes through `add`.
+            let (mut hist, mut hist_lo): (&mut [u64], u32) = (&mut [], 0);
             while next < len && t < slice_end {
                 let slot = slots(next) as usize;
                 next += 1;
@@ -243,19 +253,41 @@ impl Sends<'_> {
                     // Folded: recorded now, at its arrival time.
                     if arrival <= horizon {
                         let latency = arrival - out.publish_time;
-                        view.buckets[histogram::index(latency)] += 1;
-                        min = min.min(latency);
+                        let fine = histogram::index(latency);
                         if arrival.wrapping_sub(bin_start) >= interval {
-                            view.add_to_bin(bin, bin_count, bin_sum, bin_max);
-                            (count, sum, max) =
-                                (count + bin_count, sum + bin_sum as u128, max.max(bin_max));
-                            bin = view.bin(arrival);
+                            bins.add(bin, bin_count, bin_sum, bin_max, bin_min);
+                            (count, sum, max, min) = (
+                                count + bin_count,
+                                sum + bin_sum as u128,
+                                max.max(bin_max),
+                                min.min(bin_min),
+                            );
+                            bin = bins.bin(arrival);
                             bin_start = bin as u64 * interval;
-                            (bin_count, bin_sum, bin_max) = (0, 0, 0);
+                            buckets = bins.segment(all, bin);
+                            (hist, hist_lo) = match hists.get_mut(bin) {
+                                Some(h) => h.window(),
+                                None => (&mut [][..], 0),
+                            };
+                            (bin_count, bin_sum, bin_max, bin_min) = (0, 0, 0, u64::MAX);
+                        }
+                        buckets[fine] += 1;
+                        let k = bin_histogram::coarse(fine).wrapping_sub(hist_lo) as usize;
+                        if k < hist.len() {
+                            hist[k] += 1;
+                        } else {
+                            (hist, hist_lo) = match hists.get_mut(bin) {
+                                Some(h) => {
+                                    h.add(fine);
+                                    h.window()
+                                }
+                                None => (&mut [][..], 0),
+                            };
                         }
                         bin_count += 1;
                         bin_sum += latency;
                         bin_max = bin_max.max(latency);
+                        bin_min = bin_min.min(latency);
                         if CHECK_ORDER {
                             let last = &mut self.last_delivered[slot];
                             violations += u64::from(out.publish_time < *last);
@@ -276,8 +308,13 @@ impl Sends<'_> {
                     );
                 }
             }
-            view.add_to_bin(bin, bin_count, bin_sum, bin_max);
-            (count, sum, max) = (count + bin_count, sum + bin_sum as u128, max.max(bin_max));
+            bins.add(bin, bin_count, bin_sum, bin_max, bin_min);
+            (count, sum, max, min) = (
+                count + bin_count,
+                sum + bin_sum as u128,
+                max.max(bin_max),
+                min.min(bin_min),
+            );
         }
         let batch = DeliveryBatch {
             count,

@@ -20,6 +20,7 @@ mod sweep_input;
 mod sweeps;
 mod trace;
 mod validation;
+mod windows;
 
 use guildsim::config::{self, LoadOptions, Loaded};
 use guildsim::runner::{self, RunResult};

@@ -7,6 +7,7 @@
 
 mod model;
 mod phases;
+pub mod windows;
 mod workload;
 
 use super::ConfigErrors;
@@ -134,6 +135,7 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     }
     let min_restart_s = model::check(&mut c, exp);
     workload::check(&mut c, exp, min_restart_s);
+    windows::check(&mut c, exp);
     if c.errors.is_empty() {
         Ok(())
     } else {

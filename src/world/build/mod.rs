@@ -177,6 +177,13 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         digest_due: Vec::new(),
         digest_guilds: Vec::new(),
     };
+    let windows: Vec<_> = exp
+        .output
+        .windows
+        .iter()
+        .map(|w| (w.name.clone(), secs(w.from_s), secs(w.to_s)))
+        .collect();
+    world.rec.set_windows(&windows);
     world.mark_active(queue);
     let grouped = exp.model.fanout.strategy != FanoutStrategy::Naive;
     if grouped {
