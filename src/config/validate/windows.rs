@@ -2,7 +2,7 @@
 //! edges, which must fall on whole time bins.
 
 use super::Checker;
-use crate::config::limits::{MAX_TIME_S, MAX_WINDOWS, fmt_num};
+use crate::config::limits::{MAX_TIME_MS, MAX_TIME_S, MAX_WINDOWS, fmt_num};
 use crate::config::schema::Experiment;
 use crate::config::yaml_source::FieldPath;
 use crate::sim::time::{ms, secs};
@@ -22,7 +22,9 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) {
         format!("at most {MAX_WINDOWS} windows, got {}", windows.len())
     });
     let interval_ms = exp.output.sample_interval_ms;
-    let interval = (interval_ms.is_finite() && interval_ms > 0.0).then(|| ms(interval_ms).max(1));
+    // Alignment is checked only against an interval inside its own range.
+    let interval =
+        (interval_ms > 0.0 && interval_ms <= MAX_TIME_MS).then(|| ms(interval_ms).max(1));
     for (i, w) in windows.iter().enumerate().take(MAX_WINDOWS) {
         let p = path.index(i);
         c.check(is_window_name(&w.name), &p.key("name"), || {
