@@ -2,6 +2,7 @@
 //! run summary built from them. Nothing here does I/O.
 
 pub mod bin_histogram;
+pub mod flat;
 pub mod gauge;
 pub mod histogram;
 pub mod recorder;
