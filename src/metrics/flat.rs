@@ -127,8 +127,10 @@ mod tests {
             from_s: 0.0,
             to_s: 1.0,
         }];
-        let mut summary = Summary::default();
-        summary.deliveries_total = 7;
+        let mut summary = Summary {
+            deliveries_total: 7,
+            ..Summary::default()
+        };
         summary
             .windows
             .insert("after".into(), WindowSummary::default());
