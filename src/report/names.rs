@@ -65,6 +65,9 @@ pub fn human(path: &str) -> String {
     if let Some((_, name)) = NAMES.iter().find(|(p, _)| *p == path) {
         return name.to_string();
     }
+    if let Some(name) = node_group_field(path) {
+        return name;
+    }
     // A duration statistic: `<duration>_ms.<stat>`.
     if let Some((block, stat)) = path.rsplit_once('.')
         && let Some((_, name)) = NAMES.iter().find(|(p, _)| *p == block)
@@ -86,6 +89,22 @@ pub fn human(path: &str) -> String {
         Some(u) => format!("{words} ({u})"),
         None => words,
     }
+}
+
+/// A field of one node group, `model.nodes[session].count` -> `session nodes`,
+/// `model.nodes[0].schedulers` -> `schedulers per group 0 node`.
+fn node_group_field(path: &str) -> Option<String> {
+    let (group, field) = path.strip_prefix("model.nodes[")?.split_once("].")?;
+    let group = if group.chars().all(|c| c.is_ascii_digit()) {
+        format!("group {group}")
+    } else {
+        group.to_string()
+    };
+    Some(match field {
+        "count" => format!("{group} nodes"),
+        "schedulers" => format!("schedulers per {group} node"),
+        other => format!("{group} node {}", human(other)),
+    })
 }
 
 /// A swept value as a legend shows it: `fan-out: naive`, `Semaphore: none` (for null); a
@@ -118,6 +137,11 @@ mod tests {
         assert_eq!(human("model.costs.send_remote.max_us"), "max (µs)");
         assert_eq!(human("node_memory_peak_bytes"), "node memory peak (bytes)");
         assert_eq!(human("deliveries_total"), "deliveries total");
+        assert_eq!(human("model.nodes[session].count"), "session nodes");
+        assert_eq!(
+            human("model.nodes[1].schedulers"),
+            "schedulers per group 1 node"
+        );
         assert_eq!(
             value_label("model.registry.semaphore", "null"),
             "Semaphore: none"

@@ -195,6 +195,9 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
 /// An error if a `--set` override changes a swept field (or a part of one): the sweep would
 /// silently replace it at every point.
 pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), String> {
+    // Items named by their `name:` (`model.nodes[session]`) are compared by index.
+    let doc: yaml_serde::Value = yaml_serde::from_slice(&plan.resolved_yaml).unwrap_or_default();
+    let canonical = |path: FieldPath| yaml_source::resolve_names(&doc, &path).unwrap_or(path);
     for set in sets {
         let Some((path, _)) = set.split_once('=') else {
             continue;
@@ -202,8 +205,9 @@ pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), String> {
         let Ok(path) = FieldPath::parse(path) else {
             continue;
         };
+        let path = canonical(path);
         for column in &plan.columns {
-            let swept = FieldPath::parse(column).expect("columns are field paths");
+            let swept = canonical(FieldPath::parse(column).expect("columns are field paths"));
             if path.starts_with(&swept) {
                 return Err(format!(
                     "--set {set}: `{column}` is swept, so the sweep would replace this value at \

@@ -405,3 +405,68 @@ fn aggregates_follow_from_the_runs() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn node_groups_can_be_named_in_set_sweeps_and_plots() {
+    // `model.nodes[session].count` is the group named `session` (index 1 in the quickstart).
+    let dir = scratch_dir("sweep-named-group");
+    let exp = dir.join("named.yaml");
+    std::fs::write(
+        &exp,
+        format!(
+            "name: named\nmodel: {}\nseed: 1\nrun: {{horizon_s: 2}}\nworkload:\n  \
+             guilds: {{sizes: {{fixed: {{count: 10, members: 20}}}}, online_fraction: 1.0}}\n  \
+             users: {{guilds_per_user_mean: 1, placement: uniform}}\n  \
+             publishes: {{rate: {{per_member_per_s: 0.05}}}}\n\
+             sweep:\n  grid:\n    - field: model.nodes[session].count\n      values: [2, 5]\n  \
+             plots:\n    - file: p99\n      x: model.nodes[session].count\n      \
+             metric: latency_ms.p99\n",
+            super::root().join("models/discord-2017.yaml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let (code, text) = guildsim(&["run", exp.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    let sweep = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert!(
+        sweep.starts_with("point,replication,seed,run,model.nodes[session].count,"),
+        "{sweep}"
+    );
+    // Each point really ran with that many session nodes.
+    for (point, nodes) in [("0-count=2", 2), ("1-count=5", 5)] {
+        let resolved =
+            std::fs::read_to_string(out.join("runs").join(point).join("r000/resolved.yaml"))
+                .unwrap();
+        assert!(
+            resolved.contains(&format!("name: session\n    count: {nodes}\n")),
+            "{point}: {resolved}"
+        );
+    }
+    let svg = std::fs::read_to_string(out.join("p99.svg")).unwrap();
+    assert!(svg.contains("session nodes"), "x axis named from the group");
+    // The swept group set by index is still the swept field: refused.
+    let (code, text) = guildsim(&[
+        "check",
+        exp.to_str().unwrap(),
+        "--set",
+        "model.nodes[1].count=3",
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("`model.nodes[session].count` is swept"),
+        "{text}"
+    );
+    // The same path in --set; a name that is not there is refused with the names there are.
+    let (code, text) = guildsim(&[
+        "check",
+        exp.to_str().unwrap(),
+        "--set",
+        "model.nodes[relay].count=3",
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("`model.nodes` has no item named `relay`; its names are: guild, session"),
+        "{text}"
+    );
+}

@@ -1,4 +1,5 @@
-//! Field paths such as `workload.guilds.sizes[2]`: building, parsing and displaying them.
+//! Field paths such as `workload.guilds.sizes[2]` or `model.nodes[session].count`: building,
+//! parsing and displaying them.
 
 use std::fmt;
 
@@ -6,6 +7,9 @@ use std::fmt;
 pub(super) enum Segment {
     Key(String),
     Index(usize),
+    /// `[name]`: the item of a sequence whose `name:` field is this (node groups, for example);
+    /// resolved to an index against a document by `value::resolve_names`.
+    Name(String),
 }
 
 /// Path of a value in the document, rendered like `workload.guilds.sizes[2]` (map keys joined
@@ -13,7 +17,8 @@ pub(super) enum Segment {
 ///
 /// A key that is empty or contains whitespace, a control character or one of `.[]"=\` is
 /// rendered in double quotes with `\"` and `\\` escapes (`a."x.y"[0]`); [`FieldPath::parse`]
-/// accepts the same syntax, so display and parse round-trip.
+/// accepts the same syntax, so display and parse round-trip. In brackets, a name that is not a
+/// number (`model.nodes[session]`) selects the item of a sequence by its `name:` field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FieldPath(pub(super) Vec<Segment>);
 
@@ -80,7 +85,19 @@ impl FieldPath {
                         j += 1;
                     }
                     if j == start {
-                        return Err(fail(start + 1, "expected a sequence index after '['"));
+                        while chars.get(j).is_some_and(|&c| is_name_char(c)) {
+                            j += 1;
+                        }
+                        if j == start || chars.get(j) != Some(&']') {
+                            return Err(fail(
+                                j + 1,
+                                "expected a sequence index or an item's name, then ']'",
+                            ));
+                        }
+                        segments.push(Segment::Name(chars[start..j].iter().collect()));
+                        i = j + 1;
+                        state = State::AfterSegment;
+                        continue;
                     }
                     if chars.get(j) != Some(&']') {
                         return Err(fail(j + 1, "expected ']'"));
@@ -173,6 +190,12 @@ impl FieldPath {
     }
 }
 
+/// Characters allowed in an item's name between brackets: anything but brackets, quotes,
+/// whitespace and control characters (an item whose name has those is selected by index).
+fn is_name_char(c: char) -> bool {
+    !(matches!(c, '[' | ']' | '"') || c.is_whitespace() || c.is_control())
+}
+
 fn key_needs_quotes(k: &str) -> bool {
     k.is_empty()
         || k.chars().any(|c| {
@@ -202,6 +225,7 @@ impl fmt::Display for FieldPath {
                     }
                 }
                 Segment::Index(n) => write!(f, "[{n}]")?,
+                Segment::Name(n) => write!(f, "[{n}]")?,
             }
         }
         Ok(())
@@ -224,8 +248,12 @@ mod tests {
         let odd = FieldPath::root().key("x.y").key("").key("q\"k=v").index(3);
         assert_eq!(odd.to_string(), r#""x.y".""."q\"k=v"[3]"#);
         assert_eq!(p(&odd.to_string()), odd);
+        let named = p("model.nodes[session-2].count");
+        assert_eq!(named.0[2], Segment::Name("session-2".to_owned()));
+        assert_eq!(named.to_string(), "model.nodes[session-2].count");
         for bad in [
-            "a.", ".a", "a..b", "a[", "a[x]", "a[1", "a]", "a[1]b", "\"a", "a\"b",
+            "a.", ".a", "a..b", "a[", "a[x y]", "a[]", "a[x[y]", "a[1", "a]", "a[1]b", "\"a",
+            "a\"b",
         ] {
             assert!(FieldPath::parse(bad).is_err(), "{bad}");
         }

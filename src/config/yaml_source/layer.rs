@@ -54,6 +54,7 @@ pub fn merge_at(
                 }
                 _ => panic!("merge_at: prefix `{prefix}` does not exist at `{path}`"),
             },
+            Segment::Name(_) => panic!("merge_at: prefix `{prefix}` must use indices"),
         }
     }
     merge_value(cur, &path, overlay, base_map, &overlay_map);

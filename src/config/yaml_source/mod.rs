@@ -72,4 +72,4 @@ pub use location::Location;
 pub use parse::{parse_file, parse_str};
 pub use set::{apply_set, set_at};
 pub use source_map::SourceMap;
-pub use value::value_at;
+pub use value::{resolve_names, value_at};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use yaml_serde::{Mapping, Value};
 
 use super::field_path::Segment;
-use super::value::{describe, find_key, find_key_mut, untag, untag_mut};
+use super::value::{describe, find_key, find_key_mut, resolve_names, untag, untag_mut};
 use super::{ConfigError, FieldPath, Location, SourceMap};
 
 /// Index of the first `=` that is not inside a double-quoted key.
@@ -97,6 +97,12 @@ pub fn set_at(
         path: Some(path.clone()),
         message,
     };
+    let path = &resolve_names(base, path).map_err(fail)?;
+    let fail = |message: String| ConfigError {
+        location: Some(at.clone()),
+        path: Some(path.clone()),
+        message,
+    };
 
     // Check first, so that a failed override leaves `base` untouched.
     let mut cur = Some(&*base);
@@ -131,10 +137,12 @@ pub fn set_at(
                     describe(v)
                 )));
             }
+            (_, Segment::Name(_)) => unreachable!("names are resolved above"),
         };
         cur_path = match segment {
             Segment::Key(k) => cur_path.key(k),
             Segment::Index(i) => cur_path.index(*i),
+            Segment::Name(_) => unreachable!("names are resolved above"),
         };
     }
 
@@ -164,6 +172,7 @@ pub fn set_at(
                 cur = &mut s[*i];
                 cur_path = cur_path.index(*i);
             }
+            Segment::Name(_) => unreachable!("names are resolved above"),
         }
     }
     *cur = value;
@@ -255,6 +264,37 @@ mod tests {
         assert!(err.starts_with("--set a=[1, 2:1:"), "{err}");
         assert!(err.contains("a: invalid value: "), "{err}");
         // Failed overrides change nothing.
+        assert_eq!(v, before);
+    }
+
+    #[test]
+    fn items_are_named_by_their_name_field() {
+        let text = "nodes:\n  - {name: guild, count: 2}\n  - {name: session, count: 4}\n";
+        let (mut v, mut map) = parse_str(text, "m.yaml").unwrap();
+        apply_set(&mut v, &mut map, "nodes[session].count=7").unwrap();
+        assert_eq!(value_at(&v, &p("nodes[1].count")), Some(&Value::from(7)));
+        assert_eq!(
+            value_at(&v, &p("nodes[session].count")),
+            Some(&Value::from(7))
+        );
+        assert_eq!(
+            value_at(&v, &p("nodes[guild].count")),
+            Some(&Value::from(2))
+        );
+        assert_eq!(
+            at(&map, "nodes[1].count"),
+            "--set nodes[session].count=7:1:1"
+        );
+        let before = v.clone();
+        let mut set = |arg: &str| apply_set(&mut v, &mut map, arg).unwrap_err().to_string();
+        assert_eq!(
+            set("nodes[relay].count=1"),
+            "--set nodes[relay].count=1:1:1: nodes[relay].count: `nodes` has no item named `relay`; its names are: guild, session"
+        );
+        assert_eq!(
+            set("nodes[0].count[x]=1"),
+            "--set nodes[0].count[x]=1:1:1: nodes[0].count[x]: `nodes[0].count` is not a sequence, so it has no item named `x`"
+        );
         assert_eq!(v, before);
     }
 

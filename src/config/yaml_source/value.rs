@@ -55,10 +55,60 @@ pub fn value_at<'a>(value: &'a Value, path: &FieldPath) -> Option<&'a Value> {
         cur = match (untag(cur), segment) {
             (Value::Mapping(m), Segment::Key(k)) => find_key(m, k)?,
             (Value::Sequence(s), Segment::Index(i)) => s.get(*i)?,
+            (Value::Sequence(s), Segment::Name(n)) => s.get(position_of_name(s, n)?)?,
             _ => return None,
         };
     }
     Some(cur)
+}
+
+/// The `name:` of a sequence item, when it is a mapping with a scalar name.
+fn item_name(item: &Value) -> Option<String> {
+    match untag(item) {
+        Value::Mapping(m) => find_key(m, "name").and_then(|n| key_text(untag(n))),
+        _ => None,
+    }
+}
+
+fn position_of_name(items: &[Value], name: &str) -> Option<usize> {
+    items
+        .iter()
+        .position(|item| item_name(item).as_deref() == Some(name))
+}
+
+/// `path` with every `[name]` replaced by the index of the item of that name in `doc`
+/// (`model.nodes[session].count` becomes `model.nodes[1].count`). Fails, saying which names
+/// there are, when the sequence does not exist or has no item of that name.
+pub fn resolve_names(doc: &Value, path: &FieldPath) -> Result<FieldPath, String> {
+    let mut resolved = FieldPath::root();
+    let mut cur = Some(doc);
+    for segment in &path.0 {
+        let next = match segment {
+            Segment::Name(name) => {
+                let Some(Value::Sequence(items)) = cur.map(untag) else {
+                    return Err(format!(
+                        "`{resolved}` is not a sequence, so it has no item named `{name}`"
+                    ));
+                };
+                let Some(i) = position_of_name(items, name) else {
+                    let names: Vec<String> = items.iter().filter_map(item_name).collect();
+                    return Err(format!(
+                        "`{resolved}` has no item named `{name}`; its names are: {}",
+                        if names.is_empty() {
+                            "(none)".to_owned()
+                        } else {
+                            names.join(", ")
+                        }
+                    ));
+                };
+                Segment::Index(i)
+            }
+            other => other.clone(),
+        };
+        cur = cur.and_then(|v| value_at(v, &FieldPath(vec![next.clone()])));
+        resolved.0.push(next);
+    }
+    Ok(resolved)
 }
 
 pub(super) fn describe(v: &Value) -> &'static str {
