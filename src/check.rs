@@ -2,12 +2,14 @@
 //! when it has `test_overrides`, at test scale; every field against its documented range; every
 //! cross-field rule a run applies (network reachability, storm nodes and users, guild sizes
 //! against users and id limits); for a sweep, all of that at every point, and its plots and
-//! timelines. Its time and memory do not grow with the counts it checks (guild sizes are
+//! timelines; for a search, its section, both ends of its bracket at every point, and the
+//! most runs it can make. Its time and memory do not grow with the counts it checks (guild sizes are
 //! drawn one at a time and not kept; the network is searched on its datacenters and named
 //! nodes), so any accepted value is cheap to check.
 
 use crate::config::{self, ConfigErrors, LoadOptions};
 use crate::runner;
+use crate::search;
 use crate::sweep;
 use std::path::Path;
 
@@ -20,6 +22,12 @@ pub enum Checked {
         guilds: u64,
         sessions: u64,
         memberships: u64,
+    },
+    /// A capacity search: one per point, each at most `max_runs / points` runs.
+    Search {
+        points: usize,
+        replications: u32,
+        max_runs: usize,
     },
     /// A sweep.
     Sweep {
@@ -48,6 +56,20 @@ pub fn check(path: &Path, options: &LoadOptions) -> Result<Checked, ConfigErrors
 
 fn check_once(path: &Path, options: &LoadOptions) -> Result<Checked, ConfigErrors> {
     let assembled = config::assemble(path, options)?;
+    if let Some(plan) = search::plan(&assembled)? {
+        search::plan::check_sets(&plan, &options.sets).map_err(|m| {
+            ConfigErrors(vec![config::yaml_source::ConfigError {
+                location: None,
+                path: None,
+                message: m,
+            }])
+        })?;
+        return Ok(Checked::Search {
+            points: plan.points.len(),
+            replications: plan.search.replications,
+            max_runs: plan.max_runs(),
+        });
+    }
     if let Some(plan) = sweep::plan(&assembled)? {
         sweep::plan::check_sets(&plan, &options.sets).map_err(|m| {
             ConfigErrors(vec![config::yaml_source::ConfigError {

@@ -23,6 +23,7 @@ pub mod estimate;
 pub mod metrics;
 pub mod report;
 pub mod runner;
+pub mod search;
 pub mod sim;
 pub mod sweep;
 pub mod world;

@@ -13,6 +13,7 @@ use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
 use guildsim::report::{self, folder};
 use guildsim::runner::{self, RunResult};
+use guildsim::search::{self, SearchPlan};
 use guildsim::sim::time::{secs, to_secs};
 use guildsim::sim::{Nanos, StopReason};
 use guildsim::sweep::{self, Plan, RunSpec, Shard, exec, merge};
@@ -217,6 +218,28 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if let Some(file) = &trace {
                 check_trace_file(file, &out)?;
             }
+            if let Some(plan) = search::plan(&assembled)? {
+                if trace.is_some() || shard.is_some() {
+                    return Err(anyhow::anyhow!(
+                        "{} is a capacity search: it runs whole, in one process (--trace and \
+                         --shard are for single runs and sweeps)",
+                        experiment.display()
+                    )
+                    .into());
+                }
+                search::plan::check_sets(&plan, &options.sets).map_err(anyhow::Error::msg)?;
+                let jobs = jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                let options = SweepOptions {
+                    allow_long_run,
+                    jobs,
+                    shard: Shard::WHOLE,
+                    limit,
+                    limit_what,
+                    quiet,
+                };
+                return run_search(&plan, &out, &options);
+            }
             if let Some(plan) = sweep::plan(&assembled)? {
                 if trace.is_some() {
                     return Err(anyhow::anyhow!(
@@ -328,6 +351,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             for path in &experiments {
                 match guildsim::check::check(path, &options) {
+                    Ok(Checked::Search {
+                        points,
+                        replications,
+                        max_runs,
+                    }) => println!(
+                        "ok: {} (search: {points} point(s) x {replications} replications, at most {max_runs} runs)",
+                        path.display(),
+                    ),
                     Ok(Checked::Sweep {
                         points,
                         replications,
@@ -523,6 +554,94 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a capacity search: each step's runs checked against memory and the work limit, then
+/// run on `jobs` threads; prints each step and, at the end, the answers.
+fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Failure> {
+    if !o.quiet {
+        println!(
+            "search {}: {} for {} point(s) x {} replications, at most {} runs",
+            plan.base.name,
+            plan.search.field,
+            plan.points.len(),
+            plan.search.replications,
+            plan.max_runs()
+        );
+    }
+    let started = Instant::now();
+    let watch = MemoryWatch::new(o.limit);
+    let observer = SearchWatch { watch: &watch };
+    let finished = search::exec::run(
+        plan,
+        out,
+        |runs| {
+            let estimates: Vec<Estimate> = runs
+                .iter()
+                .map(|r| estimate::estimate(&r.loaded.experiment))
+                .collect();
+            let names: Vec<String> = runs.iter().map(|r| r.dir.clone()).collect();
+            let jobs = estimate::fit_jobs(&estimates, &names, o.jobs, o.limit, &o.limit_what)
+                .map_err(anyhow::Error::msg)?;
+            for ((run, e), name) in runs.iter().zip(&estimates).zip(&names) {
+                let budgeted = run.loaded.experiment.run.event_budget.is_some();
+                estimate::check_work(e, &format!("run {name}"), budgeted, o.allow_long_run)
+                    .map_err(anyhow::Error::msg)?;
+            }
+            exec::run_all(runs, out, jobs, &observer)
+        },
+        |step, runs, todo| {
+            if !o.quiet {
+                println!(
+                    "  step {step}: {runs} runs ({} complete already)",
+                    runs - todo
+                );
+            }
+        },
+    )
+    .map_err(failure)?;
+    if !o.quiet {
+        for (p, s) in finished.searches.iter().enumerate() {
+            let at = plan
+                .columns
+                .iter()
+                .zip(&plan.points[p].labels)
+                .map(|(c, v)| format!("{c}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (lo, hi) = s.bracket.bounds();
+            let show = |v: Option<f64>| v.map_or("-".to_string(), |v| plan.value_text(v));
+            println!(
+                "  {}{}: {} ({}, bracket {} to {})",
+                at,
+                if at.is_empty() { "answer" } else { "" },
+                show(s.answer()),
+                search::tables::status_name(s.bracket.status),
+                show(lo),
+                show(hi)
+            );
+        }
+        println!(
+            "ran {} runs ({} complete already) in {:.1} s wall time; results in {}: {} files",
+            finished.runs - finished.reused,
+            finished.reused,
+            started.elapsed().as_secs_f64(),
+            out.display(),
+            finished.files.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stops a search's runs when the process outgrows the memory it may use.
+struct SearchWatch<'a> {
+    watch: &'a MemoryWatch,
+}
+
+impl exec::Observer for SearchWatch<'_> {
+    fn progress(&self, _worker: usize, _run: &RunSpec, _now: Nanos) -> ControlFlow<()> {
+        self.watch.check()
+    }
 }
 
 /// One progress bar over a whole sweep: its length is the estimated work of the runs to do,

@@ -83,6 +83,11 @@ pub const MAX_BINS: u64 = 1_000_000;
 pub const MAX_STEPS: u32 = 10_000;
 pub const MAX_REPLICATIONS: u32 = 10_000;
 pub const MAX_RUNS: u64 = 100_000;
+/// A capacity search: bisection steps after its two ends, and its precision (relative on a
+/// log scale, from 10^-6 to 10; absolute on a linear one, above 0).
+pub const MAX_SEARCH_STEPS: u32 = 60;
+pub const MIN_SEARCH_PRECISION: f64 = 1e-6;
+pub const MAX_LOG_PRECISION: f64 = 10.0;
 
 /// A number as a person reads it: plain from 10^-4 to below 10^10, in scientific notation
 /// beyond (a limit is never printed as a 300-digit number).

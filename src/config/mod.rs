@@ -4,6 +4,7 @@
 pub mod editor_schema;
 pub mod limits;
 pub mod schema;
+pub mod search;
 pub mod sweep;
 pub mod validate;
 pub mod yaml_source;

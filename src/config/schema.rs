@@ -790,6 +790,10 @@ pub struct Experiment {
     /// Vary fields over a grid with replications (`crate::config::sweep`); optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<super::sweep::Sweep>,
+    /// Find the largest (or smallest) value of a field that keeps a metric within a limit
+    /// (`crate::config::search`); optional, with a `sweep:` one search per grid point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<super::search::Search>,
     /// Overrides (`field.path: value`) that shrink the experiment for the snapshot tests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]

@@ -143,7 +143,7 @@ pub fn start(plan: &Plan, out: &Path, shard: Shard) -> Result<FolderLock> {
 }
 
 /// The top-level files that the folder's manifests list (tables and plots guildsim wrote).
-fn listed_files(out: &Path) -> Result<Vec<String>> {
+pub fn listed_files(out: &Path) -> Result<Vec<String>> {
     if !out.is_dir() {
         return Ok(Vec::new());
     }

@@ -33,7 +33,13 @@ impl Axis {
 }
 
 /// Fields a sweep cannot vary: they are not part of a run.
-const NOT_SWEEPABLE: [&str; 4] = ["sweep", "test_overrides", "description", "model_overrides"];
+const NOT_SWEEPABLE: [&str; 5] = [
+    "sweep",
+    "search",
+    "test_overrides",
+    "description",
+    "model_overrides",
+];
 
 /// Checks `sweep` (found at `sweep` in `map`) and expands its grid into axes.
 pub fn axes(sweep: &Sweep, map: &SourceMap) -> Result<Vec<Axis>, ConfigErrors> {

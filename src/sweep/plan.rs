@@ -72,7 +72,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
 
     let mut run_doc = assembled.doc.clone();
     if let Some(m) = run_doc.as_mapping_mut() {
-        for key in ["sweep", "description", "test_overrides"] {
+        for key in ["sweep", "search", "description", "test_overrides"] {
             m.remove(key);
         }
     }

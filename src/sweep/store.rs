@@ -193,11 +193,17 @@ pub fn copy_run(from: &Path, to: &Path) -> Result<()> {
 /// version of the experiment), and staging folders killed processes left; only folders that
 /// guildsim wrote (a run manifest, or a staging name) are touched. Returns how many runs.
 pub fn prune_stale(out: &Path, plan: &Plan) -> Result<usize> {
+    let wanted: BTreeSet<&str> = plan.runs.iter().map(|r| r.dir.as_str()).collect();
+    prune_runs_except(out, &wanted)
+}
+
+/// Removes run folders under `out/runs` that `wanted` does not name (`runs/<point>/r007`),
+/// as [`prune_stale`] does for a plan (a search names the runs it made).
+pub fn prune_runs_except(out: &Path, wanted: &BTreeSet<&str>) -> Result<usize> {
     let runs = out.join(RUNS);
     if !runs.is_dir() {
         return Ok(0);
     }
-    let wanted: BTreeSet<&str> = plan.runs.iter().map(|r| r.dir.as_str()).collect();
     let mut removed = 0;
     for point in entries(&runs)? {
         let path = runs.join(&point);

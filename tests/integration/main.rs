@@ -15,6 +15,7 @@ mod output_folders;
 mod phases;
 mod plots_readable;
 mod report_html;
+mod search;
 mod snapshots;
 mod sweep_input;
 mod sweeps;

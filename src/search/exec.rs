@@ -1,0 +1,219 @@
+//! Running a search in its output folder: both ends of every point's bracket in step 0, then
+//! one value per unfinished point per step. The runs of one step (all points' together) are
+//! handed to the caller to run in parallel; steps run in sequence, each reading its verdicts
+//! back from the run folders in plan order, so decisions never depend on which run finished
+//! first. A run already complete in the folder (an interrupted search, run again) is reused.
+//!
+//! The folder follows a sweep's rules (`report::folder`): claimed and locked, its manifest
+//! (`sweep.json`) written first and listing every top-level file before it is written; only
+//! files and runs that guildsim's manifests list are ever removed.
+
+use super::bisect::{Bracket, Status};
+use super::plan::SearchPlan;
+use super::tables::{self, PointSearch, RunRecord, Tried};
+use crate::metrics::summary::round6;
+use crate::report::folder::{self, LockMode};
+use crate::report::{RESOLVED, atomic::write_atomic};
+use crate::sweep::exec::listed_files;
+use crate::sweep::metrics;
+use crate::sweep::plan::{RunSpec, VERSION};
+use crate::sweep::store::{self, Manifest};
+use anyhow::{Context, Result};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// What a finished search wrote.
+pub struct Finished {
+    pub searches: Vec<PointSearch>,
+    /// Runs made in all, and how many of them were found complete already.
+    pub runs: usize,
+    pub reused: usize,
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs every search of `plan` in `out`. `execute` runs a step's runs that are not complete
+/// yet (writing each into `out`, e.g. with `sweep::exec::run_all`); `step` is told each
+/// step's number and how many runs it has before they start.
+pub fn run(
+    plan: &SearchPlan,
+    out: &Path,
+    mut execute: impl FnMut(&[&RunSpec]) -> Result<()>,
+    mut step: impl FnMut(u32, usize, usize),
+) -> Result<Finished> {
+    let _lock = start(plan, out)?;
+    let mut searches: Vec<PointSearch> = (0..plan.points.len())
+        .map(|_| PointSearch {
+            bracket: Bracket::new(plan.settings),
+            tried: Vec::new(),
+        })
+        .collect();
+    let (mut made, mut reused) = (Vec::<String>::new(), 0);
+    for number in 0.. {
+        // (point, value, runs), in point order then value order.
+        let mut batch: Vec<(usize, f64, Vec<RunSpec>)> = Vec::new();
+        for (p, s) in searches.iter().enumerate() {
+            for value in s.bracket.to_try() {
+                let runs = plan
+                    .runs_at(
+                        p,
+                        value,
+                        made.len() + batch.iter().map(|b| b.2.len()).sum::<usize>(),
+                    )
+                    .map_err(anyhow::Error::new)
+                    .with_context(|| format!("search step {number}"))?;
+                batch.push((p, value, runs));
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let all: Vec<&RunSpec> = batch.iter().flat_map(|b| &b.2).collect();
+        let todo: Vec<&RunSpec> = all
+            .iter()
+            .copied()
+            .filter(|r| !store::is_complete(&out.join(&r.dir), r))
+            .collect();
+        reused += all.len() - todo.len();
+        step(number, all.len(), todo.len());
+        execute(&todo)?;
+        for (p, value, runs) in &batch {
+            let records: Vec<RunRecord> = runs
+                .iter()
+                .map(|r| read_metric(plan, out, r))
+                .collect::<Result<_>>()?;
+            let mean = mean(&records);
+            let within = plan.within(mean);
+            made.extend(runs.iter().map(|r| r.dir.clone()));
+            searches[*p].tried.push(Tried {
+                step: number,
+                value: *value,
+                mean,
+                within,
+                bracket: (None, None),
+                runs: records,
+            });
+        }
+        for (p, s) in searches.iter_mut().enumerate() {
+            let start = s.tried.len() - batch.iter().filter(|b| b.0 == p).count();
+            if start == s.tried.len() {
+                continue;
+            }
+            let verdicts: Vec<(f64, bool)> = s.tried[start..]
+                .iter()
+                .map(|t| (t.value, t.within))
+                .collect();
+            s.bracket.record(&verdicts);
+            let bounds = s.bracket.bounds();
+            for t in &mut s.tried[start..] {
+                t.bracket = bounds;
+            }
+        }
+    }
+    debug_assert!(
+        searches
+            .iter()
+            .all(|s| s.bracket.status != Status::Searching)
+    );
+    let files = write_tables(plan, out, &searches, &made)?;
+    Ok(Finished {
+        runs: made.len(),
+        reused,
+        searches,
+        files,
+    })
+}
+
+/// A run's metric from its `summary.json` (`None`: no observations).
+fn read_metric(plan: &SearchPlan, out: &Path, run: &RunSpec) -> Result<RunRecord> {
+    let summary = store::read_summary(&out.join(&run.dir))?;
+    let value = metrics::flatten(&summary)
+        .into_iter()
+        .find(|(name, _)| *name == plan.search.metric)
+        .and_then(|(_, v)| v?.as_f64());
+    Ok(RunRecord {
+        replication: run.replication,
+        seed: run.seed(),
+        run: run.dir.clone(),
+        value,
+    })
+}
+
+/// The mean over the replications, if every one has a value.
+fn mean(records: &[RunRecord]) -> Option<f64> {
+    let values: Option<Vec<f64>> = records.iter().map(|r| r.value).collect();
+    let values = values?;
+    (!values.is_empty()).then(|| round6(values.iter().sum::<f64>() / values.len() as f64))
+}
+
+fn manifest(plan: &SearchPlan, runs: usize, files: Vec<String>) -> Manifest {
+    Manifest {
+        guildsim: VERSION.to_string(),
+        experiment: plan.base.name.clone(),
+        experiment_sha256: plan.experiment_sha256.clone(),
+        points: plan.points.len(),
+        replications: plan.search.replications,
+        runs,
+        shard: None,
+        files,
+    }
+}
+
+/// Claims and locks the folder (refusing anything but this experiment's own results),
+/// removes what killed processes left and the result files of an earlier search (they would
+/// not match the runs while this one runs), and writes the manifest and `resolved.yaml`.
+fn start(plan: &SearchPlan, out: &Path) -> Result<folder::FolderLock> {
+    let lock = folder::claim_sweep_folder(out, &plan.base.name, LockMode::Exclusive)?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let earlier = listed_files(out)?;
+    store::remove_leftovers(out, |_| true)?;
+    let mut kept = Vec::new();
+    for name in earlier {
+        let path = out.join(&name);
+        if name.starts_with("search") && path.is_file() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        } else {
+            kept.push(name);
+        }
+    }
+    manifest(plan, 0, kept).write(out)?;
+    write_atomic(&out.join(RESOLVED), &plan.resolved_yaml)?;
+    Ok(lock)
+}
+
+/// Writes the result files: listed in the manifest first, then written; then the files and
+/// runs of earlier versions of the experiment that this search did not make are removed
+/// (only what a manifest of guildsim's lists).
+fn write_tables(
+    plan: &SearchPlan,
+    out: &Path,
+    searches: &[PointSearch],
+    made: &[String],
+) -> Result<Vec<PathBuf>> {
+    let files = tables::files(plan, searches)?;
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let earlier = listed_files(out)?;
+    let mut all: Vec<String> = earlier.iter().chain(&names).cloned().collect();
+    all.sort();
+    all.dedup();
+    manifest(plan, made.len(), all).write(out)?;
+    let mut written = vec![out.join(RESOLVED)];
+    for (name, bytes) in &files {
+        write_atomic(&out.join(name), bytes)?;
+        written.push(out.join(name));
+    }
+    for stale in earlier.iter().filter(|f| !names.contains(f)) {
+        let path = out.join(stale);
+        if path.is_file() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    manifest(plan, made.len(), names).write(out)?;
+    written.push(out.join(store::MANIFEST));
+    store::remove_shard_manifests(out)?;
+    let wanted: BTreeSet<&str> = made.iter().map(String::as_str).collect();
+    store::prune_runs_except(out, &wanted)?;
+    Ok(written)
+}

@@ -1,0 +1,541 @@
+//! A search's plan: the `search:` section checked (every error located), the grid's points
+//! (one search each; a single point without a `sweep:`), and the runs of any value tried at
+//! any point, each a complete, validated experiment with its seed, folder and key.
+//!
+//! A run's experiment is the assembled experiment without its `search`, `sweep`,
+//! `description` and `test_overrides`, with the point's swept values and the searched value
+//! set at their field paths and the seed `derive_seed(seed, "replication", r)`: the same at
+//! every point and value (common random numbers, as in a sweep), so seeds never depend on the
+//! order in which runs are scheduled. Folders are named by the point and the value
+//! (`runs/0-strategy=naive,members=3162/r000`), so a value tried again is found complete.
+
+use super::bisect::Settings;
+use crate::config::limits::{
+    MAX_LOG_PRECISION, MAX_REPLICATIONS, MAX_RUNS, MAX_SEARCH_STEPS, MIN_SEARCH_PRECISION,
+};
+use crate::config::schema::Experiment;
+use crate::config::search::{Search, SearchScale};
+use crate::config::sweep::SweepPlot;
+use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
+use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
+use crate::report;
+use crate::sim::rng::derive_seed;
+use crate::sweep::grid::{self, Axis, render};
+use crate::sweep::plan::{RunSpec, run_key, sha256_hex};
+use crate::sweep::points::{Point, combinations, point_dirs};
+use crate::sweep::{figures, metrics};
+use yaml_serde::{Number, Value};
+
+/// Parts of an experiment a search cannot vary: they are not part of a run.
+const NOT_SEARCHABLE: [&str; 6] = [
+    "sweep",
+    "search",
+    "test_overrides",
+    "description",
+    "model_overrides",
+    "seed",
+];
+
+/// Bisection values are at most this large in magnitude (integers stay exact in `f64`).
+pub const MAX_SEARCH_VALUE: f64 = 1e15;
+
+/// Every search of an experiment, and how to make the runs of a value.
+#[derive(Clone, Debug)]
+pub struct SearchPlan {
+    /// The experiment with its search (and sweep), as written to the top-level `resolved.yaml`.
+    pub base: Loaded,
+    pub search: Search,
+    pub settings: Settings,
+    /// The swept field paths, in grid order (none without a sweep).
+    pub columns: Vec<String>,
+    /// The grid's points, one search each (one point without a sweep).
+    pub points: Vec<Point>,
+    /// The searched field's last key, for folder names (`members`).
+    pub key: String,
+    pub resolved_yaml: Vec<u8>,
+    pub experiment_sha256: String,
+    field: FieldPath,
+    field_at: Location,
+    run_doc: Value,
+    map: SourceMap,
+    axes: Vec<Axis>,
+    choices: Vec<Vec<usize>>,
+    name: String,
+}
+
+/// The plan of an assembled experiment, or `None` when it has no search.
+pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
+    let base = finish(assembled.clone())?;
+    let Some(search) = base.experiment.search.clone() else {
+        return Ok(None);
+    };
+    let map = &base.source;
+    let at = FieldPath::root().key("search");
+    let mut errors = Vec::new();
+    let field = check_section(&search, &base, &mut errors);
+    let (axes, columns) = match &base.experiment.sweep {
+        None => (Vec::new(), Vec::new()),
+        Some(sweep) => {
+            let sat = FieldPath::root().key("sweep");
+            let only_grid = [
+                (
+                    sweep.replications != 1,
+                    "replications",
+                    "search.replications",
+                ),
+                (!sweep.plots.is_empty(), "plots", "search.plot"),
+                (!sweep.timelines.is_empty(), "timelines", "search.plot"),
+            ];
+            for (bad, key, instead) in only_grid {
+                if bad {
+                    errors.push(yaml_source::error_at(
+                        map,
+                        &sat.key(key),
+                        format!(
+                            "with a `search:`, the sweep gives only the grid (one search per \
+                             point): use `{instead}` instead"
+                        ),
+                    ));
+                }
+            }
+            let axes = grid::axes(sweep, map)?;
+            let columns: Vec<String> = axes
+                .iter()
+                .flat_map(|a| a.params.iter().map(|p| p.field.to_string()))
+                .collect();
+            (axes, columns)
+        }
+    };
+    if let Some(f) = &field {
+        for c in &columns {
+            let swept = FieldPath::parse(c).expect("columns are field paths");
+            if f.starts_with(&swept) || swept.starts_with(f) {
+                errors.push(yaml_source::error_at(
+                    map,
+                    &at.key("field"),
+                    format!("`{f}` overlaps `{c}`, swept by the grid: search another field"),
+                ));
+            }
+        }
+    }
+    let choices = if axes.is_empty() {
+        vec![Vec::new()]
+    } else {
+        combinations(&axes)
+    };
+    let settings = settings(&search);
+    let runs = (choices.len() as u64)
+        .saturating_mul(search.replications as u64)
+        .saturating_mul(2 + settings.steps_bound() as u64);
+    if errors.is_empty() && runs > MAX_RUNS {
+        errors.push(yaml_source::error_at(
+            map,
+            &at,
+            format!(
+                "{} searches x {} replications x up to {} values = {runs} runs, more than \
+                 {MAX_RUNS}: sweep fewer points, take fewer replications or a coarser precision",
+                choices.len(),
+                search.replications,
+                2 + settings.steps_bound()
+            ),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ConfigErrors(errors));
+    }
+    let field = field.expect("checked");
+    let field_at = map
+        .locate(&at.key("field"))
+        .expect("a field written in the file has a location");
+    let mut run_doc = assembled.doc.clone();
+    if let Some(m) = run_doc.as_mapping_mut() {
+        for key in ["sweep", "search", "description", "test_overrides"] {
+            m.remove(key);
+        }
+    }
+    let labels: Vec<Vec<String>> = choices
+        .iter()
+        .map(|choice| {
+            axes.iter()
+                .zip(choice)
+                .flat_map(|(axis, &k)| axis.params.iter().map(move |p| render(&p.values[k].0)))
+                .collect()
+        })
+        .collect();
+    let dirs = if columns.is_empty() {
+        vec![String::new()]
+    } else {
+        point_dirs(&columns, &labels)
+    };
+    let points: Vec<Point> = labels
+        .into_iter()
+        .zip(dirs)
+        .map(|(labels, dir)| Point { labels, dir })
+        .collect();
+    let key = field.last_key().unwrap_or("value").to_string();
+    let resolved_yaml = report::resolved_yaml(&base).expect("an experiment serialises");
+    let plan = SearchPlan {
+        experiment_sha256: sha256_hex(&resolved_yaml),
+        resolved_yaml,
+        name: assembled.name.clone(),
+        base: base.clone(),
+        search,
+        settings,
+        columns,
+        points,
+        key,
+        field,
+        field_at,
+        run_doc,
+        map: assembled.map.clone(),
+        axes,
+        choices,
+    };
+    // Both ends at every point, checked as a run would check them: a bad end fails now.
+    let mut errors = Vec::new();
+    for p in 0..plan.points.len() {
+        for end in [settings.from, settings.to] {
+            if let Err(e) = plan.runs_at(p, end, 0) {
+                errors.extend(e.0);
+            }
+        }
+    }
+    if let Some(e) = check_plot(&plan) {
+        errors.push(e);
+    }
+    if !errors.is_empty() {
+        let mut seen = Vec::new();
+        errors.retain(|e| {
+            let text = e.to_string();
+            let new = !seen.contains(&text);
+            seen.push(text);
+            new
+        });
+        return Err(ConfigErrors(errors));
+    }
+    Ok(Some(plan))
+}
+
+/// The bisection settings of a checked section.
+fn settings(search: &Search) -> Settings {
+    let number = |n: &Number| n.as_f64().unwrap_or(f64::NAN);
+    Settings {
+        find: search.find,
+        scale: search.scale,
+        precision: search.precision,
+        integer: !search.from.is_f64() && !search.to.is_f64(),
+        from: number(&search.from),
+        to: number(&search.to),
+        max_steps: search.max_steps,
+    }
+}
+
+/// Checks the section's own fields; returns the searched field's path if it is one.
+fn check_section(
+    search: &Search,
+    base: &Loaded,
+    errors: &mut Vec<ConfigError>,
+) -> Option<FieldPath> {
+    let map = &base.source;
+    let at = FieldPath::root().key("search");
+    let mut fail = |key: &str, message: String| {
+        errors.push(yaml_source::error_at(map, &at.key(key), message));
+    };
+    let field = match FieldPath::parse(&search.field) {
+        Ok(f) if f.is_root() => {
+            fail("field", "must not be empty".into());
+            None
+        }
+        Ok(f) => match NOT_SEARCHABLE
+            .iter()
+            .find(|top| f.starts_with(&FieldPath::root().key(top)))
+        {
+            Some(top) => {
+                fail("field", format!("`{top}` cannot be searched"));
+                None
+            }
+            None => Some(f),
+        },
+        Err(e) => {
+            fail("field", e);
+            None
+        }
+    };
+    let names = metrics::names_with_windows(&base.experiment.output.windows);
+    if !names.contains(&search.metric) {
+        fail(
+            "metric",
+            format!(
+                "`{}` is not a metric of summary.json; metrics are dotted paths such as \
+                 latency_ms.p99, guild_sojourn_ms.mean, deliveries_total",
+                search.metric
+            ),
+        );
+    }
+    match (search.max, search.min) {
+        (Some(_), Some(_)) | (None, None) => fail(
+            "max",
+            "give exactly one limit: `max` (the metric must stay at most this) or `min` (at \
+             least this)"
+                .into(),
+        ),
+        (Some(v), None) | (None, Some(v)) if !v.is_finite() || v.abs() > 1e300 => {
+            let key = if search.max.is_some() { "max" } else { "min" };
+            fail(key, format!("must be a finite number, got {v}"));
+        }
+        _ => {}
+    }
+    let s = settings(search);
+    let mut ends_ok = true;
+    for (key, v) in [("from", s.from), ("to", s.to)] {
+        let log = s.scale == SearchScale::Log;
+        if !v.is_finite() || v.abs() > MAX_SEARCH_VALUE || (log && v <= 0.0) {
+            let lowest = if log { "above 0" } else { "from -1e15" };
+            fail(key, format!("must be a number {lowest} to 1e15, got {v}"));
+            ends_ok = false;
+        }
+    }
+    if ends_ok && s.from >= s.to {
+        fail(
+            "to",
+            format!("must be larger than `from` ({}), got {}", s.from, s.to),
+        );
+    }
+    let precision_ok = match s.scale {
+        SearchScale::Log => (MIN_SEARCH_PRECISION..=MAX_LOG_PRECISION).contains(&s.precision),
+        SearchScale::Linear => s.precision > 0.0 && s.precision <= 2.0 * MAX_SEARCH_VALUE,
+    };
+    if !precision_ok {
+        let allowed = match s.scale {
+            SearchScale::Log => format!(
+                "a relative precision from {MIN_SEARCH_PRECISION:e} to {MAX_LOG_PRECISION} on a \
+                 log scale (0.05: within 5 %)"
+            ),
+            SearchScale::Linear => "a width above 0 and at most 2e15 on a linear scale".into(),
+        };
+        fail(
+            "precision",
+            format!("must be {allowed}, got {}", s.precision),
+        );
+    }
+    if !(1..=MAX_REPLICATIONS).contains(&search.replications) {
+        fail(
+            "replications",
+            format!(
+                "must be an integer from 1 to {MAX_REPLICATIONS}, got {}",
+                search.replications
+            ),
+        );
+    }
+    if search.max_steps > MAX_SEARCH_STEPS {
+        fail(
+            "max_steps",
+            format!(
+                "must be an integer from 0 to {MAX_SEARCH_STEPS}, got {}",
+                search.max_steps
+            ),
+        );
+    }
+    field
+}
+
+/// The search plot's declaration checked like a sweep plot's, located at `search.plot`.
+fn check_plot(plan: &SearchPlan) -> Option<ConfigError> {
+    let plot = plan.search.plot.as_ref()?;
+    let as_sweep = SweepPlot {
+        file: "search".into(),
+        metric: plan.search.metric.clone(),
+        x: plot.x.clone(),
+        lines: plot.lines.clone(),
+        where_: Default::default(),
+        log_x: plot.log_x,
+        log_y: plot.log_y,
+        band: false,
+        title: None,
+        x_label: None,
+        y_label: None,
+        y_from_zero: false,
+        labels: Default::default(),
+    };
+    let at = FieldPath::root().key("search").key("plot");
+    match figures::select(&as_sweep, &plan.columns, &plan.points) {
+        Ok(_) => None,
+        Err((key, message)) => Some(yaml_source::error_at(
+            &plan.base.source,
+            &at.key(key),
+            message,
+        )),
+    }
+}
+
+impl SearchPlan {
+    /// The runs of `value` at point `point`, one per replication, indexed from `first`.
+    pub fn runs_at(
+        &self,
+        point: usize,
+        value: f64,
+        first: usize,
+    ) -> Result<Vec<RunSpec>, ConfigErrors> {
+        let mut doc = self.run_doc.clone();
+        let mut map = self.map.clone();
+        let mut errors = Vec::new();
+        for (axis, &k) in self.axes.iter().zip(&self.choices[point]) {
+            for param in &axis.params {
+                let (v, vmap) = &param.values[k];
+                if let Err(e) = yaml_source::set_at(
+                    &mut doc,
+                    &mut map,
+                    &param.field,
+                    v.clone(),
+                    vmap.clone(),
+                    &param.field_at,
+                ) {
+                    errors.push(e);
+                }
+            }
+        }
+        if let Err(e) = yaml_source::set_at(
+            &mut doc,
+            &mut map,
+            &self.field,
+            self.value(value),
+            SourceMap::rooted_at(self.field_at.clone()),
+            &self.field_at,
+        ) {
+            errors.push(e);
+        }
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        let exp = yaml_source::deserialize::<Experiment>(&doc, &map)
+            .map_err(ConfigErrors::from)
+            .and_then(|exp| validate::validate(&exp, &map).map(|()| exp))
+            .and_then(|exp| {
+                crate::world::build::precheck(&exp)
+                    .map_err(|e| {
+                        let path = FieldPath::parse(&e.path).unwrap_or_default();
+                        ConfigErrors::from(yaml_source::error_at(&map, &path, e.message))
+                    })
+                    .map(|_| exp)
+            })?;
+        let at = self.where_text(point, value);
+        let dir = self.value_dir(point, value);
+        Ok((0..self.search.replications)
+            .map(|r| {
+                let mut experiment = exp.clone();
+                experiment.seed = derive_seed(exp.seed, "replication", r as u64);
+                experiment.name = Some(self.name.clone());
+                experiment.description =
+                    format!("{}: replication {r} of the search at {at}", self.name);
+                let loaded = Loaded {
+                    experiment,
+                    source: map.clone(),
+                    path: self.base.path.clone(),
+                    name: self.name.clone(),
+                };
+                RunSpec {
+                    index: first + r as usize,
+                    point,
+                    replication: r,
+                    dir: format!("runs/{dir}/r{r:03}"),
+                    key: run_key(&loaded),
+                    loaded,
+                }
+            })
+            .collect())
+    }
+
+    /// The searched value as YAML: an integer when the search is over integers.
+    pub fn value(&self, value: f64) -> Value {
+        if self.settings.integer {
+            Value::Number(Number::from(value as i64))
+        } else {
+            Value::Number(Number::from(value))
+        }
+    }
+
+    /// The searched value as text (tables, folder names).
+    pub fn value_text(&self, value: f64) -> String {
+        render(&self.value(value))
+    }
+
+    /// The folder of a value's runs under `runs/`: `0-strategy=naive,members=3162`.
+    fn value_dir(&self, point: usize, value: f64) -> String {
+        let v: String = self
+            .value_text(value)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-+".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        match self.points[point].dir.as_str() {
+            "" => format!("{}={v}", self.key),
+            dir => format!("{dir},{}={v}", self.key),
+        }
+    }
+
+    /// `strategy=naive, members=3162`, for descriptions.
+    fn where_text(&self, point: usize, value: f64) -> String {
+        self.columns
+            .iter()
+            .zip(&self.points[point].labels)
+            .map(|(c, v)| format!("{c}={v}"))
+            .chain(std::iter::once(format!(
+                "{}={}",
+                self.field,
+                self.value_text(value)
+            )))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether `mean` (the metric's mean over a value's replications) is within the limit.
+    pub fn within(&self, mean: Option<f64>) -> bool {
+        match (mean, self.search.max, self.search.min) {
+            (Some(m), Some(max), _) => m <= max,
+            (Some(m), None, Some(min)) => m >= min,
+            _ => false,
+        }
+    }
+
+    /// The most runs the searches can make: both ends and every step, at every point.
+    pub fn max_runs(&self) -> usize {
+        self.points.len()
+            * self.search.replications as usize
+            * (2 + self.settings.steps_bound() as usize)
+    }
+}
+
+/// An error if a `--set` override changes the searched field or a swept one: the search
+/// would silently replace it at every run.
+pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), String> {
+    for set in sets {
+        let Some((path, _)) = set.split_once('=') else {
+            continue;
+        };
+        let Ok(path) = FieldPath::parse(path) else {
+            continue;
+        };
+        if path.starts_with(&plan.field) {
+            return Err(format!(
+                "--set {set}: `{}` is searched, so the search would replace this value in \
+                 every run; change the search instead (e.g. --set search.from=...)",
+                plan.field
+            ));
+        }
+        for column in &plan.columns {
+            let swept = FieldPath::parse(column).expect("columns are field paths");
+            if path.starts_with(&swept) {
+                return Err(format!(
+                    "--set {set}: `{column}` is swept, so the sweep would replace this value \
+                     at every point; change the sweep instead"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
