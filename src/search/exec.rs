@@ -11,11 +11,11 @@
 use super::bisect::{Bracket, Status};
 use super::plan::SearchPlan;
 use super::tables::{self, PointSearch, RunRecord, Tried};
+use crate::metrics::flat;
 use crate::metrics::summary::round6;
 use crate::report::folder::{self, LockMode};
 use crate::report::{RESOLVED, atomic::write_atomic};
 use crate::sweep::exec::listed_files;
-use crate::sweep::metrics;
 use crate::sweep::plan::{RunSpec, VERSION};
 use crate::sweep::store::{self, Manifest};
 use anyhow::{Context, Result};
@@ -126,10 +126,7 @@ pub fn run(
 /// A run's metric from its `summary.json` (`None`: no observations).
 fn read_metric(plan: &SearchPlan, out: &Path, run: &RunSpec) -> Result<RunRecord> {
     let summary = store::read_summary(&out.join(&run.dir))?;
-    let value = metrics::flatten(&summary)
-        .into_iter()
-        .find(|(name, _)| *name == plan.search.metric)
-        .and_then(|(_, v)| v?.as_f64());
+    let value = flat::lookup(&summary, &plan.search.metric).flatten();
     Ok(RunRecord {
         replication: run.replication,
         seed: run.seed(),

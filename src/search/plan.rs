@@ -18,12 +18,13 @@ use crate::config::search::{Search, SearchScale};
 use crate::config::sweep::SweepPlot;
 use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
 use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
+use crate::metrics::flat;
 use crate::report;
 use crate::sim::rng::derive_seed;
+use crate::sweep::figures;
 use crate::sweep::grid::{self, Axis, render};
 use crate::sweep::plan::{RunSpec, run_key, sha256_hex};
 use crate::sweep::points::{Point, combinations, point_dirs};
-use crate::sweep::{figures, metrics};
 use yaml_serde::{Number, Value};
 
 /// Parts of an experiment a search cannot vary: they are not part of a run.
@@ -107,9 +108,13 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
         }
     };
     if let Some(f) = &field {
+        // Items named by their `name:` (`model.nodes[session]`) are compared by index.
+        let canonical = |path: &FieldPath| {
+            yaml_source::resolve_names(&assembled.doc, path).unwrap_or(path.clone())
+        };
         for c in &columns {
-            let swept = FieldPath::parse(c).expect("columns are field paths");
-            if f.starts_with(&swept) || swept.starts_with(f) {
+            let swept = canonical(&FieldPath::parse(c).expect("columns are field paths"));
+            if canonical(f).starts_with(&swept) || swept.starts_with(&canonical(f)) {
                 errors.push(yaml_source::error_at(
                     map,
                     &at.key("field"),
@@ -261,7 +266,7 @@ fn check_section(
             None
         }
     };
-    let names = metrics::names_with_windows(&base.experiment.output.windows);
+    let names = flat::names_with_windows(&base.experiment.output.windows);
     if !names.contains(&search.metric) {
         fail(
             "metric",
@@ -513,6 +518,10 @@ impl SearchPlan {
 /// An error if a `--set` override changes the searched field or a swept one: the search
 /// would silently replace it at every run.
 pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), String> {
+    // Items named by their `name:` (`model.nodes[session]`) are compared by index.
+    let doc: Value = yaml_serde::from_slice(&plan.resolved_yaml).unwrap_or_default();
+    let canonical = |path: FieldPath| yaml_source::resolve_names(&doc, &path).unwrap_or(path);
+    let field = canonical(plan.field.clone());
     for set in sets {
         let Some((path, _)) = set.split_once('=') else {
             continue;
@@ -520,7 +529,8 @@ pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), String> {
         let Ok(path) = FieldPath::parse(path) else {
             continue;
         };
-        if path.starts_with(&plan.field) {
+        let path = canonical(path);
+        if path.starts_with(&field) {
             return Err(format!(
                 "--set {set}: `{}` is searched, so the search would replace this value in \
                  every run; change the search instead (e.g. --set search.from=...)",
@@ -528,7 +538,7 @@ pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), String> {
             ));
         }
         for column in &plan.columns {
-            let swept = FieldPath::parse(column).expect("columns are field paths");
+            let swept = canonical(FieldPath::parse(column).expect("columns are field paths"));
             if path.starts_with(&swept) {
                 return Err(format!(
                     "--set {set}: `{column}` is swept, so the sweep would replace this value \
