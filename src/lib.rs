@@ -15,11 +15,13 @@
 //! - [`report`]: result files (JSON, CSV, YAML, SVG plots), written atomically.
 //! - [`sweep`]: grids of runs with replications, in parallel or in shards, resumed, merged
 //!   and aggregated into tables and plots with confidence intervals.
+//! - [`expect`]: verdicts of an experiment's `expect:` gates on a run or a sweep's points.
 //! - [`estimate`]: memory and time a run will need, from its entity counts.
 
 pub mod check;
 pub mod config;
 pub mod estimate;
+pub mod expect;
 pub mod metrics;
 pub mod report;
 pub mod runner;

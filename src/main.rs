@@ -11,6 +11,7 @@ use guildsim::check::Checked;
 use guildsim::config::editor_schema::{self, SchemaKind};
 use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
+use guildsim::expect::{EXPECTATIONS_CSV, Verdicts};
 use guildsim::report::{self, folder};
 use guildsim::runner::{self, RunResult};
 use guildsim::search::{self, SearchPlan};
@@ -327,7 +328,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 let events = trace_written.map_or(t.events(), |s| s.events);
                 print_trace(t, events, &place, quiet);
             }
-            Ok(ExitCode::SUCCESS)
+            let verdicts = report::run_verdicts(&loaded, &result)?;
+            Ok(verdict_code(verdicts.as_ref(), &out, quiet))
         }
         Command::Merge { dirs, out, quiet } => {
             let out = out.unwrap_or_else(|| dirs[0].clone());
@@ -341,7 +343,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     report.files.len()
                 );
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(verdict_code(report.verdicts.as_ref(), &out, quiet))
         }
         Command::Check { experiments, sets } => {
             let mut errors = Vec::new();
@@ -536,7 +538,8 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
     let result = exec::run_all(&todo.run, out, jobs, &bar);
     bar.bar.finish_and_clear();
     result.map_err(failure)?;
-    let files = exec::finish(plan, out, o.shard).map_err(failure)?;
+    let written = exec::finish(plan, out, o.shard).map_err(failure)?;
+    let files = &written.files;
     if !o.quiet {
         println!(
             "ran {} runs in {:.1} s wall time; results in {}",
@@ -553,7 +556,30 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
             println!("tables and plots: {} files", files.len());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(verdict_code(written.verdicts.as_ref(), out, o.quiet))
+}
+
+/// Prints the verdicts of the experiment's expectations (with `quiet`, only when one failed)
+/// and returns the exit code: 1 if one failed, else 0.
+fn verdict_code(verdicts: Option<&Verdicts>, out: &Path, quiet: bool) -> ExitCode {
+    let Some(v) = verdicts else {
+        return ExitCode::SUCCESS;
+    };
+    if !quiet || v.failed > 0 {
+        print!("{}", v.text());
+        println!(
+            "expectations: {} of {} met ({})",
+            v.rows.len() - v.failed,
+            v.rows.len(),
+            out.join(EXPECTATIONS_CSV).display()
+        );
+    }
+    if v.failed > 0 {
+        eprintln!("error: {} expectation(s) failed (exit code 1)", v.failed);
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Runs a capacity search: each step's runs checked against memory and the work limit, then

@@ -73,6 +73,9 @@ pub const MAX_TRACE_EVENTS: u64 = 10_000_000;
 /// Guilds and nodes a trace's filters may name.
 pub const MAX_TRACE_FILTER: usize = 100_000;
 
+/// Expectations of an experiment (`expect:`).
+pub const MAX_EXPECTATIONS: usize = 1_000;
+
 /// Named windows of a run (`output.windows`).
 pub const MAX_WINDOWS: usize = 100;
 

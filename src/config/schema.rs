@@ -794,6 +794,11 @@ pub struct Experiment {
     /// (`crate::config::search`); optional, with a `sweep:` one search per grid point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<super::search::Search>,
+    /// Pass/fail gates: each metric (a dotted name of `summary.json`, e.g. `latency_ms.p99` or
+    /// `windows.after.latency_ms.p99`) must lie within its bounds after the run (for a sweep,
+    /// at every point); a failed one makes `guildsim run` exit with code 1.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expect: BTreeMap<String, Expectation>,
     /// Overrides (`field.path: value`) that shrink the experiment for the snapshot tests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
@@ -1048,6 +1053,36 @@ pub struct Burst {
     /// this over the window; overlapping multipliers multiply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<f64>,
+}
+
+/// Bounds on one metric. For a sweep, `over` says what must lie within them.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// The smallest value allowed (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The largest value allowed (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// For a sweep, at each point: the mean over replications (`mean`, default), the whole
+    /// 95 % confidence interval of the mean (`ci`: at least 2 replications), or every
+    /// replication (`every`). A single run is judged on its value.
+    #[serde(default)]
+    pub over: Over,
+}
+
+/// What of a sweep point's replications an expectation judges.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Over {
+    /// The mean over the point's replications.
+    #[default]
+    Mean,
+    /// The whole 95 % confidence interval of the mean (Student's t).
+    Ci,
+    /// Every replication's value.
+    Every,
 }
 
 /// What a run writes besides the summary.

@@ -16,6 +16,7 @@ pub mod trace;
 
 use crate::config::Loaded;
 use crate::config::schema::PlotKind;
+use crate::expect::{self, Verdicts};
 use crate::metrics::histogram::round_ns_ms;
 use crate::metrics::summary::round6;
 use crate::runner::RunResult;
@@ -33,6 +34,8 @@ pub const FANOUT_BY_SIZE: &str = "fanout_by_size.csv";
 pub const LATENCY_CDF: &str = "latency_cdf.csv";
 /// Written with an `output.trace` section.
 pub const TRACE: &str = "trace.json";
+/// Written with an `expect:` section.
+pub use crate::expect::EXPECTATIONS_CSV;
 
 /// Writes a single run's folder `out` whole (staged, with its manifest, then moved into place);
 /// returns the paths of its files. The caller holds the folder's lock and has checked that
@@ -80,11 +83,38 @@ pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<
     if loaded.experiment.output.trace.is_some() {
         put(TRACE, trace_file(loaded, result)?.0)?;
     }
+    let verdicts = run_verdicts(loaded, result)?;
+    if let Some(v) = &verdicts {
+        put(EXPECTATIONS_CSV, v.csv())?;
+    }
     put(
         html::REPORT,
-        run_report(loaded, result, figures)?.into_bytes(),
+        run_report(loaded, result, figures, verdicts.as_ref())?.into_bytes(),
     )?;
     Ok(written)
+}
+
+/// The verdicts of the experiment's `expect:` section on this run, if it has one.
+pub fn run_verdicts(loaded: &Loaded, result: &RunResult) -> Result<Option<Verdicts>> {
+    let expect = &loaded.experiment.expect;
+    if expect.is_empty() {
+        return Ok(None);
+    }
+    let summary = serde_json::to_value(&result.summary)?;
+    Ok(Some(expect::judge_run(expect, &summary)))
+}
+
+/// The verdicts as a table of the HTML report.
+pub fn verdicts_table(v: &Verdicts) -> html::Table {
+    html::Table {
+        caption: format!(
+            "{EXPECTATIONS_CSV}: the experiment's expectations, {} of {} met",
+            v.rows.len() - v.failed,
+            v.rows.len()
+        ),
+        header: v.header.clone(),
+        rows: v.rows.clone(),
+    }
 }
 
 /// The plots of `output.plots` that have something to show: the storm timeline only when the
@@ -101,7 +131,12 @@ pub fn drawn_plots(loaded: &Loaded) -> Vec<PlotKind> {
 }
 
 /// The run's `report.html`: description, how to repeat it, results, plots, resolved YAML.
-fn run_report(loaded: &Loaded, result: &RunResult, figures: Vec<html::Figure>) -> Result<String> {
+fn run_report(
+    loaded: &Loaded,
+    result: &RunResult,
+    figures: Vec<html::Figure>,
+    verdicts: Option<&Verdicts>,
+) -> Result<String> {
     let s = &result.summary;
     let mut facts = vec![
         (
@@ -129,7 +164,7 @@ fn run_report(loaded: &Loaded, result: &RunResult, figures: Vec<html::Figure>) -
         title: format!("guildsim run: {}", loaded.name),
         description: loaded.experiment.description.clone(),
         facts,
-        verdicts: None,
+        verdicts: verdicts.map(verdicts_table),
         key_results: html::key_tables(s),
         tables: html::summary_tables(s)?,
         figures,

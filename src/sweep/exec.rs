@@ -10,6 +10,7 @@ use super::aggregate::{self, AGGREGATE_CSV, SWEEP_CSV};
 use super::charts;
 use super::plan::{Plan, RunSpec};
 use super::store::{self, Manifest, ShardInfo};
+use crate::expect::{self, EXPECTATIONS_CSV, PointStats, Verdicts};
 use crate::report::folder::{self, FolderLock, LockMode};
 use crate::report::html;
 use crate::report::{RESOLVED, atomic::write_atomic};
@@ -211,18 +212,55 @@ pub fn horizon(run: &RunSpec) -> Nanos {
 
 /// After the runs: for a whole sweep, the tables and plots (and stale runs removed); for a
 /// shard, nothing more. Returns the files written.
-pub fn finish(plan: &Plan, out: &Path, shard: Shard) -> Result<Vec<PathBuf>> {
+pub fn finish(plan: &Plan, out: &Path, shard: Shard) -> Result<Written> {
     if shard.count > 1 {
-        return Ok(Vec::new());
+        return Ok(Written {
+            files: Vec::new(),
+            verdicts: None,
+        });
     }
     write_tables(plan, out)
+}
+
+/// What [`write_tables`] wrote, and the verdicts of the experiment's `expect:` section (if any)
+/// that `expectations.csv` holds.
+pub struct Written {
+    pub files: Vec<PathBuf>,
+    pub verdicts: Option<Verdicts>,
+}
+
+/// The verdicts of `expect:` at every point of the sweep, if it has expectations.
+pub fn verdicts(plan: &Plan, agg: &aggregate::Aggregate) -> Option<Verdicts> {
+    let expect = &plan.base.experiment.expect;
+    if expect.is_empty() {
+        return None;
+    }
+    let points: Vec<PointStats> = plan
+        .points
+        .iter()
+        .zip(&agg.points)
+        .map(|(point, stats)| PointStats {
+            labels: &point.labels,
+            stats: expect
+                .keys()
+                .map(|m| agg.metric_index(m).and_then(|i| stats[i].0.as_ref()))
+                .collect(),
+        })
+        .collect();
+    let replications = plan.sweep.replications as usize;
+    Some(expect::judge_sweep(
+        expect,
+        &plan.columns,
+        &points,
+        replications,
+    ))
 }
 
 /// Writes `sweep.json`, `sweep.csv`, `aggregate.csv` and the plots of a complete sweep in
 /// `out`, removing shard manifests, the plots an earlier version of the experiment declared and
 /// runs that are not part of the plan (only what a manifest lists as guildsim's). The manifest
 /// lists the new files before they are written, so a kill at any moment leaves nothing unlisted.
-pub fn write_tables(plan: &Plan, out: &Path) -> Result<Vec<PathBuf>> {
+pub fn write_tables(plan: &Plan, out: &Path) -> Result<Written> {
     let agg = aggregate::collect(plan, out)?;
     let mut tables: Vec<(String, Vec<u8>)> = vec![
         (SWEEP_CSV.to_string(), agg.sweep_csv.clone()),
@@ -231,9 +269,13 @@ pub fn write_tables(plan: &Plan, out: &Path) -> Result<Vec<PathBuf>> {
             aggregate::aggregate_csv(plan, &agg)?,
         ),
     ];
+    let verdicts = verdicts(plan, &agg);
     let mut charts = charts::draw(plan, &agg)?;
     charts.extend(super::timelines::draw(plan, out)?);
-    let report = super::report::page(plan, &tables[1].1, &charts)?;
+    let report = super::report::page(plan, &tables[1].1, &charts, verdicts.as_ref())?;
+    if let Some(v) = &verdicts {
+        tables.push((EXPECTATIONS_CSV.to_string(), v.csv()));
+    }
     tables.extend(charts.into_iter().map(|(n, svg)| (n, svg.into_bytes())));
     tables.push((html::REPORT.to_string(), report.into_bytes()));
     let names: Vec<String> = tables.iter().map(|(n, _)| n.clone()).collect();
@@ -264,5 +306,8 @@ pub fn write_tables(plan: &Plan, out: &Path) -> Result<Vec<PathBuf>> {
     written.push(out.join(store::MANIFEST));
     store::remove_shard_manifests(out)?;
     store::prune_stale(out, plan)?;
-    Ok(written)
+    Ok(Written {
+        files: written,
+        verdicts,
+    })
 }

@@ -21,6 +21,8 @@ pub struct MergeReport {
     /// Runs copied into the output folder (the others were there already).
     pub copied: usize,
     pub files: Vec<PathBuf>,
+    /// The verdicts of the experiment's `expect:` section, if it has one.
+    pub verdicts: Option<crate::expect::Verdicts>,
 }
 
 /// Merges the sweep folders `dirs` into `out` (which may be one of them).
@@ -122,11 +124,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
             run.dir
         );
     }
-    let files = exec::write_tables(&plan, out)?;
+    let written = exec::write_tables(&plan, out)?;
     Ok(MergeReport {
         runs: plan.runs.len(),
         copied,
-        files,
+        files: written.files,
+        verdicts: written.verdicts,
     })
 }
 

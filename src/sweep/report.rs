@@ -1,12 +1,18 @@
 //! A sweep folder's `report.html`: the experiment's description, how to repeat it, the grid,
-//! the aggregate table and every plot and timeline of the sweep inline (`report::html`).
+//! the verdicts of its expectations, the aggregate table and every plot and timeline of the sweep inline (`report::html`).
 
 use super::Plan;
+use crate::expect::Verdicts;
 use crate::report::html::{self, Figure, Page, Table};
 use anyhow::Result;
 
 /// The sweep's page from its aggregate table and its drawn figures (`(file, svg)`).
-pub fn page(plan: &Plan, aggregate_csv: &[u8], charts: &[(String, String)]) -> Result<String> {
+pub fn page(
+    plan: &Plan,
+    aggregate_csv: &[u8],
+    charts: &[(String, String)],
+    verdicts: Option<&Verdicts>,
+) -> Result<String> {
     let exp = &plan.base.experiment;
     let facts = vec![
         (
@@ -42,7 +48,7 @@ pub fn page(plan: &Plan, aggregate_csv: &[u8], charts: &[(String, String)]) -> R
         title: format!("guildsim sweep: {}", plan.base.name),
         description: exp.description.clone(),
         facts,
-        verdicts: None,
+        verdicts: verdicts.map(crate::report::verdicts_table),
         key_results: Vec::new(),
         tables,
         figures,

@@ -8,6 +8,7 @@ mod designs;
 mod determinism;
 mod editor_schema;
 mod estimates;
+mod expect;
 mod fixes;
 mod hostile_input;
 mod mutants;

@@ -5,6 +5,7 @@
 //! `model.rs` checks the model (nodes, network, costs, services, memory), `workload.rs` the
 //! run, workload and output sections; this file holds the checker they share.
 
+mod expect;
 mod model;
 mod phases;
 pub mod windows;
@@ -136,6 +137,7 @@ pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     let min_restart_s = model::check(&mut c, exp);
     workload::check(&mut c, exp, min_restart_s);
     windows::check(&mut c, exp);
+    expect::check(&mut c, exp);
     if c.errors.is_empty() {
         Ok(())
     } else {
