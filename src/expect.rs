@@ -217,7 +217,13 @@ mod tests {
         assert_eq!(verdicts, ["pass", "FAIL (no value)", "FAIL"]);
         assert_eq!(v.rows[2][1], "120.5");
         assert_eq!(v.failed, 2);
-        assert!(v.text().contains("latency_ms.mean  -"), "{}", v.text());
+        let text = v.text();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("latency_ms.mean"))
+            .unwrap();
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cells[..4], ["latency_ms.mean", "-", "-", "100"], "{text}");
     }
 
     #[test]

@@ -63,7 +63,9 @@ fn met_expectations_exit_0_and_a_failed_one_exits_1() {
     assert!(p99 > 0.0 && delivered > 0.0);
 
     // A bound at the value itself is met; one just below it is not.
-    let at = format!("{{windows.before.latency_ms.p99: {{max: {p99}}}, deliveries_total: {{min: {delivered}}}}}");
+    let at = format!(
+        "{{windows.before.latency_ms.p99: {{max: {p99}}}, deliveries_total: {{min: {delivered}}}}}"
+    );
     let (code, stdout, stderr) = run_burst(&pass, &at);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("expectations: 2 of 2 met"), "{stdout}");
@@ -84,7 +86,10 @@ fn met_expectations_exit_0_and_a_failed_one_exits_1() {
     );
     // Listed in the run's key file, so guildsim owns it like its other files.
     let key = std::fs::read_to_string(fail.join("run-key.txt")).unwrap();
-    assert!(key.lines().any(|l| l.ends_with(" expectations.csv")), "{key}");
+    assert!(
+        key.lines().any(|l| l.ends_with(" expectations.csv")),
+        "{key}"
+    );
     let report = std::fs::read_to_string(fail.join("report.html")).unwrap();
     assert!(report.contains("1 of 2 met"));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -95,8 +100,14 @@ fn an_unknown_metric_is_refused_with_its_location() {
     let dir = scratch_dir("expect-bad");
     let text = std::fs::read_to_string(experiment("traffic-burst.yaml"))
         .unwrap()
-        .replace("../models/", &format!("{}/models/", super::root().display()))
-        .replace("windows.before.latency_ms.p99:", "windows.befor.latency_ms.p99:");
+        .replace(
+            "../models/",
+            &format!("{}/models/", super::root().display()),
+        )
+        .replace(
+            "windows.before.latency_ms.p99:",
+            "windows.befor.latency_ms.p99:",
+        );
     let (line, text_line) = text
         .lines()
         .enumerate()
@@ -132,7 +143,10 @@ fn a_sweep_is_judged_per_point_on_mean_ci_or_every_replication() {
     let dir = scratch_dir("expect-sweep");
     let text = std::fs::read_to_string(experiment("traffic-burst.yaml"))
         .unwrap()
-        .replace("../models/", &format!("{}/models/", super::root().display()));
+        .replace(
+            "../models/",
+            &format!("{}/models/", super::root().display()),
+        );
     let path = dir.join("gates.yaml");
     let sweep = "sweep:\n  replications: 3\n  grid:\n    \
                  - {field: model.fanout.strategy, values: [naive, manifold]}\n";
@@ -154,7 +168,10 @@ fn a_sweep_is_judged_per_point_on_mean_ci_or_every_replication() {
     ]);
     let agg = std::fs::read_to_string(out.join("aggregate.csv")).unwrap();
     let verdicts = std::fs::read_to_string(out.join("expectations.csv")).unwrap();
-    let (ah, vh) = (agg.lines().next().unwrap(), verdicts.lines().next().unwrap());
+    let (ah, vh) = (
+        agg.lines().next().unwrap(),
+        verdicts.lines().next().unwrap(),
+    );
     let mut failed = 0;
     for row in verdicts.lines().skip(1) {
         let (point, metric) = (col(vh, row, "point"), col(vh, row, "metric"));
@@ -168,7 +185,11 @@ fn a_sweep_is_judged_per_point_on_mean_ci_or_every_replication() {
             "every" => (col(ah, a, "min"), col(ah, a, "max")),
             other => panic!("over {other}"),
         };
-        assert_eq!((col(vh, row, "low"), col(vh, row, "high")), (low, high), "{row}");
+        assert_eq!(
+            (col(vh, row, "low"), col(vh, row, "high")),
+            (low, high),
+            "{row}"
+        );
         let (low, high): (f64, f64) = (low.parse().unwrap(), high.parse().unwrap());
         let within = match metric {
             "deliveries_total" => low >= 1.0,
@@ -180,7 +201,10 @@ fn a_sweep_is_judged_per_point_on_mean_ci_or_every_replication() {
     }
     assert_eq!(verdicts.lines().count(), 1 + 2 * 3);
     assert_eq!(code, if failed > 0 { 1 } else { 0 }, "{stdout}{stderr}");
-    assert!(failed > 0 && failed < 6, "some points pass and some fail: {verdicts}");
+    assert!(
+        failed > 0 && failed < 6,
+        "some points pass and some fail: {verdicts}"
+    );
     let manifest = std::fs::read_to_string(out.join("sweep.json")).unwrap();
     assert!(manifest.contains("\"expectations.csv\""), "{manifest}");
     std::fs::remove_dir_all(&dir).unwrap();

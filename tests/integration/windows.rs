@@ -145,6 +145,8 @@ fn traffic(sets: &[&str]) -> guildsim::runner::RunResult {
     let mut all = vec![
         "output.windows=[{name: first, from_s: 0, to_s: 35}, {name: middle, from_s: 20, to_s: 45}, \
          {name: all, from_s: 0, to_s: 90}]",
+        // The shipped expectations name the shipped windows.
+        "expect={}",
     ];
     all.extend_from_slice(sets);
     run(&load(&experiment("traffic-burst.yaml"), &all, true))
@@ -230,6 +232,7 @@ fn windows_are_sweep_metrics() {
     let options = LoadOptions {
         sets: vec![
             "output.windows=[{name: burst, from_s: 40, to_s: 50}]".into(),
+            "expect={}".into(),
             "sweep={replications: 2, grid: [{field: 'workload.bursts[0].multiplier', values: [1, 10]}], \
              plots: [{file: burst_p99, metric: windows.burst.latency_ms.p99, \
              x: 'workload.bursts[0].multiplier'}]}"

@@ -63,9 +63,11 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) {
         }
         match (e.min, e.max) {
             (None, None) => c.fail(&p, "give `min`, `max` or both".into()),
-            (Some(lo), Some(hi)) => c.check(!(lo > hi), &p.key("max"), || {
-                format!("must be >= min ({}), got {}", fmt_num(lo), fmt_num(hi))
-            }),
+            (Some(lo), Some(hi)) => c.check(
+                lo <= hi || lo.is_nan() || hi.is_nan(),
+                &p.key("max"),
+                || format!("must be >= min ({}), got {}", fmt_num(lo), fmt_num(hi)),
+            ),
             _ => {}
         }
         if let (Over::Ci, Some(r)) = (e.over, replications) {
