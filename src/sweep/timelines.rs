@@ -19,11 +19,13 @@ fn read_series(path: &Path) -> Result<BTreeMap<String, Vec<(f64, f64)>>> {
     for record in reader.records() {
         let record = record.with_context(|| format!("{} is not valid CSV", path.display()))?;
         let (time, scope, metric, value) = (&record[0], &record[1], &record[2], &record[3]);
-        if value.is_empty() {
-            // Nothing observed in that bin (a latency without deliveries).
-            continue;
-        }
-        let (time, value): (f64, f64) = (time.parse()?, value.parse()?);
+        // Nothing observed in that bin (a latency without deliveries): a gap in the line.
+        let value: f64 = if value.is_empty() {
+            f64::NAN
+        } else {
+            value.parse()?
+        };
+        let time: f64 = time.parse()?;
         let series = out.entry(metric.to_string()).or_default();
         match series.last_mut() {
             Some(last) if scope != "cluster" && last.0 == time => last.1 = last.1.max(value),

@@ -146,11 +146,13 @@ pub(super) fn draw_panel(
                 // Series differ in dash and marker shape too, not only in colour.
                 let (dash, gap) = DASHES[i % DASHES.len()];
                 let stroke = c.stroke_width(2);
+                let mut segments = s.segments();
+                let first = segments.next().unwrap_or_default();
                 let anno = if gap == 0 {
-                    chart.draw_series(LineSeries::new(s.points.iter().copied(), stroke))?
+                    chart.draw_series(LineSeries::new(first.iter().copied(), stroke))?
                 } else {
                     chart.draw_series(DashedLineSeries::new(
-                        s.points.iter().copied(),
+                        first.iter().copied(),
                         dash,
                         gap,
                         stroke,
@@ -176,10 +178,28 @@ pub(super) fn draw_panel(
                         anno.legend(move |p| line(p) + Cross::new((12, 0), 4, c.stroke_width(2)))
                     }
                 };
+                // The line goes on after each gap, without a label of its own.
+                for segment in segments {
+                    if gap == 0 {
+                        chart.draw_series(LineSeries::new(segment.iter().copied(), stroke))?;
+                    } else {
+                        let line =
+                            DashedLineSeries::new(segment.iter().copied(), dash, gap, stroke);
+                        chart.draw_series(line)?;
+                    }
+                }
                 // A lone point has no line segment: always mark it.
-                if markers || s.points.len() == 1 {
+                if markers || s.segments().any(|segment| segment.len() == 1) {
                     let r = if s.points.len() > 60 { 3 } else { 4 };
-                    let pts = s.points.iter().copied();
+                    let pts: Vec<(f64, f64)> = if markers {
+                        s.points.clone()
+                    } else {
+                        s.segments()
+                            .filter(|seg| seg.len() == 1)
+                            .map(|seg| seg[0])
+                            .collect()
+                    };
+                    let pts = pts.into_iter();
                     match shape {
                         0 => chart.draw_series(pts.map(|p| Circle::new(p, r, c.filled())))?,
                         1 => chart

@@ -11,7 +11,23 @@ pub(super) struct Prepared {
     pub(super) name: String,
     pub(super) colour: RGBColor,
     pub(super) points: Vec<(f64, f64)>,
+    /// Indices into `points` where the line starts again after values the axis cannot show
+    /// (a time bin with nothing observed): the line is broken there, not drawn across.
+    pub(super) gaps: Vec<usize>,
     pub(super) band: Vec<(f64, f64, f64)>,
+}
+
+impl Prepared {
+    /// The points in runs without a gap, in order.
+    pub(super) fn segments(&self) -> impl Iterator<Item = &[(f64, f64)]> {
+        let starts = std::iter::once(0).chain(self.gaps.iter().copied());
+        let ends = self
+            .gaps
+            .iter()
+            .copied()
+            .chain(std::iter::once(self.points.len()));
+        starts.zip(ends).map(|(a, b)| &self.points[a..b])
+    }
 }
 
 /// Largest magnitude drawn: beyond it the range arithmetic could overflow.
@@ -45,14 +61,29 @@ pub(super) fn prepare(
     series
         .iter()
         .enumerate()
-        .map(|(i, s)| Prepared {
+        .map(|(i, s)| {
+            let mut points = Vec::with_capacity(s.points.len());
+            let mut gaps = Vec::new();
+            let mut dropped = false;
+            for &(x, y) in &s.points {
+                match (to_plot(x, xlog), fy(y)) {
+                    (Some(x), Some(y)) => {
+                        if dropped && !points.is_empty() {
+                            gaps.push(points.len());
+                        }
+                        dropped = false;
+                        points.push((x, y));
+                    }
+                    _ => dropped = true,
+                }
+            }
+            (i, s, points, gaps)
+        })
+        .map(|(i, s, points, gaps)| Prepared {
             name: s.name.clone(),
             colour: colour(i),
-            points: s
-                .points
-                .iter()
-                .filter_map(|&(x, y)| Some((to_plot(x, xlog)?, fy(y)?)))
-                .collect(),
+            points,
+            gaps,
             band: s
                 .band
                 .iter()

@@ -434,3 +434,39 @@ fn options_put_ticks_at_swept_values_start_at_zero_and_mark_moments() {
     let svg = line_chart("t", &x, &y, &two).unwrap();
     assert!(svg.contains("<polygon"), "triangle markers");
 }
+
+#[test]
+fn a_missing_value_breaks_the_line() {
+    // Bins 3 and 4 observed nothing: two runs of points, the line not drawn across the gap; a
+    // point alone between gaps is marked, since it has no segment to show it.
+    let nan = f64::NAN;
+    let values = [1.0, 2.0, 3.0, nan, nan, 4.0, 5.0, nan, 6.0];
+    let points: Vec<(f64, f64)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| (i as f64, y))
+        .collect();
+    let prepared = prepare(&[series("p99", points)], false, false, None);
+    let runs: Vec<usize> = prepared[0].segments().map(|s| s.len()).collect();
+    assert_eq!(runs, vec![3, 2, 1]);
+    let panels = vec![Panel {
+        y: axis("p99 delivery latency (ms)", Scale::Linear),
+        series: vec![series("p99", prepared[0].points.clone())],
+    }];
+    let gapless = timeline_chart("t", "time (s)", &panels).unwrap();
+    let panels = vec![Panel {
+        y: axis("p99 delivery latency (ms)", Scale::Linear),
+        series: vec![series(
+            "p99",
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, &y)| (i as f64, y))
+                .collect(),
+        )],
+    }];
+    let svg = check(|| timeline_chart("t", "time (s)", &panels), "t", &["p99"]);
+    let lines = |svg: &str| svg.matches("<polyline fill=\"none\" opacity=\"1\"").count();
+    assert_eq!(lines(&svg), lines(&gapless) + 2, "three runs, not one line");
+    assert!(svg.contains("<circle"), "the lone point is marked");
+}
