@@ -3,10 +3,12 @@
 //! experiment, updating snapshots"). An experiment without a sweep snapshots its
 //! `summary.json`; one with a sweep runs every point and replication and snapshots
 //! `aggregate.csv`, one line per point and metric with every value named, so that a diff
-//! says which metric of which point moved.
+//! says which metric of which point moved; one with a search runs it and snapshots
+//! `search.csv` and `search-steps.csv` (the answers, every value tried and its verdict).
 
 use super::{load, run, scratch_dir};
 use guildsim::config::{self, LoadOptions};
+use guildsim::search;
 use guildsim::sweep::{self, Shard, Silent, exec};
 
 #[test]
@@ -17,6 +19,21 @@ fn every_experiment_summary() {
             test_scale: true,
         };
         let assembled = config::assemble(path, &options).unwrap_or_else(|e| panic!("{e}"));
+        if let Some(plan) = search::plan(&assembled).unwrap_or_else(|e| panic!("{e}")) {
+            let out = scratch_dir(&format!("snapshot-{}", assembled.name));
+            search::exec::run(
+                &plan,
+                &out,
+                |runs| exec::run_all(runs, &out, 2, &Silent),
+                |_, _, _| {},
+            )
+            .unwrap();
+            let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+            let tables = format!("{}\n{}", read("search.csv"), read("search-steps.csv"));
+            std::fs::remove_dir_all(&out).unwrap();
+            insta::assert_snapshot!(tables);
+            return;
+        }
         match sweep::plan(&assembled).unwrap_or_else(|e| panic!("{e}")) {
             None => {
                 let result = run(&load(path, &[], true));
