@@ -74,6 +74,14 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
     let at = FieldPath::root().key("search");
     let mut errors = Vec::new();
     let field = check_section(&search, &base, &mut errors);
+    if !base.experiment.expect.is_empty() {
+        errors.push(yaml_source::error_at(
+            map,
+            &FieldPath::root().key("expect"),
+            "a search judges its own limit (`search.max` or `search.min`), not expectations: \
+             remove `expect:` or the `search:`",
+        ));
+    }
     let (axes, columns) = match &base.experiment.sweep {
         None => (Vec::new(), Vec::new()),
         Some(sweep) => {

@@ -212,3 +212,15 @@ fn bad_search_sections_are_located() {
         assert_located(&out, &format!("{name}.yaml"), &place, path, what);
     }
 }
+
+#[test]
+fn a_search_refuses_expectations() {
+    let section = format!("{GOOD}expect:\n  latency_ms.p99: {{max: 100}}\n");
+    let ((code, stderr), _) = check_search("expect", &section);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("expect.yaml:"), "{stderr}");
+    assert!(
+        stderr.contains("expect: a search judges its own limit"),
+        "{stderr}"
+    );
+}
