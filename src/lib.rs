@@ -16,9 +16,11 @@
 //! - [`sweep`]: grids of runs with replications, in parallel or in shards, resumed, merged
 //!   and aggregated into tables and plots with confidence intervals.
 //! - [`expect`]: verdicts of an experiment's `expect:` gates on a run or a sweep's points.
+//! - [`compare`]: two run or sweep folders side by side, with Welch's t for sweeps.
 //! - [`estimate`]: memory and time a run will need, from its entity counts.
 
 pub mod check;
+pub mod compare;
 pub mod config;
 pub mod estimate;
 pub mod expect;

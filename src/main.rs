@@ -8,6 +8,7 @@ mod cli;
 use cli::memory::MemoryWatch;
 
 use guildsim::check::Checked;
+use guildsim::compare;
 use guildsim::config::editor_schema::{self, SchemaKind};
 use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
@@ -100,6 +101,37 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Compare two run folders, or two sweep folders, of the same experiment.
+    ///
+    /// Runs: every metric of summary.json in both (dotted names, as in sweeps and `expect:`),
+    /// the change and its percentage of the base value. Sweeps: per point and metric, the
+    /// means over replications from aggregate.csv, the change, its percentage, and whether it
+    /// is beyond the 95 % level (`beyond_95ci`: Welch's t on the two points' replications;
+    /// with one replication on a side, any change counts). Prints the rows that differ and
+    /// writes every row with --csv. Folders of different experiments, or with other metrics,
+    /// swept fields or points, are refused (exit code 2).
+    Compare {
+        /// The base folder (e.g. results of the main branch).
+        base: PathBuf,
+        /// The folder to compare with it (e.g. results of a change).
+        new: PathBuf,
+        /// Exit with code 1 if a metric differs by more than PERCENT of its base value (for
+        /// sweeps, only differences beyond the 95 % level count): a gate for CI.
+        #[arg(long, value_name = "PERCENT")]
+        fail_above: Option<f64>,
+        /// Compare only this metric, e.g. `latency_ms.p99` (repeatable) [default: every one].
+        #[arg(long = "metric", value_name = "NAME")]
+        metrics: Vec<String>,
+        /// Also write the whole table (every row) as CSV to FILE, which must not exist.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Print every row, not only those that differ.
+        #[arg(long)]
+        all: bool,
+        /// Print nothing but errors and the rows above --fail-above.
         #[arg(long, short)]
         quiet: bool,
     },
@@ -331,6 +363,23 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let verdicts = report::run_verdicts(&loaded, &result)?;
             Ok(verdict_code(verdicts.as_ref(), &out, quiet))
         }
+        Command::Compare {
+            base,
+            new,
+            fail_above,
+            metrics,
+            csv,
+            all,
+            quiet,
+        } => run_compare(
+            &base,
+            &new,
+            fail_above,
+            &metrics,
+            csv.as_deref(),
+            all,
+            quiet,
+        ),
         Command::Merge { dirs, out, quiet } => {
             let out = out.unwrap_or_else(|| dirs[0].clone());
             let report = merge::merge(&dirs, &out).map_err(failure)?;
@@ -557,6 +606,99 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
         }
     }
     Ok(verdict_code(written.verdicts.as_ref(), out, o.quiet))
+}
+
+/// `guildsim compare`: prints the rows that differ (all with `all`), writes the CSV, and
+/// returns 1 when a row differs by more than `fail_above` percent.
+fn run_compare(
+    base: &Path,
+    new: &Path,
+    fail_above: Option<f64>,
+    metrics: &[String],
+    csv: Option<&Path>,
+    all: bool,
+    quiet: bool,
+) -> Result<ExitCode, Failure> {
+    if let Some(p) = fail_above
+        && !(p.is_finite() && p >= 0.0)
+    {
+        return Err(anyhow::anyhow!("--fail-above must be a percentage >= 0, got {p}").into());
+    }
+    if let Some(file) = csv {
+        for dir in [base, new] {
+            let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
+            let parent = parent.unwrap_or(Path::new(".")).canonicalize();
+            if let (Ok(parent), Ok(dir)) = (parent, dir.canonicalize())
+                && parent.starts_with(&dir)
+            {
+                return Err(anyhow::anyhow!(
+                    "--csv {}: not inside a results folder ({}), which holds only guildsim's files",
+                    file.display(),
+                    dir.display()
+                )
+                .into());
+            }
+        }
+    }
+    let c = compare::compare(base, new, metrics)?;
+    if let Some(file) = csv {
+        compare::write_new_file(file, &c.csv())?;
+    }
+    let differing = c.above(None);
+    let failing = fail_above.map(|p| c.above(Some(p))).unwrap_or_default();
+    if !quiet {
+        let shown: Vec<Vec<String>> = if all {
+            c.rows.clone()
+        } else {
+            differing.iter().map(|&i| c.rows[i].clone()).collect()
+        };
+        let what = if c.kind == "run" {
+            "metrics"
+        } else {
+            "point metrics"
+        };
+        if differing.is_empty() {
+            println!(
+                "{} folders of `{}`: no differences in {} {what}",
+                c.kind,
+                c.experiment,
+                c.rows.len()
+            );
+        } else {
+            println!(
+                "{} folders of `{}`: {} of {} {what} differ{}",
+                c.kind,
+                c.experiment,
+                differing.len(),
+                c.rows.len(),
+                if c.kind == "sweep" {
+                    " beyond the 95 % level"
+                } else {
+                    ""
+                }
+            );
+        }
+        if !shown.is_empty() {
+            print!("{}", report::text_table(&c.header, &shown));
+        }
+        if let Some(file) = csv {
+            println!("table: {}", file.display());
+        }
+    }
+    if let Some(p) = fail_above
+        && !failing.is_empty()
+    {
+        if quiet {
+            let rows: Vec<Vec<String>> = failing.iter().map(|&i| c.rows[i].clone()).collect();
+            print!("{}", report::text_table(&c.header, &rows));
+        }
+        eprintln!(
+            "error: {} metric(s) differ by more than {p} % (exit code 1)",
+            failing.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints the verdicts of the experiment's expectations (with `quiet`, only when one failed)

@@ -46,6 +46,35 @@ pub fn write_run(out: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<
     })
 }
 
+/// A table as aligned text for the terminal: columns padded to their widest cell, `-` for an
+/// empty cell.
+pub fn text_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let cell = |s: &str| {
+        if s.is_empty() {
+            "-".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell(c).len());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{:<w$}", cell(c)))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// The file names of `paths`.
 pub fn file_names(paths: &[PathBuf]) -> Vec<String> {
     paths

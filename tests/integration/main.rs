@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cluster_2017;
+mod compare;
 mod delivery_modes;
 mod designs;
 mod determinism;
