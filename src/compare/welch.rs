@@ -23,7 +23,7 @@ pub fn differs(a: Sample, b: Sample) -> Option<bool> {
     let (va, vb) = (a.sd * a.sd / a.n as f64, b.sd * b.sd / b.n as f64);
     let se2 = va + vb;
     let diff = (a.mean - b.mean).abs();
-    if !(se2 > 0.0) {
+    if se2 <= 0.0 || se2.is_nan() {
         return Some(diff > 0.0);
     }
     let dof = se2 * se2 / (va * va / (a.n - 1) as f64 + vb * vb / (b.n - 1) as f64);

@@ -210,11 +210,18 @@ fn sweeps_are_compared_point_by_point_with_welch() {
     );
     // Without the shipped gates (slower sends fail them, which is not what this tests), and
     // with guilds of one size, so that replications differ little.
-    let same = ["expect={}", "workload.guilds.sizes={fixed: {count: 300, members: 200}}"];
+    let same = [
+        "expect={}",
+        "workload.guilds.sizes={fixed: {count: 300, members: 200}}",
+    ];
     run(&file, &a, &same);
     run(&file, &b, &same);
     run(&file, &slow, &[same[0], same[1], MUCH_SLOWER_SENDS]);
-    run(&file, &small, &[same[0], same[1], "sweep.grid[0].values=[naive]"]);
+    run(
+        &file,
+        &small,
+        &[same[0], same[1], "sweep.grid[0].values=[naive]"],
+    );
 
     let out = compare(&[&a, &b], &["--fail-above", "0"]);
     assert_eq!(out.0, 0, "{out:?}");
