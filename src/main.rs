@@ -679,10 +679,10 @@ fn run_compare(
             );
         }
         if !shown.is_empty() {
-            print!("{}", report::text_table(&c.header, &shown));
+            print_table_text(&report::text_table(&c.header, &shown));
         }
         if let Some(file) = csv {
-            println!("table: {}", file.display());
+            print_table_text(&format!("table: {}\n", file.display()));
         }
     }
     if let Some(p) = fail_above
@@ -690,7 +690,7 @@ fn run_compare(
     {
         if quiet {
             let rows: Vec<Vec<String>> = failing.iter().map(|&i| c.rows[i].clone()).collect();
-            print!("{}", report::text_table(&c.header, &rows));
+            print_table_text(&report::text_table(&c.header, &rows));
         }
         eprintln!(
             "error: {} metric(s) differ by more than {p} % (exit code 1)",
@@ -701,6 +701,13 @@ fn run_compare(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints a long table to standard output; a reader that stops early (`| head`) ends the
+/// output, not the process with a panic.
+fn print_table_text(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 /// Prints the verdicts of the experiment's expectations (with `quiet`, only when one failed)
 /// and returns the exit code: 1 if one failed, else 0.
 fn verdict_code(verdicts: Option<&Verdicts>, out: &Path, quiet: bool) -> ExitCode {
@@ -708,7 +715,7 @@ fn verdict_code(verdicts: Option<&Verdicts>, out: &Path, quiet: bool) -> ExitCod
         return ExitCode::SUCCESS;
     };
     if !quiet || v.failed > 0 {
-        print!("{}", v.text());
+        print_table_text(&v.text());
         println!(
             "expectations: {} of {} met ({})",
             v.rows.len() - v.failed,
