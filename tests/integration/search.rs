@@ -224,3 +224,75 @@ fn a_search_refuses_expectations() {
         "{stderr}"
     );
 }
+
+/// `guildsim run capacity-guild-size.yaml --test-scale -q --out OUT [extra...]`.
+fn capacity_into(out: &Path, extra: &[&str]) -> (i32, String) {
+    let e = experiment("capacity-guild-size.yaml");
+    let mut args = vec![
+        "run",
+        e.to_str().unwrap(),
+        "--test-scale",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    guildsim(&args)
+}
+
+#[test]
+fn a_search_keeps_to_its_own_files() {
+    let dir = scratch_dir("search-folders");
+    // A folder of a user's files is refused, and nothing in it is touched.
+    let docs = dir.join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("figure.svg"), "<svg>mine</svg>").unwrap();
+    let before = read_tree(&docs);
+    let (code, stderr) = capacity_into(&docs, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("did not write") && stderr.contains("figure.svg"),
+        "{stderr}"
+    );
+    assert_eq!(read_tree(&docs), before);
+    // A search's own folder: a file added to one of its runs stops a second search, and stays.
+    let out = dir.join("out");
+    assert_eq!(capacity_into(&out, &[]).0, 0);
+    for file in [
+        "search.csv",
+        "search-steps.csv",
+        "search-runs.csv",
+        "search.json",
+        "search.svg",
+    ] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+    let manifest = std::fs::read_to_string(out.join("sweep.json")).unwrap();
+    assert!(manifest.contains("\"search.svg\""), "{manifest}");
+    let run = std::fs::read_dir(out.join("runs")).unwrap().next().unwrap();
+    let added = run.unwrap().path().join("r000").join("my-analysis.ipynb");
+    std::fs::write(&added, "{}").unwrap();
+    let (code, stderr) = capacity_into(&out, &["--set", "search.precision=0.3"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("my-analysis.ipynb"), "{stderr}");
+    assert!(added.exists());
+    // Without it, a finer search reuses the runs it shares and removes only its stale ones.
+    std::fs::remove_file(&added).unwrap();
+    assert_eq!(capacity_into(&out, &["--set", "search.precision=0.3"]).0, 0);
+    let steps = std::fs::read_to_string(out.join("search-steps.csv")).unwrap();
+    for line in steps.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let dir = format!(
+            "{}-strategy={},per_guild_per_s={},members={}",
+            cols[0], cols[1], cols[2], cols[4]
+        );
+        assert!(out.join("runs").join(&dir).join("r001").is_dir(), "{dir}");
+    }
+    let folders = std::fs::read_dir(out.join("runs")).unwrap().count();
+    assert_eq!(
+        folders,
+        steps.lines().count() - 1,
+        "only the values tried remain"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
