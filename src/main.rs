@@ -734,8 +734,12 @@ fn verdict_code(verdicts: Option<&Verdicts>, out: &Path, quiet: bool) -> ExitCod
 /// Runs a capacity search: each step's runs checked against memory and the work limit, then
 /// run on `jobs` threads; prints each step and, at the end, the answers.
 fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Failure> {
+    // A reader that stops early (`| head`) ends the output, not the search.
+    macro_rules! say {
+        ($($arg:tt)*) => { print_table_text(&format!("{}\n", format_args!($($arg)*))) };
+    }
     if !o.quiet {
-        println!(
+        say!(
             "search {}: {} for {} point(s) x {} replications, at most {} runs",
             plan.base.name,
             plan.search.field,
@@ -743,6 +747,26 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
             plan.search.replications,
             plan.max_runs()
         );
+        // The largest runs are at an end of the bracket: estimate both at every point.
+        let settings = plan.settings;
+        let mut largest: Option<(String, Estimate)> = None;
+        for p in 0..plan.points.len() {
+            for end in [settings.from, settings.to] {
+                let runs = plan.runs_at(p, end, 0)?;
+                if let Some(run) = runs.first() {
+                    let e = estimate::estimate(&run.loaded.experiment);
+                    if largest
+                        .as_ref()
+                        .is_none_or(|(_, l)| e.memory_bytes > l.memory_bytes)
+                    {
+                        largest = Some((run.dir.clone(), e));
+                    }
+                }
+            }
+        }
+        if let Some((name, e)) = largest {
+            say!("  largest run {name}: {}", describe_estimate(&e));
+        }
     }
     let started = Instant::now();
     let watch = MemoryWatch::new(o.limit);
@@ -767,7 +791,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
         },
         |step, runs, todo| {
             if !o.quiet {
-                println!(
+                say!(
                     "  step {step}: {runs} runs ({} complete already)",
                     runs - todo
                 );
@@ -786,7 +810,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
                 .join(", ");
             let (lo, hi) = s.bracket.bounds();
             let show = |v: Option<f64>| v.map_or("-".to_string(), |v| plan.value_text(v));
-            println!(
+            say!(
                 "  {}{}: {} ({}, bracket {} to {})",
                 at,
                 if at.is_empty() { "answer" } else { "" },
@@ -796,7 +820,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
                 show(hi)
             );
         }
-        println!(
+        say!(
             "ran {} runs ({} complete already) in {:.1} s wall time; results in {}: {} files",
             finished.runs - finished.reused,
             finished.reused,
