@@ -4,6 +4,24 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+
+/// `println!` that does not panic when standard output is closed (`guildsim run ... | head -1`):
+/// what the reader no longer wants is dropped; the command goes on and exits with its own code.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` with the same rule as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod cli;
 use cli::memory::MemoryWatch;
 
@@ -323,7 +341,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             )
             .map_err(anyhow::Error::msg)?;
             if !quiet {
-                println!("estimate: {}", describe_estimate(&est));
+                outln!("estimate: {}", describe_estimate(&est));
             }
             let started = Instant::now();
             let watch = MemoryWatch::new(limit);
@@ -350,7 +368,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             if !quiet {
                 print_table(&result, wall);
-                println!("results: {} files in {}", files.len(), out.display());
+                outln!("results: {} files in {}", files.len(), out.display());
             }
             if let Some(t) = result.world.trace.as_deref() {
                 let place = match &trace {
@@ -384,7 +402,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let out = out.unwrap_or_else(|| dirs[0].clone());
             let report = merge::merge(&dirs, &out).map_err(failure)?;
             if !quiet {
-                println!(
+                outln!(
                     "merged {} runs ({} copied) into {}: {} files",
                     report.runs,
                     report.copied,
@@ -406,7 +424,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         points,
                         replications,
                         max_runs,
-                    }) => println!(
+                    }) => outln!(
                         "ok: {} (search: {points} point(s) x {replications} replications, at most {max_runs} runs)",
                         path.display(),
                     ),
@@ -414,7 +432,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         points,
                         replications,
                         runs,
-                    }) => println!(
+                    }) => outln!(
                         "ok: {} (sweep: {points} points x {replications} replications = {runs} runs)",
                         path.display(),
                     ),
@@ -423,7 +441,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         guilds,
                         sessions,
                         memberships,
-                    }) => println!(
+                    }) => outln!(
                         "ok: {} ({nodes} nodes, {guilds} guilds, {sessions} sessions, {memberships} memberships)",
                         path.display(),
                     ),
@@ -451,7 +469,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 SchemaFile::Experiment => SchemaKind::Experiment,
                 SchemaFile::Model => SchemaKind::Model,
             };
-            print!("{}", editor_schema::schema_json(kind));
+            out!("{}", editor_schema::schema_json(kind));
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchCase {
@@ -552,7 +570,7 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
         } else {
             String::new()
         };
-        println!(
+        outln!(
             "sweep {}: {} points x {} replications = {} runs{share}; {} complete already, {} to run on {jobs} job(s)",
             plan.base.name,
             plan.points.len(),
@@ -562,7 +580,7 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
             todo.run.len(),
         );
         if jobs < o.jobs.min(todo.run.len()) {
-            println!(
+            outln!(
                 "  (fewer jobs than asked, so that they fit in {})",
                 o.limit_what
             );
@@ -573,8 +591,8 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
             .max_by_key(|(_, e)| e.memory_bytes)
         {
             let total: f64 = estimates.iter().map(|e| e.seconds).sum();
-            println!("  largest run {}: {}", names[i], describe_estimate(e));
-            println!(
+            outln!("  largest run {}: {}", names[i], describe_estimate(e));
+            outln!(
                 "  all runs: {} on {jobs} job(s)",
                 fmt_seconds(total / jobs as f64)
             );
@@ -590,19 +608,20 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
     let written = exec::finish(plan, out, o.shard).map_err(failure)?;
     let files = &written.files;
     if !o.quiet {
-        println!(
+        outln!(
             "ran {} runs in {:.1} s wall time; results in {}",
             todo.run.len(),
             started.elapsed().as_secs_f64(),
             out.display()
         );
         if o.shard.count > 1 {
-            println!(
+            outln!(
                 "shard {}/{} done: when every shard is, combine the folders with `guildsim merge DIR... --out DIR`",
-                o.shard.index, o.shard.count
+                o.shard.index,
+                o.shard.count
             );
         } else {
-            println!("tables and plots: {} files", files.len());
+            outln!("tables and plots: {} files", files.len());
         }
     }
     Ok(verdict_code(written.verdicts.as_ref(), out, o.quiet))
@@ -658,14 +677,14 @@ fn run_compare(
             "point metrics"
         };
         if differing.is_empty() {
-            println!(
+            outln!(
                 "{} folders of `{}`: no differences in {} {what}",
                 c.kind,
                 c.experiment,
                 c.rows.len()
             );
         } else {
-            println!(
+            outln!(
                 "{} folders of `{}`: {} of {} {what} differ{}",
                 c.kind,
                 c.experiment,
@@ -716,7 +735,7 @@ fn verdict_code(verdicts: Option<&Verdicts>, out: &Path, quiet: bool) -> ExitCod
     };
     if !quiet || v.failed > 0 {
         print_table_text(&v.text());
-        println!(
+        outln!(
             "expectations: {} of {} met ({})",
             v.rows.len() - v.failed,
             v.rows.len(),
@@ -972,7 +991,7 @@ fn write_trace_file(
 /// What the trace holds, and whether its cap ended it (never silent, even with `--quiet`).
 fn print_trace(t: &guildsim::metrics::trace::Trace, events: u64, place: &str, quiet: bool) {
     if !quiet {
-        println!(
+        outln!(
             "trace: {events} events from {} s to {} s of virtual time in {place}",
             to_secs(t.from),
             to_secs(t.to)
@@ -1033,7 +1052,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
                 format!("{:>12}", "-")
             }
         };
-        println!(
+        outln!(
             "{name:<22} {} {} {} {} {}",
             cell(st.mean),
             cell(st.p50),
@@ -1042,14 +1061,19 @@ fn print_table(result: &RunResult, wall_s: f64) {
             cell(st.max)
         );
     };
-    println!(
+    outln!(
         "{:<22} {:>12} {:>12} {:>12} {:>12} {:>12}",
-        "(ms)", "mean", "p50", "p99", "p99.9", "max"
+        "(ms)",
+        "mean",
+        "p50",
+        "p99",
+        "p99.9",
+        "max"
     );
     row("delivery latency", &s.latency_ms);
     row("fan-out duration", &s.fanout_duration_ms);
     row("time in guild queue", &s.guild_sojourn_ms);
-    println!(
+    outln!(
         "publishes {}  deliveries {}  guild mailbox max {}  node busy mean {:.3}  max {:.3}",
         s.publishes_total,
         s.deliveries_total,
@@ -1057,7 +1081,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
         s.node_busy_fraction_mean,
         s.node_busy_fraction_max
     );
-    println!(
+    outln!(
         "stopped: {:?} at {:.3} s virtual  |  wall {:.2} s, {:.2} M events/s, {:.2} M deliveries/s, {} queued events",
         s.stop.reason,
         s.stop.end_time_s,

@@ -225,7 +225,7 @@ pub fn case(experiment: &Path, sets: Vec<String>, build_only: bool) -> Result<()
         std::hint::black_box(&prepared);
     }
     report.peak_rss_bytes = peak_rss();
-    println!("{}", serde_json::to_string(&report)?);
+    outln!("{}", serde_json::to_string(&report)?);
     Ok(())
 }
 
@@ -261,8 +261,8 @@ fn mib(bytes: u64) -> String {
 
 fn print_run(title: &str, r: &CaseReport) {
     let all = r.deliveries + r.presence_deliveries;
-    println!("{title}");
-    println!(
+    outln!("{title}");
+    outln!(
         "  run {:.3} s (build {:.3} s) | {:.1} M deliveries/s | {:.1} M events/s | {} deliveries | {} events, {} through the queue | peak memory {}",
         r.run_s,
         r.build_s,
@@ -273,9 +273,11 @@ fn print_run(title: &str, r: &CaseReport) {
         r.queued_events,
         mib(r.peak_rss_bytes)
     );
-    println!(
+    outln!(
         "  latency mean {:.3} ms, p50 {:.3} ms, p99 {:.3} ms",
-        r.latency_mean_ms, r.latency_p50_ms, r.latency_p99_ms
+        r.latency_mean_ms,
+        r.latency_p50_ms,
+        r.latency_p99_ms
     );
 }
 
@@ -283,7 +285,7 @@ fn print_run(title: &str, r: &CaseReport) {
 fn print_phases(r: &CaseReport) {
     for p in &r.phases {
         if p.name == "build" {
-            println!(
+            outln!(
                 "  {:<6} {:>6.1} s wall, peak memory {}",
                 p.name,
                 p.wall_s,
@@ -292,7 +294,7 @@ fn print_phases(r: &CaseReport) {
             continue;
         }
         let per_s = |x: u64| x as f64 / p.wall_s.max(1e-9) / 1e6;
-        println!(
+        outln!(
             "  {:<6} {:>6.1} s wall for {:.0}-{:.0} virtual s | {:.2} M events/s ({:.2} M/s through the queue) | {:.2} M deliveries/s | {} events, {} deliveries | peak memory {}",
             p.name,
             p.wall_s,
@@ -331,7 +333,7 @@ pub fn bench(
         ),
         folded,
     );
-    println!(
+    outln!(
         "  deliveries/s over the {} runs: min {:.1} M, median {:.1} M, max {:.1} M",
         runs.len(),
         rate(&runs[0]) / 1e6,
@@ -361,7 +363,7 @@ pub fn bench(
         / (five.memberships - one.memberships) as f64;
     let per_session =
         (one.peak_rss_bytes as f64 - per_membership * one.memberships as f64) / one.sessions as f64;
-    println!(
+    outln!(
         "memory: {} sessions in 1 guild each: {} peak; in 5 guilds each: {} peak; so {:.1} bytes per membership and {:.1} bytes per session (fixed costs included)",
         one.sessions,
         mib(one.peak_rss_bytes),
@@ -374,7 +376,7 @@ pub fn bench(
         let r = child(full, &[], false)?;
         print_run(&format!("{} (full scale):", full.display()), &r);
         print_phases(&r);
-        println!(
+        outln!(
             "  {} sessions, {} memberships: {:.1} bytes per session, {:.1} bytes per membership at the peak (everything included)",
             r.sessions,
             r.memberships,

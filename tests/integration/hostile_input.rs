@@ -300,3 +300,28 @@ fn messages_speak_the_projects_words() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_crash_the_run() {
+    // `guildsim run ... | head -1`: standard output closed before the table is printed.
+    let dir = scratch_dir("closed-stdout");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guildsim"))
+        .args(["run", "--test-scale", "--out"])
+        .arg(dir.join("out"))
+        .arg(experiment(QUICKSTART))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "no panic (exit 101) on a closed pipe"
+    );
+    assert!(
+        dir.join("out/summary.json").is_file(),
+        "the results are written"
+    );
+}
