@@ -209,7 +209,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
     for p in 0..plan.points.len() {
         for end in [settings.from, settings.to] {
             if let Err(e) = plan.runs_at(p, end, 0) {
-                errors.extend(e.0);
+                errors.extend(e.0.into_iter().map(|e| plan.explain(e, end)));
             }
         }
     }
@@ -456,6 +456,27 @@ impl SearchPlan {
                 }
             })
             .collect())
+    }
+
+    /// An error about the searched field itself, with the value the search set it to and,
+    /// for a search over decimals, how to make it one over integers.
+    fn explain(&self, mut e: ConfigError, value: f64) -> ConfigError {
+        // Items named by their `name:` (`model.nodes[session]`) are compared by index.
+        let field = yaml_source::resolve_names(&self.run_doc, &self.field)
+            .unwrap_or_else(|_| self.field.clone());
+        if e.path.as_ref() == Some(&field) {
+            e.message.push_str(&format!(
+                " (the search sets `{}` to {} at an end of its bracket",
+                self.field,
+                self.value_text(value)
+            ));
+            if !self.settings.integer {
+                e.message
+                    .push_str("; write `from` and `to` as integers to search whole numbers");
+            }
+            e.message.push(')');
+        }
+        e
     }
 
     /// The searched value as YAML: an integer when the search is over integers.

@@ -296,3 +296,19 @@ fn a_search_keeps_to_its_own_files() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_end_the_field_refuses_is_explained() {
+    let section = "search:\n  field: model.nodes[guild].schedulers\n  metric: guild_sojourn_ms.mean\n  max: 5\n  from: 1.5\n  to: 4.0\n  precision: 0.1\n";
+    let ((code, stderr), _) = check_search("decimal-ends", section);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("the search sets `model.nodes[0].schedulers` to 1.5")
+            || stderr.contains("the search sets `model.nodes[guild].schedulers` to 1.5"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("write `from` and `to` as integers"),
+        "{stderr}"
+    );
+}
