@@ -753,12 +753,8 @@ fn verdict_code(verdicts: Option<&Verdicts>, out: &Path, quiet: bool) -> ExitCod
 /// Runs a capacity search: each step's runs checked against memory and the work limit, then
 /// run on `jobs` threads; prints each step and, at the end, the answers.
 fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Failure> {
-    // A reader that stops early (`| head`) ends the output, not the search.
-    macro_rules! say {
-        ($($arg:tt)*) => { print_table_text(&format!("{}\n", format_args!($($arg)*))) };
-    }
     if !o.quiet {
-        say!(
+        outln!(
             "search {}: {} for {} point(s) x {} replications, at most {} runs",
             plan.base.name,
             plan.search.field,
@@ -784,7 +780,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
             }
         }
         if let Some((name, e)) = largest {
-            say!("  largest run {name}: {}", describe_estimate(&e));
+            outln!("  largest run {name}: {}", describe_estimate(&e));
         }
     }
     let started = Instant::now();
@@ -810,7 +806,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
         },
         |step, runs, todo| {
             if !o.quiet {
-                say!(
+                outln!(
                     "  step {step}: {runs} runs ({} complete already)",
                     runs - todo
                 );
@@ -829,7 +825,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
                 .join(", ");
             let (lo, hi) = s.bracket.bounds();
             let show = |v: Option<f64>| v.map_or("-".to_string(), |v| plan.value_text(v));
-            say!(
+            outln!(
                 "  {}{}: {} ({}, bracket {} to {})",
                 at,
                 if at.is_empty() { "answer" } else { "" },
@@ -839,7 +835,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
                 show(hi)
             );
         }
-        say!(
+        outln!(
             "ran {} runs ({} complete already) in {:.1} s wall time; results in {}: {} files",
             finished.runs - finished.reused,
             finished.reused,
