@@ -5,6 +5,7 @@
 //! engine is generic over the event type; the model (`crate::world`) supplies the events and
 //! the handler.
 
+pub mod calendar;
 pub mod dist;
 pub mod queue;
 pub mod rng;

@@ -1,80 +1,70 @@
-//! The event queue: a min-heap ordered by (time, sequence number).
+//! The event queue: pending events ordered by (time, sequence number).
 //!
 //! The sequence number is assigned when an event is scheduled, so events at equal times run
-//! first-in first-out, whatever the heap does internally. Scheduling into the past is a bug in
-//! the model and panics. The heaps are 4-ary (`dary_heap`): half the depth of a binary heap,
-//! and children that share cache lines.
+//! first-in first-out, whatever the containers do internally. Scheduling into the past is a
+//! bug in the model and panics. Both numbers form one 128-bit key, time in the high half.
 //!
-//! Events due within [`NEAR_NS`] of the time they are scheduled go into one heap, later ones
-//! (backoffs, timeouts, a restart) into another, and a pop takes the earlier of the two heads.
-//! The order is the same as with one heap, since both use the same (time, seq) keys; but in a
-//! storm hundreds of thousands of sessions wait in backoff, and with one heap every
-//! sub-millisecond event would sift through their levels, a cache miss at each.
+//! Keys only grow: an event is never scheduled before the current time, and one at the
+//! current time gets a larger sequence number than any event already handled. So the queue
+//! is a calendar (`calendar.rs`) instead of one large heap, in two levels and a heap:
+//!
+//! - `near`: buckets of 1.02 µs over the next 4.2 ms (message arrivals, slice ends);
+//! - `far`: buckets of 16.8 ms over the next 69 s (backoffs, timeouts, a restart);
+//! - `beyond`: a 4-ary heap of anything later.
+//!
+//! An event goes to the first that takes it. A pop takes the earliest of the three heads
+//! (each level's current bucket holds its earliest event). A bucket becoming current is
+//! sorted once; the heap of events scheduled into it afterwards holds a few dozen. The
+//! one 4-ary heap this replaces held every pending event (hundreds of thousands in a
+//! storm) and missed the cache at each level of its sifts.
 
+use super::calendar::{Entry, Level};
 use super::time::Nanos;
 use dary_heap::QuaternaryHeap;
-use std::cmp::Ordering;
 
-/// A pending event with its ordering key.
-struct Entry<E> {
-    /// The time in the high 64 bits, the sequence number in the low: one comparison orders
-    /// by (time, seq).
-    key: u128,
-    event: E,
-}
+/// Bucket widths of the two levels: 2^10 ns and 2^24 ns.
+const NEAR_SHIFT: u32 = 10;
+const FAR_SHIFT: u32 = 24;
 
-impl<E> Entry<E> {
-    #[inline(always)]
-    fn time(&self) -> Nanos {
-        (self.key >> 64) as Nanos
-    }
+/// Where the earliest event is: the near level, or the far level or the heap beyond it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Head {
+    Near,
+    Outer,
 }
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed: the heap is a max-heap and we want the earliest (time, seq) on top.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
-}
-
-/// Events due at most this long after they are scheduled go into the near heap.
-pub const NEAR_NS: Nanos = 10_000_000;
 
 /// Pending events of one simulation, and the current virtual time.
 pub struct EventQueue<E> {
-    /// Events scheduled at most `NEAR_NS` ahead.
-    heap: QuaternaryHeap<Entry<E>>,
-    /// Events scheduled further ahead.
-    far: QuaternaryHeap<Entry<E>>,
+    near: Level<E>,
+    far: Level<E>,
+    beyond: QuaternaryHeap<Entry<E>>,
+    /// The smallest key in `far` and `beyond` (`u128::MAX` when both are empty).
+    outer: u128,
+    /// Where the earliest event is, while nothing was scheduled or popped since it was found.
+    head: Option<Head>,
     next_seq: u64,
     now: Nanos,
+    len: usize,
     max_len: usize,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         Self {
-            heap: QuaternaryHeap::new(),
-            far: QuaternaryHeap::new(),
+            near: Level::new(NEAR_SHIFT),
+            far: Level::new(FAR_SHIFT),
+            beyond: QuaternaryHeap::new(),
+            outer: u128::MAX,
+            head: None,
             next_seq: 0,
             now: 0,
+            len: 0,
             max_len: 0,
         }
     }
@@ -99,12 +89,15 @@ impl<E> EventQueue<E> {
             key: (u128::from(at) << 64) | u128::from(seq),
             event,
         };
-        if at - self.now <= NEAR_NS {
-            self.heap.push(entry);
-        } else {
-            self.far.push(entry);
+        if let Err(entry) = self.near.push(entry) {
+            self.outer = self.outer.min(entry.key);
+            if let Err(entry) = self.far.push(entry) {
+                self.beyond.push(entry);
+            }
         }
-        self.max_len = self.max_len.max(self.len());
+        self.head = None;
+        self.len += 1;
+        self.max_len = self.max_len.max(self.len);
     }
 
     /// Schedules `event` `delay` nanoseconds from now.
@@ -113,42 +106,80 @@ impl<E> EventQueue<E> {
         self.schedule(self.now + delay, event);
     }
 
+    /// Where the earliest event is (the near level's made visible first).
+    #[inline]
+    fn head(&mut self) -> Option<Head> {
+        if self.head.is_none() {
+            self.near.refill((self.outer >> 64) as Nanos);
+            let near = self.near.head().map_or(u128::MAX, |e| e.key);
+            self.head = if near < self.outer {
+                Some(Head::Near)
+            } else if self.outer != u128::MAX {
+                Some(Head::Outer)
+            } else {
+                None
+            };
+        }
+        self.head
+    }
+
+    /// Whether the far level's head (made visible) comes before the heap beyond it.
+    fn far_first(&mut self) -> bool {
+        let beyond = self.beyond.peek();
+        self.far
+            .refill(beyond.map_or(Nanos::MAX, |e| e.time()));
+        // The heap orders entries in reverse: the greater is the earlier.
+        match (self.far.head(), beyond) {
+            (Some(far), Some(beyond)) => beyond < far,
+            (far, _) => far.is_some(),
+        }
+    }
+
     /// Time of the earliest pending event.
     #[inline]
-    pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap
-            .peek()
-            .into_iter()
-            .chain(self.far.peek())
-            .map(|e| e.time())
-            .min()
+    pub fn peek_time(&mut self) -> Option<Nanos> {
+        match self.head()? {
+            Head::Near => self.near.head().map(|e| e.time()),
+            Head::Outer => Some((self.outer >> 64) as Nanos),
+        }
     }
 
     /// Removes the earliest event and advances the clock to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        // Entries order in reverse (the heaps are max-heaps): the greater is the earlier.
-        let far_first = match (self.heap.peek(), self.far.peek()) {
-            (Some(near), Some(far)) => far > near,
-            (near, _) => near.is_none(),
-        };
-        let entry = if far_first {
-            self.far.pop()?
-        } else {
-            self.heap.pop()?
-        };
+        let entry = match self.head()? {
+            Head::Near => self.near.pop(),
+            Head::Outer => {
+                let entry = if self.far_first() {
+                    self.far.pop()
+                } else {
+                    self.beyond.pop()
+                };
+                self.outer = if self.far_first() {
+                    self.far.head().map_or(u128::MAX, |e| e.key)
+                } else {
+                    self.beyond.peek().map_or(u128::MAX, |e| e.key)
+                };
+                entry
+            }
+        }
+        .expect("the head");
+        self.head = None;
         let time = entry.time();
         debug_assert!(time >= self.now);
         self.now = time;
+        self.len -= 1;
+        self.near.follow(time);
+        self.far.follow(time);
         Some((time, entry.event))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() + self.far.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty() && self.far.is_empty()
+        self.len == 0
     }
 
     /// The largest number of events that were pending at once.
@@ -160,6 +191,7 @@ impl<E> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::calendar::BUCKETS;
 
     #[test]
     fn equal_times_run_in_scheduling_order() {
@@ -177,28 +209,76 @@ mod tests {
         assert_eq!(order, [odd, even].concat());
     }
 
+    const NEAR_SPAN: Nanos = (BUCKETS as Nanos) << NEAR_SHIFT;
+    const FAR_SPAN: Nanos = (BUCKETS as Nanos) << FAR_SHIFT;
+
     #[test]
-    fn near_and_far_events_keep_one_order() {
+    fn events_in_every_container_keep_one_order() {
         let mut q = EventQueue::new();
-        // Far when scheduled at 0, near when scheduled later: equal times still run in
-        // scheduling order across the two heaps.
-        q.schedule(2 * NEAR_NS, "far first");
-        q.schedule(NEAR_NS + 1, "far second");
-        q.schedule(NEAR_NS, "near");
-        assert_eq!(q.pop(), Some((NEAR_NS, "near")));
-        q.schedule(NEAR_NS + 1, "near, scheduled last");
-        q.schedule(2 * NEAR_NS, "near at the far time");
+        // Beyond or far when scheduled at 0, near when scheduled later: equal times still
+        // run in scheduling order across the containers.
+        q.schedule(FAR_SPAN + 5, "beyond");
+        q.schedule(2 * NEAR_SPAN, "far first");
+        q.schedule(NEAR_SPAN + 1, "far second");
+        q.schedule(NEAR_SPAN - 1, "near wheel");
+        q.schedule(3, "near, current bucket");
+        assert_eq!(q.pop(), Some((3, "near, current bucket")));
+        assert_eq!(q.pop(), Some((NEAR_SPAN - 1, "near wheel")));
+        q.schedule(NEAR_SPAN + 1, "near, scheduled last");
+        q.schedule(2 * NEAR_SPAN, "near at the far time");
+        q.schedule(FAR_SPAN + 5, "far at the beyond time");
         let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(
             rest,
             [
-                (NEAR_NS + 1, "far second"),
-                (NEAR_NS + 1, "near, scheduled last"),
-                (2 * NEAR_NS, "far first"),
-                (2 * NEAR_NS, "near at the far time"),
+                (NEAR_SPAN + 1, "far second"),
+                (NEAR_SPAN + 1, "near, scheduled last"),
+                (2 * NEAR_SPAN, "far first"),
+                (2 * NEAR_SPAN, "near at the far time"),
+                (FAR_SPAN + 5, "beyond"),
+                (FAR_SPAN + 5, "far at the beyond time"),
             ]
         );
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn random_schedules_pop_in_time_then_sequence_order() {
+        use rand::Rng;
+        let mut rng = crate::sim::RngStreams::new(15).stream("queue test");
+        let bucket = 1 << NEAR_SHIFT;
+        let mut q = EventQueue::new();
+        // The reference: every pending (time, seq), sorted at each pop.
+        let mut pending: Vec<(Nanos, u64)> = Vec::new();
+        let mut seq = 0u64;
+        for round in 0..30_000u32 {
+            for _ in 0..rng.random_range(0..4) {
+                // Now, within a bucket, within and across each level's span, far beyond.
+                let delay = match rng.random_range(0..8) {
+                    0 => 0,
+                    1 => rng.random_range(0..bucket),
+                    2 => rng.random_range(0..NEAR_SPAN),
+                    3 => rng.random_range(NEAR_SPAN - bucket..NEAR_SPAN + bucket),
+                    4 => rng.random_range(0..4 * NEAR_SPAN),
+                    5 => rng.random_range(0..FAR_SPAN),
+                    6 => rng.random_range(FAR_SPAN - NEAR_SPAN..FAR_SPAN + NEAR_SPAN),
+                    _ => rng.random_range(0..4 * FAR_SPAN),
+                };
+                q.schedule_in(delay, seq);
+                pending.push((q.now() + delay, seq));
+                seq += 1;
+            }
+            if round % 3 != 0 {
+                pending.sort_unstable_by(|a, b| b.cmp(a));
+                let expected = pending.pop();
+                assert_eq!(q.peek_time(), expected.map(|e| e.0));
+                assert_eq!(q.pop(), expected);
+                assert_eq!(q.len(), pending.len());
+            }
+        }
+        pending.sort_unstable();
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(rest, pending);
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::ops::ControlFlow;
 
 /// A simulation model driven by the engine.
 pub trait Model {
-    type Event;
+    /// Events are plain values: the queue copies them while it sorts a bucket.
+    type Event: Copy;
 
     /// Handles one event at virtual time `now`; may schedule more.
     fn handle(&mut self, now: Nanos, event: Self::Event, queue: &mut EventQueue<Self::Event>);
