@@ -52,6 +52,14 @@ impl Prepared {
                 .enable_trace(&crate::config::schema::TraceConfig::default());
         }
     }
+
+    /// Puts every slice end in the event queue instead of keeping those that only give a
+    /// scheduler back out of it (`world/deferred.rs`): the results are the same, slower. For
+    /// the test that checks it.
+    pub fn queue_every_slice_end(mut self) -> Self {
+        self.world.params.defer_slice_ends = false;
+        self
+    }
 }
 
 /// Runs `loaded`; `progress` is called with the virtual time every few thousand events.
@@ -102,7 +110,8 @@ pub fn execute_until(
         mut world,
         mut queue,
     } = prepared;
-    let outcome = sim::run_until(&mut world, &mut queue, limits(loaded), progress);
+    let mut outcome = sim::run_until(&mut world, &mut queue, limits(loaded), progress);
+    settle_at_end(loaded, &mut world, &mut queue, &mut outcome);
     finish(loaded, world, outcome)
 }
 
@@ -133,7 +142,7 @@ pub fn execute_in_steps(
         mut world,
         mut queue,
     } = prepared;
-    let outcome = sim::run_in_steps(
+    let mut outcome = sim::run_in_steps(
         &mut world,
         &mut queue,
         limits(loaded),
@@ -141,7 +150,7 @@ pub fn execute_in_steps(
         |time, w: &World, queued_events| {
             checkpoint(Checkpoint {
                 time,
-                events: queued_events + w.folded,
+                events: queued_events + w.folded + w.deferred_handled,
                 queued_events,
                 deliveries: w.rec.deliveries,
                 presence_deliveries: w.rec.presence_deliveries,
@@ -149,6 +158,7 @@ pub fn execute_in_steps(
             })
         },
     );
+    settle_at_end(loaded, &mut world, &mut queue, &mut outcome);
     finish(loaded, world, outcome)
 }
 
@@ -157,6 +167,26 @@ fn limits(loaded: &Loaded) -> RunLimits {
     RunLimits {
         horizon: secs(exp.run.horizon_s),
         event_budget: exp.run.event_budget.unwrap_or(u64::MAX),
+    }
+}
+
+/// Handles the slice ends the world kept out of the queue that the queue would still have
+/// handled (`world/deferred.rs`), and stops the run where it would have stopped with them.
+fn settle_at_end(
+    loaded: &Loaded,
+    world: &mut World,
+    queue: &mut EventQueue<world::Event>,
+    outcome: &mut RunOutcome,
+) {
+    let horizon = limits(loaded).horizon;
+    let left = world.settle_at_end(horizon, queue);
+    if outcome.stop == StopReason::Drained {
+        if left {
+            outcome.stop = StopReason::Horizon;
+            outcome.end_time = horizon;
+        } else {
+            outcome.end_time = outcome.end_time.max(world.deferred_until);
+        }
     }
 }
 
@@ -233,7 +263,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             sessions: world.sessions.len() as u64,
             memberships: world.member_session.len() as u64,
         },
-        events_total: outcome.queued_events + world.folded,
+        events_total: outcome.queued_events + world.folded + world.deferred_handled,
         publishes_total: rec.publishes,
         publishes_completed: rec.publishes_completed,
         presence_changes: rec.presence_changes,

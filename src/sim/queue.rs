@@ -33,6 +33,12 @@ enum Head {
     Outer,
 }
 
+/// The key of an event at `time` with sequence number `seq`.
+#[inline(always)]
+pub fn key(time: Nanos, seq: u64) -> u128 {
+    (u128::from(time) << 64) | u128::from(seq)
+}
+
 /// Pending events of one simulation, and the current virtual time.
 pub struct EventQueue<E> {
     near: Level<E>,
@@ -44,6 +50,8 @@ pub struct EventQueue<E> {
     head: Option<Head>,
     next_seq: u64,
     now: Nanos,
+    /// The sequence number of the event being handled (of the last one popped).
+    cur_seq: u64,
     len: usize,
     max_len: usize,
 }
@@ -64,6 +72,7 @@ impl<E: Copy> EventQueue<E> {
             head: None,
             next_seq: 0,
             now: 0,
+            cur_seq: 0,
             len: 0,
             max_len: 0,
         }
@@ -83,10 +92,42 @@ impl<E: Copy> EventQueue<E> {
             "event scheduled into the past: at {at} ns, now {} ns",
             self.now
         );
+        let seq = self.reserve_seq();
+        self.push(at, seq, event);
+    }
+
+    /// Takes the sequence number the next event scheduled would get, for an event that may
+    /// never enter the queue (see [`Self::schedule_reserved`]): the events scheduled after it
+    /// keep the numbers, and so the order, they would have had.
+    #[inline]
+    pub fn reserve_seq(&mut self) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
+        seq
+    }
+
+    /// Schedules `event` at `at` with the sequence number `seq` taken earlier by
+    /// [`Self::reserve_seq`]: it runs where it would have had it been scheduled then. Its
+    /// key must come after the event being handled.
+    pub fn schedule_reserved(&mut self, at: Nanos, seq: u64, event: E) {
+        assert!(
+            key(at, seq) > self.current_key(),
+            "event scheduled into the past: at {at} ns (sequence {seq}), now {} ns",
+            self.now
+        );
+        self.push(at, seq, event);
+    }
+
+    /// The (time, sequence) key of the event being handled, as one number.
+    #[inline]
+    pub fn current_key(&self) -> u128 {
+        key(self.now, self.cur_seq)
+    }
+
+    #[inline]
+    fn push(&mut self, at: Nanos, seq: u64, event: E) {
         let entry = Entry {
-            key: (u128::from(at) << 64) | u128::from(seq),
+            key: key(at, seq),
             event,
         };
         if let Err(entry) = self.near.push(entry) {
@@ -126,8 +167,7 @@ impl<E: Copy> EventQueue<E> {
     /// Whether the far level's head (made visible) comes before the heap beyond it.
     fn far_first(&mut self) -> bool {
         let beyond = self.beyond.peek();
-        self.far
-            .refill(beyond.map_or(Nanos::MAX, |e| e.time()));
+        self.far.refill(beyond.map_or(Nanos::MAX, |e| e.time()));
         // The heap orders entries in reverse: the greater is the earlier.
         match (self.far.head(), beyond) {
             (Some(far), Some(beyond)) => beyond < far,
@@ -168,6 +208,7 @@ impl<E: Copy> EventQueue<E> {
         let time = entry.time();
         debug_assert!(time >= self.now);
         self.now = time;
+        self.cur_seq = entry.key as u64;
         self.len -= 1;
         self.near.follow(time);
         self.far.follow(time);
@@ -279,6 +320,30 @@ mod tests {
         pending.sort_unstable();
         let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(rest, pending);
+    }
+
+    #[test]
+    fn a_reserved_sequence_number_keeps_its_place() {
+        let mut q = EventQueue::new();
+        q.schedule(10, "first");
+        let seq = q.reserve_seq();
+        q.schedule(10, "third");
+        q.schedule(5, "earlier");
+        assert_eq!(q.pop(), Some((5, "earlier")));
+        // Scheduled last, it runs where it would have run if scheduled when reserved.
+        q.schedule_reserved(10, seq, "second");
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(rest, [(10, "first"), (10, "second"), (10, "third")]);
+    }
+
+    #[test]
+    #[should_panic(expected = "into the past")]
+    fn a_reserved_key_before_the_current_event_panics() {
+        let mut q = EventQueue::new();
+        let seq = q.reserve_seq();
+        q.schedule(3, "later");
+        assert_eq!(q.pop(), Some((3, "later")));
+        q.schedule_reserved(3, seq, "before the current event");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! scheduler up until the buffer drains.
 
 use super::event::{Event, ProcRef};
+use super::ids::NodeId;
 use super::state::{RunState, World};
 use crate::sim::{EventQueue, Nanos};
 
@@ -13,14 +14,17 @@ impl World {
     pub fn wake(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
         debug_assert_eq!(self.core(p).state, RunState::Idle);
         let n = self.node_of(p).index();
-        let node = &mut self.nodes[n];
-        if !node.up {
+        if !self.nodes[n].up {
             return;
         }
-        if node.running < node.schedulers {
-            node.running += 1;
+        self.settle(NodeId(n as u16), queue);
+        if self.nodes[n].running < self.nodes[n].schedulers {
+            self.nodes[n].running += 1;
             self.start_slice(p, now, queue);
         } else {
+            // The slice ends kept out of the queue will hand their scheduler on.
+            self.queue_deferred(NodeId(n as u16), queue);
+            let node = &mut self.nodes[n];
             node.run_queue.push_back(p);
             let len = node.run_queue.len() as u32;
             self.core(p).state = RunState::Waiting;
@@ -38,12 +42,12 @@ impl World {
         let n = self.node_of(p).index();
         self.rec.busy(n, now, end);
         self.record_process_busy(p, now, end);
-        let epoch = self.nodes[n].epoch;
-        queue.schedule(end, Event::SliceEnd { proc: p, epoch });
+        self.end_slice_at(p, end, queue);
     }
 
     /// `p`'s slice ended: pass the scheduler on.
     pub fn slice_end(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
+        self.settle(self.node_of(p), queue);
         self.finish_slice(p, now, queue);
         let suspended_until = self.suspended_until(p);
         let more = suspended_until.is_none() && self.has_work(p);

@@ -65,6 +65,7 @@ impl World {
         if !self.nodes[n].up {
             return;
         }
+        self.drop_deferred(node, queue);
         let down = if storm == MEMORY_CRASH {
             self.params.memory_restart
         } else {

@@ -11,6 +11,7 @@ pub mod build;
 pub mod channel;
 pub mod costs;
 pub mod cpu;
+pub mod deferred;
 pub mod event;
 pub mod fanout;
 pub mod faults;

@@ -23,6 +23,7 @@ impl World {
         if !self.nodes[node.index()].up || self.sessions[s.index()].phase != Phase::Offline {
             return;
         }
+        self.settle(node, queue);
         let session = &mut self.sessions[s.index()];
         session.phase = Phase::Connecting;
         session.cursor = 0;

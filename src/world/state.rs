@@ -59,6 +59,9 @@ pub struct Params {
     pub passive: Option<super::passive::PassiveParams>,
     /// ZenMonitor's rate, when guilds use it (`zen_monitor.rs`).
     pub zen: Option<super::zen_monitor::ZenParams>,
+    /// Keep slice ends that only give the scheduler back out of the queue (`deferred.rs`);
+    /// not with an event budget.
+    pub defer_slice_ends: bool,
     /// The guilds' member list, if they keep one (`member_list.rs`).
     pub member_list: Option<super::member_list::MemberListParams>,
     /// When fan-out send costs are drawn, and the key of those draws (`costs.rs`).
@@ -160,6 +163,10 @@ pub struct Node {
     pub sessions_end: u32,
     /// A storm restarts this node, or it hosts only sessions under a memory limit.
     pub may_crash: bool,
+    /// Slice ends of this node's processes kept out of the queue (`deferred.rs`), and the
+    /// smallest of their keys (`u128::MAX` when none).
+    pub deferred: Vec<super::deferred::Deferred>,
+    pub deferred_min: u128,
 }
 
 /// A guild process. Its members are membership slots `first .. first + len`.
@@ -305,6 +312,11 @@ pub struct World {
     /// Closed-form events the event being handled may still account for (the event budget's
     /// room; `u32::MAX` without a budget).
     pub folded_room: u32,
+    /// Slice ends handled out of the queue (they count as events), the latest's time, and
+    /// whether they are being handled (`deferred.rs`).
+    pub deferred_handled: u64,
+    pub deferred_until: Nanos,
+    pub settling: bool,
     /// Latest arrival time among them.
     pub folded_until: Nanos,
     /// Some delivery in closed form arrives after the horizon (so the run stops there, as it
@@ -453,6 +465,10 @@ impl World {
     }
 
     fn link_and_wake(&mut self, to: ProcRef, slot: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+        // A slice end kept out of the queue comes first if due; else it now has work to do.
+        if let ProcRef::Service(_) = to {
+            self.queue_deferred_of(to, queue);
+        }
         let msg = self.mailboxes.msg(slot);
         let bytes = self.msg_bytes(&msg);
         let node = self.node_of(to);
@@ -517,6 +533,8 @@ impl World {
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) {
+        // Slice ends kept out of the queue that come first give their memory back first.
+        self.settle(node, queue);
         let n = &mut self.nodes[node.index()];
         n.memory_queued = n
             .memory_queued
@@ -807,7 +825,7 @@ impl Model for World {
     }
 
     fn folded_events(&self) -> u64 {
-        self.folded
+        self.folded + self.deferred_handled
     }
 
     fn limit_folded(&mut self, room: u64) {

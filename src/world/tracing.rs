@@ -15,6 +15,8 @@ use crate::sim::time::secs;
 impl World {
     /// Starts taking a trace with `cfg`'s window, filters and cap (validated).
     pub fn enable_trace(&mut self, cfg: &TraceConfig) {
+        // The trace records each slice end where the queue handles it (`deferred.rs`).
+        self.params.defer_slice_ends = false;
         let mut filter = Filter {
             nodes: self
                 .nodes

@@ -18,6 +18,7 @@ mod phases;
 mod plots_readable;
 mod report_html;
 mod search;
+mod slice_ends;
 mod snapshots;
 mod sweep_input;
 mod sweeps;

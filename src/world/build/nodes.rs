@@ -68,6 +68,8 @@ pub(super) fn build(exp: &Experiment) -> Result<Cluster, BuildError> {
                 sessions_first: 0,
                 sessions_end: 0,
                 may_crash: false,
+                deferred: Vec::new(),
+                deferred_min: u128::MAX,
             });
             node_groups.push(group.name.clone());
         }

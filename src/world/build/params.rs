@@ -77,6 +77,7 @@ pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
         memory_restart: secs(model.memory.restart_s),
         memory_reconnect_jitter: secs(model.memory.reconnect_jitter_s),
         check_order: exp.run.check_order,
+        defer_slice_ends: exp.run.event_budget.is_none(),
         send_draw: match model.costs.send_draw {
             SendDraw::PerSend => Draw::PerSend,
             SendDraw::PerFanout => Draw::PerFanout,
