@@ -27,6 +27,22 @@ const MEMBERSHIP_BYTES: f64 = 16.0;
 /// Per online membership with Manifold: its place in the by-node order, and the (node,
 /// worker) groups (at most one per membership).
 const MANIFOLD_MEMBERSHIP_BYTES: f64 = 20.0;
+/// How many processes send one guild's deliveries at once: the guild alone with naive
+/// fan-out; with Manifold's workers or relays, every scheduler of the nodes that host sessions.
+fn parallel_senders(exp: &Experiment) -> f64 {
+    match exp.model.fanout.strategy {
+        FanoutStrategy::Naive => 1.0,
+        FanoutStrategy::Manifold | FanoutStrategy::Relays => exp
+            .model
+            .nodes
+            .iter()
+            .filter(|g| g.hosts.contains(&Role::Sessions))
+            .map(|g| g.count as f64 * g.schedulers as f64)
+            .sum::<f64>()
+            .max(1.0),
+    }
+}
+
 /// Per relay (`fanout.strategy: relays`): its process (mailbox, state, work) and its group.
 const RELAY_BYTES: f64 = 96.0;
 /// Per online membership with `run.check_order`: the last publish time delivered.
@@ -150,8 +166,14 @@ pub fn estimate(exp: &Experiment) -> Estimate {
 
     // Work: publishes, each sent to every online member, but no guild sends for longer than
     // the horizon (an overloaded guild leaves the rest queued).
-    let send_us = mean_us(&exp.model.costs.send_remote).max(mean_us(&exp.model.costs.send_local));
-    let sends_cap = horizon * 1e6 / send_us.max(1e-3);
+    // Naive fan-out sends from the guild to every node; Manifold's workers and relays send to
+    // sessions on their own node, in parallel.
+    let send_local = mean_us(&exp.model.costs.send_local);
+    let send_us = match exp.model.fanout.strategy {
+        FanoutStrategy::Naive => mean_us(&exp.model.costs.send_remote).max(send_local),
+        FanoutStrategy::Manifold | FanoutStrategy::Relays => send_local,
+    };
+    let sends_cap = horizon * 1e6 / send_us.max(1e-3) * parallel_senders(exp);
     let work = workload::work(exp, &all, sessions as f64, sends_cap);
     let mut publishes = work.publishes;
     let mut deliveries = work.deliveries;

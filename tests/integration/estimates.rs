@@ -44,3 +44,31 @@ fn bigger_workloads_need_more() {
     assert_eq!(b.dominant, "sessions");
     assert!(b.advice().contains("workload.guilds.sizes"));
 }
+
+#[test]
+fn deliveries_spread_over_session_nodes_are_not_capped_at_one_guild_s_pace() {
+    // One guild of 200,000 online members at 10 publishes a second: naive fan-out cannot send
+    // that from one process within the horizon, Manifold's workers and relays can, on every
+    // scheduler of the session nodes (the estimate once capped all three at the guild's pace,
+    // 100 times too few deliveries for relays).
+    for strategy in ["naive", "manifold", "relays"] {
+        let sets = [
+            "sweep=".to_string(),
+            "search=".to_string(),
+            format!("model.fanout.strategy={strategy}"),
+            "workload.guilds.sizes.fixed.members=200000".to_string(),
+            "workload.publishes.rate.per_guild_per_s=10".to_string(),
+            "run.horizon_s=3".to_string(),
+            "workload.publishes.end_s=3".to_string(),
+        ];
+        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+        let loaded = load(&experiment("capacity-guild-size.yaml"), &sets, false);
+        let e = estimate(&loaded.experiment);
+        let real = run(&loaded).summary.deliveries_total as f64;
+        assert!(
+            e.deliveries >= 0.5 * real && e.deliveries <= 3.0 * real,
+            "{strategy}: estimated {:.3e} deliveries, {real:.3e} happened",
+            e.deliveries
+        );
+    }
+}
