@@ -14,6 +14,9 @@ use std::cmp::Ordering;
 /// Buckets per level (a power of two), the current one included.
 pub const BUCKETS: usize = 1 << 12;
 
+/// The largest storage (in events) a used-up bucket passes on to the next.
+const RECYCLED_CAPACITY: usize = 64;
+
 /// A pending event with its ordering key.
 #[derive(Clone, Copy)]
 pub struct Entry<E> {
@@ -144,9 +147,15 @@ impl<E: Copy> Level<E> {
         }
         let i = next as usize % BUCKETS;
         self.occupied[i / 64] &= !(1 << (i % 64));
-        // The used-up run's storage becomes the bucket's: no allocation in steady state.
-        self.run.clear();
-        let mut events = std::mem::replace(&mut self.wheel[i], std::mem::take(&mut self.run));
+        // The used-up run's storage becomes the bucket's, if small: no allocation in steady
+        // state, and no bucket keeps the room of the largest run it ever held (a fan-out of
+        // per-event deliveries fills a few buckets with thousands).
+        let mut used = std::mem::take(&mut self.run);
+        used.clear();
+        if used.capacity() > RECYCLED_CAPACITY {
+            used = Vec::new();
+        }
+        let mut events = std::mem::replace(&mut self.wheel[i], used);
         self.in_wheel -= events.len();
         sort(&mut events);
         self.run = events;
