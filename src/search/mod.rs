@@ -4,7 +4,7 @@
 //!
 //! Reading order, each module using only modules before it: [`bisect`] (the bracket: which
 //! value to try next, when to stop), [`plan`] (the section checked, the runs of a value),
-//! [`tables`] (the result files), [`exec`] (the steps: runs in parallel within a step, steps
+//! [`tables`] (the result files, with [`report`] for `report.html`), [`exec`] (the steps: runs in parallel within a step, steps
 //! in sequence, in the output folder).
 //!
 //! Architecture invariant: a search's runs are ordinary sweep runs (`sweep::store` writes
@@ -15,6 +15,7 @@
 pub mod bisect;
 pub mod exec;
 pub mod plan;
+pub mod report;
 pub mod tables;
 
 pub use plan::{SearchPlan, plan};

@@ -1,10 +1,12 @@
 //! A search's result files, computed from what the steps recorded (itself read from the run
 //! folders in plan order): `search.csv` (the answer of each search), `search-steps.csv` (every
 //! value tried, its mean and verdict, and the bracket after it), `search-runs.csv` (every run)
-//! and `search.json` (all of it), and `search.svg` when `search.plot` asks for it.
+//! and `search.json` (all of it), `search.svg` when `search.plot` asks for it, and
+//! `report.html` (all of it on one page).
 
 use super::bisect::{Bracket, Status};
 use super::plan::SearchPlan;
+use super::report;
 use crate::config::search::Find;
 use crate::config::sweep::line_label;
 use crate::report::names::human;
@@ -56,15 +58,25 @@ impl PointSearch {
 
 /// Every result file of a finished search, as (name, bytes), in the order they are written.
 pub fn files(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<(String, Vec<u8>)>> {
+    let answers = answers_csv(plan, searches)?;
+    let steps = steps_csv(plan, searches)?;
+    let svg = chart(plan, searches)?;
+    let page = report::page(
+        plan,
+        &answers,
+        &steps,
+        svg.as_deref().map(|svg| (PLOT, svg)),
+    )?;
     let mut out = vec![
-        (ANSWERS_CSV.to_string(), answers_csv(plan, searches)?),
-        (STEPS_CSV.to_string(), steps_csv(plan, searches)?),
+        (ANSWERS_CSV.to_string(), answers),
+        (STEPS_CSV.to_string(), steps),
         (RUNS_CSV.to_string(), runs_csv(plan, searches)?),
         (JSON.to_string(), json_file(plan, searches)?),
     ];
-    if let Some(svg) = chart(plan, searches)? {
+    if let Some(svg) = svg {
         out.push((PLOT.to_string(), svg.into_bytes()));
     }
+    out.push((report::REPORT.to_string(), page.into_bytes()));
     Ok(out)
 }
 

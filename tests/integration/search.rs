@@ -264,11 +264,22 @@ fn a_search_keeps_to_its_own_files() {
         "search-runs.csv",
         "search.json",
         "search.svg",
+        "report.html",
     ] {
         assert!(out.join(file).is_file(), "{file}");
     }
     let manifest = std::fs::read_to_string(out.join("sweep.json")).unwrap();
     assert!(manifest.contains("\"search.svg\""), "{manifest}");
+    assert!(manifest.contains("\"report.html\""), "{manifest}");
+    // The page holds the answers as search.csv has them, and the chart inline.
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let answers = std::fs::read_to_string(out.join("search.csv")).unwrap();
+    let first_answer = answers.lines().nth(1).unwrap().split(',').nth(4).unwrap();
+    assert!(
+        page.contains(&format!("<td class=\"num\">{first_answer}</td>")),
+        "{first_answer}"
+    );
+    assert!(page.contains("<svg") && page.contains("guildsim search:"));
     let run = std::fs::read_dir(out.join("runs")).unwrap().next().unwrap();
     let added = run.unwrap().path().join("r000").join("my-analysis.ipynb");
     std::fs::write(&added, "{}").unwrap();
