@@ -297,7 +297,8 @@ impl Sends<'_> {
                         late = true;
                     }
                 } else {
-                    self.queue.schedule(
+                    queue_delivery(
+                        self.queue,
                         arrival,
                         Event::Deliver {
                             slot: slot as u32,
@@ -381,4 +382,12 @@ impl Sends<'_> {
             );
         }
     }
+}
+
+/// A delivery that is not folded, queued as an event: kept out of line so that the send loop,
+/// which folds nearly every delivery of a steady run, stays small (inlined, the calendar
+/// queue's insertion cost the folded loop about 5 % on the reference workload).
+#[inline(never)]
+fn queue_delivery(queue: &mut EventQueue<Event>, at: Nanos, event: Event) {
+    queue.schedule(at, event);
 }
