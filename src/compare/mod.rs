@@ -48,12 +48,7 @@ impl Comparison {
 
     /// The table as CSV.
     pub fn csv(&self) -> Vec<u8> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&self.header).expect("CSV into memory");
-        for row in &self.rows {
-            w.write_record(row).expect("CSV into memory");
-        }
-        w.into_inner().expect("CSV into memory")
+        crate::report::table_csv(&self.header, &self.rows)
     }
 }
 

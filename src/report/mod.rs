@@ -46,6 +46,16 @@ pub fn write_run(out: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<
     })
 }
 
+/// A table as CSV (header row, then the rows), built in memory.
+pub fn table_csv(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("CSV into memory");
+    for row in rows {
+        w.write_record(row).expect("CSV into memory");
+    }
+    w.into_inner().expect("CSV into memory")
+}
+
 /// A table as aligned text for the terminal: columns padded to their widest cell, `-` for an
 /// empty cell.
 pub fn text_table(header: &[String], rows: &[Vec<String>]) -> String {

@@ -13,17 +13,16 @@ use super::bisect::Settings;
 use crate::config::limits::{
     MAX_LOG_PRECISION, MAX_REPLICATIONS, MAX_RUNS, MAX_SEARCH_STEPS, MIN_SEARCH_PRECISION,
 };
-use crate::config::schema::Experiment;
 use crate::config::search::{Search, SearchScale};
 use crate::config::sweep::SweepPlot;
 use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
-use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
+use crate::config::{Assembled, ConfigErrors, Loaded, finish};
 use crate::metrics::flat;
 use crate::report;
 use crate::sim::rng::derive_seed;
 use crate::sweep::figures;
 use crate::sweep::grid::{self, Axis, render};
-use crate::sweep::plan::{RunSpec, run_key, sha256_hex};
+use crate::sweep::plan::{RunSpec, check_run, run_key, sha256_hex};
 use crate::sweep::points::{Point, combinations, point_dirs};
 use yaml_serde::{Number, Value};
 
@@ -420,17 +419,7 @@ impl SearchPlan {
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
-        let exp = yaml_source::deserialize::<Experiment>(&doc, &map)
-            .map_err(ConfigErrors::from)
-            .and_then(|exp| validate::validate(&exp, &map).map(|()| exp))
-            .and_then(|exp| {
-                crate::world::build::precheck(&exp)
-                    .map_err(|e| {
-                        let path = FieldPath::parse(&e.path).unwrap_or_default();
-                        ConfigErrors::from(yaml_source::error_at(&map, &path, e.message))
-                    })
-                    .map(|_| exp)
-            })?;
+        let exp = check_run(&doc, &map)?;
         let at = self.where_text(point, value);
         let dir = self.value_dir(point, value);
         Ok((0..self.search.replications)

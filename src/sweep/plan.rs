@@ -14,7 +14,7 @@ use super::grid::{self, render};
 use super::points::{Point, combinations, point_dirs};
 use crate::config::schema::Experiment;
 use crate::config::sweep::Sweep;
-use crate::config::yaml_source::{self, ConfigError, FieldPath};
+use crate::config::yaml_source::{self, ConfigError, FieldPath, SourceMap};
 use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
 use crate::report;
 use crate::sim::rng::derive_seed;
@@ -105,18 +105,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
             continue;
         }
         // Every check a run would make, so that a bad point fails before anything is written.
-        let checked = yaml_source::deserialize::<Experiment>(&doc, &map)
-            .map_err(ConfigErrors::from)
-            .and_then(|exp| validate::validate(&exp, &map).map(|()| exp))
-            .and_then(|exp| {
-                crate::world::build::precheck(&exp)
-                    .map_err(|e| {
-                        let path = FieldPath::parse(&e.path).unwrap_or_default();
-                        ConfigErrors::from(yaml_source::error_at(&map, &path, e.message))
-                    })
-                    .map(|_| exp)
-            });
-        match checked {
+        match check_run(&doc, &map) {
             Ok(exp) => {
                 points.push(labels);
                 experiments.push((exp, map));
@@ -190,6 +179,22 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
         points,
         runs,
     }))
+}
+
+/// A run's experiment document deserialised and given every check a run would make (ranges,
+/// cross-field rules, the build's precheck), with errors located in `map`.
+pub fn check_run(doc: &yaml_serde::Value, map: &SourceMap) -> Result<Experiment, ConfigErrors> {
+    yaml_source::deserialize::<Experiment>(doc, map)
+        .map_err(ConfigErrors::from)
+        .and_then(|exp| validate::validate(&exp, map).map(|()| exp))
+        .and_then(|exp| {
+            crate::world::build::precheck(&exp)
+                .map_err(|e| {
+                    let path = FieldPath::parse(&e.path).unwrap_or_default();
+                    ConfigErrors::from(yaml_source::error_at(map, &path, e.message))
+                })
+                .map(|_| exp)
+        })
 }
 
 /// An error if a `--set` override changes a swept field (or a part of one): the sweep would
