@@ -77,19 +77,18 @@ pub(super) fn prepare(
                     _ => dropped = true,
                 }
             }
-            (i, s, points, gaps)
-        })
-        .map(|(i, s, points, gaps)| Prepared {
-            name: s.name.clone(),
-            colour: colour(i),
-            points,
-            gaps,
-            band: s
-                .band
-                .iter()
-                .flatten()
-                .filter_map(|&(x, lo, hi)| Some((to_plot(x, xlog)?, fy(lo)?, fy(hi)?)))
-                .collect(),
+            Prepared {
+                name: s.name.clone(),
+                colour: colour(i),
+                points,
+                gaps,
+                band: s
+                    .band
+                    .iter()
+                    .flatten()
+                    .filter_map(|&(x, lo, hi)| Some((to_plot(x, xlog)?, fy(lo)?, fy(hi)?)))
+                    .collect(),
+            }
         })
         .collect()
 }
