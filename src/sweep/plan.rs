@@ -20,7 +20,9 @@ use crate::report;
 use crate::sim::rng::derive_seed;
 
 /// The guildsim version (part of every run key and checked by `merge`), run keys and hashes.
-pub use crate::report::manifest::{VERSION, run_key, sha256_hex};
+pub use crate::files::manifest::VERSION;
+pub use crate::files::sha256_hex;
+pub use crate::report::run_key;
 
 /// Every run of a sweep.
 #[derive(Clone, Debug)]

@@ -221,7 +221,7 @@ fn exercise(path: &Path, out: &Path, write: bool, full: bool, tally: &mut Tally)
     let result = runner::simulate(&loaded, |_| {})
         .unwrap_or_else(|e| panic!("check accepted it, but the run refused it: {e}"));
     if write {
-        report::write_results(out, &loaded, &result).expect("result files are written");
+        report::write_run(out, &loaded, &result).expect("result files are written");
     }
     tally.ran += 1;
 }
