@@ -7,12 +7,12 @@
 
 pub mod welch;
 
+use crate::files::manifest::KEY_FILE;
+use crate::files::sweep_manifest::MANIFEST;
 use crate::metrics::flat;
 use crate::report::SUMMARY;
-use crate::files::manifest::KEY_FILE;
 use crate::sweep::aggregate::AGGREGATE_CSV;
 use crate::sweep::stats::fmt_num;
-use crate::files::sweep_manifest::MANIFEST;
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use welch::Sample;

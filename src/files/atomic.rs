@@ -109,7 +109,8 @@ mod tests {
     use crate::files::removal::remove_scratch;
 
     fn scratch(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("guildsim-atomic-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("guildsim-atomic-{}-{name}", std::process::id()));
         remove_scratch(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir

@@ -278,7 +278,8 @@ fn put_in_place(staging: &Path, out: &Path) -> Result<()> {
         );
     }
     let (parent, name) = parent_and_name(out)?;
-    let root = Root::open(&parent).with_context(|| format!("cannot resolve {}", parent.display()))?;
+    let root =
+        Root::open(&parent).with_context(|| format!("cannot resolve {}", parent.display()))?;
     let retired_name = retired_name(&name);
     if let Some(k) = clear_recorded_folder(&root, &retired_name).first() {
         bail!(

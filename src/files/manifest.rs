@@ -216,9 +216,15 @@ mod tests {
 
     #[test]
     fn a_manifest_without_hashes_or_experiment_is_not_guildsims() {
-        assert_eq!(RunManifest::parse("guildsim 0.1.0\nkey ab\n3 summary.json\n"), None);
+        assert_eq!(
+            RunManifest::parse("guildsim 0.1.0\nkey ab\n3 summary.json\n"),
+            None
+        );
         let h = Recorded::of(b"abc").sha256;
-        assert!(RunManifest::parse(&format!("guildsim 0.1.0\nkey ab\nexperiment e\n3 {h} s\n")).is_some());
+        assert!(
+            RunManifest::parse(&format!("guildsim 0.1.0\nkey ab\nexperiment e\n3 {h} s\n"))
+                .is_some()
+        );
     }
 
     #[test]

@@ -59,7 +59,8 @@ pub fn resolve(path: &Path, what: &str) -> Result<Resolved> {
     if !is_plain_name(&name) {
         bail!("{what} {}: `{name}` is not a plain name", path.display());
     }
-    let parent = resolve_folder(&parent).map_err(|e| anyhow::anyhow!("{what} {}: {e}", path.display()))?;
+    let parent =
+        resolve_folder(&parent).map_err(|e| anyhow::anyhow!("{what} {}: {e}", path.display()))?;
     let resolved = Resolved { parent, name };
     if let Ok(meta) = fs::symlink_metadata(resolved.path())
         && meta.file_type().is_symlink()
@@ -105,8 +106,8 @@ fn resolve_folder(folder: &Path) -> Result<PathBuf, String> {
 
 /// An existing folder, resolved (`merge` inputs).
 pub fn existing_folder(path: &Path, what: &str) -> Result<PathBuf> {
-    let real = fs::canonicalize(path)
-        .map_err(|e| anyhow::anyhow!("{what} {}: {e}", path.display()))?;
+    let real =
+        fs::canonicalize(path).map_err(|e| anyhow::anyhow!("{what} {}: {e}", path.display()))?;
     if !real.is_dir() {
         bail!("{what} {}: not a folder", path.display());
     }
@@ -138,7 +139,9 @@ mod tests {
         assert!(err.contains("symbolic link"), "{err}");
         // Not-yet-existing folders below an existing one are fine; `..` below them is not.
         assert_eq!(
-            resolve(&dir.join("new/deeper/out"), "--out").unwrap().path(),
+            resolve(&dir.join("new/deeper/out"), "--out")
+                .unwrap()
+                .path(),
             real.join("new/deeper/out")
         );
         assert!(resolve(&dir.join("new/../out"), "--out").is_err());

@@ -120,9 +120,7 @@ pub fn remove(root: &Root, rel: &str, what: What) -> Result<(), Kept> {
         Err(e) => return Err(kept(format!("cannot inspect it: {e}"))),
     };
     if meta.file_type().is_symlink() {
-        return Err(kept(
-            "a symbolic link, which guildsim never writes".into(),
-        ));
+        return Err(kept("a symbolic link, which guildsim never writes".into()));
     }
     // Resolved, the folder that holds it is still inside the root.
     let parent = path.parent().unwrap_or(root.path());
@@ -177,8 +175,7 @@ fn remove_file(
     let bytes = fs::read(path).map_err(|e| kept(format!("cannot read it: {e}")))?;
     if !recorded.iter().any(|r| r.matches(&bytes)) {
         return Err(kept(
-            "its SHA-256 is not the one guildsim recorded: changed since guildsim wrote it"
-                .into(),
+            "its SHA-256 is not the one guildsim recorded: changed since guildsim wrote it".into(),
         ));
     }
     match fs::remove_file(path) {
@@ -206,7 +203,8 @@ mod tests {
     use super::*;
 
     fn sandbox(name: &str) -> (PathBuf, Root) {
-        let dir = std::env::temp_dir().join(format!("guildsim-removal-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("guildsim-removal-{}-{name}", std::process::id()));
         remove_scratch(&dir);
         fs::create_dir_all(dir.join("owned/sub")).unwrap();
         let root = Root::open(&dir.join("owned")).unwrap();
@@ -233,7 +231,13 @@ mod tests {
         let (dir, root) = sandbox("escape");
         fs::write(dir.join("thesis.tex"), b"x").unwrap();
         let r = Recorded::of(b"x");
-        for rel in ["../thesis.tex", "/tmp/thesis.tex", "sub/../../thesis.tex", "", "."] {
+        for rel in [
+            "../thesis.tex",
+            "/tmp/thesis.tex",
+            "sub/../../thesis.tex",
+            "",
+            ".",
+        ] {
             assert!(remove(&root, rel, What::File(&r)).is_err(), "{rel}");
         }
         // A link inside the root to a file or a folder outside it.

@@ -268,7 +268,10 @@ mod tests {
         paths.sort();
         assert_eq!(paths, [".b.svg.77.tmp", "mine.txt"]);
         assert!(!staged.join("summary.json").exists(), "recorded files go");
-        assert!(staged.join(JOURNAL).exists(), "the journal stays to explain the rest");
+        assert!(
+            staged.join(JOURNAL).exists(),
+            "the journal stays to explain the rest"
+        );
         let inside = Root::open(&staged).unwrap();
         for (n, b) in [(".b.svg.77.tmp", &b"<sv"[..]), ("mine.txt", b"mine")] {
             removal::remove(&inside, n, What::File(&Recorded::of(b))).unwrap();

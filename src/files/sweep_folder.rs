@@ -77,9 +77,9 @@ pub fn foreign_in_sweep(out: &Path) -> Result<Vec<String>> {
             match fs::read(&path) {
                 Ok(bytes)
                     if is_real_file(&path)
-                        && manifests
-                            .iter()
-                            .any(|f| f.manifest.experiment_sha256 == Recorded::of(&bytes).sha256) => {}
+                        && manifests.iter().any(|f| {
+                            f.manifest.experiment_sha256 == Recorded::of(&bytes).sha256
+                        }) => {}
                 _ => foreign.push(format!(
                     "{RESOLVED} (changed after guildsim wrote it: no manifest records it)"
                 )),
@@ -157,7 +157,11 @@ pub fn listed_files(out: &Path) -> Result<Vec<ListedFile>> {
 
 /// Removes the top-level files that `listed` records and `which` picks, each checked against
 /// its records. A file that does not match is an error naming it (nothing more is removed).
-pub fn remove_listed(out: &Path, listed: &[ListedFile], which: impl Fn(&str) -> bool) -> Result<()> {
+pub fn remove_listed(
+    out: &Path,
+    listed: &[ListedFile],
+    which: impl Fn(&str) -> bool,
+) -> Result<()> {
     let root = Root::open(out).with_context(|| format!("cannot resolve {}", out.display()))?;
     let names: BTreeSet<&str> = listed
         .iter()
@@ -291,7 +295,8 @@ pub fn prune_runs_except(out: &Path, wanted: &BTreeSet<&str>) -> Result<(usize, 
     if !is_real_dir(&runs) {
         return Ok((0, Vec::new()));
     }
-    let runs_root = Root::open(&runs).with_context(|| format!("cannot resolve {}", runs.display()))?;
+    let runs_root =
+        Root::open(&runs).with_context(|| format!("cannot resolve {}", runs.display()))?;
     let (mut removed, mut kept) = (0, Vec::new());
     for point in entries(&runs)? {
         let path = runs.join(&point);
@@ -319,8 +324,12 @@ pub fn prune_runs_except(out: &Path, wanted: &BTreeSet<&str>) -> Result<(usize, 
         }
         if cleared_any && entries(&path)?.is_empty() {
             kept.extend(
-                removal::remove(&runs_root, &point, What::EmptyDir(DirProof::EmptiedOfOwnFiles))
-                    .err(),
+                removal::remove(
+                    &runs_root,
+                    &point,
+                    What::EmptyDir(DirProof::EmptiedOfOwnFiles),
+                )
+                .err(),
             );
         }
     }

@@ -203,7 +203,12 @@ mod tests {
 
     #[test]
     fn a_listed_path_that_is_not_a_plain_name_is_not_a_manifest() {
-        for name in ["../../notes/thesis.tex", "/home/u/thesis.tex", "runs/x", ".."] {
+        for name in [
+            "../../notes/thesis.tex",
+            "/home/u/thesis.tex",
+            "runs/x",
+            "..",
+        ] {
             let mut f = ListedFile::of("x", b"x");
             f.name = name.into();
             let err = Manifest::parse(&manifest(vec![f]).render()).unwrap_err();

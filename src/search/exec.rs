@@ -11,13 +11,13 @@
 use super::bisect::{Bracket, Status};
 use super::plan::SearchPlan;
 use super::tables::{self, PointSearch, RunRecord, Tried};
-use crate::metrics::flat;
-use crate::metrics::summary::round6;
 use crate::files::atomic::write_atomic;
 use crate::files::folder;
 use crate::files::lock::{FolderLock, LockMode};
 use crate::files::sweep_folder::{self, listed_files};
 use crate::files::sweep_manifest::Manifest;
+use crate::metrics::flat;
+use crate::metrics::summary::round6;
 use crate::report::RESOLVED;
 use crate::sweep::exec::replace_top_files;
 use crate::sweep::plan::{RunSpec, VERSION};

@@ -118,8 +118,7 @@ pub fn start(plan: &Plan, out: &Path, shard: Shard) -> Result<FolderLock> {
     } else {
         LockMode::Shared
     };
-    let mut lock =
-        folder::claim_sweep_folder(out, &plan.base.name, mode, &plan.experiment_sha256)?;
+    let mut lock = folder::claim_sweep_folder(out, &plan.base.name, mode, &plan.experiment_sha256)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
     let earlier = listed_files(out)?;
@@ -338,4 +337,3 @@ pub fn replace_top_files(
     manifest.files = new;
     sweep_folder::write_manifest(out, &manifest)
 }
-

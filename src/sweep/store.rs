@@ -102,7 +102,10 @@ pub fn copy_run(from: &Path, to: &Path) -> Result<()> {
             let bytes = fs::read(from.join(&f.name))
                 .with_context(|| format!("cannot read {}", from.join(&f.name).display()))?;
             if !f.recorded.matches(&bytes) {
-                bail!("{} changed while it was copied", from.join(&f.name).display());
+                bail!(
+                    "{} changed while it was copied",
+                    from.join(&f.name).display()
+                );
             }
             staging.write(&f.name, &bytes)?;
         }

@@ -301,8 +301,8 @@ fn two_processes_on_one_folder_never_mix() {
 
     // Two sweeps at once: the second is told the folder is in use.
     let out = dir.join("sweep");
-    let lock = guildsim::files::lock::lock(&out, guildsim::files::lock::LockMode::Exclusive)
-        .unwrap();
+    let lock =
+        guildsim::files::lock::lock(&out, guildsim::files::lock::LockMode::Exclusive).unwrap();
     let (code, stderr) = run_into(SWEEP, &out, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(

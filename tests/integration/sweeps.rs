@@ -214,7 +214,11 @@ fn resume_reruns_exactly_what_is_missing_or_half_written() {
     let rep = run(4).file_name().unwrap().to_string_lossy().into_owned();
     let staging = run(4).with_file_name(format!(".{rep}.tmp-4242"));
     std::fs::rename(run(4), &staging).unwrap();
-    std::fs::rename(staging.join("run-key.txt"), staging.join(".guildsim-journal")).unwrap();
+    std::fs::rename(
+        staging.join("run-key.txt"),
+        staging.join(".guildsim-journal"),
+    )
+    .unwrap();
     // A run whose folder is gone.
     std::fs::remove_dir_all(run(0)).unwrap();
     // One changed digit of the same size: sizes alone used to pass it as complete; now the
@@ -226,9 +230,18 @@ fn resume_reruns_exactly_what_is_missing_or_half_written() {
     let edited = format!("{}{bumped}{}", &text[..at], &text[at + 1..]);
     assert_eq!(edited.len(), text.len());
     std::fs::write(&summary, &edited).unwrap();
-    let err = exec::start(&plan, &dir, Shard::WHOLE).unwrap_err().to_string();
-    assert!(err.contains("summary.json (changed after guildsim wrote it)"), "{err}");
-    assert_eq!(std::fs::read_to_string(&summary).unwrap(), edited, "left as it is");
+    let err = exec::start(&plan, &dir, Shard::WHOLE)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("summary.json (changed after guildsim wrote it)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&summary).unwrap(),
+        edited,
+        "left as it is"
+    );
     // The user moves it away: the run is redone.
     std::fs::remove_file(&summary).unwrap();
     assert_eq!(run_sweep(&plan, &dir, 2), (3, 6));
