@@ -606,17 +606,13 @@ struct SweepOptions {
 
 fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Failure> {
     let todo = exec::todo(plan, out, o.shard);
-    let estimates: Vec<Estimate> = todo
-        .run
-        .iter()
-        .map(|r| estimate::estimate(&r.loaded.experiment))
-        .collect();
+    let (estimates, budgeted): (Vec<Estimate>, Vec<bool>) =
+        exec::estimates(&todo.run)?.into_iter().unzip();
     let names: Vec<String> = todo.run.iter().map(|r| r.dir.clone()).collect();
     let jobs = estimate::fit_jobs(&estimates, &names, o.jobs, o.limit, &o.limit_what)
         .map_err(anyhow::Error::msg)?;
-    for ((run, e), name) in todo.run.iter().zip(&estimates).zip(&names) {
-        let budgeted = run.loaded.experiment.run.event_budget.is_some();
-        estimate::check_work(e, &format!("run {name}"), budgeted, o.allow_long_run)
+    for ((e, name), budgeted) in estimates.iter().zip(&names).zip(&budgeted) {
+        estimate::check_work(e, &format!("run {name}"), *budgeted, o.allow_long_run)
             .map_err(anyhow::Error::msg)?;
     }
     if !o.quiet {
@@ -835,7 +831,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
             for end in [settings.from, settings.to] {
                 let runs = plan.runs_at(p, end, 0)?;
                 if let Some(run) = runs.first() {
-                    let e = estimate::estimate(&run.loaded.experiment);
+                    let e = estimate::estimate(&run.load()?.experiment);
                     if largest
                         .as_ref()
                         .is_none_or(|(_, l)| e.memory_bytes > l.memory_bytes)
@@ -856,16 +852,13 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
         plan,
         out,
         |runs| {
-            let estimates: Vec<Estimate> = runs
-                .iter()
-                .map(|r| estimate::estimate(&r.loaded.experiment))
-                .collect();
+            let (estimates, budgeted): (Vec<Estimate>, Vec<bool>) =
+                exec::estimates(runs)?.into_iter().unzip();
             let names: Vec<String> = runs.iter().map(|r| r.dir.clone()).collect();
             let jobs = estimate::fit_jobs(&estimates, &names, o.jobs, o.limit, &o.limit_what)
                 .map_err(anyhow::Error::msg)?;
-            for ((run, e), name) in runs.iter().zip(&estimates).zip(&names) {
-                let budgeted = run.loaded.experiment.run.event_budget.is_some();
-                estimate::check_work(e, &format!("run {name}"), budgeted, o.allow_long_run)
+            for ((e, name), budgeted) in estimates.iter().zip(&names).zip(&budgeted) {
+                estimate::check_work(e, &format!("run {name}"), *budgeted, o.allow_long_run)
                     .map_err(anyhow::Error::msg)?;
             }
             exec::run_all(runs, out, jobs, &observer)

@@ -173,7 +173,8 @@ pub fn run_all(runs: &[&RunSpec], out: &Path, jobs: usize, observer: &dyn Observ
 }
 
 fn run_one(run: &RunSpec, out: &Path, worker: usize, observer: &dyn Observer) -> Result<()> {
-    let result = runner::simulate_until(&run.loaded, |now| observer.progress(worker, run, now))
+    let loaded = run.load().map_err(anyhow::Error::new)?;
+    let result = runner::simulate_until(&loaded, |now| observer.progress(worker, run, now))
         .map_err(anyhow::Error::new)?;
     if result.outcome.stop == StopReason::Interrupted {
         bail!(
@@ -184,15 +185,29 @@ fn run_one(run: &RunSpec, out: &Path, worker: usize, observer: &dyn Observer) ->
             crate::sim::time::to_secs(result.end_time)
         );
     }
-    store::write_run(&out.join(&run.dir), run, &result)
+    store::write_run(&out.join(&run.dir), run, &loaded, &result)
         .with_context(|| format!("writing run {}", run.dir))?;
     observer.finished(worker, run);
     Ok(())
 }
 
+/// The estimate of each run, and whether it states an event budget: each run's experiment is
+/// built, estimated and dropped in turn, so that estimating a sweep holds one run at a time.
+pub fn estimates(
+    runs: &[&RunSpec],
+) -> Result<Vec<(crate::estimate::Estimate, bool)>, crate::config::ConfigErrors> {
+    runs.iter()
+        .map(|r| {
+            let loaded = r.load()?;
+            let e = &loaded.experiment;
+            Ok((crate::estimate::estimate(e), e.run.event_budget.is_some()))
+        })
+        .collect()
+}
+
 /// The run's virtual horizon, for progress fractions.
 pub fn horizon(run: &RunSpec) -> Nanos {
-    secs(run.loaded.experiment.run.horizon_s)
+    secs(run.horizon_s)
 }
 
 /// After the runs: for a whole sweep, the tables and plots (and stale runs removed); for a

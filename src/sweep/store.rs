@@ -8,6 +8,7 @@
 
 use super::metrics::HISTOGRAMS;
 use super::plan::{Plan, RunSpec, VERSION};
+use crate::config::Loaded;
 use crate::files::folder;
 use crate::files::manifest::RunManifest;
 use crate::files::sweep_folder;
@@ -60,9 +61,9 @@ pub fn is_complete(dir: &Path, run: &RunSpec) -> bool {
 
 /// Writes every file of a finished run into `dir`, whole: staged beside it, manifest last,
 /// then moved into place (replacing guildsim's own earlier run there).
-pub fn write_run(dir: &Path, run: &RunSpec, result: &RunResult) -> Result<()> {
-    folder::write_run_folder(dir, &run.key, &run.loaded.name, |staging| {
-        report::write_results(staging, &run.loaded, result)?;
+pub fn write_run(dir: &Path, run: &RunSpec, loaded: &Loaded, result: &RunResult) -> Result<()> {
+    folder::write_run_folder(dir, &run.key, &loaded.name, |staging| {
+        report::write_results(staging, loaded, result)?;
         let rec = &result.world.rec;
         for ((_, file), hist) in HISTOGRAMS
             .iter()

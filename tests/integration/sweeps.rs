@@ -324,7 +324,14 @@ fn a_zip_varies_its_fields_together_across_the_grid() {
             ["naive", "300", "2.0"]
         ]
     );
-    let rate = |p: usize| match plan.runs[p * 3].loaded.experiment.workload.publishes.rate {
+    let rate = |p: usize| match plan.runs[p * 3]
+        .load()
+        .unwrap()
+        .experiment
+        .workload
+        .publishes
+        .rate
+    {
         guildsim::config::schema::Rate::PerGuildPerS(r) => r,
         _ => panic!("rate per guild"),
     };
