@@ -106,7 +106,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
                     ));
                 }
             }
-            let axes = grid::axes(sweep, map)?;
+            let axes = grid::axes(sweep, map, assembled.input_bytes)?;
             let columns: Vec<String> = axes
                 .iter()
                 .flat_map(|a| a.params.iter().map(|p| p.field.to_string()))

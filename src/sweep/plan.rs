@@ -151,7 +151,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
     let Some(sweep) = base.experiment.sweep.clone() else {
         return Ok(None);
     };
-    let axes = grid::axes(&sweep, &base.source)?;
+    let axes = grid::axes(&sweep, &base.source, assembled.input_bytes)?;
     let columns: Vec<String> = axes
         .iter()
         .flat_map(|a| a.params.iter().map(|p| p.field.to_string()))
