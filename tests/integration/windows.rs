@@ -196,7 +196,11 @@ fn a_window_from_zero_equals_the_run_truncated_to_it() {
     );
     // A window in the middle holds what two truncated runs differ by.
     let middle = &whole.summary.windows["middle"];
-    let until_20 = traffic(&["run.horizon_s=20"]).summary;
+    let until_20 = traffic(&[
+        "run.horizon_s=20",
+        "output.windows=[{name: first, from_s: 0, to_s: 20}]",
+    ])
+    .summary;
     let until_45 = traffic(&["run.horizon_s=45"]).summary;
     assert_eq!(
         middle.deliveries_total,
