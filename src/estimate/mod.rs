@@ -103,6 +103,10 @@ pub struct Estimate {
     pub events: f64,
     /// Presence updates delivered (status changes, joins and leaves of storms).
     pub presence_deliveries: f64,
+    /// At most this many more events if every registry call of a storm were refused or timed
+    /// out and retried until the horizon (counted by the work guard, not in `seconds`: most
+    /// calls are answered at once).
+    pub retry_bound: f64,
     /// Expected peak resident memory.
     pub memory_bytes: u64,
     /// Expected wall time on the reference machine (release build, one core).
@@ -181,14 +185,23 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     // Presence changes: each goes to every guild of the session, each to its online members.
     let guilds_per_session = online_sum / (sessions.max(1) as f64);
     let changes = work.changes;
-    let presence_deliveries = (changes * guilds_per_session * mean_online).min(sends_cap * guilds);
+    // A session's guilds are chosen in proportion to their online members, so the guild a
+    // change is published in has on average sum(n o^2) / sum(n o) members online, not the
+    // mean: with power-law sizes, many times more.
+    let size_biased_online =
+        classes.iter().map(|c| c.0 * c.1 * c.1).sum::<f64>() / online_sum.max(1.0);
+    let presence_deliveries =
+        (changes * guilds_per_session * size_biased_online).min(sends_cap * guilds);
     deliveries += presence_deliveries;
     publishes += changes * guilds_per_session;
     // A guild yields its scheduler every time slice: one queued event per slice of sends.
     let slices = deliveries * send_us / exp.model.scheduling.time_slice_us.max(1e-3);
     let per_event_deliveries = exp.run.deliveries == DeliveryMode::PerEvent
         || mean_us(&exp.model.costs.session_receive) > 0.0;
-    let mut events = 2.0 * publishes + slices + work.candidates;
+    // Manifold's batches and relays' messages: each group of recipients a publish reaches is a
+    // message that arrives (an event) and a slice that ends (another).
+    let mut events =
+        publishes * (2.0 + group_events_per_publish(exp, &all)) + slices + work.candidates;
     // Passive sessions' digests: a tick per interval, a digest per guild (at most).
     if let (Some(_), Some(interval_ms)) = (
         exp.model.passive.min_members,
@@ -314,8 +327,8 @@ pub fn estimate(exp: &Experiment) -> Estimate {
                 .iter()
                 .map(|c| {
                     let k = share * c.online;
-                    let fan = (k * (c.online - k) + k * (k - 1.0).max(0.0) / 2.0)
-                        .min(k * per_update_cap);
+                    let fan =
+                        (k * (c.online - k) + k * (k - 1.0).max(0.0) / 2.0).min(k * per_update_cap);
                     c.n * fan.min(sends_cap)
                 })
                 .sum::<f64>();
@@ -362,11 +375,14 @@ pub fn estimate(exp: &Experiment) -> Estimate {
             8.0
         };
     let mut events = events + storm_events + crash_events;
+    // Each retry of a registry call: the backoff's end, a slice, the call or its refusal.
+    let mut retry_bound = storm_joins * retries_per_call(exp) * 3.0;
     // A budget stops the run at exactly that many events and deliveries.
     if let Some(budget) = exp.run.event_budget {
         let scale = (budget as f64 / (events + deliveries).max(1.0)).min(1.0);
         events *= scale;
         deliveries *= scale;
+        retry_bound = retry_bound.min(budget as f64);
     }
     let seconds =
         DELIVERY_S * deliveries + EVENT_S * events + BUILD_S * (sessions + memberships) as f64;
@@ -383,6 +399,7 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         deliveries,
         events,
         presence_deliveries,
+        retry_bound,
         memory_bytes: memory as u64,
         seconds,
         dominant,
@@ -390,9 +407,10 @@ pub fn estimate(exp: &Experiment) -> Estimate {
 }
 
 impl Estimate {
-    /// Queued events plus closed-form deliveries: the work the run will do.
+    /// Queued events plus closed-form deliveries: the work the run will do, at most (retries
+    /// of refused registry calls counted as if every call were refused).
     pub fn work(&self) -> f64 {
-        self.events + self.deliveries
+        self.events + self.deliveries + self.retry_bound
     }
 }
 
@@ -402,13 +420,23 @@ pub fn check_work(e: &Estimate, name: &str, budgeted: bool, allowed: bool) -> Re
     if budgeted || allowed || e.work() <= MAX_WORK {
         return Ok(());
     }
+    let why = if e.retry_bound > e.events + e.deliveries {
+        "of which most are retries of registry calls, if its storms' calls were refused or \
+         timed out: the backoff (model.registry.backoff) lets a session retry that often until \
+         the horizon"
+            .to_string()
+    } else {
+        format!(
+            "{:.1e} publishes; about {} of wall time",
+            e.publishes,
+            fmt_duration(e.seconds)
+        )
+    };
     Err(format!(
-        "{name} would handle about {:.1e} events and deliveries ({:.1e} publishes; about {} of \
-         wall time), more than {:.0e}: bound it with run.event_budget (e.g. --set \
-         run.event_budget={}), or pass --allow-long-run to run it anyway",
+        "{name} would handle up to about {:.1e} events and deliveries ({why}), more than {:.0e}: \
+         bound it with run.event_budget (e.g. --set run.event_budget={}), or pass \
+         --allow-long-run to run it anyway",
         e.work(),
-        e.publishes,
-        fmt_duration(e.seconds),
         MAX_WORK,
         MAX_WORK as u64
     ))
@@ -497,6 +525,79 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         other => return Err(format!("unknown size unit `{other}` (use K, M, G or T)")),
     };
     Ok((value * factor) as u64)
+}
+
+/// The events of one publish's recipient groups, over the guilds weighted by their online
+/// members (a large guild publishes and changes presence more often): Manifold sends a batch
+/// per destination node and per (node, worker), relays a message per relay, each an arrival
+/// and a slice end.
+fn group_events_per_publish(exp: &Experiment, all: &[workload::Class]) -> f64 {
+    let session_groups: Vec<&crate::config::schema::NodeGroup> = exp
+        .model
+        .nodes
+        .iter()
+        .filter(|g| g.hosts.contains(&Role::Sessions))
+        .collect();
+    let nodes: f64 = session_groups.iter().map(|g| g.count as f64).sum();
+    let groups = |online: f64| match exp.model.fanout.strategy {
+        FanoutStrategy::Naive => 0.0,
+        FanoutStrategy::Manifold => {
+            let workers: f64 = session_groups
+                .iter()
+                .map(|g| {
+                    g.count as f64
+                        * exp
+                            .model
+                            .fanout
+                            .manifold
+                            .workers_per_node
+                            .unwrap_or(g.schedulers) as f64
+                })
+                .sum();
+            online.min(nodes) + online.min(workers)
+        }
+        FanoutStrategy::Relays => {
+            let max = exp.model.fanout.relays.max_sessions.max(1) as f64;
+            online.min(nodes) + online / max
+        }
+    };
+    let weight: f64 = all.iter().map(|c| c.n * c.online).sum();
+    if weight <= 0.0 {
+        return 0.0;
+    }
+    2.0 * all
+        .iter()
+        .map(|c| c.n * c.online * groups(c.online))
+        .sum::<f64>()
+        / weight
+}
+
+/// How many times one registry call may be retried before the horizon, at most: as if every
+/// attempt were refused by the Semaphore (at once) or timed out (after `timeout_ms`), with the
+/// backoff's mean delays (a jittered delay is on average `1 - jitter / 2` of its base).
+fn retries_per_call(exp: &Experiment) -> f64 {
+    let r = &exp.model.registry;
+    let b = &r.backoff;
+    let wait_s = if r.semaphore.is_some() {
+        0.0
+    } else {
+        r.timeout_ms / 1e3
+    };
+    let factor = 1.0 - b.jitter / 2.0;
+    let max_s = b.max_ms / 1e3;
+    let horizon = exp.run.horizon_s;
+    let (mut t, mut k, mut delay_s) = (0.0, 0.0, b.initial_ms / 1e3);
+    while t < horizon {
+        let step = (wait_s + delay_s.min(max_s) * factor).max(1e-9);
+        if delay_s >= max_s || b.multiplier <= 1.0 || k >= 1e4 {
+            // From here every attempt takes the same time.
+            return k + ((horizon - t) / step).ceil();
+        }
+        t += step;
+        k += 1.0;
+        delay_s *= b.multiplier;
+    }
+    k
 }
 
 /// How many times a session node crashes on its memory limit, in all: when its sessions

@@ -57,8 +57,12 @@ fn contents(out: &Path) -> Result<Contents> {
     if let Some(m) = RunManifest::read(out) {
         return Ok(Contents::Run(m));
     }
-    if let Some(name) = super::sweep_manifest::manifest_experiment(out) {
-        return Ok(Contents::Sweep(name));
+    // A file with a manifest's name that is not one of guildsim's is named as such.
+    if let Some(found) = super::sweep_manifest::read_manifests(out)?
+        .into_iter()
+        .next()
+    {
+        return Ok(Contents::Sweep(found.manifest.experiment));
     }
     Ok(Contents::Other)
 }

@@ -12,6 +12,8 @@ mod estimates;
 mod expect;
 mod fixes;
 mod hostile_input;
+mod input_bounds;
+mod manifest_fuzz;
 mod mutants;
 mod output_folders;
 mod phases;

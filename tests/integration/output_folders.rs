@@ -357,3 +357,244 @@ fn temporary_files_a_killed_process_left_are_removed_only_if_complete() {
     assert!(tree == expected);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// ---- Issue 19: a manifest, a link or a path must never make guildsim delete what it did not
+// write. Each test reproduces one finding of that issue; every one deleted or lost a file
+// before.
+
+/// Bait files around `dir/out`: a notes folder beside it and a file above it, with contents.
+fn bait(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    let files = [
+        (notes.join("thesis.tex"), b"\\chapter{mine}".to_vec()),
+        (dir.join("bait.txt"), b"keep me".to_vec()),
+    ];
+    for (p, b) in &files {
+        std::fs::write(p, b).unwrap();
+    }
+    files.to_vec()
+}
+
+fn assert_intact(bait: &[(PathBuf, Vec<u8>)]) {
+    for (p, b) in bait {
+        assert_eq!(
+            &std::fs::read(p).unwrap(),
+            b,
+            "{} changed or vanished",
+            p.display()
+        );
+    }
+}
+
+/// Rewrites the JSON manifest `file`, adding an entry to its `files` list.
+fn add_listed(file: &Path, name: &str) {
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let sha = guildsim::files::sha256_hex(b"keep me");
+    m["files"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": name, "size": 7, "sha256": sha}));
+    std::fs::write(file, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+}
+
+#[test]
+fn paths_in_a_sweep_manifest_never_reach_outside_the_folder() {
+    // Finding 1: a `files` entry `../../notes/thesis.tex` (or an absolute path) in sweep.json,
+    // a shard manifest or a search's manifest was removed on rerun, resume or merge, exit 0.
+    let dir = scratch_dir("i19-manifest-paths");
+    let bait = bait(&dir);
+    let out = dir.join("out");
+    assert_eq!(run_into(SWEEP, &out, &[]).0, 0);
+    for entry in [
+        "../notes/thesis.tex",
+        &dir.join("bait.txt").display().to_string(),
+        "..",
+    ] {
+        let manifest = out.join("sweep.json");
+        let before = std::fs::read(&manifest).unwrap();
+        add_listed(&manifest, entry);
+        let (code, stderr) = run_into(SWEEP, &out, &["--set", "sweep.replications=1"]);
+        assert_eq!(code, 2, "{entry}: {stderr}");
+        assert!(stderr.contains("not a guildsim sweep manifest"), "{stderr}");
+        assert_intact(&bait);
+        std::fs::write(&manifest, before).unwrap();
+    }
+    // A shard folder from another host whose manifest lists a path outside: merge refuses.
+    let shard = dir.join("shard");
+    assert_eq!(run_into(SWEEP, &shard, &["--shard", "0/1"]).0, 0);
+    add_listed(&shard.join("sweep.json"), "../notes/thesis.tex");
+    let (code, stderr) = guildsim(&["merge", &s(&shard), "--out", &s(&dir.join("merged"))]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_intact(&bait);
+    assert!(
+        !dir.join("merged").exists(),
+        "a refused merge leaves nothing behind"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_file_that_changed_since_guildsim_wrote_it_is_never_removed() {
+    // Finding 2: a listed file whose size and SHA-256 no longer matched (a user's own
+    // latency_cdf.svg) was deleted on rerun; one replaced by a folder was moved aside and
+    // deleted with the user's files on the next run.
+    let dir = scratch_dir("i19-changed");
+    let out = dir.join("q");
+    assert_eq!(run_into(SINGLE, &out, &[]).0, 0);
+    let svg = out.join("latency_cdf.svg");
+    std::fs::write(&svg, "<svg>my own figure</svg>").unwrap();
+    let (code, stderr) = run_into(SINGLE, &out, &["--seed", "3"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("latency_cdf.svg (changed after guildsim wrote it"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&svg).unwrap(),
+        "<svg>my own figure</svg>"
+    );
+    // Replaced by a folder of the user's: refused, and nothing is moved aside.
+    std::fs::remove_file(&svg).unwrap();
+    std::fs::create_dir(&svg).unwrap();
+    std::fs::write(svg.join("mine.txt"), "mine").unwrap();
+    let (code, stderr) = run_into(SINGLE, &out, &["--seed", "3"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("replaced by a folder"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(svg.join("mine.txt")).unwrap(),
+        "mine"
+    );
+    let parent: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(parent.iter().all(|n| !n.contains(".old-")), "{parent:?}");
+    // The manifest itself edited so that its record fits the user's file: still not removed,
+    // because the name it lists is not a plain name, or the content is not recorded.
+    std::fs::remove_dir_all(&svg).unwrap();
+    assert_eq!(run_into(SINGLE, &out, &["--seed", "3"]).0, 0);
+
+    // An empty folder a user made inside a sweep's runs/ survives a rerun that prunes runs.
+    let sweep = dir.join("sweep");
+    assert_eq!(run_into(SWEEP, &sweep, &[]).0, 0);
+    let mine = sweep.join("runs").join("my-empty-folder");
+    std::fs::create_dir(&mine).unwrap();
+    let (code, stderr) = run_into(SWEEP, &sweep, &["--set", "sweep.replications=1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(mine.is_dir(), "the user's empty folder is still there");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn paths_are_judged_where_they_really_lead() {
+    // Finding 3: `--out r/qa/../qa` lost an existing run; `--out` as a link emptied its
+    // target through it; `--trace r/zz/../run/summary.json` overwrote the run's summary.
+    let dir = scratch_dir("i19-paths");
+    let r = dir.join("r");
+    std::fs::create_dir_all(r.join("zz")).unwrap();
+    let qa = r.join("qa");
+    assert_eq!(run_into(SINGLE, &qa, &[]).0, 0);
+    let dotted = r.join("qa").join("..").join("qa");
+    let (code, stderr) = run_into(SINGLE, &dotted, &["--seed", "3"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        qa.join("run-key.txt").is_file(),
+        "the run is there, replaced"
+    );
+    let fresh = dir.join("fresh");
+    assert_eq!(run_into(SINGLE, &fresh, &["--seed", "3"]).0, 0);
+    assert!(read_tree(&qa) == read_tree(&fresh));
+
+    // A link as --out: refused; the target and the link stay as they were.
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&qa, &link).unwrap();
+    let before = read_tree(&qa);
+    let (code, stderr) = run_into(SINGLE, &link, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert!(read_tree(&qa) == before);
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    // A link to an empty folder: refused too (the results would be stranded).
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let link2 = dir.join("link2");
+    std::os::unix::fs::symlink(&empty, &link2).unwrap();
+    assert_eq!(run_into(SINGLE, &link2, &[]).0, 2);
+
+    // --trace into the run's folder through `..` or a link: refused, the summary intact.
+    let summary = qa.join("summary.json");
+    let kept = std::fs::read(&summary).unwrap();
+    for trace in [
+        r.join("zz").join("..").join("qa").join("summary.json"),
+        link.join("summary.json"),
+    ] {
+        let (code, stderr) = run_into(SINGLE, &qa, &["--trace", &s(&trace)]);
+        assert_eq!(code, 2, "{}: {stderr}", trace.display());
+        assert!(stderr.contains("inside the run's folder"), "{stderr}");
+        assert_eq!(std::fs::read(&summary).unwrap(), kept);
+    }
+    // A trace file guildsim wrote is replaced; the same file changed by hand is not.
+    let trace = dir.join("t.json");
+    assert_eq!(run_into(SINGLE, &fresh, &["--trace", &s(&trace)]).0, 0);
+    assert_eq!(run_into(SINGLE, &fresh, &["--trace", &s(&trace)]).0, 0);
+    let mut edited = std::fs::read(&trace).unwrap();
+    edited[40] ^= 1;
+    std::fs::write(&trace, &edited).unwrap();
+    let (code, stderr) = run_into(SINGLE, &fresh, &["--trace", &s(&trace)]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(std::fs::read(&trace).unwrap(), edited);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_refused_merge_leaves_nothing_and_mixed_shards_are_refused_when_written() {
+    // Finding 4: a merge refused for a missing run left `runs/` behind without a manifest,
+    // which guildsim then refused to touch; shards of two seeds wrote into one folder, exit 0.
+    let dir = scratch_dir("i19-merge");
+    let shards = dir.join("shards");
+    assert_eq!(run_into(SWEEP, &shards, &["--shard", "0/2"]).0, 0);
+    let merged = dir.join("merged");
+    let (code, stderr) = guildsim(&["merge", &s(&shards), "--out", &s(&merged)]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("missing"), "{stderr}");
+    assert!(!merged.exists(), "nothing written");
+    // The other shard with another seed, into the same folder: refused when it starts.
+    let (code, stderr) = run_into(SWEEP, &shards, &["--shard", "1/2", "--seed", "99"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("another configuration"), "{stderr}");
+    // The right shard completes the folder and the suggested merge works.
+    assert_eq!(run_into(SWEEP, &shards, &["--shard", "1/2"]).0, 0);
+    let (code, stderr) = guildsim(&["merge", &s(&shards), "--out", &s(&merged)]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_removal_goes_through_one_function() {
+    // The issue's rule: a test greps that no other source file removes anything.
+    let mut offenders = Vec::new();
+    let mut stack = vec![super::root().join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.ends_with("files/removal.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for needle in ["remove_file", "remove_dir_all", "remove_dir("] {
+                if text.contains(needle) {
+                    offenders.push(format!("{}: {needle}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "removals outside files/removal.rs: {offenders:?}"
+    );
+}

@@ -43,7 +43,8 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) {
         let from = w.from_s.clamp(0.0, MAX_TIME_S);
         c.range(w.to_s, from, MAX_TIME_S, &p.key("to_s"));
         let horizon = exp.run.horizon_s;
-        c.check(!(w.from_s >= horizon), &p.key("from_s"), || {
+        let before_horizon = w.from_s < horizon || w.from_s.is_nan();
+        c.check(before_horizon, &p.key("from_s"), || {
             format!(
                 "starts at or after the run's horizon (run.horizon_s: {} s): nothing would \
                  happen in it, and its block would hold only zeros",
