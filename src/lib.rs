@@ -12,9 +12,13 @@
 //! - [`metrics`]: histograms, counters and time series; the run summary.
 //! - [`runner`]: one experiment end to end: load, build, run, summarise.
 //! - [`check`]: everything `guildsim check` verifies, cheaply, without building a world.
+//! - [`files`]: files guildsim writes (atomic writes, manifests with sizes and SHA-256, staging
+//!   folders, locks) and the one function that removes any: only what guildsim recorded.
 //! - [`report`]: result files (JSON, CSV, YAML, SVG plots), written atomically.
 //! - [`sweep`]: grids of runs with replications, in parallel or in shards, resumed, merged
 //!   and aggregated into tables and plots with confidence intervals.
+//! - [`search`]: capacity searches: bisection over one field per grid point, on replicated
+//!   runs.
 //! - [`expect`]: verdicts of an experiment's `expect:` gates on a run or a sweep's points.
 //! - [`compare`]: two run or sweep folders side by side, with Welch's t for sweeps.
 //! - [`estimate`]: memory and time a run will need, from its entity counts.
