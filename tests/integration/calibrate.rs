@@ -71,10 +71,10 @@ fn measured_row(schedulers: u32, members: u32, rate: f64, duration: f64, truth: 
 /// Measurements of four configurations with the costs at `truth`, in `dir/measured.csv`.
 fn synthetic(dir: &Path, truth: &[&str]) -> PathBuf {
     let rows = [
-        measured_row(1, 200, 1500.0, 0.4, truth),
-        measured_row(1, 1000, 300.0, 0.4, truth),
-        measured_row(2, 200, 2500.0, 0.4, truth),
-        measured_row(2, 1000, 500.0, 0.4, truth),
+        measured_row(1, 200, 1500.0, 0.25, truth),
+        measured_row(1, 1000, 300.0, 0.25, truth),
+        measured_row(2, 200, 2500.0, 0.25, truth),
+        measured_row(2, 1000, 500.0, 0.25, truth),
     ];
     let file = dir.join("measured.csv");
     let text = format!("# made by guildsim itself\n{}\n{}\n", header(), rows.join("\n"));
