@@ -102,7 +102,9 @@ pub fn command(args: Args) -> Result<ExitCode> {
     let measurements = measurements::read(&args.measurements)?;
     let params = params::parse(&args.fit, &base).map_err(anyhow::Error::msg)?;
     let roles = select::roles(&fit_on, &measurements);
-    let fit_rows: Vec<usize> = (0..roles.len()).filter(|&i| roles[i] == Role::Fit).collect();
+    let fit_rows: Vec<usize> = (0..roles.len())
+        .filter(|&i| roles[i] == Role::Fit)
+        .collect();
     if fit_rows.is_empty() {
         anyhow::bail!(
             "no row to fit on: --fit-on {} selects none of the {} drained rows",
@@ -151,7 +153,15 @@ pub fn command(args: Args) -> Result<ExitCode> {
     };
     let quiet = args.quiet;
     let told = |i: usize, e: &Evaluation| {
-        if !quiet {
+        if quiet {
+            return;
+        }
+        if let Some(why) = &e.refused {
+            say(&format!(
+                "  evaluation {i}: {}: refused by guildsim (infinite error): {why}",
+                params::text(&params, &e.values).replace(';', " ")
+            ));
+        } else {
             say(&format!(
                 "  evaluation {i}: {}: error {} ({} runs, {} complete already)",
                 params::text(&params, &e.values).replace(';', " "),
@@ -186,7 +196,9 @@ pub fn command(args: Args) -> Result<ExitCode> {
         &told,
     );
     let outcome = optimise::minimise(&evaluator, params.len(), args.max_iterations)?;
-    let best = evaluator.best().context("the optimiser evaluated nothing")?;
+    let best = evaluator
+        .best()
+        .context("the optimiser evaluated nothing")?;
     let predicted_rows: Vec<usize> = (0..roles.len())
         .filter(|&i| roles[i] != Role::Excluded)
         .collect();
@@ -396,8 +408,10 @@ fn print_result(c: &Calibration, out: &Path, files: usize) {
         c.evaluations.len(),
         c.outcome.stopped,
         round6(c.best.error),
-        c.held_out_error()
-            .map_or(String::new(), |e| format!(", {} on the held-out rows", round6(e)))
+        c.held_out_error().map_or(String::new(), |e| format!(
+            ", {} on the held-out rows",
+            round6(e)
+        ))
     ));
     for (p, v) in c.params.iter().zip(&c.best.values) {
         say(&format!("  {} = {v} (started at {})", p.field, p.start));

@@ -12,6 +12,7 @@ use super::measurements::Measurements;
 use super::metrics::{self, METRICS, MetricId};
 use super::mirror::Base;
 use super::params::{self, Param};
+use crate::config::ConfigErrors;
 use crate::metrics::flat;
 use crate::report::manifest::sha256_hex;
 use crate::sweep::plan::RunSpec;
@@ -42,6 +43,8 @@ pub(crate) struct Evaluation {
     pub per_metric: Vec<f64>,
     pub runs: usize,
     pub reused: usize,
+    /// Why guildsim refused the runs of these values (their error is infinite).
+    pub refused: Option<String>,
 }
 
 /// A run the calibration made or reused.
@@ -122,31 +125,48 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The error of `values` on the fitted rows, evaluated once per distinct value set.
+    /// The error of `values` on the fitted rows, evaluated once per distinct value set. Values
+    /// that make a run guildsim refuses (a uniform cost's minimum above its maximum, say) have
+    /// an infinite error, and no runs.
     pub(crate) fn evaluate(&self, values: &[f64]) -> Result<f64> {
         let key = params::text(self.params, values);
         if let Some(&i) = self.state.borrow().cache.get(&key) {
             return Ok(self.state.borrow().evaluations[i].error);
         }
-        let (predictions, runs, reused) = self.predict(self.fit_rows, values)?;
-        let mut terms = Vec::new();
-        let mut per_metric = Vec::new();
-        for &m in self.fit_metrics {
-            let mine: Vec<f64> = self
-                .fit_rows
-                .iter()
-                .zip(&predictions)
-                .map(|(&r, p)| metrics::log_error(self.measurements.rows[r].value(m), p.value(m)))
-                .collect();
-            per_metric.push(metrics::rms(&mine));
-            terms.extend(mine);
-        }
-        let evaluation = Evaluation {
-            values: values.to_vec(),
-            error: metrics::rms(&terms),
-            per_metric,
-            runs,
-            reused,
+        let evaluation = match self.specs(self.fit_rows, values) {
+            Err(refused) => Evaluation {
+                values: values.to_vec(),
+                error: f64::INFINITY,
+                per_metric: vec![f64::INFINITY; self.fit_metrics.len()],
+                runs: 0,
+                reused: 0,
+                refused: Some(refused.to_string()),
+            },
+            Ok(specs) => {
+                let (predictions, runs, reused) = self.run(&specs, &key)?;
+                let mut terms = Vec::new();
+                let mut per_metric = Vec::new();
+                for &m in self.fit_metrics {
+                    let mine: Vec<f64> = self
+                        .fit_rows
+                        .iter()
+                        .zip(&predictions)
+                        .map(|(&r, p)| {
+                            metrics::log_error(self.measurements.rows[r].value(m), p.value(m))
+                        })
+                        .collect();
+                    per_metric.push(metrics::rms(&mine));
+                    terms.extend(mine);
+                }
+                Evaluation {
+                    values: values.to_vec(),
+                    error: metrics::rms(&terms),
+                    per_metric,
+                    runs,
+                    reused,
+                    refused: None,
+                }
+            }
         };
         let mut state = self.state.borrow_mut();
         let index = state.evaluations.len();
@@ -164,23 +184,39 @@ impl<'a> Evaluator<'a> {
         rows: &[usize],
         values: &[f64],
     ) -> Result<(Vec<Prediction>, usize, usize)> {
+        let key = params::text(self.params, values);
+        let specs = self
+            .specs(rows, values)
+            .map_err(anyhow::Error::new)
+            .with_context(|| format!("the runs with {key} are not valid"))?;
+        self.run(&specs, &key)
+    }
+
+    /// The runs of `rows` with the parameters at `values`, or why guildsim refuses them.
+    fn specs(&self, rows: &[usize], values: &[f64]) -> Result<Vec<RunSpec>, ConfigErrors> {
         let text = params::text(self.params, values);
         let hash = &sha256_hex(text.as_bytes())[..10];
         let settings = params::settings(self.params, values);
-        let width = self.measurements.rows.len().saturating_sub(1).to_string().len();
+        let width = self
+            .measurements
+            .rows
+            .len()
+            .saturating_sub(1)
+            .to_string()
+            .len();
         let first = self.state.borrow().runs.len();
-        let mut specs = Vec::new();
-        for (k, &row) in rows.iter().enumerate() {
-            let dir = format!("runs/c{row:0width$}-{hash}/r000");
-            let spec = self
-                .base
-                .run(self.measurements, row, &settings, dir, first + k)
-                .map_err(anyhow::Error::new)
-                .with_context(|| {
-                    format!("the run of measurement row {row} with {text} is not valid")
-                })?;
-            specs.push(spec);
-        }
+        rows.iter()
+            .enumerate()
+            .map(|(k, &row)| {
+                let dir = format!("runs/c{row:0width$}-{hash}/r000");
+                self.base
+                    .run(self.measurements, row, &settings, dir, first + k)
+            })
+            .collect()
+    }
+
+    /// Makes the runs of `specs` that are not complete, then reads every prediction back.
+    fn run(&self, specs: &[RunSpec], key: &str) -> Result<(Vec<Prediction>, usize, usize)> {
         let todo: Vec<&RunSpec> = specs
             .iter()
             .filter(|r| !store::is_complete(&self.out.join(&r.dir), r))
@@ -189,7 +225,7 @@ impl<'a> Evaluator<'a> {
         (self.execute)(&todo)?;
         let mut predictions = Vec::new();
         let mut state = self.state.borrow_mut();
-        for spec in &specs {
+        for spec in specs {
             let summary = store::read_summary(&self.out.join(&spec.dir))?;
             let values = METRICS
                 .iter()
@@ -206,7 +242,7 @@ impl<'a> Evaluator<'a> {
                 .or_insert_with(|| RunRecord {
                     dir: spec.dir.clone(),
                     row: spec.point,
-                    parameters: text.clone(),
+                    parameters: key.to_string(),
                     seed: spec.seed(),
                 });
         }

@@ -244,12 +244,16 @@ const COLUMNS: &[Column] = &[
 
 /// The column named `name`, if the format has one.
 fn column(name: &str) -> Option<Column> {
-    COLUMNS.iter().copied().find(|c| c.name == name).or_else(|| {
-        METRICS
-            .iter()
-            .find(|m| m.column == name)
-            .map(|m| col(m.column, DURATION_US, false, true))
-    })
+    COLUMNS
+        .iter()
+        .copied()
+        .find(|c| c.name == name)
+        .or_else(|| {
+            METRICS
+                .iter()
+                .find(|m| m.column == name)
+                .map(|m| col(m.column, DURATION_US, false, true))
+        })
 }
 
 fn known_names() -> String {
@@ -348,12 +352,15 @@ fn whole(path: &Path, message: &str) -> MeasurementError {
     }
 }
 
+/// A file's `# key: value` comment lines.
+type Facts = Vec<(String, String)>;
+
 /// One file's comment facts and rows.
 fn parse(
     path: &Path,
     bytes: &[u8],
     index: usize,
-) -> Result<(Vec<(String, String)>, Vec<Row>), Vec<MeasurementError>> {
+) -> Result<(Facts, Vec<Row>), Vec<MeasurementError>> {
     let file = path.display().to_string();
     let at = |line: usize, column: usize, field: Option<&str>, message: String| MeasurementError {
         file: file.clone(),
@@ -482,7 +489,11 @@ fn parse_header(fields: &[(usize, &str)]) -> Result<Vec<Column>, Problem> {
             ));
         };
         if columns.iter().any(|k| k.name == spec.name) {
-            return Err((c, Some(name.into()), "the header names this column twice".into()));
+            return Err((
+                c,
+                Some(name.into()),
+                "the header names this column twice".into(),
+            ));
         }
         columns.push(spec);
     }
@@ -599,7 +610,12 @@ fn parse_row(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let get = |name: &str| cells.iter().find(|(_, n, _)| *n == name).map(|x| (x.0, x.2));
+    let get = |name: &str| {
+        cells
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|x| (x.0, x.2))
+    };
     let int = |name: &str| match get(name) {
         Some((_, Cell::Integer(v))) => Some(v),
         _ => None,
@@ -673,7 +689,10 @@ mod tests {
             "m.csv:2:13: rate_per_s: must be a number above 0 to 1e6, got `fast`"
         );
         let e = rows("mode,schedulers,members,rate,duration_s\n").unwrap_err();
-        assert!(e[0].to_string().starts_with("m.csv:1:25: unknown column `rate`"));
+        assert!(
+            e[0].to_string()
+                .starts_with("m.csv:1:25: unknown column `rate`")
+        );
         let e = rows(&format!("{HEADER}\nnaive,1,100\n")).unwrap_err();
         assert!(e[0].to_string().contains("has 3 fields"), "{}", e[0]);
     }

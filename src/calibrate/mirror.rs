@@ -16,9 +16,9 @@
 //! guildsim refuses (say, more members than it allows) is reported where it was written.
 
 use super::measurements::{Measurements, Row};
+use crate::config::schema::Role;
 use crate::config::yaml_source::{self, FieldPath, Location, SourceMap};
 use crate::config::{self, Assembled, ConfigErrors, LoadOptions, Loaded};
-use crate::config::schema::Role;
 use crate::report;
 use crate::sweep::plan::{RunSpec, check_run, run_key};
 use std::path::Path;
@@ -72,7 +72,14 @@ pub(crate) fn base(experiment: &Path, sets: &[String]) -> Result<Base, ConfigErr
         ("output.windows", Value::Sequence(Vec::new())),
     ] {
         let path = FieldPath::parse(field).expect("a field path");
-        yaml_source::set_at(&mut doc, &mut map, &path, value, SourceMap::default(), &here)?;
+        yaml_source::set_at(
+            &mut doc,
+            &mut map,
+            &path,
+            value,
+            SourceMap::default(),
+            &here,
+        )?;
     }
     let loaded = config::finish(Assembled {
         doc: doc.clone(),
@@ -95,10 +102,9 @@ pub(crate) fn base(experiment: &Path, sets: &[String]) -> Result<Base, ConfigErr
             )
             .into());
     }
-    let resolved = yaml_serde::from_slice(
-        &report::resolved_yaml(&loaded).expect("an experiment serialises"),
-    )
-    .expect("resolved.yaml parses");
+    let resolved =
+        yaml_serde::from_slice(&report::resolved_yaml(&loaded).expect("an experiment serialises"))
+            .expect("resolved.yaml parses");
     Ok(Base {
         doc,
         map,

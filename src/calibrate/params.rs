@@ -70,7 +70,10 @@ pub(crate) fn parse(args: &[String], base: &Base) -> Result<Vec<Param>, String> 
                 "`{top}` is set from each measurement's configuration, so it cannot be fitted"
             )));
         }
-        if params.iter().any(|p| base.canonical(&p.field).ok() == Some(canonical.clone())) {
+        if params
+            .iter()
+            .any(|p| base.canonical(&p.field).ok() == Some(canonical.clone()))
+        {
             return Err(fail("this parameter is named twice".into()));
         }
         let Some(start) = base.number_at(&canonical) else {

@@ -41,7 +41,10 @@ pub(crate) fn draw(c: &Calibration) -> Result<Vec<(String, String)>> {
             };
             let by_size = against_members(c, &rows, metric);
             if !by_size.is_empty() {
-                let sizes = distinct(rows.iter().map(|&i| c.measurements.rows[i].config.members as f64));
+                let sizes = distinct(
+                    rows.iter()
+                        .map(|&i| c.measurements.rows[i].config.members as f64),
+                );
                 out.push((
                     format!("latency-{stat}-members-{tag}.svg"),
                     line_chart_with(
@@ -138,13 +141,24 @@ fn against_members(c: &Calibration, rows: &[usize], metric: MetricId) -> Vec<Ser
         let cell: Vec<usize> = rows
             .iter()
             .copied()
-            .filter(|&j| same_cell(&c.measurements.rows[j].config, &c.measurements.rows[i].config))
+            .filter(|&j| {
+                same_cell(
+                    &c.measurements.rows[j].config,
+                    &c.measurements.rows[i].config,
+                )
+            })
             .collect();
         if cell[0] != i {
             continue;
         }
-        let lo = *cell.iter().min_by(|&&a, &&b| rate(a).total_cmp(&rate(b))).expect("a row");
-        let hi = *cell.iter().max_by(|&&a, &&b| rate(a).total_cmp(&rate(b))).expect("a row");
+        let lo = *cell
+            .iter()
+            .min_by(|&&a, &&b| rate(a).total_cmp(&rate(b)))
+            .expect("a row");
+        let hi = *cell
+            .iter()
+            .max_by(|&&a, &&b| rate(a).total_cmp(&rate(b)))
+            .expect("a row");
         let x = c.measurements.rows[i].config.members as f64;
         lowest.push((lo, x));
         if hi != lo {
@@ -160,7 +174,13 @@ fn against_members(c: &Calibration, rows: &[usize], metric: MetricId) -> Vec<Ser
 
 /// For the smallest, a middle and the largest size, every rate measured.
 fn against_rate(c: &Calibration, rows: &[usize], metric: MetricId) -> Vec<Series> {
-    let sizes = distinct(rows.iter().map(|&i| c.measurements.rows[i].config.members as f64));
+    let sizes = distinct(
+        rows.iter()
+            .map(|&i| c.measurements.rows[i].config.members as f64),
+    );
+    if sizes.is_empty() {
+        return Vec::new();
+    }
     let mut chosen = vec![sizes[0], sizes[sizes.len() / 2], sizes[sizes.len() - 1]];
     chosen.dedup();
     let mut series = Vec::new();

@@ -59,7 +59,10 @@ pub(crate) fn page(
                 c.outcome.stopped
             ),
         ),
-        ("error on the fitted rows".into(), round6(c.best.error).to_string()),
+        (
+            "error on the fitted rows".into(),
+            round6(c.best.error).to_string(),
+        ),
         (
             "error on the held-out rows".into(),
             c.held_out_error()
@@ -120,7 +123,12 @@ pub(crate) fn page(
         let held = c.errors(Role::HeldOut, id);
         errors.rows.push(vec![
             id.get().column.to_string(),
-            if c.fit_metrics.contains(&id) { "yes" } else { "no" }.into(),
+            if c.fit_metrics.contains(&id) {
+                "yes"
+            } else {
+                "no"
+            }
+            .into(),
             round6(fit.rms_log).to_string(),
             held.count.to_string(),
             cell(&held, held.rms_log),
@@ -162,7 +170,10 @@ pub(crate) fn page(
                 HELD_OUT_CSV,
                 "held-out.csv: the held-out rows, measured beside predicted",
             )?,
-            table(FIT_CSV, "fit.csv: the fitted rows, measured beside predicted")?,
+            table(
+                FIT_CSV,
+                "fit.csv: the fitted rows, measured beside predicted",
+            )?,
             table(STEPS_CSV, "steps.csv: every evaluation, in order")?,
         ],
         figures: plots

@@ -63,14 +63,22 @@ pub(crate) fn parse(args: &[String]) -> Result<FitOn, String> {
         if arg == "lowest-rate" || arg == "all" {
             return Err(bad("`lowest-rate` and `all` stand alone, without filters"));
         }
-        let (i, op, len) = [("<=", Op::Le), (">=", Op::Ge), ("<", Op::Lt), (">", Op::Gt), ("=", Op::Eq)]
-            .iter()
-            .filter_map(|(s, op)| arg.find(s).map(|i| (i, *op, s.len())))
-            .min_by_key(|(i, _, len)| (*i, std::cmp::Reverse(*len)))
-            .ok_or_else(|| {
-                bad("expected `lowest-rate`, `all` or a filter COLUMN=VALUE, COLUMN<=VALUE, \
-                     COLUMN>=VALUE, COLUMN<VALUE or COLUMN>VALUE")
-            })?;
+        let (i, op, len) = [
+            ("<=", Op::Le),
+            (">=", Op::Ge),
+            ("<", Op::Lt),
+            (">", Op::Gt),
+            ("=", Op::Eq),
+        ]
+        .iter()
+        .filter_map(|(s, op)| arg.find(s).map(|i| (i, *op, s.len())))
+        .min_by_key(|(i, _, len)| (*i, std::cmp::Reverse(*len)))
+        .ok_or_else(|| {
+            bad(
+                "expected `lowest-rate`, `all` or a filter COLUMN=VALUE, COLUMN<=VALUE, \
+                     COLUMN>=VALUE, COLUMN<VALUE or COLUMN>VALUE",
+            )
+        })?;
         let column = arg[..i].trim().to_string();
         let value = arg[i + len..].trim().to_string();
         if !FILTER_COLUMNS.contains(&column.as_str()) {

@@ -223,8 +223,8 @@ fn steps_csv(c: &Calibration) -> Vec<u8> {
         .map(|(i, e)| {
             let mut row = vec![i.to_string()];
             row.extend(e.values.iter().map(|v| v.to_string()));
-            row.push(round6(e.error).to_string());
-            row.extend(e.per_metric.iter().map(|v| round6(*v).to_string()));
+            row.push(finite(e.error));
+            row.extend(e.per_metric.iter().map(|v| finite(*v)));
             row.push((e.runs + e.reused).to_string());
             row
         })
@@ -317,8 +317,16 @@ pub(crate) fn config_cells(c: &Calibration, i: usize) -> Vec<String> {
     ]
 }
 
+/// An error rounded, or empty when the values were refused (infinite error).
+fn finite(x: f64) -> String {
+    if x.is_finite() {
+        round6(x).to_string()
+    } else {
+        String::new()
+    }
+}
+
 /// Microseconds to a nanosecond's precision.
 pub(crate) fn round3(x: f64) -> f64 {
     (x * 1e3).round() / 1e3
 }
-

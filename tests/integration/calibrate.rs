@@ -77,7 +77,11 @@ fn synthetic(dir: &Path, truth: &[&str]) -> PathBuf {
         measured_row(2, 1000, 500.0, 0.25, truth),
     ];
     let file = dir.join("measured.csv");
-    let text = format!("# made by guildsim itself\n{}\n{}\n", header(), rows.join("\n"));
+    let text = format!(
+        "# made by guildsim itself\n{}\n{}\n",
+        header(),
+        rows.join("\n")
+    );
     std::fs::write(&file, text).unwrap();
     file
 }
@@ -214,7 +218,9 @@ fn malformed_measurement_files_get_located_errors() {
         ),
         (
             "unknown-column.csv",
-            "mode,schedulers,members,rate,duration_s\n".as_bytes().to_vec(),
+            "mode,schedulers,members,rate,duration_s\n"
+                .as_bytes()
+                .to_vec(),
             ":1:25: unknown column `rate` in the header",
         ),
         (
@@ -261,8 +267,14 @@ fn malformed_measurement_files_get_located_errors() {
     for (name, text, expected) in cases {
         let (code, stderr, _) = calibrate_text(&dir, name, &text, &[]);
         assert_eq!(code, 2, "{name}: {stderr}");
-        assert!(stderr.contains(expected), "{name}: expected `{expected}` in\n{stderr}");
-        assert!(stderr.contains(name), "{name}: the file is named in\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{name}: expected `{expected}` in\n{stderr}"
+        );
+        assert!(
+            stderr.contains(name),
+            "{name}: the file is named in\n{stderr}"
+        );
         assert!(
             !dir.join(format!("out-{name}")).exists(),
             "{name}: nothing is written"
@@ -298,13 +310,22 @@ fn bad_arguments_and_experiments_are_refused_with_exit_code_2() {
             vec!["--fit", "model.costs.session_receive.us=5..1"],
             "expected MIN..MAX with 0 < MIN < MAX",
         ),
-        (vec!["--metric", "latency_us_p42"], "is not a measured statistic"),
+        (
+            vec!["--metric", "latency_us_p42"],
+            "is not a measured statistic",
+        ),
         (vec!["--fit-on", "colour=red"], "cannot be filtered on"),
-        (vec!["--fit-on", "members>1000"], "selects none of the 1 drained rows"),
+        (
+            vec!["--fit-on", "members>1000"],
+            "selects none of the 1 drained rows",
+        ),
     ] {
         let (code, stderr, _) = calibrate_text(&dir, "m.csv", text.as_bytes(), &extra);
         assert_eq!(code, 2, "{extra:?}: {stderr}");
-        assert!(stderr.contains(expected), "{extra:?}: expected `{expected}` in\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{extra:?}: expected `{expected}` in\n{stderr}"
+        );
     }
     // An experiment that is not one VM is refused at its `model.nodes`.
     let file = dir.join("m.csv");
@@ -318,7 +339,10 @@ fn bad_arguments_and_experiments_are_refused_with_exit_code_2() {
         &s(&dir.join("out-quickstart")),
     ]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("model.nodes: calibrate mirrors the testbed's one Erlang VM"), "{stderr}");
+    assert!(
+        stderr.contains("model.nodes: calibrate mirrors the testbed's one Erlang VM"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -327,7 +351,11 @@ fn calibrate_keeps_the_folder_rules() {
     let dir = scratch_dir("calibrate-folders");
     let h = "mode,schedulers,members,rate_per_s,duration_s,latency_us_mean,latency_us_p99,fanout_us_mean";
     let file = dir.join("m.csv");
-    std::fs::write(&file, format!("{h}\nnaive,1,100,500,0.2,300,900,90\nnaive,1,100,1000,0.2,400,1200,90\n")).unwrap();
+    std::fs::write(
+        &file,
+        format!("{h}\nnaive,1,100,500,0.2,300,900,90\nnaive,1,100,1000,0.2,400,1200,90\n"),
+    )
+    .unwrap();
     let into = |out: &Path| {
         guildsim(&[
             "calibrate",
@@ -347,7 +375,10 @@ fn calibrate_keeps_the_folder_rules() {
     std::fs::write(mine.join("notes.txt"), "mine").unwrap();
     let (code, _, stderr) = into(&mine);
     assert_eq!(code, 2);
-    assert!(stderr.contains("holds files that guildsim did not write (notes.txt)"), "{stderr}");
+    assert!(
+        stderr.contains("holds files that guildsim did not write (notes.txt)"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
     // Another experiment's results are refused.
     let other = dir.join("other");
@@ -363,13 +394,19 @@ fn calibrate_keeps_the_folder_rules() {
     let before = read_tree(&other);
     let (code, _, stderr) = into(&other);
     assert_eq!(code, 2);
-    assert!(stderr.contains("holds the results of experiment `validation-mm1`"), "{stderr}");
+    assert!(
+        stderr.contains("holds the results of experiment `validation-mm1`"),
+        "{stderr}"
+    );
     assert_eq!(before, read_tree(&other));
     // Its own folder is taken again; a file added to it is kept and named.
     let own = dir.join("own");
     assert_eq!(into(&own).0, 0);
     let manifest = std::fs::read_to_string(own.join("sweep.json")).unwrap();
-    assert!(manifest.contains("\"experiment\": \"calibrate testbed-naive\""), "{manifest}");
+    assert!(
+        manifest.contains("\"experiment\": \"calibrate testbed-naive\""),
+        "{manifest}"
+    );
     assert_eq!(into(&own).0, 0);
     std::fs::write(own.join("notes.txt"), "mine").unwrap();
     let (code, _, stderr) = into(&own);
@@ -393,7 +430,10 @@ fn calibrate_keeps_the_folder_rules() {
         .unwrap();
     let (code, _, stderr) = into(&own);
     assert_eq!(code, 2);
-    assert!(stderr.contains("in use by another guildsim process"), "{stderr}");
+    assert!(
+        stderr.contains("in use by another guildsim process"),
+        "{stderr}"
+    );
     drop(lock);
     std::fs::remove_dir_all(&dir).unwrap();
 }
