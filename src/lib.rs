@@ -27,6 +27,7 @@ pub mod compare;
 pub mod config;
 pub mod estimate;
 pub mod expect;
+pub mod files;
 pub mod metrics;
 pub mod report;
 pub mod runner;

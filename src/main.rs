@@ -7,10 +7,12 @@ use clap::{Parser, Subcommand};
 
 /// `println!` that does not panic when standard output is closed (`guildsim run ... | head -1`):
 /// what the reader no longer wants is dropped; the command goes on and exits with its own code.
+/// Any other failure (a full disk, `> /dev/full`) is remembered, and the command exits with
+/// code 2 instead of 0: output is never lost silently.
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        $crate::stdout_result(writeln!(std::io::stdout(), $($arg)*));
     }};
 }
 
@@ -18,8 +20,41 @@ macro_rules! outln {
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($arg)*);
+        $crate::stdout_result(write!(std::io::stdout(), $($arg)*));
     }};
+}
+
+/// `eprintln!` that never panics: when standard error cannot be written (`2>/dev/full`) the
+/// message is lost, but the exit code still tells what happened.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Set when a write to standard output failed other than because its reader stopped early.
+static STDOUT_LOST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Remembers a failed write to standard output (a closed pipe is the reader's choice, not a
+/// failure).
+fn stdout_result(result: std::io::Result<()>) {
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        STDOUT_LOST.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The exit code once standard output is flushed: 2 if something written to it was lost.
+fn finish(code: ExitCode) -> ExitCode {
+    use std::io::Write as _;
+    stdout_result(std::io::stdout().flush());
+    if STDOUT_LOST.load(std::sync::atomic::Ordering::Relaxed) {
+        errln!("error: cannot write to standard output: the output is incomplete (exit code 2)");
+        return ExitCode::from(2);
+    }
+    code
 }
 
 mod cli;
@@ -31,7 +66,8 @@ use guildsim::config::editor_schema::{self, SchemaKind};
 use guildsim::config::{self, ConfigErrors, LoadOptions, Loaded};
 use guildsim::estimate::{self, Estimate, fmt_bytes, parse_bytes};
 use guildsim::expect::{EXPECTATIONS_CSV, Verdicts};
-use guildsim::report::{self, folder};
+use guildsim::files::{folder, paths};
+use guildsim::report;
 use guildsim::runner::{self, RunResult};
 use guildsim::search::{self, SearchPlan};
 use guildsim::sim::time::{secs, to_secs};
@@ -233,18 +269,31 @@ impl From<ConfigErrors> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output (exit 0), usage errors to standard error
+            // (exit 2), through the same non-panicking writers as everything else.
+            if e.use_stderr() {
+                errln!("{}", e.render());
+                return finish(ExitCode::from(2));
+            }
+            out!("{}", e.render());
+            return finish(ExitCode::SUCCESS);
+        }
+    };
+    let code = match run(cli) {
         Ok(code) => code,
         Err(Failure::Config(e)) => {
-            eprintln!("error: invalid experiment\n{e}");
+            errln!("error: invalid experiment\n{e}");
             ExitCode::from(2)
         }
         Err(Failure::Usage(e)) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::from(2)
         }
-    }
+    };
+    finish(code)
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
@@ -268,10 +317,12 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let options = LoadOptions { sets, test_scale };
             let assembled = config::assemble(&experiment, &options)?;
             let out = out.unwrap_or_else(|| Path::new("results").join(&assembled.name));
+            let out = paths::resolve(&out, "--out")?.path();
             let (limit, limit_what) = memory_limit(max_memory);
-            if let Some(file) = &trace {
-                check_trace_file(file, &out)?;
-            }
+            let trace = match &trace {
+                Some(file) => Some(report::trace_file::check_target(file, &out)?),
+                None => None,
+            };
             if let Some(plan) = search::plan(&assembled)? {
                 if trace.is_some() || shard.is_some() {
                     return Err(anyhow::anyhow!(
@@ -325,7 +376,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             let loaded = config::finish(assembled)?;
             runner::precheck(&loaded)?;
-            let _lock = folder::claim_run_folder(&out, &loaded.name)?;
+            let lock = folder::claim_run_folder(&out, &loaded.name)?;
+            print_notes(&lock.notes);
             let est = estimate::estimate(&loaded.experiment);
             estimate::fit_jobs(
                 std::slice::from_ref(&est),
@@ -366,7 +418,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let wall = started.elapsed().as_secs_f64();
             let files = report::write_run(&out, &loaded, &result)?;
             let trace_written = match &trace {
-                Some(file) => Some(write_trace_file(file, &loaded, &result)?),
+                Some(file) => Some(report::trace_file::write_target(file, &loaded, &result)?),
                 None => None,
             };
             if !quiet {
@@ -375,7 +427,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             if let Some(t) = result.world.trace.as_deref() {
                 let place = match &trace {
-                    Some(file) => file.display().to_string(),
+                    Some(file) => file.path().display().to_string(),
                     None => out.join(report::TRACE).display().to_string(),
                 };
                 let events = trace_written.map_or(t.events(), |s| s.events);
@@ -402,8 +454,16 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             quiet,
         ),
         Command::Merge { dirs, out, quiet } => {
-            let out = out.unwrap_or_else(|| dirs[0].clone());
+            let dirs = dirs
+                .iter()
+                .map(|d| paths::existing_folder(d, "merge"))
+                .collect::<Result<Vec<_>>>()?;
+            let out = match out {
+                Some(out) => paths::resolve(&out, "--out")?.path(),
+                None => dirs[0].clone(),
+            };
             let report = merge::merge(&dirs, &out).map_err(failure)?;
+            print_notes(&report.notes);
             if !quiet {
                 outln!(
                     "merged {} runs ({} copied) into {}: {} files",
@@ -550,17 +610,13 @@ struct SweepOptions {
 
 fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Failure> {
     let todo = exec::todo(plan, out, o.shard);
-    let estimates: Vec<Estimate> = todo
-        .run
-        .iter()
-        .map(|r| estimate::estimate(&r.loaded.experiment))
-        .collect();
+    let (estimates, budgeted): (Vec<Estimate>, Vec<bool>) =
+        exec::estimates(&todo.run)?.into_iter().unzip();
     let names: Vec<String> = todo.run.iter().map(|r| r.dir.clone()).collect();
     let jobs = estimate::fit_jobs(&estimates, &names, o.jobs, o.limit, &o.limit_what)
         .map_err(anyhow::Error::msg)?;
-    for ((run, e), name) in todo.run.iter().zip(&estimates).zip(&names) {
-        let budgeted = run.loaded.experiment.run.event_budget.is_some();
-        estimate::check_work(e, &format!("run {name}"), budgeted, o.allow_long_run)
+    for ((e, name), budgeted) in estimates.iter().zip(&names).zip(&budgeted) {
+        estimate::check_work(e, &format!("run {name}"), *budgeted, o.allow_long_run)
             .map_err(anyhow::Error::msg)?;
     }
     if !o.quiet {
@@ -602,7 +658,8 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
             );
         }
     }
-    let _lock = exec::start(plan, out, o.shard).map_err(failure)?;
+    let lock = exec::start(plan, out, o.shard).map_err(failure)?;
+    print_notes(&lock.notes);
     let started = Instant::now();
     let mut bar = SweepBar::new(plan, &todo.run, &estimates, jobs, o.quiet);
     bar.watch = MemoryWatch::new(o.limit);
@@ -610,6 +667,7 @@ fn run_sweep(plan: &Plan, out: &Path, o: &SweepOptions) -> Result<ExitCode, Fail
     bar.bar.finish_and_clear();
     result.map_err(failure)?;
     let written = exec::finish(plan, out, o.shard).map_err(failure)?;
+    print_notes(&written.notes);
     let files = &written.files;
     if !o.quiet {
         outln!(
@@ -647,25 +705,29 @@ fn run_compare(
     {
         return Err(anyhow::anyhow!("--fail-above must be a percentage >= 0, got {p}").into());
     }
-    if let Some(file) = csv {
-        for dir in [base, new] {
-            let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
-            let parent = parent.unwrap_or(Path::new(".")).canonicalize();
-            if let (Ok(parent), Ok(dir)) = (parent, dir.canonicalize())
-                && parent.starts_with(&dir)
-            {
-                return Err(anyhow::anyhow!(
-                    "--csv {}: not inside a results folder ({}), which holds only guildsim's files",
-                    file.display(),
-                    dir.display()
-                )
-                .into());
+    let csv = match csv {
+        Some(file) => {
+            let resolved = paths::resolve(file, "--csv")?;
+            for dir in [base, new] {
+                if let Ok(dir) = paths::existing_folder(dir, "compare")
+                    && resolved.path().starts_with(&dir)
+                {
+                    return Err(anyhow::anyhow!(
+                        "--csv {}: not inside a results folder ({}), which holds only guildsim's files",
+                        file.display(),
+                        dir.display()
+                    )
+                    .into());
+                }
             }
+            Some(resolved.path())
         }
-    }
+        None => None,
+    };
+    let csv = csv.as_deref();
     let c = compare::compare(base, new, metrics)?;
     if let Some(file) = csv {
-        compare::write_new_file(file, &c.csv())?;
+        guildsim::files::atomic::write_new(file, &c.csv())?;
     }
     let differing = c.above(None);
     let failing = fail_above.map(|p| c.above(Some(p))).unwrap_or_default();
@@ -715,7 +777,7 @@ fn run_compare(
             let rows: Vec<Vec<String>> = failing.iter().map(|&i| c.rows[i].clone()).collect();
             print_table_text(&report::text_table(&c.header, &rows));
         }
-        eprintln!(
+        errln!(
             "error: {} metric(s) differ by more than {p} % (exit code 1)",
             failing.len()
         );
@@ -747,7 +809,7 @@ fn verdict_code(verdicts: Option<&Verdicts>, out: &Path, quiet: bool) -> ExitCod
         );
     }
     if v.failed > 0 {
-        eprintln!("error: {} expectation(s) failed (exit code 1)", v.failed);
+        errln!("error: {} expectation(s) failed (exit code 1)", v.failed);
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -773,7 +835,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
             for end in [settings.from, settings.to] {
                 let runs = plan.runs_at(p, end, 0)?;
                 if let Some(run) = runs.first() {
-                    let e = estimate::estimate(&run.loaded.experiment);
+                    let e = estimate::estimate(&run.load()?.experiment);
                     if largest
                         .as_ref()
                         .is_none_or(|(_, l)| e.memory_bytes > l.memory_bytes)
@@ -794,16 +856,13 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
         plan,
         out,
         |runs| {
-            let estimates: Vec<Estimate> = runs
-                .iter()
-                .map(|r| estimate::estimate(&r.loaded.experiment))
-                .collect();
+            let (estimates, budgeted): (Vec<Estimate>, Vec<bool>) =
+                exec::estimates(runs)?.into_iter().unzip();
             let names: Vec<String> = runs.iter().map(|r| r.dir.clone()).collect();
             let jobs = estimate::fit_jobs(&estimates, &names, o.jobs, o.limit, &o.limit_what)
                 .map_err(anyhow::Error::msg)?;
-            for ((run, e), name) in runs.iter().zip(&estimates).zip(&names) {
-                let budgeted = run.loaded.experiment.run.event_budget.is_some();
-                estimate::check_work(e, &format!("run {name}"), budgeted, o.allow_long_run)
+            for ((e, name), budgeted) in estimates.iter().zip(&names).zip(&budgeted) {
+                estimate::check_work(e, &format!("run {name}"), *budgeted, o.allow_long_run)
                     .map_err(anyhow::Error::msg)?;
             }
             exec::run_all(runs, out, jobs, &observer)
@@ -818,6 +877,7 @@ fn run_search(plan: &SearchPlan, out: &Path, o: &SweepOptions) -> Result<ExitCod
         },
     )
     .map_err(failure)?;
+    print_notes(&finished.notes);
     if !o.quiet {
         for (p, s) in finished.searches.iter().enumerate() {
             let at = plan
@@ -941,51 +1001,11 @@ impl exec::Observer for SweepBar {
     }
 }
 
-/// Refuses a `--trace` file that guildsim did not write, or one inside the run's folder
-/// (whose files the run's manifest owns).
-fn check_trace_file(file: &Path, out: &Path) -> Result<(), Failure> {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    if abs(file).starts_with(abs(out)) {
-        return Err(anyhow::anyhow!(
-            "--trace {}: the file is inside the run's folder {}, whose files guildsim replaces \
-             whole; set `output.trace` to have trace.json written there, or name a file outside it",
-            file.display(),
-            out.display()
-        )
-        .into());
+/// Notes on what guildsim found and left alone, on standard error.
+fn print_notes(notes: &[String]) {
+    for n in notes {
+        errln!("note: {n}");
     }
-    if file.is_dir() {
-        return Err(anyhow::anyhow!("--trace {}: is a folder, not a file", file.display()).into());
-    }
-    if file.exists() {
-        let mut head = vec![0u8; report::trace::TRACE_PREFIX.len()];
-        let ours = std::fs::File::open(file)
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-            .is_ok()
-            && head == report::trace::TRACE_PREFIX.as_bytes();
-        if !ours {
-            return Err(anyhow::anyhow!(
-                "--trace {}: the file exists and is not a trace guildsim wrote; guildsim never \
-                 overwrites a file it did not write: remove it or name another file",
-                file.display()
-            )
-            .into());
-        }
-    }
-    Ok(())
-}
-
-fn write_trace_file(
-    file: &Path,
-    loaded: &Loaded,
-    result: &RunResult,
-) -> Result<report::trace::TraceStats> {
-    let (bytes, stats) = report::trace_file(loaded, result)?;
-    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    report::atomic::write_atomic(file, &bytes)?;
-    Ok(stats)
 }
 
 /// What the trace holds, and whether its cap ended it (never silent, even with `--quiet`).
@@ -998,7 +1018,7 @@ fn print_trace(t: &guildsim::metrics::trace::Trace, events: u64, place: &str, qu
         );
     }
     if let Some(at) = t.full_at {
-        eprintln!(
+        errln!(
             "trace: the cap of {} events was reached at {} s of virtual time: {place} ends there \
              (raise output.trace.max_events, or narrow it with output.trace.from_s, to_s, guilds \
              or nodes)",

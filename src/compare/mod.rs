@@ -3,16 +3,16 @@
 //! percentage; for sweeps, per point, whether the means differ beyond what the replications'
 //! spread explains (Welch's t, [`welch`]). Folders of different experiments, or of other
 //! shapes (other metrics, swept fields or points), are refused. Reads only; the caller prints
-//! the table and writes it where asked ([`write_new_file`]).
+//! the table and writes it where asked (`files::atomic::write_new`: never over an existing file).
 
 pub mod welch;
 
+use crate::files::manifest::KEY_FILE;
+use crate::files::sweep_manifest::MANIFEST;
 use crate::metrics::flat;
 use crate::report::SUMMARY;
-use crate::report::manifest::KEY_FILE;
 use crate::sweep::aggregate::AGGREGATE_CSV;
 use crate::sweep::stats::fmt_num;
-use crate::sweep::store::MANIFEST;
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use welch::Sample;
@@ -314,29 +314,4 @@ fn compare_sweeps(base: &Path, new: &Path) -> Result<Comparison> {
         c.percent.push(pct);
     }
     Ok(c)
-}
-
-/// Writes `bytes` to `file`, which must not exist yet: guildsim never replaces a file it did
-/// not write, and a comparison's file is the user's to keep. Created exclusively, so a file
-/// that appears meanwhile is not replaced either; a failed write removes what it created.
-pub fn write_new_file(file: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let created = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(file);
-    let mut f = match created {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!(
-            "{} exists: compare writes its table only to a new file (remove it or name another)",
-            file.display()
-        ),
-        Err(e) => return Err(e).with_context(|| format!("cannot create {}", file.display())),
-    };
-    if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_all()) {
-        drop(f);
-        let _ = std::fs::remove_file(file);
-        return Err(e).with_context(|| format!("cannot write {}", file.display()));
-    }
-    Ok(())
 }

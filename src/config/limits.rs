@@ -86,6 +86,9 @@ pub const MAX_BINS: u64 = 1_000_000;
 pub const MAX_STEPS: u32 = 10_000;
 pub const MAX_REPLICATIONS: u32 = 10_000;
 pub const MAX_RUNS: u64 = 100_000;
+/// A sweep's (or search's) points x the bytes of its input files: planning checks every point
+/// as a run, at roughly a few MB a second.
+pub const MAX_PLAN_BYTES: u64 = 256 << 20;
 /// A capacity search: bisection steps after its two ends, and its precision (relative on a
 /// log scale, from 10^-6 to 10; absolute on a linear one, above 0).
 pub const MAX_SEARCH_STEPS: u32 = 60;

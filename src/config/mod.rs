@@ -80,6 +80,9 @@ pub struct Assembled {
     pub path: PathBuf,
     /// The experiment's name: its `name:` field, or else its file name without extension.
     pub name: String,
+    /// Bytes of input it was assembled from (its files and `--set` values): a sweep checks
+    /// every point as a run, so its planning work is points x this.
+    pub input_bytes: u64,
 }
 
 impl Assembled {
@@ -96,6 +99,7 @@ pub fn finish(assembled: Assembled) -> Result<Loaded, ConfigErrors> {
         map,
         path,
         name,
+        ..
     } = assembled;
     let mut experiment: Experiment = yaml_source::deserialize(&doc, &map)?;
     validate::validate(&experiment, &map)?;
@@ -112,6 +116,8 @@ pub fn finish(assembled: Assembled) -> Result<Loaded, ConfigErrors> {
 /// (when `options.test_scale`) and `options.sets`, in that order.
 pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigErrors> {
     let (mut doc, mut map) = yaml_source::parse_file(path)?;
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let mut input_bytes = size(path);
     let root = FieldPath::root();
     if !doc.is_mapping() {
         return Err(yaml_source::error_at(
@@ -125,6 +131,7 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
     match doc.get("model").cloned() {
         Some(yaml_serde::Value::String(file)) => {
             let file_path = path.parent().unwrap_or(Path::new(".")).join(&file);
+            input_bytes += size(&file_path);
             let (model_doc, model_map) = yaml_source::parse_file(&file_path).map_err(|e| {
                 if e.location.is_some() {
                     e
@@ -197,6 +204,7 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
     }
     for arg in &options.sets {
         yaml_source::apply_set(&mut doc, &mut map, arg)?;
+        input_bytes += arg.len() as u64;
     }
     // The `name:` field when there is one (it is checked with the rest), else the file name.
     let name = match doc.get("name") {
@@ -211,5 +219,6 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
         map,
         path: path.to_path_buf(),
         name,
+        input_bytes,
     })
 }

@@ -5,30 +5,30 @@
 //! Architecture invariant: this module only reads results. Deleting the plots changes no
 //! number in any other file.
 
-pub mod atomic;
-pub mod folder;
 pub mod html;
-pub mod manifest;
 pub mod marks;
 pub mod names;
 pub mod plots;
 pub mod trace;
+pub mod trace_file;
 
 use crate::config::Loaded;
 use crate::config::schema::PlotKind;
 use crate::expect::{self, Verdicts};
+use crate::files::folder;
+use crate::files::manifest::VERSION;
+use crate::files::staging::Staging;
 use crate::metrics::histogram::round_ns_ms;
 use crate::metrics::summary::round6;
 use crate::runner::RunResult;
 use crate::sim::time::{to_ms, to_secs};
 use anyhow::{Context, Result};
-use atomic::write_atomic;
 use plots::{Axis, Scale, Series};
 use std::path::{Path, PathBuf};
 
 /// The files a run writes, in the order they are written.
 pub const SUMMARY: &str = "summary.json";
-pub const RESOLVED: &str = "resolved.yaml";
+pub use crate::files::sweep_folder::RESOLVED;
 pub const TIMESERIES: &str = "timeseries.csv";
 pub const FANOUT_BY_SIZE: &str = "fanout_by_size.csv";
 pub const LATENCY_CDF: &str = "latency_cdf.csv";
@@ -41,9 +41,16 @@ pub use crate::expect::EXPECTATIONS_CSV;
 /// returns the paths of its files. The caller holds the folder's lock and has checked that
 /// `out` may be replaced ([`folder::check_run_folder`]).
 pub fn write_run(out: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<PathBuf>> {
-    folder::write_run_folder(out, &manifest::run_key(loaded), &loaded.name, |dir| {
-        Ok(file_names(&write_results(dir, loaded, result)?))
+    folder::write_run_folder(out, &run_key(loaded), &loaded.name, |staging| {
+        write_results(staging, loaded, result)
     })
+}
+
+/// The key of one run: the SHA-256 of the guildsim version and the run's `resolved.yaml`.
+pub fn run_key(loaded: &Loaded) -> String {
+    let mut bytes = format!("guildsim {VERSION}\n").into_bytes();
+    bytes.extend(resolved_yaml(loaded).expect("an experiment serialises"));
+    crate::files::sha256_hex(&bytes)
 }
 
 /// A table as CSV (header row, then the rows), built in memory.
@@ -94,17 +101,9 @@ pub fn file_names(paths: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
-/// Writes every result file of `result` into `dir` (created if needed); returns their paths.
-pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output directory {}", dir.display()))?;
-    let mut written = Vec::new();
-    let mut put = |name: &str, bytes: Vec<u8>| -> Result<()> {
-        let path = dir.join(name);
-        write_atomic(&path, &bytes)?;
-        written.push(path);
-        Ok(())
-    };
+/// Writes every result file of `result` into a staging folder.
+pub fn write_results(staging: &mut Staging, loaded: &Loaded, result: &RunResult) -> Result<()> {
+    let mut put = |name: &str, bytes: Vec<u8>| staging.write(name, &bytes);
     put(SUMMARY, summary_json(result)?)?;
     put(RESOLVED, resolved_yaml(loaded)?)?;
     put(TIMESERIES, timeseries_csv(result)?)?;
@@ -130,7 +129,7 @@ pub fn write_results(dir: &Path, loaded: &Loaded, result: &RunResult) -> Result<
         html::REPORT,
         run_report(loaded, result, figures, verdicts.as_ref())?.into_bytes(),
     )?;
-    Ok(written)
+    Ok(())
 }
 
 /// The verdicts of the experiment's `expect:` section on this run, if it has one.

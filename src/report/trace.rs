@@ -15,6 +15,23 @@ use std::fmt::Write;
 /// How every trace file guildsim writes starts: a file that does not is not overwritten.
 pub const TRACE_PREFIX: &str = "{\"otherData\":{\"generator\":\"guildsim\"";
 
+/// The last member of a trace file: the SHA-256 of every byte before it.
+const TRAILER_KEY: &str = "\"guildsim_sha256\":";
+
+/// Whether `bytes` are a whole trace file as guildsim wrote it: its prefix, and a trailer whose
+/// SHA-256 is that of everything before it. A file a user changed, cut or wrote is not.
+pub fn is_own_trace(bytes: &[u8]) -> bool {
+    // `"guildsim_sha256":"<64 hex>"}` and a newline.
+    let tail = TRAILER_KEY.len() + 1 + 64 + 3;
+    if !bytes.starts_with(TRACE_PREFIX.as_bytes()) || bytes.len() < tail {
+        return false;
+    }
+    let at = bytes.len() - tail;
+    let (body, trailer) = bytes.split_at(at);
+    let expected = format!("{TRAILER_KEY}\"{}\"}}\n", crate::files::sha256_hex(body));
+    trailer == expected.as_bytes()
+}
+
 /// What the trace's metadata states about the run.
 pub struct TraceInfo<'a> {
     pub experiment: &'a str,
@@ -247,7 +264,11 @@ pub fn trace_json(trace: &Trace, world: &World, info: &TraceInfo) -> (Vec<u8>, T
     for e in &evs {
         line(&mut out, event_text(trace, world, &layout, e));
     }
-    out.push_str("\n]}\n");
+    out.push_str("\n],\n");
+    // A trailer that certifies the content: guildsim replaces a trace file only while it holds
+    // what guildsim wrote ([`is_own_trace`]).
+    let digest = crate::files::sha256_hex(out.as_bytes());
+    let _ = writeln!(out, "{TRAILER_KEY}\"{digest}\"}}");
     let stats = TraceStats {
         events: evs.len() as u64,
         full_at: trace.full_at,

@@ -11,13 +11,17 @@
 use super::bisect::{Bracket, Status};
 use super::plan::SearchPlan;
 use super::tables::{self, PointSearch, RunRecord, Tried};
+use crate::files::atomic::write_atomic;
+use crate::files::folder;
+use crate::files::lock::{FolderLock, LockMode};
+use crate::files::sweep_folder::{self, listed_files};
+use crate::files::sweep_manifest::Manifest;
 use crate::metrics::flat;
 use crate::metrics::summary::round6;
-use crate::report::folder::{self, LockMode};
-use crate::report::{RESOLVED, atomic::write_atomic};
-use crate::sweep::exec::listed_files;
+use crate::report::RESOLVED;
+use crate::sweep::exec::replace_top_files;
 use crate::sweep::plan::{RunSpec, VERSION};
-use crate::sweep::store::{self, Manifest};
+use crate::sweep::store;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -29,6 +33,8 @@ pub struct Finished {
     pub runs: usize,
     pub reused: usize,
     pub files: Vec<PathBuf>,
+    /// What guildsim found and left alone (files it could not verify).
+    pub notes: Vec<String>,
 }
 
 /// Runs every search of `plan` in `out`. `execute` runs a step's runs that are not complete
@@ -40,7 +46,7 @@ pub fn run(
     mut execute: impl FnMut(&[&RunSpec]) -> Result<()>,
     mut step: impl FnMut(u32, usize, usize),
 ) -> Result<Finished> {
-    let _lock = start(plan, out)?;
+    let lock = start(plan, out)?;
     let mut searches: Vec<PointSearch> = (0..plan.points.len())
         .map(|_| PointSearch {
             bracket: Bracket::new(plan.settings),
@@ -114,12 +120,14 @@ pub fn run(
             .iter()
             .all(|s| s.bracket.status != Status::Searching)
     );
-    let files = write_tables(plan, out, &searches, &made)?;
+    let (files, mut notes) = write_tables(plan, out, &searches, &made)?;
+    notes.splice(0..0, lock.notes.iter().cloned());
     Ok(Finished {
         runs: made.len(),
         reused,
         searches,
         files,
+        notes,
     })
 }
 
@@ -142,7 +150,7 @@ fn mean(records: &[RunRecord]) -> Option<f64> {
     (!values.is_empty()).then(|| round6(values.iter().sum::<f64>() / values.len() as f64))
 }
 
-fn manifest(plan: &SearchPlan, runs: usize, files: Vec<String>) -> Manifest {
+fn manifest(plan: &SearchPlan, runs: usize) -> Manifest {
     Manifest {
         guildsim: VERSION.to_string(),
         experiment: plan.base.name.clone(),
@@ -151,66 +159,53 @@ fn manifest(plan: &SearchPlan, runs: usize, files: Vec<String>) -> Manifest {
         replications: plan.search.replications,
         runs,
         shard: None,
-        files,
+        files: Vec::new(),
     }
 }
 
-/// Claims and locks the folder (refusing anything but this experiment's own results),
-/// removes what killed processes left and the result files of an earlier search (they would
-/// not match the runs while this one runs), and writes the manifest and `resolved.yaml`.
-fn start(plan: &SearchPlan, out: &Path) -> Result<folder::FolderLock> {
-    let lock = folder::claim_sweep_folder(out, &plan.base.name, LockMode::Exclusive)?;
+/// Claims and locks the folder (refusing anything but this experiment's own results as
+/// guildsim wrote them), clears what killed processes left and removes the result files of an
+/// earlier search (they would not match the runs while this one runs, each checked against its
+/// record), and writes the manifest and `resolved.yaml`.
+fn start(plan: &SearchPlan, out: &Path) -> Result<FolderLock> {
+    let mut lock = folder::claim_sweep_folder(
+        out,
+        &plan.base.name,
+        LockMode::Exclusive,
+        &plan.experiment_sha256,
+    )?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    lock.notes = sweep_folder::remove_leftovers(out, |_| true)?;
     let earlier = listed_files(out)?;
-    store::remove_leftovers(out, |_| true)?;
-    let mut kept = Vec::new();
-    for name in earlier {
-        let path = out.join(&name);
-        if name.starts_with("search") && path.is_file() {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove {}", path.display()))?;
-        } else {
-            kept.push(name);
-        }
-    }
-    manifest(plan, 0, kept).write(out)?;
+    sweep_folder::remove_listed(out, &earlier, |n| n.starts_with("search"))?;
+    let mut m = manifest(plan, 0);
+    m.files = listed_files(out)?
+        .into_iter()
+        .filter(|f| !f.name.starts_with("search"))
+        .collect();
+    sweep_folder::write_manifest(out, &m)?;
     write_atomic(&out.join(RESOLVED), &plan.resolved_yaml)?;
     Ok(lock)
 }
 
-/// Writes the result files: listed in the manifest first, then written; then the files and
-/// runs of earlier versions of the experiment that this search did not make are removed
-/// (only what a manifest of guildsim's lists).
+/// Writes the result files (listed in the manifest first, then written), then removes the
+/// files and runs of earlier versions of the experiment that this search did not make (only
+/// what a manifest of guildsim's records, each checked). Returns the files and notes on what
+/// was left alone.
 fn write_tables(
     plan: &SearchPlan,
     out: &Path,
     searches: &[PointSearch],
     made: &[String],
-) -> Result<Vec<PathBuf>> {
+) -> Result<(Vec<PathBuf>, Vec<String>)> {
     let files = tables::files(plan, searches)?;
-    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    let earlier = listed_files(out)?;
-    let mut all: Vec<String> = earlier.iter().chain(&names).cloned().collect();
-    all.sort();
-    all.dedup();
-    manifest(plan, made.len(), all).write(out)?;
+    replace_top_files(out, &plan.resolved_yaml, &files, manifest(plan, made.len()))?;
     let mut written = vec![out.join(RESOLVED)];
-    for (name, bytes) in &files {
-        write_atomic(&out.join(name), bytes)?;
-        written.push(out.join(name));
-    }
-    for stale in earlier.iter().filter(|f| !names.contains(f)) {
-        let path = out.join(stale);
-        if path.is_file() {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove {}", path.display()))?;
-        }
-    }
-    manifest(plan, made.len(), names).write(out)?;
+    written.extend(files.iter().map(|(n, _)| out.join(n)));
     written.push(out.join(store::MANIFEST));
-    store::remove_shard_manifests(out)?;
+    sweep_folder::remove_shard_manifests(out, &plan.experiment_sha256)?;
     let wanted: BTreeSet<&str> = made.iter().map(String::as_str).collect();
-    store::prune_runs_except(out, &wanted)?;
-    Ok(written)
+    let (_, notes) = sweep_folder::prune_runs_except(out, &wanted)?;
+    Ok((written, notes))
 }

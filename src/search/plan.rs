@@ -19,11 +19,11 @@ use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceM
 use crate::config::{Assembled, ConfigErrors, Loaded, finish};
 use crate::metrics::flat;
 use crate::report;
-use crate::sim::rng::derive_seed;
 use crate::sweep::figures;
 use crate::sweep::grid::{self, Axis, render};
-use crate::sweep::plan::{RunSpec, check_run, run_key, sha256_hex};
+use crate::sweep::plan::{RunSource, RunSpec, SetValue, check_run, run_key, sha256_hex};
 use crate::sweep::points::{Point, combinations, point_dirs};
+use std::sync::Arc;
 use yaml_serde::{Number, Value};
 
 /// Parts of an experiment a search cannot vary: they are not part of a run.
@@ -56,8 +56,8 @@ pub struct SearchPlan {
     pub experiment_sha256: String,
     field: FieldPath,
     field_at: Location,
-    run_doc: Value,
-    map: SourceMap,
+    run_doc: Arc<Value>,
+    map: Arc<SourceMap>,
     axes: Vec<Axis>,
     choices: Vec<Vec<usize>>,
     name: String,
@@ -106,7 +106,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
                     ));
                 }
             }
-            let axes = grid::axes(sweep, map)?;
+            let axes = grid::axes(sweep, map, assembled.input_bytes)?;
             let columns: Vec<String> = axes
                 .iter()
                 .flat_map(|a| a.params.iter().map(|p| p.field.to_string()))
@@ -198,8 +198,8 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
         key,
         field,
         field_at,
-        run_doc,
-        map: assembled.map.clone(),
+        run_doc: Arc::new(run_doc),
+        map: Arc::new(assembled.map.clone()),
         axes,
         choices,
     };
@@ -388,60 +388,48 @@ impl SearchPlan {
         value: f64,
         first: usize,
     ) -> Result<Vec<RunSpec>, ConfigErrors> {
-        let mut doc = self.run_doc.clone();
-        let mut map = self.map.clone();
-        let mut errors = Vec::new();
+        let mut values = Vec::new();
         for (axis, &k) in self.axes.iter().zip(&self.choices[point]) {
             for param in &axis.params {
                 let (v, vmap) = &param.values[k];
-                if let Err(e) = yaml_source::set_at(
-                    &mut doc,
-                    &mut map,
-                    &param.field,
-                    v.clone(),
-                    vmap.clone(),
-                    &param.field_at,
-                ) {
-                    errors.push(e);
-                }
+                values.push(SetValue {
+                    field: param.field.clone(),
+                    value: v.clone(),
+                    map: vmap.clone(),
+                    at: param.field_at.clone(),
+                });
             }
         }
-        if let Err(e) = yaml_source::set_at(
-            &mut doc,
-            &mut map,
-            &self.field,
-            self.value(value),
-            SourceMap::rooted_at(self.field_at.clone()),
-            &self.field_at,
-        ) {
-            errors.push(e);
-        }
-        if !errors.is_empty() {
-            return Err(ConfigErrors(errors));
-        }
-        let exp = check_run(&doc, &map)?;
+        values.push(SetValue {
+            field: self.field.clone(),
+            value: self.value(value),
+            map: SourceMap::rooted_at(self.field_at.clone()),
+            at: self.field_at.clone(),
+        });
         let at = self.where_text(point, value);
+        let source = Arc::new(RunSource {
+            doc: Arc::clone(&self.run_doc),
+            map: Arc::clone(&self.map),
+            values,
+            path: self.base.path.clone(),
+            name: self.name.clone(),
+            described_as: format!("the search at {at}"),
+        });
+        let (doc, map) = source.document()?;
+        let exp = check_run(&doc, &map)?;
         let dir = self.value_dir(point, value);
         Ok((0..self.search.replications)
             .map(|r| {
-                let mut experiment = exp.clone();
-                experiment.seed = derive_seed(exp.seed, "replication", r as u64);
-                experiment.name = Some(self.name.clone());
-                experiment.description =
-                    format!("{}: replication {r} of the search at {at}", self.name);
-                let loaded = Loaded {
-                    experiment,
-                    source: map.clone(),
-                    path: self.base.path.clone(),
-                    name: self.name.clone(),
-                };
+                let loaded = source.replication(&exp, map.clone(), r);
                 RunSpec {
                     index: first + r as usize,
                     point,
                     replication: r,
                     dir: format!("runs/{dir}/r{r:03}"),
                     key: run_key(&loaded),
-                    loaded,
+                    seed: loaded.experiment.seed,
+                    horizon_s: loaded.experiment.run.horizon_s,
+                    source: Arc::clone(&source),
                 }
             })
             .collect())

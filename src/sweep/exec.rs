@@ -9,11 +9,15 @@
 use super::aggregate::{self, AGGREGATE_CSV, SWEEP_CSV};
 use super::charts;
 use super::plan::{Plan, RunSpec};
-use super::store::{self, Manifest, ShardInfo};
+use super::store;
 use crate::expect::{self, EXPECTATIONS_CSV, PointStats, Verdicts};
-use crate::report::folder::{self, FolderLock, LockMode};
+use crate::files::atomic::write_atomic;
+use crate::files::folder;
+use crate::files::lock::{FolderLock, LockMode};
+use crate::files::sweep_folder::{self, listed_files};
+use crate::files::sweep_manifest::{ListedFile, ShardInfo};
+use crate::report::RESOLVED;
 use crate::report::html;
-use crate::report::{RESOLVED, atomic::write_atomic};
 use crate::runner;
 use crate::sim::time::secs;
 use crate::sim::{Nanos, StopReason};
@@ -102,30 +106,25 @@ pub struct Silent;
 impl Observer for Silent {}
 
 /// Takes the output folder (exclusively for a whole sweep, shared with the other shards for
-/// one shard), refuses it if it holds anything but this experiment's own results, removes what
-/// killed processes left there, then writes the top-level `resolved.yaml` and the manifest, so
-/// that the folder identifies its experiment before its runs finish. A whole sweep also
-/// removes the tables of an earlier sweep there (they are rewritten when every run is done).
-/// The folder stays locked until the returned lock is dropped.
+/// one shard), refuses it if it holds anything but this experiment's own results as guildsim
+/// wrote them (for a shard: of this very configuration), clears what killed processes left
+/// there, then writes the top-level `resolved.yaml` and the manifest, so that the folder
+/// identifies its experiment before its runs finish. A whole sweep also removes the tables of
+/// an earlier sweep there (they are rewritten when every run is done). The folder stays locked
+/// until the returned lock is dropped; its notes say what was left alone.
 pub fn start(plan: &Plan, out: &Path, shard: Shard) -> Result<FolderLock> {
     let mode = if shard.count == 1 {
         LockMode::Exclusive
     } else {
         LockMode::Shared
     };
-    let lock = folder::claim_sweep_folder(out, &plan.base.name, mode)?;
+    let mut lock = folder::claim_sweep_folder(out, &plan.base.name, mode, &plan.experiment_sha256)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
     let earlier = listed_files(out)?;
     if shard.count == 1 {
-        store::remove_leftovers(out, |_| true)?;
-        for name in [SWEEP_CSV, AGGREGATE_CSV] {
-            let path = out.join(name);
-            if earlier.iter().any(|f| f == name) && path.exists() {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("cannot remove {}", path.display()))?;
-            }
-        }
+        lock.notes = sweep_folder::remove_leftovers(out, |_| true)?;
+        sweep_folder::remove_listed(out, &earlier, |n| n == SWEEP_CSV || n == AGGREGATE_CSV)?;
     } else {
         let mine: std::collections::BTreeSet<&str> = plan
             .runs
@@ -133,28 +132,14 @@ pub fn start(plan: &Plan, out: &Path, shard: Shard) -> Result<FolderLock> {
             .filter(|r| shard.contains(r))
             .map(|r| r.dir.as_str())
             .collect();
-        store::remove_leftovers(out, |run| mine.contains(run))?;
+        lock.notes = sweep_folder::remove_leftovers(out, |run| mine.contains(run))?;
     }
     // The manifest first: from then on the folder is recognisably this experiment's.
-    let mut manifest = Manifest::of(plan, shard.info());
-    manifest.files = earlier;
-    manifest.write(out)?;
+    let mut manifest = store::manifest_of(plan, shard.info());
+    manifest.files = listed_files(out)?;
+    sweep_folder::write_manifest(out, &manifest)?;
     write_atomic(&out.join(RESOLVED), &plan.resolved_yaml)?;
     Ok(lock)
-}
-
-/// The top-level files that the folder's manifests list (tables and plots guildsim wrote).
-pub fn listed_files(out: &Path) -> Result<Vec<String>> {
-    if !out.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut files: Vec<String> = store::read_manifests(out)?
-        .into_iter()
-        .flat_map(|(_, m)| m.files)
-        .collect();
-    files.sort();
-    files.dedup();
-    Ok(files)
 }
 
 /// Runs `runs` on `jobs` threads, writing each into its folder under `out`. The first failure
@@ -188,7 +173,8 @@ pub fn run_all(runs: &[&RunSpec], out: &Path, jobs: usize, observer: &dyn Observ
 }
 
 fn run_one(run: &RunSpec, out: &Path, worker: usize, observer: &dyn Observer) -> Result<()> {
-    let result = runner::simulate_until(&run.loaded, |now| observer.progress(worker, run, now))
+    let loaded = run.load().map_err(anyhow::Error::new)?;
+    let result = runner::simulate_until(&loaded, |now| observer.progress(worker, run, now))
         .map_err(anyhow::Error::new)?;
     if result.outcome.stop == StopReason::Interrupted {
         bail!(
@@ -199,15 +185,29 @@ fn run_one(run: &RunSpec, out: &Path, worker: usize, observer: &dyn Observer) ->
             crate::sim::time::to_secs(result.end_time)
         );
     }
-    store::write_run(&out.join(&run.dir), run, &result)
+    store::write_run(&out.join(&run.dir), run, &loaded, &result)
         .with_context(|| format!("writing run {}", run.dir))?;
     observer.finished(worker, run);
     Ok(())
 }
 
+/// The estimate of each run, and whether it states an event budget: each run's experiment is
+/// built, estimated and dropped in turn, so that estimating a sweep holds one run at a time.
+pub fn estimates(
+    runs: &[&RunSpec],
+) -> Result<Vec<(crate::estimate::Estimate, bool)>, crate::config::ConfigErrors> {
+    runs.iter()
+        .map(|r| {
+            let loaded = r.load()?;
+            let e = &loaded.experiment;
+            Ok((crate::estimate::estimate(e), e.run.event_budget.is_some()))
+        })
+        .collect()
+}
+
 /// The run's virtual horizon, for progress fractions.
 pub fn horizon(run: &RunSpec) -> Nanos {
-    secs(run.loaded.experiment.run.horizon_s)
+    secs(run.horizon_s)
 }
 
 /// After the runs: for a whole sweep, the tables and plots (and stale runs removed); for a
@@ -217,6 +217,7 @@ pub fn finish(plan: &Plan, out: &Path, shard: Shard) -> Result<Written> {
         return Ok(Written {
             files: Vec::new(),
             verdicts: None,
+            notes: Vec::new(),
         });
     }
     write_tables(plan, out)
@@ -227,6 +228,8 @@ pub fn finish(plan: &Plan, out: &Path, shard: Shard) -> Result<Written> {
 pub struct Written {
     pub files: Vec<PathBuf>,
     pub verdicts: Option<Verdicts>,
+    /// What guildsim found and left alone (files it could not verify).
+    pub notes: Vec<String>,
 }
 
 /// The verdicts of `expect:` at every point of the sweep, if it has expectations.
@@ -278,36 +281,74 @@ pub fn write_tables(plan: &Plan, out: &Path) -> Result<Written> {
     }
     tables.extend(charts.into_iter().map(|(n, svg)| (n, svg.into_bytes())));
     tables.push((html::REPORT.to_string(), report.into_bytes()));
-    let names: Vec<String> = tables.iter().map(|(n, _)| n.clone()).collect();
-
-    let earlier = listed_files(out)?;
-    let mut manifest = Manifest::of(plan, None);
-    manifest.files = earlier.iter().chain(&names).cloned().collect();
-    manifest.files.sort();
-    manifest.files.dedup();
-    manifest.write(out)?;
-
+    replace_top_files(
+        out,
+        &plan.resolved_yaml,
+        &tables,
+        store::manifest_of(plan, None),
+    )?;
     let mut written = vec![out.join(RESOLVED)];
-    write_atomic(&out.join(RESOLVED), &plan.resolved_yaml)?;
-    for (name, bytes) in &tables {
-        let path = out.join(name);
-        write_atomic(&path, bytes)?;
-        written.push(path);
-    }
-    for stale in earlier.iter().filter(|f| !names.contains(f)) {
-        let path = out.join(stale);
-        if path.is_file() {
-            std::fs::remove_file(&path)
-                .with_context(|| format!("cannot remove {}", path.display()))?;
-        }
-    }
-    manifest.files = names;
-    manifest.write(out)?;
+    written.extend(tables.iter().map(|(n, _)| out.join(n)));
     written.push(out.join(store::MANIFEST));
-    store::remove_shard_manifests(out)?;
-    store::prune_stale(out, plan)?;
+    sweep_folder::remove_shard_manifests(out, &plan.experiment_sha256)?;
+    let notes = store::prune_stale(out, plan)?;
     Ok(Written {
         files: written,
         verdicts,
+        notes,
     })
+}
+
+/// Replaces the top-level files of a sweep or search folder with `files`: the manifest lists
+/// the earlier files and the new ones (with their records) before anything is written, then
+/// `resolved.yaml` and the files are written, the earlier files that are no longer written are
+/// removed (each checked against its record), and the manifest lists only the new ones. A kill
+/// at any moment leaves nothing unlisted. `manifest` names the experiment whose
+/// `resolved.yaml` this is.
+pub fn replace_top_files(
+    out: &Path,
+    resolved_yaml: &[u8],
+    files: &[(String, Vec<u8>)],
+    mut manifest: crate::files::sweep_manifest::Manifest,
+) -> Result<()> {
+    let earlier = listed_files(out)?;
+    let new: Vec<ListedFile> = files.iter().map(|(n, b)| ListedFile::of(n, b)).collect();
+    // A file about to be replaced must still be the one guildsim wrote.
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    let replaced: Vec<ListedFile> = earlier
+        .iter()
+        .filter(|f| names.contains(&f.name.as_str()))
+        .cloned()
+        .collect();
+    for (name, _) in files {
+        let path = out.join(name);
+        if std::fs::symlink_metadata(&path).is_ok() {
+            let recorded: Vec<_> = replaced
+                .iter()
+                .filter(|f| &f.name == name)
+                .map(ListedFile::recorded)
+                .collect();
+            let ok = std::fs::read(&path)
+                .is_ok_and(|b| path.is_file() && recorded.iter().any(|r| r.matches(&b)));
+            if !ok {
+                anyhow::bail!(
+                    "{} changed after guildsim wrote it (or guildsim did not write it); guildsim \
+                     does not replace it: move it away and run again",
+                    path.display()
+                );
+            }
+        }
+    }
+    let mut all: Vec<ListedFile> = earlier.iter().chain(&new).cloned().collect();
+    all.sort();
+    all.dedup();
+    manifest.files = all;
+    sweep_folder::write_manifest(out, &manifest)?;
+    write_atomic(&out.join(RESOLVED), resolved_yaml)?;
+    for (name, bytes) in files {
+        write_atomic(&out.join(name), bytes)?;
+    }
+    sweep_folder::remove_listed(out, &earlier, |n| !names.contains(&n))?;
+    manifest.files = new;
+    sweep_folder::write_manifest(out, &manifest)
 }

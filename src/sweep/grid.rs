@@ -4,7 +4,7 @@
 //! (unknown field, wrong type, impossible value) points at the sweep entry.
 
 use crate::config::ConfigErrors;
-use crate::config::limits::{MAX_REPLICATIONS, MAX_RUNS, MAX_STEPS};
+use crate::config::limits::{MAX_PLAN_BYTES, MAX_REPLICATIONS, MAX_RUNS, MAX_STEPS};
 use crate::config::sweep::{GridEntry, Range, Sweep};
 use crate::config::yaml_source::{ConfigError, FieldPath, Location, SourceMap, error_at};
 use yaml_serde::{Number, Value};
@@ -42,7 +42,11 @@ const NOT_SWEEPABLE: [&str; 5] = [
 ];
 
 /// Checks `sweep` (found at `sweep` in `map`) and expands its grid into axes.
-pub fn axes(sweep: &Sweep, map: &SourceMap) -> Result<Vec<Axis>, ConfigErrors> {
+pub fn axes(
+    sweep: &Sweep,
+    map: &SourceMap,
+    input_bytes: u64,
+) -> Result<Vec<Axis>, ConfigErrors> {
     let at = FieldPath::root().key("sweep");
     let mut errors = Vec::new();
     if !(1..=MAX_REPLICATIONS).contains(&sweep.replications) {
@@ -190,6 +194,11 @@ pub fn axes(sweep: &Sweep, map: &SourceMap) -> Result<Vec<Axis>, ConfigErrors> {
                 sweep.replications
             ),
         ));
+    }
+    if errors.is_empty()
+        && let Err(message) = check_planning_work(points, input_bytes)
+    {
+        errors.push(error_at(map, &at.key("grid"), message));
     }
     if errors.is_empty() {
         Ok(axes)
@@ -405,6 +414,22 @@ pub fn render(v: &Value) -> String {
         Value::Null => "null".into(),
         other => serde_json::to_string(other).unwrap_or_else(|_| format!("{other:?}")),
     }
+}
+
+/// Refuses a grid whose planning would take too long: every point is checked as a run, which
+/// costs about the size of the experiment's files, so points x input bytes is bounded
+/// ([`MAX_PLAN_BYTES`]).
+pub fn check_planning_work(points: u64, input_bytes: u64) -> Result<(), String> {
+    let work = points.saturating_mul(input_bytes.max(1));
+    if work > MAX_PLAN_BYTES {
+        return Err(format!(
+            "{points} points, each checked as a run of {input_bytes} bytes of experiment and \
+             model files: {work} bytes to check, more than {MAX_PLAN_BYTES} (about two minutes); \
+             sweep fewer points, or shorten the files (a `zipf` or `fixed` size distribution \
+             instead of a long `list`)"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

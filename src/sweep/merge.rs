@@ -1,17 +1,22 @@
 //! `guildsim merge`: combine the folders of a sweep's shards (or of interrupted runs of it)
 //! into the files one process would have written. The plan is rebuilt from the shards'
 //! `resolved.yaml`, every run is taken from the first folder that holds it complete, and the
-//! tables are written by the same code as a whole sweep's. Folders from different experiments
-//! or guildsim versions are refused.
+//! tables are written by the same code as a whole sweep's. Folders from different experiments,
+//! configurations or guildsim versions are refused, and so is a merge with a run missing or
+//! damaged: every check is made before anything is written, so a refused merge leaves nothing
+//! behind.
 
 use super::exec;
 use super::plan::{self, Plan, VERSION};
-use super::store::{self, Manifest};
+use super::store;
 use crate::config::{self, LoadOptions};
+use crate::files::folder;
+use crate::files::lock::LockMode;
+use crate::files::manifest::RunManifest;
+use crate::files::sha256_hex;
+use crate::files::sweep_folder;
+use crate::files::sweep_manifest::{Manifest, read_manifests};
 use crate::report::RESOLVED;
-use crate::report::folder::{self, LockMode};
-use crate::report::manifest::RunManifest;
-use crate::report::manifest::sha256_hex;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 
@@ -23,6 +28,8 @@ pub struct MergeReport {
     pub files: Vec<PathBuf>,
     /// The verdicts of the experiment's `expect:` section, if it has one.
     pub verdicts: Option<crate::expect::Verdicts>,
+    /// What guildsim found and left alone (files it could not verify).
+    pub notes: Vec<String>,
 }
 
 /// Merges the sweep folders `dirs` into `out` (which may be one of them).
@@ -32,7 +39,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
     };
     let mut manifests: Vec<(PathBuf, Manifest)> = Vec::new();
     for dir in dirs {
-        let found = store::read_manifests(dir)?;
+        let found = read_manifests(dir)?;
         if found.is_empty() {
             bail!(
                 "{} is not a sweep folder: it has no {} or shard-I-of-N.json (written by \
@@ -41,7 +48,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
                 store::MANIFEST
             );
         }
-        manifests.extend(found);
+        manifests.extend(found.into_iter().map(|f| (f.path, f.manifest)));
     }
     let (first_file, first) = &manifests[0];
     for (file, m) in &manifests {
@@ -70,16 +77,57 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
     }
     let plan = load_plan(first_dir, first)?;
 
-    let _lock = folder::claim_sweep_folder(out, &plan.base.name, LockMode::Exclusive)?;
+    // Every check before anything is written: the folder, then every run's source.
+    folder::check_sweep_folder(out, &plan.base.name)?;
+    let sources = find_sources(&plan, dirs, out, &manifests)?;
+    let mut lock = folder::claim_sweep_folder(
+        out,
+        &plan.base.name,
+        LockMode::Exclusive,
+        &plan.experiment_sha256,
+    )?;
+    // Another process may have changed the sources meanwhile: find them again, locked.
+    let sources = if out.exists() {
+        find_sources(&plan, dirs, out, &manifests)?
+    } else {
+        sources
+    };
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
-    store::remove_leftovers(out, |_| true)?;
+    lock.notes = sweep_folder::remove_leftovers(out, |_| true)?;
+    let mut copied = 0;
+    for (run, source) in plan.runs.iter().zip(&sources) {
+        if let Some(source) = source {
+            store::copy_run(source, &out.join(&run.dir))?;
+            copied += 1;
+        }
+    }
+    let written = exec::write_tables(&plan, out)?;
+    let mut notes = lock.notes.clone();
+    notes.extend(written.notes);
+    Ok(MergeReport {
+        runs: plan.runs.len(),
+        copied,
+        files: written.files,
+        verdicts: written.verdicts,
+        notes,
+    })
+}
+
+/// For every run of the plan, the folder to copy it from (`None`: complete in `out` already).
+/// An error if a run is missing everywhere or damaged.
+fn find_sources(
+    plan: &Plan,
+    dirs: &[PathBuf],
+    out: &Path,
+    manifests: &[(PathBuf, Manifest)],
+) -> Result<Vec<Option<PathBuf>>> {
+    let mut sources = Vec::with_capacity(plan.runs.len());
     let mut missing = Vec::new();
     let mut damaged = Vec::new();
-    let mut copied = 0;
     for run in &plan.runs {
-        let target = out.join(&run.dir);
-        if store::is_complete(&target, run) {
+        if store::is_complete(&out.join(&run.dir), run) {
+            sources.push(None);
             continue;
         }
         match dirs
@@ -87,11 +135,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
             .map(|d| d.join(&run.dir))
             .find(|d| store::is_complete(d, run))
         {
-            Some(source) => {
-                store::copy_run(&source, &target)?;
-                copied += 1;
-            }
+            Some(source) => sources.push(Some(source)),
             None => {
+                sources.push(None);
                 missing.push(run);
                 damaged.extend(dirs.iter().find_map(|d| {
                     let dir = d.join(&run.dir);
@@ -124,13 +170,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
             run.dir
         );
     }
-    let written = exec::write_tables(&plan, out)?;
-    Ok(MergeReport {
-        runs: plan.runs.len(),
-        copied,
-        files: written.files,
-        verdicts: written.verdicts,
-    })
+    Ok(sources)
 }
 
 /// Rebuilds the plan from a sweep folder's `resolved.yaml`.

@@ -8,19 +8,28 @@
 //! and its `resolved.yaml`, so it changes exactly when something that reaches the run's result
 //! files changes. Folders are named by the point's values, not its position, so adding a value
 //! to the grid leaves the other runs where they are.
+//!
+//! Planning checks every point as a run would and computes its keys one point at a time; a
+//! [`RunSpec`] keeps only how to build its experiment ([`RunSource`]: the point's values over
+//! the shared run document), so a plan's memory does not grow with points x file size. A run's
+//! experiment is built again when it is run or estimated ([`RunSpec::load`]).
 
 use super::figures;
 use super::grid::{self, render};
 use super::points::{Point, combinations, point_dirs};
 use crate::config::schema::Experiment;
 use crate::config::sweep::Sweep;
-use crate::config::yaml_source::{self, ConfigError, FieldPath, SourceMap};
+use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
 use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
 use crate::report;
 use crate::sim::rng::derive_seed;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The guildsim version (part of every run key and checked by `merge`), run keys and hashes.
-pub use crate::report::manifest::{VERSION, run_key, sha256_hex};
+pub use crate::files::manifest::VERSION;
+pub use crate::files::sha256_hex;
+pub use crate::report::run_key;
 
 /// Every run of a sweep.
 #[derive(Clone, Debug)]
@@ -49,12 +58,90 @@ pub struct RunSpec {
     pub dir: String,
     /// Hex SHA-256 of the version and the run's `resolved.yaml`.
     pub key: String,
-    pub loaded: Loaded,
+    /// The run's seed and horizon (for tables and progress without building the run).
+    pub seed: u64,
+    pub horizon_s: f64,
+    /// How to build the run's experiment.
+    pub source: Arc<RunSource>,
 }
 
 impl RunSpec {
     pub fn seed(&self) -> u64 {
-        self.loaded.experiment.seed
+        self.seed
+    }
+
+    /// The run's experiment, built from its source (checked when the plan was made).
+    pub fn load(&self) -> Result<Loaded, ConfigErrors> {
+        self.source.load(self.replication)
+    }
+}
+
+/// One value set at a field of the run document, with where it was written.
+#[derive(Clone, Debug)]
+pub struct SetValue {
+    pub field: FieldPath,
+    pub value: yaml_serde::Value,
+    pub map: SourceMap,
+    pub at: Location,
+}
+
+/// How to build the runs of one point (or one searched value): the run document shared by all
+/// points, and this point's values.
+#[derive(Debug)]
+pub struct RunSource {
+    pub doc: Arc<yaml_serde::Value>,
+    pub map: Arc<SourceMap>,
+    pub values: Vec<SetValue>,
+    pub path: PathBuf,
+    pub name: String,
+    /// The description of replication `r` ends with ` of <this>`.
+    pub described_as: String,
+}
+
+impl RunSource {
+    /// The document with this point's values set.
+    pub fn document(&self) -> Result<(yaml_serde::Value, SourceMap), ConfigErrors> {
+        let mut doc = (*self.doc).clone();
+        let mut map = (*self.map).clone();
+        let mut errors = Vec::new();
+        for v in &self.values {
+            if let Err(e) = yaml_source::set_at(
+                &mut doc,
+                &mut map,
+                &v.field,
+                v.value.clone(),
+                v.map.clone(),
+                &v.at,
+            ) {
+                errors.push(e);
+            }
+        }
+        if errors.is_empty() {
+            Ok((doc, map))
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+
+    /// The experiment of replication `r`.
+    pub fn load(&self, r: u32) -> Result<Loaded, ConfigErrors> {
+        let (doc, map) = self.document()?;
+        let exp = check_run(&doc, &map)?;
+        Ok(self.replication(&exp, map, r))
+    }
+
+    /// Replication `r` of the point's checked experiment `exp`.
+    pub fn replication(&self, exp: &Experiment, map: SourceMap, r: u32) -> Loaded {
+        let mut experiment = exp.clone();
+        experiment.seed = derive_seed(exp.seed, "replication", r as u64);
+        experiment.name = Some(self.name.clone());
+        experiment.description = format!("{}: replication {r} of {}", self.name, self.described_as);
+        Loaded {
+            experiment,
+            source: map,
+            path: self.path.clone(),
+            name: self.name.clone(),
+        }
     }
 }
 
@@ -64,7 +151,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
     let Some(sweep) = base.experiment.sweep.clone() else {
         return Ok(None);
     };
-    let axes = grid::axes(&sweep, &base.source)?;
+    let axes = grid::axes(&sweep, &base.source, assembled.input_bytes)?;
     let columns: Vec<String> = axes
         .iter()
         .flat_map(|a| a.params.iter().map(|p| p.field.to_string()))
@@ -76,39 +163,58 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
             m.remove(key);
         }
     }
+    let run_doc = Arc::new(run_doc);
+    let run_map = Arc::new(assembled.map.clone());
     let mut errors: Vec<ConfigError> = Vec::new();
     let mut points = Vec::new();
-    let mut experiments = Vec::new();
+    let mut sources = Vec::new();
     for choice in combinations(&axes) {
-        let mut doc = run_doc.clone();
-        let mut map = assembled.map.clone();
         let mut labels = Vec::new();
-        let mut failed = false;
+        let mut values = Vec::new();
         for (axis, &k) in axes.iter().zip(&choice) {
             for param in &axis.params {
                 let (value, value_map) = &param.values[k];
                 labels.push(render(value));
-                if let Err(e) = yaml_source::set_at(
-                    &mut doc,
-                    &mut map,
-                    &param.field,
-                    value.clone(),
-                    value_map.clone(),
-                    &param.field_at,
-                ) {
-                    errors.push(e);
-                    failed = true;
-                }
+                values.push(SetValue {
+                    field: param.field.clone(),
+                    value: value.clone(),
+                    map: value_map.clone(),
+                    at: param.field_at.clone(),
+                });
             }
         }
-        if failed {
-            continue;
-        }
-        // Every check a run would make, so that a bad point fails before anything is written.
-        match check_run(&doc, &map) {
-            Ok(exp) => {
+        let at: Vec<String> = columns
+            .iter()
+            .zip(&labels)
+            .map(|(c, v)| format!("{c}={v}"))
+            .collect();
+        let source = RunSource {
+            doc: Arc::clone(&run_doc),
+            map: Arc::clone(&run_map),
+            values,
+            path: assembled.path.clone(),
+            name: assembled.name.clone(),
+            described_as: format!("the sweep point {}", at.join(", ")),
+        };
+        // Every check a run would make, so that a bad point fails before anything is written;
+        // the point's experiment is then dropped (built again when it runs).
+        match source
+            .document()
+            .and_then(|(doc, map)| Ok((check_run(&doc, &map)?, map)))
+        {
+            Ok((exp, map)) => {
+                let keys: Vec<(String, u64, f64)> = (0..sweep.replications)
+                    .map(|r| {
+                        let loaded = source.replication(&exp, map.clone(), r);
+                        (
+                            run_key(&loaded),
+                            loaded.experiment.seed,
+                            loaded.experiment.run.horizon_s,
+                        )
+                    })
+                    .collect();
                 points.push(labels);
-                experiments.push((exp, map));
+                sources.push((Arc::new(source), keys));
             }
             Err(e) => errors.extend(e.0),
         }
@@ -127,35 +233,17 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
 
     let dirs = point_dirs(&columns, &points);
     let mut runs = Vec::new();
-    for (p, ((exp, map), labels)) in experiments.into_iter().zip(&points).enumerate() {
-        let at: Vec<String> = columns
-            .iter()
-            .zip(labels)
-            .map(|(c, v)| format!("{c}={v}"))
-            .collect();
-        for r in 0..sweep.replications {
-            let mut experiment = exp.clone();
-            experiment.seed = derive_seed(exp.seed, "replication", r as u64);
-            experiment.name = Some(assembled.name.clone());
-            experiment.description = format!(
-                "{}: replication {r} of the sweep point {}",
-                assembled.name,
-                at.join(", ")
-            );
-            let loaded = Loaded {
-                experiment,
-                source: map.clone(),
-                path: assembled.path.clone(),
-                name: assembled.name.clone(),
-            };
-            let key = run_key(&loaded);
+    for (p, (source, keys)) in sources.into_iter().enumerate() {
+        for (r, (key, seed, horizon_s)) in (0..sweep.replications).zip(keys) {
             runs.push(RunSpec {
                 index: runs.len(),
                 point: p,
                 replication: r,
                 dir: format!("runs/{}/r{r:03}", dirs[p]),
                 key,
-                loaded,
+                seed,
+                horizon_s,
+                source: Arc::clone(&source),
             });
         }
     }

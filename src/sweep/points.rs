@@ -3,7 +3,7 @@
 
 use super::grid::Axis;
 use crate::config::yaml_source::FieldPath;
-use crate::report::manifest::sha256_hex;
+use crate::files::sha256_hex;
 
 /// One combination of swept values.
 #[derive(Clone, Debug)]

@@ -6,14 +6,18 @@ use guildsim::report;
 fn files(name: &str, dir_name: &str, sets: &[&str]) -> Vec<(String, Vec<u8>)> {
     let loaded = load(&experiment(name), sets, true);
     let dir = scratch_dir(dir_name);
-    report::write_results(&dir, &loaded, &run(&loaded)).unwrap();
+    report::write_run(&dir, &loaded, &run(&loaded)).unwrap();
     let files = read_dir_files(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
     // resolved.yaml records the mode itself (and report.html shows resolved.yaml; the rest of
     // it is drawn from the files compared here); every other file must match.
     files
         .into_iter()
-        .filter(|(n, _)| n != report::RESOLVED && n != report::html::REPORT)
+        .filter(|(n, _)| {
+            n != report::RESOLVED
+                && n != report::html::REPORT
+                && n != guildsim::files::manifest::KEY_FILE
+        })
         .collect()
 }
 

@@ -6,7 +6,7 @@ use guildsim::report;
 fn run_into(name: &str, sets: &[&str]) -> Vec<(String, Vec<u8>)> {
     let loaded = load(&experiment("quickstart.yaml"), sets, true);
     let dir = scratch_dir(name);
-    report::write_results(&dir, &loaded, &run(&loaded)).unwrap();
+    report::write_run(&dir, &loaded, &run(&loaded)).unwrap();
     let files = read_dir_files(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
     files
@@ -37,12 +37,12 @@ fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
 fn resolved_yaml_reruns_under_the_experiment_name() {
     let loaded = load(&experiment("quickstart.yaml"), &[], true);
     let first = scratch_dir("resolved-first");
-    report::write_results(&first, &loaded, &run(&loaded)).unwrap();
+    report::write_run(&first, &loaded, &run(&loaded)).unwrap();
 
     let again = load(&first.join(report::RESOLVED), &[], false);
     assert_eq!(again.name, "quickstart");
     let second = scratch_dir("resolved-second");
-    report::write_results(&second, &again, &run(&again)).unwrap();
+    report::write_run(&second, &again, &run(&again)).unwrap();
     assert_eq!(read_dir_files(&first), read_dir_files(&second));
 
     let renamed = load(&first.join(report::RESOLVED), &["name=storm-2"], false);

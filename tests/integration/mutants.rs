@@ -202,7 +202,7 @@ fn exercise(path: &Path, out: &Path, write: bool, full: bool, tally: &mut Tally)
         test_scale: !full,
     };
     let loaded = match config::assemble(path, &bounded).map(|a| (sweep::plan(&a), a)) {
-        Ok((Ok(Some(plan)), _)) => plan.runs[0].loaded.clone(),
+        Ok((Ok(Some(plan)), _)) => plan.runs[0].load().expect("a planned run loads"),
         Ok((Ok(None), a)) => match config::finish(a) {
             Ok(l) => l,
             Err(e) => panic!("check accepted it, but loading it at test scale failed: {e}"),
@@ -221,7 +221,7 @@ fn exercise(path: &Path, out: &Path, write: bool, full: bool, tally: &mut Tally)
     let result = runner::simulate(&loaded, |_| {})
         .unwrap_or_else(|e| panic!("check accepted it, but the run refused it: {e}"));
     if write {
-        report::write_results(out, &loaded, &result).expect("result files are written");
+        report::write_run(out, &loaded, &result).expect("result files are written");
     }
     tally.ran += 1;
 }

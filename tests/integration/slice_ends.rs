@@ -13,7 +13,7 @@ fn files(name: &str, keep_out: bool) -> Vec<(String, Vec<u8>)> {
     }
     let result = runner::execute(&loaded, prepared, |_| {});
     let dir = scratch_dir(&format!("slice-ends-{keep_out}-{name}"));
-    report::write_results(&dir, &loaded, &result).unwrap();
+    report::write_run(&dir, &loaded, &result).unwrap();
     let files = read_dir_files(&dir);
     std::fs::remove_dir_all(&dir).unwrap();
     files

@@ -208,23 +208,42 @@ fn resume_reruns_exactly_what_is_missing_or_half_written() {
     assert_eq!(run_sweep(&plan, &dir, 2), (0, 9), "nothing to redo");
     assert_eq!(read_tree(&dir), complete);
 
-    // A run killed while it was written: its staging folder is left, without a manifest, and
-    // the run's own folder is absent.
+    // A run killed while it was written: its staging folder is left with its journal (the
+    // manifest not yet written), and the run's own folder is absent.
     let run = |i: usize| dir.join(&plan.runs[i].dir);
     let rep = run(4).file_name().unwrap().to_string_lossy().into_owned();
     let staging = run(4).with_file_name(format!(".{rep}.tmp-4242"));
     std::fs::rename(run(4), &staging).unwrap();
-    std::fs::remove_file(staging.join("run-key.txt")).unwrap();
-    // One changed digit of the same size: sizes alone used to pass it as complete.
+    std::fs::rename(
+        staging.join("run-key.txt"),
+        staging.join(".guildsim-journal"),
+    )
+    .unwrap();
+    // A run whose folder is gone.
+    std::fs::remove_dir_all(run(0)).unwrap();
+    // One changed digit of the same size: sizes alone used to pass it as complete; now the
+    // sweep refuses to replace a file that changed after guildsim wrote it, and names it.
     let summary = run(7).join("summary.json");
     let text = std::fs::read_to_string(&summary).unwrap();
     let at = text.find(|c: char| c.is_ascii_digit() && c != '9').unwrap();
     let bumped = (text.as_bytes()[at] + 1) as char;
     let edited = format!("{}{bumped}{}", &text[..at], &text[at + 1..]);
     assert_eq!(edited.len(), text.len());
-    std::fs::write(&summary, edited).unwrap();
-    // A run whose folder is gone.
-    std::fs::remove_dir_all(run(0)).unwrap();
+    std::fs::write(&summary, &edited).unwrap();
+    let err = exec::start(&plan, &dir, Shard::WHOLE)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("summary.json (changed after guildsim wrote it)"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&summary).unwrap(),
+        edited,
+        "left as it is"
+    );
+    // The user moves it away: the run is redone.
+    std::fs::remove_file(&summary).unwrap();
     assert_eq!(run_sweep(&plan, &dir, 2), (3, 6));
     assert_eq!(
         read_tree(&dir),
@@ -305,7 +324,14 @@ fn a_zip_varies_its_fields_together_across_the_grid() {
             ["naive", "300", "2.0"]
         ]
     );
-    let rate = |p: usize| match plan.runs[p * 3].loaded.experiment.workload.publishes.rate {
+    let rate = |p: usize| match plan.runs[p * 3]
+        .load()
+        .unwrap()
+        .experiment
+        .workload
+        .publishes
+        .rate
+    {
         guildsim::config::schema::Rate::PerGuildPerS(r) => r,
         _ => panic!("rate per guild"),
     };

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use yaml_rust2::parser::Parser;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_serde::Value;
 
-use super::positions::Tracker;
+use super::positions::{MAX_DEPTH, Tracker};
 use super::{ConfigError, FieldPath, Location, SourceMap};
 
 /// Parse YAML text (one document). Errors carry the location of the syntax error. An empty
@@ -17,10 +17,32 @@ pub fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigE
     // A byte-order mark (some Windows editors write one) is not part of the document.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let origin: Arc<str> = Arc::from(origin);
+    if let Some((line, column)) = too_deep_flow(text) {
+        return Err(ConfigError {
+            location: Some(Location::at(&origin, line, column)),
+            path: None,
+            message: format!(
+                "brackets nest more than {MAX_DEPTH} levels deep here; guildsim's files need \
+                 about ten"
+            ),
+        });
+    }
     let mut tracker = Tracker::new(Arc::clone(&origin));
     // A yaml-rust2 failure is not fatal by itself: yaml_serde decides what is valid, and the
-    // positions collected up to the failure are still right.
-    let _ = Parser::new_from_str(text).load(&mut tracker, true);
+    // positions collected up to the failure are still right. Nesting deeper than MAX_DEPTH
+    // stops the pass at once (the input is refused), so it stays linear in the input.
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) | Err(_) => break,
+            Ok((ev, mark)) => {
+                tracker.on_event(ev, mark);
+                if let Some(e) = tracker.too_deep.take() {
+                    return Err(e);
+                }
+            }
+        }
+    }
     match yaml_serde::from_str::<Value>(text) {
         Ok(value) => {
             let mut map = tracker.map;
@@ -46,6 +68,18 @@ pub fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigE
                         message: message.replacen(&suffix, "", 1),
                     })
                 }
+                None if message.contains("repetition limit") => Err(ConfigError {
+                    location: Some(
+                        tracker
+                            .first_alias
+                            .unwrap_or_else(|| Location::whole(&origin)),
+                    ),
+                    path: None,
+                    message: "aliases (`*name`) expand to too large a document (the YAML \
+                              reader's repetition limit); write the values out, or use fewer \
+                              nested aliases"
+                        .into(),
+                }),
                 None => Err(ConfigError {
                     location: Some(
                         tracker
@@ -61,6 +95,55 @@ pub fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigE
     }
 }
 
+/// Where flow brackets (`[`, `{`) first nest deeper than [`MAX_DEPTH`], outside quoted strings
+/// and comments: a linear pass, made before the YAML readers, whose scanners take quadratic
+/// time on deep flow nesting (100,000 `[` took over a minute).
+fn too_deep_flow(text: &str) -> Option<(usize, usize)> {
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut prev = '\n';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        column += 1;
+        if c == '\n' {
+            (line, column, comment) = (line + 1, 0, false);
+            prev = c;
+            continue;
+        }
+        match quote {
+            Some('"') if c == '\\' => {
+                chars.next();
+                column += 1;
+            }
+            Some(q) if c == q => {
+                if q == '\'' && chars.peek() == Some(&'\'') {
+                    chars.next();
+                    column += 1;
+                } else {
+                    quote = None;
+                }
+            }
+            Some(_) => {}
+            None if comment => {}
+            None => match c {
+                '#' if prev.is_whitespace() => comment = true,
+                '"' | '\'' => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Some((line, column));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        prev = c;
+    }
+    None
+}
+
 /// Read and parse a file; its path (as given) is the origin. A missing or unreadable file is a
 /// `ConfigError` with no location and no path, whose message names the file and the OS error
 /// (`cannot read models/x.yaml: No such file or directory (os error 2)`), so that a caller can
@@ -68,12 +151,60 @@ pub fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigE
 /// the file.
 pub fn parse_file(path: &Path) -> Result<(Value, SourceMap), ConfigError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+    let text = read_input(path)?;
+    parse_str(&text, &origin)
+}
+
+/// The largest experiment or model file guildsim reads: 4 MiB (the shipped ones are a few KiB;
+/// the limit keeps every pass over an input, and a sweep's planning, bounded).
+pub const MAX_INPUT_BYTES: u64 = 4 << 20;
+
+/// Reads an input file: a regular file of at most [`MAX_INPUT_BYTES`], UTF-8. A device, a FIFO
+/// or a folder is refused without being opened (reading `/dev/zero` never ends; opening a FIFO
+/// blocks); text that is not UTF-8 is refused at the line and column of its first bad byte.
+pub fn read_input(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let origin = path.display().to_string();
+    let fail = |message: String| ConfigError {
         location: None,
         path: None,
-        message: format!("cannot read {origin}: {err}"),
-    })?;
-    parse_str(&text, &origin)
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read {origin}: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "cannot read {origin}: not a regular file (a folder, a device or a pipe); \
+             experiment and model files must be regular files"
+        )));
+    }
+    let too_big = |size: u64| {
+        fail(format!(
+            "cannot read {origin}: it holds {size} bytes, more than the {} MiB an experiment or \
+             model file may hold",
+            MAX_INPUT_BYTES >> 20
+        ))
+    };
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| fail(format!("cannot read {origin}: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[start..]).chars().count() + 1;
+        ConfigError {
+            location: Some(Location::at(&Arc::from(origin.as_str()), line, column)),
+            path: None,
+            message: "not UTF-8 text: experiment and model files are UTF-8 YAML".into(),
+        }
+    })
 }
 
 #[cfg(test)]

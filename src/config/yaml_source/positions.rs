@@ -74,6 +74,12 @@ enum Frame {
 pub(super) struct Tracker {
     origin: Arc<str>,
     pub(super) map: SourceMap,
+    /// Mappings and sequences open at the current event, in any document.
+    depth: usize,
+    /// Set when the nesting passes [`MAX_DEPTH`]: the pass stops there.
+    pub(super) too_deep: Option<ConfigError>,
+    /// Where the first alias (`*name`) is, to locate errors of their expansion.
+    pub(super) first_alias: Option<Location>,
     stack: Vec<Frame>,
     documents: usize,
     first_done: bool,
@@ -92,6 +98,9 @@ impl Tracker {
         Tracker {
             origin,
             map: SourceMap::default(),
+            depth: 0,
+            too_deep: None,
+            first_alias: None,
             stack: Vec::new(),
             documents: 0,
             first_done: false,
@@ -106,8 +115,24 @@ impl Tracker {
         let path: Option<FieldPath> = match self.stack.last_mut() {
             None => Some(FieldPath::root()),
             Some(Frame::Seq { path, next }) => {
-                let p = path.as_ref().map(|p| p.index(*next));
+                // Items past the first MAX_LOCATED_ITEMS of a list are located at the list:
+                // a long list (guild sizes) keeps a source map of bounded size.
+                let p = path
+                    .as_ref()
+                    .filter(|_| *next < MAX_LOCATED_ITEMS)
+                    .map(|p| p.index(*next));
                 *next += 1;
+                if *next > MAX_LIST_ITEMS && self.too_deep.is_none() {
+                    self.too_deep = Some(ConfigError {
+                        location: Some(loc.clone()),
+                        path: None,
+                        message: format!(
+                            "a list of more than {MAX_LIST_ITEMS} items; guildsim's lists need \
+                             far fewer (a million guild sizes at most: use `zipf` or `fixed` \
+                             for more guilds)"
+                        ),
+                    });
+                }
                 p
             }
             Some(Frame::Map { pending, .. }) if matches!(pending, Pending::Value(_)) => {
@@ -199,8 +224,37 @@ impl Tracker {
     }
 }
 
+/// Items of one list located one by one; later items are located at the list.
+pub const MAX_LOCATED_ITEMS: usize = 1000;
+/// Items of one list in an input file.
+pub const MAX_LIST_ITEMS: usize = 1_000_000;
+
+/// How deeply mappings and lists may nest in an input file: the deepest field of an experiment
+/// is about ten levels down, and refusing deeper input at once keeps every pass over it linear.
+pub const MAX_DEPTH: usize = 64;
+
 impl MarkedEventReceiver for Tracker {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH && self.too_deep.is_none() {
+                    self.too_deep = Some(ConfigError {
+                        location: Some(marker_location(&self.origin, &mark)),
+                        path: None,
+                        message: format!(
+                            "mappings and lists nest more than {MAX_DEPTH} levels deep here; \
+                             guildsim's files need about ten"
+                        ),
+                    });
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => self.depth = self.depth.saturating_sub(1),
+            Event::Alias(_) if self.first_alias.is_none() => {
+                self.first_alias = Some(marker_location(&self.origin, &mark));
+            }
+            _ => {}
+        }
         match ev {
             Event::DocumentStart => {
                 self.documents += 1;
