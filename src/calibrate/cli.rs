@@ -15,9 +15,8 @@ use super::{optimise, plots, report, tables};
 use crate::config::ConfigErrors;
 use crate::estimate::{self, Estimate, parse_bytes};
 use crate::metrics::summary::round6;
-use crate::report::manifest::sha256_hex;
 use crate::sweep::exec::{self, Silent};
-use crate::sweep::plan::{RunSpec, VERSION};
+use crate::sweep::plan::RunSpec;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -122,10 +121,11 @@ pub fn command(args: Args) -> Result<ExitCode> {
     let command = command_text(&args);
     let identity = Identity {
         name: format!("calibrate {}", base.name),
-        sha256: identity_sha(&command, &base, &measurements),
+        resolved_yaml: base.resolved_yaml.clone(),
         rows: measurements.rows.len(),
     };
-    let _lock = output::start(&out, &identity, &base.resolved_yaml)?;
+    let lock = output::start(&out, &identity)?;
+    print_notes(&lock.notes);
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -138,10 +138,7 @@ pub fn command(args: Args) -> Result<ExitCode> {
         },
     };
     let execute = |runs: &[&RunSpec]| -> Result<()> {
-        let estimates: Vec<Estimate> = runs
-            .iter()
-            .map(|r| estimate::estimate(&r.loaded.experiment))
-            .collect();
+        let estimates: Vec<Estimate> = exec::estimates(runs)?.into_iter().map(|(e, _)| e).collect();
         let names: Vec<String> = runs.iter().map(|r| r.dir.clone()).collect();
         let jobs = estimate::fit_jobs(&estimates, &names, jobs, limit, &limit_what)
             .map_err(anyhow::Error::msg)?;
@@ -233,7 +230,8 @@ pub fn command(args: Args) -> Result<ExitCode> {
     files.push((report::REPORT.to_string(), page.into_bytes()));
     let runs = calibration.runs.clone();
     let made: BTreeSet<&str> = runs.iter().map(|r| r.dir.as_str()).collect();
-    let written = output::finish(&out, &identity, &files, &made)?;
+    let (written, notes) = output::finish(&out, &identity, &files, &made)?;
+    print_notes(&notes);
     if !quiet {
         print_result(&calibration, &out, written.len());
     }
@@ -305,9 +303,12 @@ fn check_runs(
         if *role == Role::Excluded {
             continue;
         }
-        match base.run(m, i, &settings, String::new(), i) {
-            Ok(run) => {
-                let e = estimate::estimate(&run.loaded.experiment);
+        match base
+            .run(m, i, &settings, String::new(), i)
+            .and_then(|r| r.load())
+        {
+            Ok(loaded) => {
+                let e = estimate::estimate(&loaded.experiment);
                 if e.work() > estimate::MAX_WORK {
                     let row = &m.rows[i];
                     too_large.push(MeasurementError {
@@ -382,15 +383,11 @@ fn command_text(args: &Args) -> String {
     parts.join(" ")
 }
 
-/// SHA-256 of what determines the calibration's results.
-fn identity_sha(command: &str, base: &Base, m: &measurements::Measurements) -> String {
-    let mut text = format!("guildsim {VERSION}\n{command}\n");
-    for f in &m.files {
-        text.push_str(&format!("{} {}\n", f.sha256, f.path.display()));
+/// Notes on what guildsim found and left alone, on standard error.
+fn print_notes(notes: &[String]) {
+    for n in notes {
+        let _ = writeln!(std::io::stderr(), "note: {n}");
     }
-    let mut bytes = text.into_bytes();
-    bytes.extend_from_slice(&base.resolved_yaml);
-    sha256_hex(&bytes)
 }
 
 /// MemAvailable from /proc/meminfo (Linux), in bytes.

@@ -20,7 +20,7 @@ use crate::config::schema::Role;
 use crate::config::yaml_source::{self, FieldPath, Location, SourceMap};
 use crate::config::{self, Assembled, ConfigErrors, LoadOptions, Loaded};
 use crate::report;
-use crate::sweep::plan::{RunSpec, check_run, run_key};
+use crate::sweep::plan::{RunSource, RunSpec, SetValue, check_run, run_key};
 use std::path::Path;
 use std::sync::Arc;
 use yaml_serde::{Mapping, Number, Value};
@@ -31,8 +31,8 @@ const DROPPED: [&str; 5] = ["sweep", "search", "expect", "test_overrides", "desc
 /// The experiment every run starts from.
 #[derive(Clone, Debug)]
 pub(crate) struct Base {
-    doc: Value,
-    map: SourceMap,
+    doc: Arc<Value>,
+    map: Arc<SourceMap>,
     /// The runs' experiment with every default written out, for the fitted parameters' starts.
     resolved: Value,
     pub loaded: Loaded,
@@ -55,6 +55,7 @@ pub(crate) fn base(experiment: &Path, sets: &[String]) -> Result<Base, ConfigErr
         mut map,
         path,
         name,
+        input_bytes,
     } = assembled;
     if let Some(m) = doc.as_mapping_mut() {
         for key in DROPPED {
@@ -86,6 +87,7 @@ pub(crate) fn base(experiment: &Path, sets: &[String]) -> Result<Base, ConfigErr
         map: map.clone(),
         path,
         name: name.clone(),
+        input_bytes,
     })?;
     let nodes = &loaded.experiment.model.nodes;
     let one_vm = nodes.len() == 1
@@ -106,8 +108,8 @@ pub(crate) fn base(experiment: &Path, sets: &[String]) -> Result<Base, ConfigErr
         yaml_serde::from_slice(&report::resolved_yaml(&loaded).expect("an experiment serialises"))
             .expect("resolved.yaml parses");
     Ok(Base {
-        doc,
-        map,
+        doc: Arc::new(doc),
+        map: Arc::new(map),
         resolved,
         loaded,
         resolved_yaml,
@@ -136,6 +138,8 @@ impl Base {
 
     /// The run of `row` (row `index` of the measurements) with the parameters at `settings`,
     /// in folder `dir` (relative to the output folder), as run `run_index` of the calibration.
+    /// It is replication 0 of its configuration, so its seed is the experiment's seed's
+    /// replication 0, as in a sweep.
     pub(crate) fn run(
         &self,
         measurements: &Measurements,
@@ -145,69 +149,58 @@ impl Base {
         run_index: usize,
     ) -> Result<RunSpec, ConfigErrors> {
         let row = &measurements.rows[index];
-        let mut doc = self.doc.clone();
-        let mut map = self.map.clone();
+        let file = measurements.files[row.file].path.display().to_string();
         let at = Location {
-            origin: Arc::from(measurements.files[row.file].path.display().to_string()),
+            origin: Arc::from(file.as_str()),
             line: row.line,
             column: 1,
         };
-        let mut errors = Vec::new();
-        for (field, value) in row_fields(row) {
-            let path = FieldPath::parse(field).expect("a field path");
-            if let Err(e) = yaml_source::set_at(
-                &mut doc,
-                &mut map,
-                &path,
+        let mut values: Vec<SetValue> = row_fields(row)
+            .into_iter()
+            .map(|(field, value)| SetValue {
+                field: FieldPath::parse(field).expect("a field path"),
                 value,
-                SourceMap::rooted_at(at.clone()),
-                &at,
-            ) {
-                errors.push(e);
-            }
-        }
-        for s in settings {
+                map: SourceMap::rooted_at(at.clone()),
+                at: at.clone(),
+            })
+            .collect();
+        values.extend(settings.iter().map(|s| {
             let here = Location {
                 origin: Arc::clone(&s.origin),
                 line: 1,
                 column: 1,
             };
-            if let Err(e) = yaml_source::set_at(
-                &mut doc,
-                &mut map,
-                &s.field,
-                number(s.value),
-                SourceMap::rooted_at(here.clone()),
-                &here,
-            ) {
-                errors.push(e);
+            SetValue {
+                field: s.field.clone(),
+                value: number(s.value),
+                map: SourceMap::rooted_at(here.clone()),
+                at: here,
             }
-        }
-        if !errors.is_empty() {
-            return Err(ConfigErrors(errors));
-        }
-        let mut experiment = check_run(&doc, &map)?;
-        experiment.name = Some(self.name.clone());
-        experiment.description = format!(
-            "{}: calibration run of {}:{} ({})",
-            self.name,
-            measurements.files[row.file].path.display(),
-            row.line,
-            describe(row)
-        );
-        let loaded = Loaded {
-            experiment,
-            source: map,
+        }));
+        let source = Arc::new(RunSource {
+            doc: Arc::clone(&self.doc),
+            map: Arc::clone(&self.map),
+            values,
             path: self.loaded.path.clone(),
             name: self.name.clone(),
-        };
+            described_as: format!(
+                "the calibration run of {file}:{} ({})",
+                row.line,
+                describe(row)
+            ),
+        });
+        let (doc, map) = source.document()?;
+        let exp = check_run(&doc, &map)?;
+        let loaded = source.replication(&exp, map, 0);
         Ok(RunSpec {
             index: run_index,
             point: index,
             replication: 0,
             dir,
             key: run_key(&loaded),
-            loaded,
+            seed: loaded.experiment.seed,
+            horizon_s: loaded.experiment.run.horizon_s,
+            source,
         })
     }
 }

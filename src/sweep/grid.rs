@@ -42,11 +42,7 @@ const NOT_SWEEPABLE: [&str; 5] = [
 ];
 
 /// Checks `sweep` (found at `sweep` in `map`) and expands its grid into axes.
-pub fn axes(
-    sweep: &Sweep,
-    map: &SourceMap,
-    input_bytes: u64,
-) -> Result<Vec<Axis>, ConfigErrors> {
+pub fn axes(sweep: &Sweep, map: &SourceMap, input_bytes: u64) -> Result<Vec<Axis>, ConfigErrors> {
     let at = FieldPath::root().key("sweep");
     let mut errors = Vec::new();
     if !(1..=MAX_REPLICATIONS).contains(&sweep.replications) {

@@ -4,6 +4,7 @@
 //! when run again), and keeps the output folder rules of every other command.
 
 use super::{experiment, load, read_tree, run, scratch_dir};
+use guildsim::sim::rng::derive_seed;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -37,10 +38,13 @@ fn header() -> String {
 }
 
 /// One measurement row "measured" on guildsim itself: testbed-naive with the configuration
-/// set as calibrate sets it and the costs at `truth`.
+/// set as calibrate sets it (and the seed of its replication 0) and the costs at `truth`.
 fn measured_row(schedulers: u32, members: u32, rate: f64, duration: f64, truth: &[&str]) -> String {
+    let path = experiment("testbed-naive.yaml");
+    let seed = derive_seed(load(&path, &[], false).experiment.seed, "replication", 0);
     let sets: Vec<String> = [
         "sweep=".to_string(),
+        format!("seed={seed}"),
         format!("model.nodes[0].schedulers={schedulers}"),
         "model.fanout.strategy=naive".into(),
         format!("workload.guilds.sizes={{fixed: {{count: 1, members: {members}}}}}"),
@@ -56,7 +60,7 @@ fn measured_row(schedulers: u32, members: u32, rate: f64, duration: f64, truth: 
     .chain(truth.iter().map(|t| t.to_string()))
     .collect();
     let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
-    let result = run(&load(&experiment("testbed-naive.yaml"), &sets, false));
+    let result = run(&load(&path, &sets, false));
     let summary = serde_json::to_value(&result.summary).unwrap();
     let mut row = format!("naive,{schedulers},{members},{rate},{duration}");
     for block in ["latency_ms", "fanout_duration_ms"] {
@@ -376,7 +380,8 @@ fn calibrate_keeps_the_folder_rules() {
     let (code, _, stderr) = into(&mine);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("holds files that guildsim did not write (notes.txt)"),
+        stderr.contains("holds files that guildsim did not write")
+            && stderr.contains("(notes.txt)"),
         "{stderr}"
     );
     assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
@@ -426,8 +431,8 @@ fn calibrate_keeps_the_folder_rules() {
     assert_eq!(code, 2);
     assert!(stderr.contains("calibrate testbed-naive"), "{stderr}");
     // One process at a time.
-    let lock = guildsim::report::folder::lock(&own, guildsim::report::folder::LockMode::Exclusive)
-        .unwrap();
+    let lock =
+        guildsim::files::lock::lock(&own, guildsim::files::lock::LockMode::Exclusive).unwrap();
     let (code, _, stderr) = into(&own);
     assert_eq!(code, 2);
     assert!(
