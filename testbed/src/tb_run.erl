@@ -4,7 +4,8 @@
 %% partitioner and workers when the mode asks for them, then either probes the idle system
 %% (`probe=COUNT': prints the mean makespan and fan-out duration of COUNT publishes) or runs
 %% the Poisson arrivals for `duration' seconds, waits until every delivery has arrived, and
-%% writes one CSV file (`tb_csv'). Exits with 0, or 2 on bad arguments (with the reason).
+%% writes one CSV file (`tb_csv'). Exits with 0, 2 on bad arguments (with the reason), or 1
+%% when the measurement failed (a file that cannot be written, say).
 -module(tb_run).
 
 -export([main/1]).
@@ -20,7 +21,10 @@ main(Args) ->
     catch
         throw:{usage, Message} ->
             io:format(standard_error, "tb_run: ~s~n", [Message]),
-            halt(2)
+            halt(2);
+        Class:Reason:Stack ->
+            io:format(standard_error, "tb_run: failed: ~p:~p~n~p~n", [Class, Reason, Stack]),
+            halt(1)
     end.
 
 run(#{probe := Count} = Config) when Count > 0 ->
