@@ -199,11 +199,6 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     if per_event_deliveries {
         events += deliveries;
     }
-    if let Some(budget) = exp.run.event_budget {
-        let scale = (budget as f64 / (events + deliveries).max(1.0)).min(1.0);
-        events *= scale;
-        deliveries *= scale;
-    }
 
     // Deliveries in flight when they are events: a guild's sends of about one network latency.
     let in_flight = if per_event_deliveries {
@@ -263,7 +258,11 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         } else {
             0.0
         };
-    // Storms: every session of a restarted node (or of a login storm) joins its guilds again.
+    // Storms: every session of a restarted node (or of a login storm) joins its guilds again,
+    // and each join (and leave) is published to the guild's other online members: a storm of
+    // k of a guild's n online members makes about k(n - k) + k(k - 1)/2 presence deliveries
+    // (n(n - 1)/2 when all log in together). A node over its memory limit crashes again after
+    // every restart: a crash loop, one storm per cycle.
     let session_nodes: u64 = exp
         .model
         .nodes
@@ -271,20 +270,68 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         .filter(|g| g.hosts.contains(&Role::Sessions))
         .map(|g| g.count as u64)
         .sum();
-    let storm_sessions: f64 = exp
+    let users = (sessions as f64).max(1.0);
+    let node_share = 1.0 / session_nodes.max(1) as f64;
+    let mut storm_shares: Vec<(f64, f64)> = exp
         .workload
         .storms
         .iter()
         .map(|storm| match storm {
-            Storm::Login { users, .. } => *users as f64,
-            Storm::NodeRestart { .. } => sessions as f64 / session_nodes.max(1) as f64,
+            // (share of each guild's members in the storm, times it happens)
+            Storm::Login { users: n, .. } => ((*n as f64 / users).min(1.0), 1.0),
+            // A restart: its sessions leave, then join again.
+            Storm::NodeRestart { .. } => (node_share, 2.0),
         })
-        .sum();
+        .collect();
+    // A crash loop: the node's sessions leave their guilds at its first crash; after every
+    // restart they start reconnecting and the node crashes again before they are back in their
+    // guilds (measured: about 1.1 to 1.7 events per session of the node and cycle, and next to
+    // no presence), so each later cycle costs events, not deliveries.
+    let crashes = crash_loops(exp, sessions as f64, session_nodes);
+    let crash_events = crashes * 2.0 * sessions as f64 * node_share;
+    if crashes > 0.0 {
+        // The first crash of each node: its sessions leave every guild they had joined.
+        storm_shares.push((node_share * session_nodes as f64, 1.0));
+    }
+    let per_update_cap = match exp.model.member_list.structure {
+        // With a member list an update reaches the subscribers of its range only.
+        ListStructure::None => f64::INFINITY,
+        _ => exp.model.member_list.range_size as f64,
+    };
+    let mut storm_sessions = 0.0;
+    let mut storm_deliveries = 0.0;
+    // Memory holds one storm's reconnections at a time per storm (a crash loop's cycles
+    // follow each other).
+    let mut storm_memory_sessions = 0.0;
+    for &(share, times) in &storm_shares {
+        storm_sessions += share * sessions as f64 * times;
+        storm_memory_sessions += share * sessions as f64;
+        if times == 0.0 {
+            continue;
+        }
+        storm_deliveries += times
+            * all
+                .iter()
+                .map(|c| {
+                    let k = share * c.online;
+                    let fan = (k * (c.online - k) + k * (k - 1.0).max(0.0) / 2.0)
+                        .min(k * per_update_cap);
+                    c.n * fan.min(sends_cap)
+                })
+                .sum::<f64>();
+    }
     let storm_joins = storm_sessions * guilds_per_session;
+    let storm_memory_joins = storm_memory_sessions * guilds_per_session;
+    let presence_deliveries = presence_deliveries + storm_deliveries;
+    deliveries += storm_deliveries;
+    events += storm_deliveries * send_us / exp.model.scheduling.time_slice_us.max(1e-3);
+    if per_event_deliveries {
+        events += storm_deliveries;
+    }
     let terms = [
         ("sessions", SESSION_BYTES * sessions as f64),
         ("memberships", per_membership * memberships as f64),
-        ("storms", STORM_JOIN_BYTES * storm_joins),
+        ("storms", STORM_JOIN_BYTES * storm_memory_joins),
         ("guilds", GUILD_BYTES * guilds),
         ("time series", series),
         ("latency per bin", bin_histograms),
@@ -314,7 +361,13 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         } else {
             8.0
         };
-    let events = events + storm_events;
+    let mut events = events + storm_events + crash_events;
+    // A budget stops the run at exactly that many events and deliveries.
+    if let Some(budget) = exp.run.event_budget {
+        let scale = (budget as f64 / (events + deliveries).max(1.0)).min(1.0);
+        events *= scale;
+        deliveries *= scale;
+    }
     let seconds =
         DELIVERY_S * deliveries + EVENT_S * events + BUILD_S * (sessions + memberships) as f64;
     Estimate {
@@ -444,6 +497,25 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
         other => return Err(format!("unknown size unit `{other}` (use K, M, G or T)")),
     };
     Ok((value * factor) as u64)
+}
+
+/// How many times a session node crashes on its memory limit, in all: when its sessions
+/// alone pass the limit, it crashes as soon as enough of them are back after each restart, so
+/// it loops for the whole horizon (each cycle: the restart, then the share of the reconnection
+/// jitter that brings it over the limit again).
+fn crash_loops(exp: &Experiment, sessions: f64, session_nodes: u64) -> f64 {
+    let m = &exp.model.memory;
+    let Some(limit) = m.limit_bytes else {
+        return 0.0;
+    };
+    let per_node = sessions / session_nodes.max(1) as f64;
+    let static_bytes = per_node * m.session_bytes as f64;
+    if static_bytes <= limit as f64 || per_node <= 0.0 {
+        return 0.0;
+    }
+    let refill = m.reconnect_jitter_s * (limit as f64 / static_bytes);
+    let cycle = (m.restart_s + refill).max(1e-6);
+    session_nodes as f64 * (exp.run.horizon_s / cycle).ceil()
 }
 
 /// Relays a run builds, at most: per guild and session node holding its members, its share

@@ -211,20 +211,49 @@ pub fn work(exp: &Experiment, all: &[Class], sessions: f64, sends_cap: f64) -> W
                 .map(|c| c.n * (count * c.online).min(sends_cap))
                 .sum::<f64>();
         }
-        if let (Some(from), Some(to), Some(m)) = (b.from_s, b.to_s, b.multiplier) {
-            // Candidates at up to m times every rate over the window (an upper bound: as if
-            // every guild were chosen), of which the chosen guilds' share is kept.
-            let extra: f64 = rates
-                .iter()
-                .map(|&(a, z, per_s)| (to.min(z) - from.max(a)).max(0.0) * per_s)
-                .sum::<f64>()
-                * (m - 1.0).max(0.0);
+    }
+    // Rate multipliers: overlapping ones multiply, so the time axis is cut at every window's
+    // ends and each segment takes the product of the multipliers over it (an upper bound: as
+    // if every guild were chosen by every burst). Candidates are drawn at that product and
+    // each is an event; the chosen guilds' share is kept.
+    let multiplied: Vec<(f64, f64, f64, f64)> = exp
+        .workload
+        .bursts
+        .iter()
+        .filter_map(|b| {
+            let (from, to, m) = (b.from_s?, b.to_s?, b.multiplier?);
+            let sel = b.guilds.clone().unwrap_or(match b.guild {
+                Some(g) => GuildSelector::List(vec![g]),
+                None => GuildSelector::All,
+            });
+            let chosen = select(&sel, sizes, all);
             let mean_online = chosen.iter().map(|c| c.n * c.online).sum::<f64>()
                 / chosen.iter().map(|c| c.n).sum::<f64>().max(1e-9);
-            w.candidates += extra;
-            w.publishes += extra;
-            w.deliveries += (extra * mean_online).min(sends_cap * guilds);
+            Some((from, to.min(horizon), m, mean_online))
+        })
+        .collect();
+    let mut edges: Vec<f64> = multiplied.iter().flat_map(|m| [m.0, m.1]).collect();
+    edges.sort_by(f64::total_cmp);
+    edges.dedup();
+    for pair in edges.windows(2) {
+        let (a, z) = (pair[0], pair[1]);
+        let active: Vec<&(f64, f64, f64, f64)> = multiplied
+            .iter()
+            .filter(|m| m.0 <= a && z <= m.1)
+            .collect();
+        if active.is_empty() {
+            continue;
         }
+        let product = active.iter().map(|m| m.2).product::<f64>();
+        let mean_online = active.iter().map(|m| m.3).fold(0.0, f64::max);
+        let extra: f64 = rates
+            .iter()
+            .map(|&(r0, r1, per_s)| (z.min(r1) - a.max(r0)).max(0.0) * per_s)
+            .sum::<f64>()
+            * (product - 1.0).max(0.0);
+        w.candidates += extra;
+        w.publishes += extra;
+        w.deliveries += (extra * mean_online).min(sends_cap * guilds);
     }
     if ordered {
         w.bytes += ORDER_BYTES * guilds;

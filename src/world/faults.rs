@@ -111,6 +111,7 @@ impl World {
             let session = &mut self.sessions[s.index()];
             session.phase = Phase::Offline;
             session.step = Step::Nothing;
+            session.pending = Step::Nothing;
             session.wait = Wait::Nothing;
             session.attempt = 0;
             session.token = session.token.wrapping_add(1);

@@ -50,8 +50,14 @@ impl World {
 
     fn take_step(&mut self, s: SessionId, step: Step, now: Nanos, queue: &mut EventQueue<Event>) {
         let session = &mut self.sessions[s.index()];
-        session.step = step;
         session.wait = Wait::Nothing;
+        if session.core.state != RunState::Idle && session.step != Step::Nothing {
+            // The session is in the middle of a slice whose own step is not done yet: the new
+            // step waits for it (`session_slice_done`).
+            session.pending = step;
+            return;
+        }
+        session.step = step;
         if session.core.state == RunState::Idle {
             self.wake(ProcRef::Session(s), now, queue);
         }
@@ -202,6 +208,12 @@ impl World {
             Step::Nothing => self.session_receive_done(s, now),
             Step::SendJoin => self.next_guild(s, now, queue),
             Step::Lookup | Step::RingCall | Step::RegistryCall => {}
+        }
+        // A step asked for during the slice: the session still holds its scheduler, which
+        // runs it next (`has_work`).
+        let pending = std::mem::replace(&mut self.sessions[s.index()].pending, Step::Nothing);
+        if pending != Step::Nothing {
+            self.sessions[s.index()].step = pending;
         }
     }
 

@@ -266,6 +266,9 @@ pub struct Session {
     pub cursor: u16,
     pub phase: Phase,
     pub step: Step,
+    /// A step asked for while the session held its scheduler (a retry due at the very instant
+    /// its slice ends): taken as soon as that slice is done, never lost.
+    pub pending: Step,
     pub wait: Wait,
     pub attempt: u8,
 }

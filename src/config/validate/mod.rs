@@ -37,7 +37,43 @@ fn unit(path: &FieldPath) -> &'static str {
     .map_or("", |(_, u)| u)
 }
 
+/// One nanosecond, the clock's resolution, in the unit of a time field (`None` for others).
+fn resolution(path: &FieldPath) -> Option<f64> {
+    let key = path.last_key().unwrap_or_default();
+    if key.ends_with("_per_s") {
+        None
+    } else if key.ends_with("_us") || key == "us" {
+        Some(1e-3)
+    } else if key.ends_with("_ms") {
+        Some(1e-6)
+    } else if key.ends_with("_s") {
+        Some(1e-9)
+    } else {
+        None
+    }
+}
+
 impl Checker<'_> {
+    /// A time below the clock's resolution (a positive number of nanoseconds under 1) would
+    /// round to 0 and silently mean "at once": refused, with the smallest value that counts.
+    fn resolved(&mut self, value: f64, path: &FieldPath, zero_allowed: bool) -> bool {
+        let Some(tick) = resolution(path) else {
+            return true;
+        };
+        let ok = !(value > 0.0 && value < tick * 0.5);
+        self.check(ok, path, || {
+            format!(
+                "{} is below the clock's resolution of 1 ns ({}{}): write {}at least {}",
+                fmt_num(value),
+                fmt_num(tick),
+                unit(path),
+                if zero_allowed { "0, or " } else { "" },
+                fmt_num(tick)
+            )
+        });
+        ok
+    }
+
     pub(super) fn fail(&mut self, path: &FieldPath, message: String) {
         self.errors
             .push(yaml_source::error_at(self.map, path, message));
@@ -52,6 +88,9 @@ impl Checker<'_> {
     /// A number in `[min, max]`.
     pub(super) fn range(&mut self, value: f64, min: f64, max: f64, path: &FieldPath) {
         let ok = value.is_finite() && (min..=max).contains(&value);
+        if ok && !self.resolved(value, path, min <= 0.0) {
+            return;
+        }
         self.check(ok, path, || {
             format!(
                 "must be a number from {} to {}{}, got {}",
@@ -66,6 +105,9 @@ impl Checker<'_> {
     /// A number in `(min, max]`.
     pub(super) fn above(&mut self, value: f64, min: f64, max: f64, path: &FieldPath) {
         let ok = value.is_finite() && value > min && value <= max;
+        if ok && !self.resolved(value, path, false) {
+            return;
+        }
         self.check(ok, path, || {
             format!(
                 "must be a number above {} and at most {}{}, got {}",

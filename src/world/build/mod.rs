@@ -138,6 +138,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
                 cursor: 0,
                 phase: Phase::Offline,
                 step: Step::Nothing,
+                pending: Step::Nothing,
                 wait: Wait::Nothing,
                 attempt: 0,
             };
