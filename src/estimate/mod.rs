@@ -314,8 +314,8 @@ pub fn estimate(exp: &Experiment) -> Estimate {
                 .iter()
                 .map(|c| {
                     let k = share * c.online;
-                    let fan = (k * (c.online - k) + k * (k - 1.0).max(0.0) / 2.0)
-                        .min(k * per_update_cap);
+                    let fan =
+                        (k * (c.online - k) + k * (k - 1.0).max(0.0) / 2.0).min(k * per_update_cap);
                     c.n * fan.min(sends_cap)
                 })
                 .sum::<f64>();

@@ -237,10 +237,8 @@ pub fn work(exp: &Experiment, all: &[Class], sessions: f64, sends_cap: f64) -> W
     edges.dedup();
     for pair in edges.windows(2) {
         let (a, z) = (pair[0], pair[1]);
-        let active: Vec<&(f64, f64, f64, f64)> = multiplied
-            .iter()
-            .filter(|m| m.0 <= a && z <= m.1)
-            .collect();
+        let active: Vec<&(f64, f64, f64, f64)> =
+            multiplied.iter().filter(|m| m.0 <= a && z <= m.1).collect();
         if active.is_empty() {
             continue;
         }
