@@ -209,12 +209,13 @@ enum Command {
         /// section gives the measured time).
         #[arg(long, num_args = 0..=1, default_missing_value = "experiments/discord-2017-full.yaml")]
         full: Option<PathBuf>,
-        /// Sessions of the worlds built to measure memory per session and per membership.
-        #[arg(long, default_value_t = 1_000_000)]
+        /// Sessions of the worlds built to measure memory per session and per membership
+        /// (1,000 to 100,000,000: the worlds are made of guilds of 1,000 members).
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
         memory_sessions: u64,
-        /// Runs of the reference workload (the median is reported).
-        #[arg(long, default_value_t = 5)]
-        repeat: usize,
+        /// Runs of the reference workload, 1 to 1,000 (the median is reported).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1_000))]
+        repeat: u16,
     },
     /// Fit model parameters to measurements (the BEAM testbed's CSV files) and predict the
     /// configurations held out.
@@ -523,7 +524,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             memory_sessions,
             repeat,
         } => {
-            cli::bench::bench(&experiment, full.as_deref(), memory_sessions, repeat)
+            cli::bench::bench(&experiment, full.as_deref(), memory_sessions, repeat.into())
                 .map_err(failure)?;
             Ok(ExitCode::SUCCESS)
         }

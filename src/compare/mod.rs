@@ -7,7 +7,8 @@
 
 pub mod welch;
 
-use crate::files::manifest::KEY_FILE;
+use crate::files::manifest::{KEY_FILE, RunManifest};
+use crate::files::sweep_manifest::read_manifests;
 use crate::files::sweep_manifest::MANIFEST;
 use crate::metrics::flat;
 use crate::report::SUMMARY;
@@ -52,13 +53,37 @@ impl Comparison {
     }
 }
 
-/// What kind of results folder `dir` is; an error that says what it lacks otherwise.
+/// What kind of results folder `dir` is; an error that says what it lacks otherwise, or
+/// that its files are not those its manifest records (compare reads only whole results).
 fn kind(dir: &Path) -> Result<&'static str> {
     if dir.join(KEY_FILE).is_file() && dir.join(SUMMARY).is_file() {
+        let m = RunManifest::read(dir).with_context(|| {
+            format!("{} is not a manifest guildsim wrote", dir.join(KEY_FILE).display())
+        })?;
+        if let Err(why) = m.verify(dir) {
+            bail!(
+                "{}: {why}; compare reads only whole runs as guildsim wrote them",
+                dir.display()
+            );
+        }
         return Ok("run");
     }
     if dir.join(MANIFEST).is_file() {
         if dir.join(AGGREGATE_CSV).is_file() {
+            let manifests = read_manifests(dir)?;
+            let bytes = std::fs::read(dir.join(AGGREGATE_CSV))
+                .with_context(|| format!("cannot read {}", dir.join(AGGREGATE_CSV).display()))?;
+            let recorded = manifests
+                .iter()
+                .flat_map(|f| f.manifest.records_of(AGGREGATE_CSV))
+                .any(|r| r.matches(&bytes));
+            if !recorded {
+                bail!(
+                    "{}: {AGGREGATE_CSV} is not the one {MANIFEST} records (changed after \
+                     guildsim wrote it); compare reads only whole sweeps as guildsim wrote them",
+                    dir.display()
+                );
+            }
             return Ok("sweep");
         }
         bail!(

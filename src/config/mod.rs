@@ -127,6 +127,17 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
         )
         .into());
     }
+    // `--set model_overrides.…` edits the file's `model_overrides` section, which is merged
+    // into the model below; every other `--set` applies to the assembled experiment last.
+    let is_overrides = |arg: &&String| {
+        arg.split_once('=').is_some_and(|(p, _)| {
+            FieldPath::parse(p).is_ok_and(|p| p.starts_with(&root.key("model_overrides")))
+        })
+    };
+    for arg in options.sets.iter().filter(is_overrides) {
+        yaml_source::apply_set(&mut doc, &mut map, arg)?;
+        input_bytes += arg.len() as u64;
+    }
     let model_path = root.key("model");
     match doc.get("model").cloned() {
         Some(yaml_serde::Value::String(file)) => {
@@ -202,7 +213,7 @@ pub fn assemble(path: &Path, options: &LoadOptions) -> Result<Assembled, ConfigE
             yaml_source::set_at(&mut doc, &mut map, &target, value, sub, &at)?;
         }
     }
-    for arg in &options.sets {
+    for arg in options.sets.iter().filter(|a| !is_overrides(a)) {
         yaml_source::apply_set(&mut doc, &mut map, arg)?;
         input_bytes += arg.len() as u64;
     }

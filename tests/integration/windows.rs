@@ -156,7 +156,12 @@ fn traffic(sets: &[&str]) -> guildsim::runner::RunResult {
 fn a_window_from_zero_equals_the_run_truncated_to_it() {
     let whole = traffic(&[]);
     let first = &whole.summary.windows["first"];
-    let truncated = traffic(&["run.horizon_s=35"]).summary;
+    // The run stopped at the window's end keeps only the windows that start before it.
+    let truncated = traffic(&[
+        "run.horizon_s=35",
+        "output.windows=[{name: first, from_s: 0, to_s: 35}, {name: middle, from_s: 20, to_s: 45}]",
+    ])
+    .summary;
     let json = |v: &dyn erased::Json| v.json();
     // Everything recorded by the time it happened is the same: deliveries by their arrival,
     // publishes by theirs, fan-outs by their completion.
@@ -191,7 +196,11 @@ fn a_window_from_zero_equals_the_run_truncated_to_it() {
     );
     // A window in the middle holds what two truncated runs differ by.
     let middle = &whole.summary.windows["middle"];
-    let until_20 = traffic(&["run.horizon_s=20"]).summary;
+    let until_20 = traffic(&[
+        "run.horizon_s=20",
+        "output.windows=[{name: first, from_s: 0, to_s: 20}]",
+    ])
+    .summary;
     let until_45 = traffic(&["run.horizon_s=45"]).summary;
     assert_eq!(
         middle.deliveries_total,

@@ -42,6 +42,14 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) {
         c.range(w.from_s, 0.0, MAX_TIME_S, &p.key("from_s"));
         let from = w.from_s.clamp(0.0, MAX_TIME_S);
         c.range(w.to_s, from, MAX_TIME_S, &p.key("to_s"));
+        let horizon = exp.run.horizon_s;
+        c.check(!(w.from_s >= horizon), &p.key("from_s"), || {
+            format!(
+                "starts at or after the run's horizon (run.horizon_s: {} s): nothing would \
+                 happen in it, and its block would hold only zeros",
+                fmt_num(horizon)
+            )
+        });
         let after = w.to_s > w.from_s || w.to_s.is_nan() || w.from_s.is_nan();
         c.check(after, &p.key("to_s"), || {
             format!("must be after from_s ({} s)", fmt_num(w.from_s))

@@ -65,7 +65,7 @@ pub fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigE
                     Err(ConfigError {
                         location: Some(Location::at(&origin, l.line(), l.column())),
                         path: None,
-                        message: message.replacen(&suffix, "", 1),
+                        message: super::wording::in_our_words(&message.replacen(&suffix, "", 1)),
                     })
                 }
                 None if message.contains("repetition limit") => Err(ConfigError {

@@ -65,7 +65,7 @@ pub fn apply_set(base: &mut Value, base_map: &mut SourceMap, arg: &str) -> Resul
         fail(
             column,
             Some(path.clone()),
-            format!("invalid value: {message}"),
+            super::wording::in_our_words(&format!("invalid value: {message}")),
         )
     })?;
     let here = Location::at(&origin, 1, 1);

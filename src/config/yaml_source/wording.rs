@@ -97,13 +97,42 @@ fn found(got: &str) -> String {
     }
 }
 
+/// A hint for a whole number written as a decimal or with an exponent (`1e7`, `20.0`): YAML
+/// reads those as decimals.
+fn whole_number_hint(what: &str, got: &str) -> String {
+    let integer = matches!(what, "u8" | "u16" | "u32" | "u64" | "usize" | "i64" | "i32");
+    match got.strip_prefix("floating point ").map(|g| g.trim_matches('`')) {
+        Some(g) if integer => match g.parse::<f64>() {
+            Ok(v) if v.fract() == 0.0 && v.abs() < 1e19 => {
+                format!(" (YAML reads `1e7` or `20.0` as a decimal: write {v:.0})")
+            }
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
 /// `message` in the project's words (unchanged if it is not one of serde's type messages).
 pub fn in_our_words(message: &str) -> String {
+    // A whole number beyond what any field holds (YAML reads it as a 128-bit integer).
+    if let Some(rest) = message.split("integer `").nth(1)
+        && let Some((n, _)) = rest.split_once("` as u128")
+    {
+        return format!(
+            "{n} is too large: guildsim's whole numbers are at most 18446744073709551615 \
+             (2^64 - 1)"
+        );
+    }
     for kind in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = message.strip_prefix(kind)
             && let Some((got, what)) = rest.split_once(", expected ")
         {
-            return format!("{kind}expected {}, got {}", expected(what), found(got));
+            return format!(
+                "{kind}expected {}, got {}{}",
+                expected(what),
+                found(got),
+                whole_number_hint(what, got)
+            );
         }
     }
     if let Some(rest) = message.strip_prefix("invalid length ")
@@ -155,5 +184,13 @@ mod tests {
             in_our_words("invalid type: integer `3`, expected struct variant GuildSizes::Zipf");
         assert_eq!(sizes, "invalid type: expected a mapping of fields, got 3");
         assert_eq!(in_our_words("missing field `seed`"), "missing field `seed`");
+        // Post-mortems (issue 19): `seed: 2^64` gave serde's words, `max_events: 1e7` no hint.
+        let big = in_our_words(
+            "invalid value: invalid type: integer `18446744073709551616` as u128, expected any \
+             YAML value",
+        );
+        assert!(big.contains("too large") && !big.contains("u128"), "{big}");
+        let decimal = in_our_words("invalid type: floating point `10000000.0`, expected u64");
+        assert!(decimal.ends_with("write 10000000)"), "{decimal}");
     }
 }
