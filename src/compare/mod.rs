@@ -8,8 +8,8 @@
 pub mod welch;
 
 use crate::files::manifest::{KEY_FILE, RunManifest};
-use crate::files::sweep_manifest::read_manifests;
 use crate::files::sweep_manifest::MANIFEST;
+use crate::files::sweep_manifest::read_manifests;
 use crate::metrics::flat;
 use crate::report::SUMMARY;
 use crate::sweep::aggregate::AGGREGATE_CSV;
@@ -58,7 +58,10 @@ impl Comparison {
 fn kind(dir: &Path) -> Result<&'static str> {
     if dir.join(KEY_FILE).is_file() && dir.join(SUMMARY).is_file() {
         let m = RunManifest::read(dir).with_context(|| {
-            format!("{} is not a manifest guildsim wrote", dir.join(KEY_FILE).display())
+            format!(
+                "{} is not a manifest guildsim wrote",
+                dir.join(KEY_FILE).display()
+            )
         })?;
         if let Err(why) = m.verify(dir) {
             bail!(

@@ -101,7 +101,10 @@ fn found(got: &str) -> String {
 /// reads those as decimals.
 fn whole_number_hint(what: &str, got: &str) -> String {
     let integer = matches!(what, "u8" | "u16" | "u32" | "u64" | "usize" | "i64" | "i32");
-    match got.strip_prefix("floating point ").map(|g| g.trim_matches('`')) {
+    match got
+        .strip_prefix("floating point ")
+        .map(|g| g.trim_matches('`'))
+    {
         Some(g) if integer => match g.parse::<f64>() {
             Ok(v) if v.fract() == 0.0 && v.abs() < 1e19 => {
                 format!(" (YAML reads `1e7` or `20.0` as a decimal: write {v:.0})")
