@@ -22,7 +22,10 @@
 //! - [`expect`]: verdicts of an experiment's `expect:` gates on a run or a sweep's points.
 //! - [`compare`]: two run or sweep folders side by side, with Welch's t for sweeps.
 //! - [`estimate`]: memory and time a run will need, from its entity counts.
+//! - [`calibrate`]: model parameters fitted to measurements of a real system (the BEAM
+//!   testbed's CSV files), and the held-out configurations predicted.
 
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod config;

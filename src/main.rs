@@ -217,6 +217,9 @@ enum Command {
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1_000))]
         repeat: u16,
     },
+    /// Fit model parameters to measurements (the BEAM testbed's CSV files) and predict the
+    /// configurations held out.
+    Calibrate(guildsim::calibrate::Args),
     /// Print the JSON Schema of experiment or model files, for editors and validators.
     ///
     /// Generated from the types guildsim reads, with every field's documentation and unit.
@@ -525,6 +528,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .map_err(failure)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Calibrate(args) => guildsim::calibrate::command(args).map_err(failure),
         Command::Schema { kind } => {
             let kind = match kind {
                 SchemaFile::Experiment => SchemaKind::Experiment,

@@ -2,6 +2,7 @@
 //! run experiments through the library (and, for exit codes, through the built binary).
 
 mod bad_input;
+mod calibrate;
 mod cluster_2017;
 mod compare;
 mod delivery_modes;
