@@ -7,7 +7,8 @@
 //! the table (`expectations.csv`).
 
 use crate::config::schema::{Expectation, Over};
-use crate::sweep::stats::{Stats, fmt_num};
+use crate::metrics::stats::Stats;
+use crate::table::{self, fmt_num};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -42,12 +43,12 @@ impl Verdicts {
 
     /// The table as CSV.
     pub fn csv(&self) -> Vec<u8> {
-        crate::report::table_csv(&self.header, &self.rows)
+        table::csv(&self.header, &self.rows)
     }
 
     /// The table as aligned text, for the terminal (`-` for an empty cell).
     pub fn text(&self) -> String {
-        crate::report::text_table(&self.header, &self.rows)
+        table::text(&self.header, &self.rows)
     }
 }
 
@@ -200,7 +201,7 @@ mod tests {
 
     #[test]
     fn a_sweep_point_is_judged_on_its_mean_ci_or_every_replication() {
-        let s = crate::sweep::stats::describe(&[90.0, 95.0, 104.0]);
+        let s = crate::metrics::stats::describe(&[90.0, 95.0, 104.0]);
         let labels = vec!["10".to_string()];
         let mut expect = BTreeMap::new();
         for (name, over) in [("a", Over::Mean), ("b", Over::Ci), ("c", Over::Every)] {

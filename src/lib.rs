@@ -5,6 +5,9 @@
 //!
 //! - [`sim`]: the generic engine (time, event queue, random streams, distributions, run loop);
 //!   it knows nothing about chat.
+//! - [`identity`]: the guildsim version, SHA-256, `resolved.yaml` and run keys: what names a
+//!   run, an experiment and a file's content.
+//! - [`table`]: tables as CSV and as aligned text, and the number format of every table.
 //! - [`world`]: the chat model (nodes, guilds, sessions, mailboxes, schedulers, fan-out,
 //!   workload); no I/O, no wall clock.
 //! - [`config`]: YAML models and experiments, assembled, deserialised and validated with
@@ -32,10 +35,12 @@ pub mod config;
 pub mod estimate;
 pub mod expect;
 pub mod files;
+pub mod identity;
 pub mod metrics;
 pub mod report;
 pub mod runner;
 pub mod search;
 pub mod sim;
 pub mod sweep;
+pub mod table;
 pub mod world;

@@ -765,7 +765,7 @@ fn run_compare(
             );
         }
         if !shown.is_empty() {
-            print_table_text(&report::text_table(&c.header, &shown));
+            print_table_text(&guildsim::table::text(&c.header, &shown));
         }
         if let Some(file) = csv {
             print_table_text(&format!("table: {}\n", file.display()));
@@ -776,7 +776,7 @@ fn run_compare(
     {
         if quiet {
             let rows: Vec<Vec<String>> = failing.iter().map(|&i| c.rows[i].clone()).collect();
-            print_table_text(&report::text_table(&c.header, &rows));
+            print_table_text(&guildsim::table::text(&c.header, &rows));
         }
         errln!(
             "error: {} metric(s) differ by more than {p} % (exit code 1)",

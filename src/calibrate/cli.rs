@@ -436,7 +436,7 @@ fn print_result(c: &Calibration, out: &Path, files: usize) {
         let header: Vec<String> = header.iter().map(|s| s.to_string()).collect();
         let _ = std::io::stdout()
             .lock()
-            .write_all(crate::report::text_table(&header, &rows).as_bytes());
+            .write_all(crate::table::text(&header, &rows).as_bytes());
     }
     say(&format!(
         "results: {files} files in {} ({} runs under runs/)",

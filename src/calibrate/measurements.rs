@@ -7,7 +7,7 @@
 //! and column, the column's name, what was wrong and what is allowed.
 
 use super::metrics::{METRICS, MetricId};
-use sha2::{Digest, Sha256};
+use crate::identity::sha256_hex;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -297,10 +297,7 @@ pub(crate) fn read(paths: &[PathBuf]) -> Result<Measurements, MeasurementErrors>
             Ok((facts, rows)) => {
                 out.files.push(FileInfo {
                     path: path.clone(),
-                    sha256: Sha256::digest(&bytes)
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect(),
+                    sha256: sha256_hex(&bytes),
                     facts,
                     rows: rows.len(),
                 });

@@ -19,8 +19,8 @@ use super::measurements::{Measurements, Row};
 use crate::config::schema::Role;
 use crate::config::yaml_source::{self, FieldPath, Location, SourceMap};
 use crate::config::{self, Assembled, ConfigErrors, LoadOptions, Loaded};
-use crate::report;
-use crate::sweep::plan::{RunSource, RunSpec, SetValue, check_run, run_key};
+use crate::identity;
+use crate::sweep::plan::{RunSource, RunSpec, SetValue, check_run};
 use std::path::Path;
 use std::sync::Arc;
 use yaml_serde::{Mapping, Number, Value};
@@ -49,7 +49,8 @@ pub(crate) fn base(experiment: &Path, sets: &[String]) -> Result<Base, ConfigErr
     };
     let assembled = config::assemble(experiment, &options)?;
     let as_given = config::finish(assembled.clone())?;
-    let resolved_yaml = report::resolved_yaml(&as_given).expect("an experiment serialises");
+    let resolved_yaml = identity::resolved_yaml(&as_given.name, &as_given.experiment)
+        .expect("an experiment serialises");
     let Assembled {
         mut doc,
         mut map,
@@ -104,9 +105,11 @@ pub(crate) fn base(experiment: &Path, sets: &[String]) -> Result<Base, ConfigErr
             )
             .into());
     }
-    let resolved =
-        yaml_serde::from_slice(&report::resolved_yaml(&loaded).expect("an experiment serialises"))
-            .expect("resolved.yaml parses");
+    let resolved = yaml_serde::from_slice(
+        &identity::resolved_yaml(&loaded.name, &loaded.experiment)
+            .expect("an experiment serialises"),
+    )
+    .expect("resolved.yaml parses");
     Ok(Base {
         doc: Arc::new(doc),
         map: Arc::new(map),
@@ -197,7 +200,7 @@ impl Base {
             point: index,
             replication: 0,
             dir,
-            key: run_key(&loaded),
+            key: identity::run_key(&loaded.name, &loaded.experiment),
             seed: loaded.experiment.seed,
             horizon_s: loaded.experiment.run.horizon_s,
             source,

@@ -69,7 +69,7 @@ pub(crate) fn page(
                 .map_or("- (nothing held out)".into(), |e| round6(e).to_string()),
         ),
         ("runs".into(), c.runs.len().to_string()),
-        ("guildsim".into(), env!("CARGO_PKG_VERSION").into()),
+        ("guildsim".into(), crate::identity::VERSION.into()),
     ];
     let parameters = Table {
         caption: "fitted parameters".into(),

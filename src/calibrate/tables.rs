@@ -8,9 +8,9 @@ use super::calibration::{Calibration, MetricErrors};
 use super::metrics::METRICS;
 use super::select::Role;
 use crate::config::yaml_source::{self, Location, SourceMap};
+use crate::identity::VERSION;
 use crate::metrics::summary::round6;
-use crate::report::table_csv;
-use crate::sweep::plan::VERSION;
+use crate::table;
 use anyhow::Result;
 use serde::Serialize;
 use std::sync::Arc;
@@ -229,7 +229,7 @@ fn steps_csv(c: &Calibration) -> Vec<u8> {
             row
         })
         .collect();
-    table_csv(&header, &rows)
+    table::csv(&header, &rows)
 }
 
 fn runs_csv(c: &Calibration) -> Vec<u8> {
@@ -253,7 +253,7 @@ fn runs_csv(c: &Calibration) -> Vec<u8> {
             ]
         })
         .collect();
-    table_csv(&header, &rows)
+    table::csv(&header, &rows)
 }
 
 /// The configuration columns of the side-by-side tables.
@@ -295,7 +295,7 @@ fn rows_csv(c: &Calibration, role: Role) -> Vec<u8> {
             rows.push(row);
         }
     }
-    table_csv(&header, &rows)
+    table::csv(&header, &rows)
 }
 
 /// A row's configuration cells, in [`CONFIG_HEADER`]'s order.

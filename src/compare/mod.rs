@@ -13,7 +13,7 @@ use crate::files::sweep_manifest::read_manifests;
 use crate::metrics::flat;
 use crate::report::SUMMARY;
 use crate::sweep::aggregate::AGGREGATE_CSV;
-use crate::sweep::stats::fmt_num;
+use crate::table::{self, fmt_num};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use welch::Sample;
@@ -49,7 +49,7 @@ impl Comparison {
 
     /// The table as CSV.
     pub fn csv(&self) -> Vec<u8> {
-        crate::report::table_csv(&self.header, &self.rows)
+        table::csv(&self.header, &self.rows)
     }
 }
 

@@ -94,6 +94,9 @@ pub const MAX_PLAN_BYTES: u64 = 256 << 20;
 pub const MAX_SEARCH_STEPS: u32 = 60;
 pub const MIN_SEARCH_PRECISION: f64 = 1e-6;
 pub const MAX_LOG_PRECISION: f64 = 10.0;
+/// A search's values (its bracket's ends and every value between): at most this large in
+/// magnitude, so that integers stay exact in `f64`.
+pub const MAX_SEARCH_VALUE: f64 = 1e15;
 
 /// A number as a person reads it: plain from 10^-4 to below 10^10, in scientific notation
 /// beyond (a limit is never printed as a 300-digit number).

@@ -1,7 +1,7 @@
 //! The YAML `search:` section of an experiment: find the largest (or smallest) value of one
 //! field for which a metric stays within a limit, by bisection over replicated runs, to a
 //! stated precision; with a `sweep:` grid, one search per point. These are boundary types
-//! only: `crate::search::plan` checks them and locates every error.
+//! only: `super::validate::search` checks them and locates every error.
 //!
 //! ```yaml
 //! search:

@@ -1,7 +1,8 @@
 //! The YAML `sweep:` section of an experiment: which fields vary (a grid of parameters, some
 //! zipped to vary together), how many replications each point gets, and which plots to draw
-//! from the results. These are boundary types only: `crate::sweep::plan` checks them, expands
-//! the grid and locates every error at the sweep entry that caused it.
+//! from the results. These are boundary types only: `super::validate::sweep` checks them,
+//! expands the grid and locates every error at the sweep entry that caused it;
+//! `super::validate::figures` checks the plots and timelines.
 //!
 //! ```yaml
 //! sweep:
@@ -60,16 +61,6 @@ pub struct SweepTimeline {
     #[serde(default, skip_serializing_if = "Mapping::is_empty")]
     #[schemars(with = "BTreeMap<String, String>")]
     pub labels: Mapping,
-}
-
-/// The legend text of value `value` (as the sweep renders it) of the swept field `field`:
-/// from `labels` when it names the value, else the field and the value in words.
-pub fn line_label(labels: &Mapping, field: &str, value: &str) -> String {
-    labels
-        .iter()
-        .find(|(k, _)| crate::sweep::grid::render(k) == value)
-        .and_then(|(_, v)| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| crate::report::names::value_label(field, value))
 }
 
 fn one() -> u32 {

@@ -15,14 +15,12 @@
 
 use super::names::is_plain_name;
 use super::record::Recorded;
+use crate::identity::VERSION;
 use std::fs;
 use std::path::Path;
 
 /// The manifest's file name.
 pub const KEY_FILE: &str = "run-key.txt";
-
-/// The guildsim version: part of every run key.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// One file of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]

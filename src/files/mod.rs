@@ -1,7 +1,8 @@
 //! Files guildsim writes, and the only way it ever removes or replaces one.
 //!
 //! A leaf layer: it knows nothing of experiments or results, only of folders, names, records
-//! (size and SHA-256) and manifests. The rules, in one place:
+//! (size and SHA-256) and manifests; from the rest of the crate it uses only `identity` (the
+//! version a manifest names, SHA-256, the name of `resolved.yaml`). The rules, in one place:
 //!
 //! - **Removal** ([`removal`]): a path is removed only if it is named by plain names inside a
 //!   folder guildsim owns, still resolves inside it, and holds what guildsim recorded when it
@@ -29,4 +30,4 @@ pub mod staging;
 pub mod sweep_folder;
 pub mod sweep_manifest;
 
-pub use record::{Recorded, sha256_hex};
+pub use record::Recorded;

@@ -1,15 +1,7 @@
 //! What guildsim records about a file it writes: its size and SHA-256. A file is guildsim's to
 //! replace or remove only while its content still has both.
 
-use sha2::{Digest, Sha256};
-
-/// Hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+use crate::identity::sha256_hex;
 
 /// The size and SHA-256 of a file's content, as guildsim wrote it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

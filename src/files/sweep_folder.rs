@@ -19,13 +19,12 @@ use super::record::Recorded;
 use super::removal::{self, DirProof, Root, What};
 use super::staging::clear_recorded_folder;
 use super::sweep_manifest::{Found, ListedFile, Manifest, is_manifest_name, read_manifests};
+use crate::identity::{RESOLVED, VERSION};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-/// The experiment with its sweep, at the top of a sweep's folder.
-pub const RESOLVED: &str = "resolved.yaml";
 /// The folder of a sweep's runs.
 pub const RUNS: &str = "runs";
 
@@ -44,9 +43,7 @@ pub fn check_same_configuration(out: &Path, experiment_sha256: &str) -> Result<(
         return Ok(());
     }
     for f in read_manifests(out)? {
-        if f.manifest.experiment_sha256 != experiment_sha256
-            || f.manifest.guildsim != super::manifest::VERSION
-        {
+        if f.manifest.experiment_sha256 != experiment_sha256 || f.manifest.guildsim != VERSION {
             bail!(
                 "{} holds {} of another configuration of experiment `{}` (resolved.yaml \
                  sha256 {}, guildsim {}); shards of one sweep must come from the same experiment \

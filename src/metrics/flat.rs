@@ -7,7 +7,6 @@
 
 use super::Summary;
 use super::summary::WindowSummary;
-use crate::config::schema::OutputWindow;
 use serde_json::{Number, Value};
 
 /// Fields of `summary.json` that are configuration, not results.
@@ -75,17 +74,17 @@ pub fn lookup(summary: &Value, name: &str) -> Option<Option<f64>> {
 
 /// Names of every metric a run reports.
 pub fn names() -> Vec<String> {
-    names_with_windows(&[])
+    names_with_windows([])
 }
 
-/// Names of every metric a run with these named windows (`output.windows`) reports: those of
-/// `summary.json` and `windows.<name>.<metric>` for each window.
-pub fn names_with_windows(windows: &[OutputWindow]) -> Vec<String> {
+/// Names of every metric a run with named windows of these names (`output.windows`) reports:
+/// those of `summary.json` and `windows.<name>.<metric>` for each window.
+pub fn names_with_windows<'a>(windows: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut summary = Summary::default();
-    for w in windows {
+    for name in windows {
         summary
             .windows
-            .insert(w.name.clone(), WindowSummary::default());
+            .insert(name.to_string(), WindowSummary::default());
     }
     let summary = serde_json::to_value(summary).expect("a summary serialises");
     flatten(&summary)
@@ -122,11 +121,6 @@ mod tests {
 
     #[test]
     fn lookup_finds_what_flatten_lists() {
-        let windows = [OutputWindow {
-            name: "after".into(),
-            from_s: 0.0,
-            to_s: 1.0,
-        }];
         let mut summary = Summary {
             deliveries_total: 7,
             ..Summary::default()
@@ -143,7 +137,9 @@ mod tests {
             );
         }
         assert_eq!(lookup(&value, "deliveries_total"), Some(Some(7.0)));
-        assert!(names_with_windows(&windows).contains(&"windows.after.latency_ms.p99".to_string()));
+        assert!(
+            names_with_windows(["after"]).contains(&"windows.after.latency_ms.p99".to_string())
+        );
         assert_eq!(lookup(&value, "windows.after.latency_ms.p99"), Some(None));
         for absent in [
             "seed",

@@ -14,10 +14,10 @@ pub mod trace_file;
 
 use crate::config::Loaded;
 use crate::config::schema::PlotKind;
-use crate::expect::{self, Verdicts};
+use crate::expect::{self, EXPECTATIONS_CSV, Verdicts};
 use crate::files::folder;
-use crate::files::manifest::VERSION;
 use crate::files::staging::Staging;
+use crate::identity::{self, RESOLVED, VERSION};
 use crate::metrics::histogram::round_ns_ms;
 use crate::metrics::summary::round6;
 use crate::runner::RunResult;
@@ -26,70 +26,23 @@ use anyhow::{Context, Result};
 use plots::{Axis, Scale, Series};
 use std::path::{Path, PathBuf};
 
-/// The files a run writes, in the order they are written.
+/// The files a run writes, in the order they are written (with `identity::RESOLVED` second).
 pub const SUMMARY: &str = "summary.json";
-pub use crate::files::sweep_folder::RESOLVED;
 pub const TIMESERIES: &str = "timeseries.csv";
 pub const FANOUT_BY_SIZE: &str = "fanout_by_size.csv";
 pub const LATENCY_CDF: &str = "latency_cdf.csv";
-/// Written with an `output.trace` section.
+/// Written with an `output.trace` section (and `expect::EXPECTATIONS_CSV` with an `expect:`
+/// section).
 pub const TRACE: &str = "trace.json";
-/// Written with an `expect:` section.
-pub use crate::expect::EXPECTATIONS_CSV;
 
 /// Writes a single run's folder `out` whole (staged, with its manifest, then moved into place);
 /// returns the paths of its files. The caller holds the folder's lock and has checked that
 /// `out` may be replaced ([`folder::check_run_folder`]).
 pub fn write_run(out: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<PathBuf>> {
-    folder::write_run_folder(out, &run_key(loaded), &loaded.name, |staging| {
+    let key = identity::run_key(&loaded.name, &loaded.experiment);
+    folder::write_run_folder(out, &key, &loaded.name, |staging| {
         write_results(staging, loaded, result)
     })
-}
-
-/// The key of one run: the SHA-256 of the guildsim version and the run's `resolved.yaml`.
-pub fn run_key(loaded: &Loaded) -> String {
-    let mut bytes = format!("guildsim {VERSION}\n").into_bytes();
-    bytes.extend(resolved_yaml(loaded).expect("an experiment serialises"));
-    crate::files::sha256_hex(&bytes)
-}
-
-/// A table as CSV (header row, then the rows), built in memory.
-pub fn table_csv(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header).expect("CSV into memory");
-    for row in rows {
-        w.write_record(row).expect("CSV into memory");
-    }
-    w.into_inner().expect("CSV into memory")
-}
-
-/// A table as aligned text for the terminal: columns padded to their widest cell, `-` for an
-/// empty cell.
-pub fn text_table(header: &[String], rows: &[Vec<String>]) -> String {
-    let cell = |s: &str| {
-        if s.is_empty() {
-            "-".to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell(c).len());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{:<w$}", cell(c)))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// The file names of `paths`.
@@ -105,7 +58,10 @@ pub fn file_names(paths: &[PathBuf]) -> Vec<String> {
 pub fn write_results(staging: &mut Staging, loaded: &Loaded, result: &RunResult) -> Result<()> {
     let mut put = |name: &str, bytes: Vec<u8>| staging.write(name, &bytes);
     put(SUMMARY, summary_json(result)?)?;
-    put(RESOLVED, resolved_yaml(loaded)?)?;
+    put(
+        RESOLVED,
+        identity::resolved_yaml(&loaded.name, &loaded.experiment)?,
+    )?;
     put(TIMESERIES, timeseries_csv(result)?)?;
     put(FANOUT_BY_SIZE, fanout_by_size_csv(result)?)?;
     put(LATENCY_CDF, latency_cdf_csv(result)?)?;
@@ -190,7 +146,7 @@ fn run_report(
                 s.stop.end_time_s
             ),
         ),
-        ("guildsim".into(), env!("CARGO_PKG_VERSION").into()),
+        ("guildsim".into(), VERSION.into()),
     ];
     if loaded.experiment.output.trace.is_some() {
         facts.push((
@@ -206,7 +162,10 @@ fn run_report(
         key_results: html::key_tables(s),
         tables: html::summary_tables(s)?,
         figures,
-        resolved_yaml: String::from_utf8(resolved_yaml(loaded)?)?,
+        resolved_yaml: String::from_utf8(identity::resolved_yaml(
+            &loaded.name,
+            &loaded.experiment,
+        )?)?,
     };
     Ok(html::render(&page))
 }
@@ -233,24 +192,6 @@ pub fn summary_json(result: &RunResult) -> Result<Vec<u8>> {
     let mut text = serde_json::to_string_pretty(&result.summary)?;
     text.push('\n');
     Ok(text.into_bytes())
-}
-
-/// The experiment with the model inlined and every default written out. Enums are written
-/// as in experiment files (`sizes: {fixed: {...}}`, not the tag `!fixed`), so the same field
-/// paths work on it (`--set workload.guilds.sizes.fixed.members=10`, sweeps, `merge`).
-pub fn resolved_yaml(loaded: &Loaded) -> Result<Vec<u8>> {
-    let mut body = Vec::new();
-    yaml_serde::with::singleton_map_recursive::serialize(
-        &loaded.experiment,
-        &mut yaml_serde::Serializer::new(&mut body),
-    )?;
-    let body = String::from_utf8(body)?;
-    Ok(format!(
-        "# guildsim: the fully resolved experiment `{}` (every value explicit).\n\
-         # `guildsim run {RESOLVED}` repeats the run from this file alone.\n{body}",
-        loaded.name
-    )
-    .into_bytes())
 }
 
 fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>> {

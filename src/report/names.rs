@@ -2,6 +2,8 @@
 //! unit (`p99 delivery latency (ms)`, `guild size (online members)`) and legend entries
 //! (`fan-out: naive`, `Semaphore: none`), instead of raw field paths and JSON values.
 
+use crate::config::validate::sweep::render;
+
 /// Fields and metrics with a name of their own; anything else is named from its path.
 const NAMES: &[(&str, &str)] = &[
     (
@@ -105,6 +107,16 @@ fn node_group_field(path: &str) -> Option<String> {
         "schedulers" => format!("schedulers per {group} node"),
         other => format!("{group} node {}", human(other)),
     })
+}
+
+/// The legend text of value `value` (as the sweep renders it) of the swept field `field`:
+/// from `labels` (a figure's `labels:`) when it names the value, else [`value_label`].
+pub fn line_label(labels: &yaml_serde::Mapping, field: &str, value: &str) -> String {
+    labels
+        .iter()
+        .find(|(k, _)| render(k) == value)
+        .and_then(|(_, v)| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| value_label(field, value))
 }
 
 /// A swept value as a legend shows it: `fan-out: naive`, `Semaphore: none` (for null); a

@@ -28,7 +28,7 @@ pub fn is_own_trace(bytes: &[u8]) -> bool {
     }
     let at = bytes.len() - tail;
     let (body, trailer) = bytes.split_at(at);
-    let expected = format!("{TRAILER_KEY}\"{}\"}}\n", crate::files::sha256_hex(body));
+    let expected = format!("{TRAILER_KEY}\"{}\"}}\n", crate::identity::sha256_hex(body));
     trailer == expected.as_bytes()
 }
 
@@ -236,7 +236,7 @@ pub fn trace_json(trace: &Trace, world: &World, info: &TraceInfo) -> (Vec<u8>, T
         "{TRACE_PREFIX},\"version\":{},\"experiment\":{},\"seed\":{},\"time\":\"virtual time: \
          ts in microseconds of simulated time\",\"window_s\":[{},{}],\"guilds\":{},\"nodes\":{},\
          \"max_events\":{},\"events\":{},\"complete\":{complete},\"cap_reached_at_s\":{}}},",
-        quoted(env!("CARGO_PKG_VERSION")),
+        quoted(crate::identity::VERSION),
         quoted(info.experiment),
         info.seed,
         to_secs(trace.from),
@@ -267,7 +267,7 @@ pub fn trace_json(trace: &Trace, world: &World, info: &TraceInfo) -> (Vec<u8>, T
     out.push_str("\n],\n");
     // A trailer that certifies the content: guildsim replaces a trace file only while it holds
     // what guildsim wrote ([`is_own_trace`]).
-    let digest = crate::files::sha256_hex(out.as_bytes());
+    let digest = crate::identity::sha256_hex(out.as_bytes());
     let _ = writeln!(out, "{TRAILER_KEY}\"{digest}\"}}");
     let stats = TraceStats {
         events: evs.len() as u64,

@@ -10,7 +10,7 @@
 //! values in all, whatever the verdicts.
 
 use crate::config::search::{Find, SearchScale};
-use crate::sweep::grid::round_significant;
+use crate::config::validate::sweep::round_significant;
 use serde::Serialize;
 
 /// How one search moves, from the `search:` section.

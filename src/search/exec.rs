@@ -4,7 +4,7 @@
 //! back from the run folders in plan order, so decisions never depend on which run finished
 //! first. A run already complete in the folder (an interrupted search, run again) is reused.
 //!
-//! The folder follows a sweep's rules (`report::folder`): claimed and locked, its manifest
+//! The folder follows a sweep's rules (`crate::files::folder`): claimed and locked, its manifest
 //! (`sweep.json`) written first and listing every top-level file before it is written; only
 //! files and runs that guildsim's manifests list are ever removed.
 
@@ -16,11 +16,11 @@ use crate::files::folder;
 use crate::files::lock::{FolderLock, LockMode};
 use crate::files::sweep_folder::{self, listed_files};
 use crate::files::sweep_manifest::Manifest;
+use crate::identity::{RESOLVED, VERSION};
 use crate::metrics::flat;
 use crate::metrics::summary::round6;
-use crate::report::RESOLVED;
 use crate::sweep::exec::replace_top_files;
-use crate::sweep::plan::{RunSpec, VERSION};
+use crate::sweep::plan::RunSpec;
 use crate::sweep::store;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;

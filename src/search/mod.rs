@@ -3,7 +3,8 @@
 //! answer, every step's bracket and every run written to CSV and JSON, with a chart.
 //!
 //! Reading order, each module using only modules before it: [`bisect`] (the bracket: which
-//! value to try next, when to stop), [`plan`] (the section checked, the runs of a value),
+//! value to try next, when to stop), [`plan`] (the section checked by
+//! `crate::config::validate::search`, the grid's points, the runs of a value),
 //! [`tables`] (the result files, with [`report`] for `report.html`), [`exec`] (the steps: runs in parallel within a step, steps
 //! in sequence, in the output folder).
 //!

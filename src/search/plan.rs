@@ -1,6 +1,7 @@
-//! A search's plan: the `search:` section checked (every error located), the grid's points
-//! (one search each; a single point without a `sweep:`), and the runs of any value tried at
-//! any point, each a complete, validated experiment with its seed, folder and key.
+//! A search's plan: the `search:` section checked (every error located, by
+//! `crate::config::validate::search`), the grid's points (one search each; a single point
+//! without a `sweep:`), and the runs of any value tried at any point, each a complete,
+//! validated experiment with its seed, folder and key.
 //!
 //! A run's experiment is the assembled experiment without its `search`, `sweep`,
 //! `description` and `test_overrides`, with the point's swept values and the searched value
@@ -10,34 +11,17 @@
 //! (`runs/0-strategy=naive,members=3162/r000`), so a value tried again is found complete.
 
 use super::bisect::Settings;
-use crate::config::limits::{
-    MAX_LOG_PRECISION, MAX_REPLICATIONS, MAX_RUNS, MAX_SEARCH_STEPS, MIN_SEARCH_PRECISION,
-};
-use crate::config::search::{Search, SearchScale};
-use crate::config::sweep::SweepPlot;
+use crate::config::limits::MAX_RUNS;
+use crate::config::search::Search;
+use crate::config::validate::search::{self as checks, check_section};
+use crate::config::validate::sweep::{self as grid, Axis, render};
 use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
 use crate::config::{Assembled, ConfigErrors, Loaded, finish};
-use crate::metrics::flat;
-use crate::report;
-use crate::sweep::figures;
-use crate::sweep::grid::{self, Axis, render};
-use crate::sweep::plan::{RunSource, RunSpec, SetValue, check_run, run_key, sha256_hex};
+use crate::identity::{self, sha256_hex};
+use crate::sweep::plan::{RunSource, RunSpec, SetValue, check_run};
 use crate::sweep::points::{Point, combinations, point_dirs};
 use std::sync::Arc;
 use yaml_serde::{Number, Value};
-
-/// Parts of an experiment a search cannot vary: they are not part of a run.
-const NOT_SEARCHABLE: [&str; 6] = [
-    "sweep",
-    "search",
-    "test_overrides",
-    "description",
-    "model_overrides",
-    "seed",
-];
-
-/// Bisection values are at most this large in magnitude (integers stay exact in `f64`).
-pub const MAX_SEARCH_VALUE: f64 = 1e15;
 
 /// Every search of an experiment, and how to make the runs of a value.
 #[derive(Clone, Debug)]
@@ -73,39 +57,10 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
     let at = FieldPath::root().key("search");
     let mut errors = Vec::new();
     let field = check_section(&search, &base, &mut errors);
-    if !base.experiment.expect.is_empty() {
-        errors.push(yaml_source::error_at(
-            map,
-            &FieldPath::root().key("expect"),
-            "a search judges its own limit (`search.max` or `search.min`), not expectations: \
-             remove `expect:` or the `search:`",
-        ));
-    }
+    checks::check_company(&base, &mut errors);
     let (axes, columns) = match &base.experiment.sweep {
         None => (Vec::new(), Vec::new()),
         Some(sweep) => {
-            let sat = FieldPath::root().key("sweep");
-            let only_grid = [
-                (
-                    sweep.replications != 1,
-                    "replications",
-                    "search.replications",
-                ),
-                (!sweep.plots.is_empty(), "plots", "search.plot"),
-                (!sweep.timelines.is_empty(), "timelines", "search.plot"),
-            ];
-            for (bad, key, instead) in only_grid {
-                if bad {
-                    errors.push(yaml_source::error_at(
-                        map,
-                        &sat.key(key),
-                        format!(
-                            "with a `search:`, the sweep gives only the grid (one search per \
-                             point): use `{instead}` instead"
-                        ),
-                    ));
-                }
-            }
             let axes = grid::axes(sweep, map, assembled.input_bytes)?;
             let columns: Vec<String> = axes
                 .iter()
@@ -115,20 +70,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
         }
     };
     if let Some(f) = &field {
-        // Items named by their `name:` (`model.nodes[session]`) are compared by index.
-        let canonical = |path: &FieldPath| {
-            yaml_source::resolve_names(&assembled.doc, path).unwrap_or(path.clone())
-        };
-        for c in &columns {
-            let swept = canonical(&FieldPath::parse(c).expect("columns are field paths"));
-            if canonical(f).starts_with(&swept) || swept.starts_with(&canonical(f)) {
-                errors.push(yaml_source::error_at(
-                    map,
-                    &at.key("field"),
-                    format!("`{f}` overlaps `{c}`, swept by the grid: search another field"),
-                ));
-            }
-        }
+        checks::check_overlap(f, &columns, &assembled.doc, map, &mut errors);
     }
     let choices = if axes.is_empty() {
         vec![Vec::new()]
@@ -179,13 +121,15 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
     } else {
         point_dirs(&columns, &labels)
     };
+    let plot_error = checks::check_plot(&search, &columns, &labels, map);
     let points: Vec<Point> = labels
         .into_iter()
         .zip(dirs)
         .map(|(labels, dir)| Point { labels, dir })
         .collect();
     let key = field.last_key().unwrap_or("value").to_string();
-    let resolved_yaml = report::resolved_yaml(&base).expect("an experiment serialises");
+    let resolved_yaml =
+        identity::resolved_yaml(&base.name, &base.experiment).expect("an experiment serialises");
     let plan = SearchPlan {
         experiment_sha256: sha256_hex(&resolved_yaml),
         resolved_yaml,
@@ -212,9 +156,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
             }
         }
     }
-    if let Some(e) = check_plot(&plan) {
-        errors.push(e);
-    }
+    errors.extend(plot_error);
     if !errors.is_empty() {
         let mut seen = Vec::new();
         errors.retain(|e| {
@@ -230,153 +172,15 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
 
 /// The bisection settings of a checked section.
 fn settings(search: &Search) -> Settings {
-    let number = |n: &Number| n.as_f64().unwrap_or(f64::NAN);
+    let (from, to) = checks::ends(search);
     Settings {
         find: search.find,
         scale: search.scale,
         precision: search.precision,
         integer: !search.from.is_f64() && !search.to.is_f64(),
-        from: number(&search.from),
-        to: number(&search.to),
+        from,
+        to,
         max_steps: search.max_steps,
-    }
-}
-
-/// Checks the section's own fields; returns the searched field's path if it is one.
-fn check_section(
-    search: &Search,
-    base: &Loaded,
-    errors: &mut Vec<ConfigError>,
-) -> Option<FieldPath> {
-    let map = &base.source;
-    let at = FieldPath::root().key("search");
-    let mut fail = |key: &str, message: String| {
-        errors.push(yaml_source::error_at(map, &at.key(key), message));
-    };
-    let field = match FieldPath::parse(&search.field) {
-        Ok(f) if f.is_root() => {
-            fail("field", "must not be empty".into());
-            None
-        }
-        Ok(f) => match NOT_SEARCHABLE
-            .iter()
-            .find(|top| f.starts_with(&FieldPath::root().key(top)))
-        {
-            Some(top) => {
-                fail("field", format!("`{top}` cannot be searched"));
-                None
-            }
-            None => Some(f),
-        },
-        Err(e) => {
-            fail("field", e);
-            None
-        }
-    };
-    let names = flat::names_with_windows(&base.experiment.output.windows);
-    if !names.contains(&search.metric) {
-        fail(
-            "metric",
-            format!(
-                "`{}` is not a metric of summary.json; metrics are dotted paths such as \
-                 latency_ms.p99, guild_sojourn_ms.mean, deliveries_total",
-                search.metric
-            ),
-        );
-    }
-    match (search.max, search.min) {
-        (Some(_), Some(_)) | (None, None) => fail(
-            "max",
-            "give exactly one limit: `max` (the metric must stay at most this) or `min` (at \
-             least this)"
-                .into(),
-        ),
-        (Some(v), None) | (None, Some(v)) if !v.is_finite() || v.abs() > 1e300 => {
-            let key = if search.max.is_some() { "max" } else { "min" };
-            fail(key, format!("must be a finite number, got {v}"));
-        }
-        _ => {}
-    }
-    let s = settings(search);
-    let mut ends_ok = true;
-    for (key, v) in [("from", s.from), ("to", s.to)] {
-        let log = s.scale == SearchScale::Log;
-        if !v.is_finite() || v.abs() > MAX_SEARCH_VALUE || (log && v <= 0.0) {
-            let lowest = if log { "above 0" } else { "from -1e15" };
-            fail(key, format!("must be a number {lowest} to 1e15, got {v}"));
-            ends_ok = false;
-        }
-    }
-    if ends_ok && s.from >= s.to {
-        fail(
-            "to",
-            format!("must be larger than `from` ({}), got {}", s.from, s.to),
-        );
-    }
-    let precision_ok = match s.scale {
-        SearchScale::Log => (MIN_SEARCH_PRECISION..=MAX_LOG_PRECISION).contains(&s.precision),
-        SearchScale::Linear => s.precision > 0.0 && s.precision <= 2.0 * MAX_SEARCH_VALUE,
-    };
-    if !precision_ok {
-        let allowed = match s.scale {
-            SearchScale::Log => format!(
-                "a relative precision from {MIN_SEARCH_PRECISION:e} to {MAX_LOG_PRECISION} on a \
-                 log scale (0.05: within 5 %)"
-            ),
-            SearchScale::Linear => "a width above 0 and at most 2e15 on a linear scale".into(),
-        };
-        fail(
-            "precision",
-            format!("must be {allowed}, got {}", s.precision),
-        );
-    }
-    if !(1..=MAX_REPLICATIONS).contains(&search.replications) {
-        fail(
-            "replications",
-            format!(
-                "must be an integer from 1 to {MAX_REPLICATIONS}, got {}",
-                search.replications
-            ),
-        );
-    }
-    if search.max_steps > MAX_SEARCH_STEPS {
-        fail(
-            "max_steps",
-            format!(
-                "must be an integer from 0 to {MAX_SEARCH_STEPS}, got {}",
-                search.max_steps
-            ),
-        );
-    }
-    field
-}
-
-/// The search plot's declaration checked like a sweep plot's, located at `search.plot`.
-fn check_plot(plan: &SearchPlan) -> Option<ConfigError> {
-    let plot = plan.search.plot.as_ref()?;
-    let as_sweep = SweepPlot {
-        file: "search".into(),
-        metric: plan.search.metric.clone(),
-        x: plot.x.clone(),
-        lines: plot.lines.clone(),
-        where_: Default::default(),
-        log_x: plot.log_x,
-        log_y: plot.log_y,
-        band: false,
-        title: None,
-        x_label: None,
-        y_label: None,
-        y_from_zero: false,
-        labels: Default::default(),
-    };
-    let at = FieldPath::root().key("search").key("plot");
-    match figures::select(&as_sweep, &plan.columns, &plan.points) {
-        Ok(_) => None,
-        Err((key, message)) => Some(yaml_source::error_at(
-            &plan.base.source,
-            &at.key(key),
-            message,
-        )),
     }
 }
 
@@ -426,7 +230,7 @@ impl SearchPlan {
                     point,
                     replication: r,
                     dir: format!("runs/{dir}/r{r:03}"),
-                    key: run_key(&loaded),
+                    key: identity::run_key(&loaded.name, &loaded.experiment),
                     seed: loaded.experiment.seed,
                     horizon_s: loaded.experiment.run.horizon_s,
                     source: Arc::clone(&source),

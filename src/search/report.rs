@@ -42,7 +42,7 @@ pub fn page(
             format!("{} (one per point of the grid)", plan.points.len()),
         ),
         ("swept fields".into(), plan.columns.join(", ")),
-        ("guildsim".into(), env!("CARGO_PKG_VERSION").into()),
+        ("guildsim".into(), crate::identity::VERSION.into()),
     ];
     let key_results: Vec<Table> = vec![html::csv_table(
         "search.csv: per point, the answer (the best value within the limit), the final bracket, \

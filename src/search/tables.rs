@@ -8,8 +8,8 @@ use super::bisect::{Bracket, Status};
 use super::plan::SearchPlan;
 use super::report;
 use crate::config::search::Find;
-use crate::config::sweep::line_label;
-use crate::report::names::human;
+use crate::config::validate::figures::column;
+use crate::report::names::{human, line_label};
 use crate::report::plots::{self, Axis, Scale, Series};
 use anyhow::Result;
 use serde::Serialize;
@@ -275,9 +275,9 @@ fn chart(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Option<String>> 
     let Some(plot) = &plan.search.plot else {
         return Ok(None);
     };
-    let column = |f: &str| crate::sweep::figures::column(&plan.columns, f);
-    let x = column(&plot.x).expect("checked by the plan");
-    let lines = plot.lines.as_deref().and_then(column);
+    let swept = |f: &str| column(&plan.columns, f);
+    let x = swept(&plot.x).expect("checked by the plan");
+    let lines = plot.lines.as_deref().and_then(swept);
     let mut groups: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for (p, s) in searches.iter().enumerate() {
         let label = lines

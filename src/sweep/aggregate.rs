@@ -7,11 +7,13 @@
 //!   min,max,merged`, one row per point and metric; `merged` is the statistic of the exactly
 //!   merged histograms of all replications, for the duration metrics (`latency_ms.p99`, ...).
 
-use super::metrics::{self, HISTOGRAMS};
+use super::metrics::HISTOGRAMS;
 use super::plan::Plan;
-use super::stats::{Stats, describe, fmt_num};
 use super::store;
 use crate::metrics::DurationHistogram;
+use crate::metrics::flat::flatten;
+use crate::metrics::stats::{Stats, describe};
+use crate::table::fmt_num;
 use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,7 +62,7 @@ pub fn collect(plan: &Plan, out: &Path) -> Result<Aggregate> {
             if !store::is_complete(&dir, run) {
                 bail!("run {} is not complete", run.dir);
             }
-            let flat = metrics::flatten(&store::read_summary(&dir)?);
+            let flat = flatten(&store::read_summary(&dir)?);
             let run_names: Vec<String> = flat.iter().map(|(n, _)| n.clone()).collect();
             match &names {
                 None => names = Some(run_names),
@@ -114,7 +116,7 @@ fn merged_metrics(merged: &[DurationHistogram]) -> BTreeMap<String, Option<f64>>
     let mut out = BTreeMap::new();
     for (h, (block, _)) in merged.iter().zip(HISTOGRAMS) {
         let stats = serde_json::to_value(h.stats_ms()).expect("stats serialise");
-        for (name, number) in metrics::flatten(&stats) {
+        for (name, number) in flatten(&stats) {
             let value = number.map(|n| n.as_f64().unwrap_or(f64::NAN));
             out.insert(format!("{block}.{name}"), value);
         }

@@ -1,32 +1,32 @@
 //! The plots a sweep declares (`sweep.plots`): one metric's mean over replications against a
 //! swept field, one line per value of another swept field, with the 95 % confidence band,
 //! drawn by `crate::report::plots::line_chart`. The declarations are checked when the plan is
-//! made (`figures.rs`).
+//! made (`crate::config::validate::figures`).
 
 use super::aggregate::Aggregate;
-use super::figures::{Selection, select};
 use super::plan::Plan;
-use crate::config::sweep::line_label;
-use crate::report::names::human;
+use crate::config::validate::figures::{Selection, select};
+use crate::report::names::{human, line_label};
 use crate::report::plots::{self, Axis, Scale, Series};
 use anyhow::Result;
 
 /// Every declared plot, as (file name, SVG).
 pub fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
+    let labels: Vec<Vec<String>> = plan.points.iter().map(|p| p.labels.clone()).collect();
     for plot in &plan.sweep.plots {
-        let Selection { x, lines, chosen } = select(plot, &plan.columns, &plan.points)
+        let Selection { x, lines, chosen } = select(plot, &plan.columns, &labels)
             .map_err(|(key, m)| anyhow::anyhow!("sweep plot `{}`: {key}: {m}", plot.file))?;
         let m = agg
             .metric_index(&plot.metric)
             .ok_or_else(|| anyhow::anyhow!("no metric `{}` in the results", plot.metric))?;
         let mut groups: Vec<(String, Vec<(f64, usize)>)> = Vec::new();
-        for (p, point) in &chosen {
-            let label = lines.map(|l| point.labels[l].clone()).unwrap_or_default();
-            let xv: f64 = point.labels[x].parse().expect("checked numeric");
+        for &p in &chosen {
+            let label = lines.map(|l| labels[p][l].clone()).unwrap_or_default();
+            let xv: f64 = labels[p][x].parse().expect("checked numeric");
             match groups.iter_mut().find(|(g, _)| *g == label) {
-                Some((_, v)) => v.push((xv, *p)),
-                None => groups.push((label, vec![(xv, *p)])),
+                Some((_, v)) => v.push((xv, p)),
+                None => groups.push((label, vec![(xv, p)])),
             }
         }
         let series: Vec<Series> = groups
@@ -77,7 +77,7 @@ pub fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
             .unwrap_or_else(|| format!("{}: {}", plan.base.name, human(&plot.metric)));
         let mut swept: Vec<f64> = chosen
             .iter()
-            .filter_map(|(_, p)| p.labels[x].parse().ok())
+            .filter_map(|&p| labels[p][x].parse().ok())
             .collect();
         swept.sort_by(f64::total_cmp);
         swept.dedup();

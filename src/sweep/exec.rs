@@ -16,7 +16,7 @@ use crate::files::folder;
 use crate::files::lock::{FolderLock, LockMode};
 use crate::files::sweep_folder::{self, listed_files};
 use crate::files::sweep_manifest::{ListedFile, ShardInfo};
-use crate::report::RESOLVED;
+use crate::identity::RESOLVED;
 use crate::report::html;
 use crate::runner;
 use crate::sim::time::secs;

@@ -7,16 +7,15 @@
 //! behind.
 
 use super::exec;
-use super::plan::{self, Plan, VERSION};
+use super::plan::{self, Plan};
 use super::store;
 use crate::config::{self, LoadOptions};
 use crate::files::folder;
 use crate::files::lock::LockMode;
 use crate::files::manifest::RunManifest;
-use crate::files::sha256_hex;
 use crate::files::sweep_folder;
 use crate::files::sweep_manifest::{Manifest, read_manifests};
-use crate::report::RESOLVED;
+use crate::identity::{RESOLVED, VERSION, sha256_hex};
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 

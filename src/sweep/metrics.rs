@@ -1,7 +1,5 @@
-//! The metrics of a run as a sweep sees them (`crate::metrics::flat`), and the histograms a
-//! run stores so that a sweep merges them exactly.
-
-pub use crate::metrics::flat::{flatten, names, names_with_windows};
+//! The histograms a run of a sweep stores so that a sweep merges them exactly (the metrics
+//! themselves are `crate::metrics::flat`'s).
 
 /// The histograms a run stores for exact merging: (`summary.json` block, file name).
 pub const HISTOGRAMS: [(&str, &str); 3] = [

@@ -2,15 +2,15 @@
 //! field values, each replicated with its own seed), run in parallel or in shards, resumed
 //! when interrupted, and aggregated into tables and plots with confidence intervals.
 //!
-//! Reading order, each module using only modules before it (no import circles): [`grid`]
-//! (the sweep entries checked and expanded),
-//! [`points`] (the combinations and their folders), [`metrics`] (what is aggregated),
-//! [`figures`] (what the declared plots and timelines show, checked), [`plan`] (every run as a
+//! The `sweep:` section is checked and its grid expanded in `crate::config::validate` (`sweep`
+//! for the grid, `figures` for the declared plots and timelines). Reading order here, each
+//! module using only modules before it (no import circles): [`points`] (the combinations and
+//! their folders), [`metrics`] (the histograms merged exactly), [`plan`] (every run as a
 //! validated experiment with a seed, folder and key), [`store`] (run folders, key files,
-//! manifests), [`stats`] (means and confidence intervals), [`aggregate`] (`sweep.csv`,
-//! `aggregate.csv`), [`charts`] and [`timelines`] (drawing the declared figures), [`report`] (the
-//! folder's `report.html`), [`exec`]
-//! (resume, shards, parallel runs) and [`merge`] (shards combined).
+//! manifests), [`aggregate`] (`sweep.csv`, `aggregate.csv`, with the statistics of
+//! `crate::metrics::stats`), [`charts`] and [`timelines`] (drawing the declared figures),
+//! [`report`] (the folder's `report.html`), [`exec`] (resume, shards, parallel runs) and
+//! [`merge`] (shards combined).
 //!
 //! Architecture invariant: nothing here changes a run. A run in a sweep is an ordinary
 //! experiment (`runs/<point>/rNNN/resolved.yaml` repeats it with `guildsim run`), and every
@@ -20,14 +20,11 @@
 pub mod aggregate;
 pub mod charts;
 pub mod exec;
-pub mod figures;
-pub mod grid;
 pub mod merge;
 pub mod metrics;
 pub mod plan;
 pub mod points;
 pub mod report;
-pub mod stats;
 pub mod store;
 pub mod timelines;
 

@@ -14,22 +14,17 @@
 //! the shared run document), so a plan's memory does not grow with points x file size. A run's
 //! experiment is built again when it is run or estimated ([`RunSpec::load`]).
 
-use super::figures;
-use super::grid::{self, render};
 use super::points::{Point, combinations, point_dirs};
 use crate::config::schema::Experiment;
 use crate::config::sweep::Sweep;
+use crate::config::validate::sweep::{self as grid, render};
+use crate::config::validate::{self, figures};
 use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
-use crate::config::{Assembled, ConfigErrors, Loaded, finish, validate};
-use crate::report;
+use crate::config::{Assembled, ConfigErrors, Loaded, finish};
+use crate::identity::{self, sha256_hex};
 use crate::sim::rng::derive_seed;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-/// The guildsim version (part of every run key and checked by `merge`), run keys and hashes.
-pub use crate::files::manifest::VERSION;
-pub use crate::files::sha256_hex;
-pub use crate::report::run_key;
 
 /// Every run of a sweep.
 #[derive(Clone, Debug)]
@@ -207,7 +202,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
                     .map(|r| {
                         let loaded = source.replication(&exp, map.clone(), r);
                         (
-                            run_key(&loaded),
+                            identity::run_key(&loaded.name, &loaded.experiment),
                             loaded.experiment.seed,
                             loaded.experiment.run.horizon_s,
                         )
@@ -231,6 +226,11 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
         return Err(ConfigErrors(errors));
     }
 
+    let mut plot_errors = figures::check_plots(&sweep, &columns, &points, &base);
+    plot_errors.extend(figures::check_timelines(&sweep, &columns, &points, &base));
+    if !plot_errors.is_empty() {
+        return Err(ConfigErrors(plot_errors));
+    }
     let dirs = point_dirs(&columns, &points);
     let mut runs = Vec::new();
     for (p, (source, keys)) in sources.into_iter().enumerate() {
@@ -252,12 +252,8 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
         .zip(dirs)
         .map(|(labels, dir)| Point { labels, dir })
         .collect();
-    let mut plot_errors = figures::check_plots(&sweep, &columns, &points, &base);
-    plot_errors.extend(figures::check_timelines(&sweep, &columns, &points, &base));
-    if !plot_errors.is_empty() {
-        return Err(ConfigErrors(plot_errors));
-    }
-    let resolved_yaml = report::resolved_yaml(&base).expect("an experiment serialises");
+    let resolved_yaml =
+        identity::resolved_yaml(&base.name, &base.experiment).expect("an experiment serialises");
     Ok(Some(Plan {
         experiment_sha256: sha256_hex(&resolved_yaml),
         resolved_yaml,

@@ -1,9 +1,9 @@
 //! The points of a sweep's grid: every combination of one value per axis, and the folder
 //! each point's runs go to.
 
-use super::grid::Axis;
+use crate::config::validate::sweep::Axis;
 use crate::config::yaml_source::FieldPath;
-use crate::files::sha256_hex;
+use crate::identity::sha256_hex;
 
 /// One combination of swept values.
 #[derive(Clone, Debug)]

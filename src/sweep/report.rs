@@ -32,7 +32,7 @@ pub fn page(
             ),
         ),
         ("swept fields".into(), plan.columns.join(", ")),
-        ("guildsim".into(), env!("CARGO_PKG_VERSION").into()),
+        ("guildsim".into(), crate::identity::VERSION.into()),
     ];
     let caption = "aggregate.csv: per point and metric, the mean over replications, its 95 % \
                    confidence interval, min, max, and the statistic of the merged histograms";

@@ -7,12 +7,13 @@
 //! moved into place, so an interrupted run never looks complete.
 
 use super::metrics::HISTOGRAMS;
-use super::plan::{Plan, RunSpec, VERSION};
+use super::plan::{Plan, RunSpec};
 use crate::config::Loaded;
 use crate::files::folder;
 use crate::files::manifest::RunManifest;
 use crate::files::sweep_folder;
 use crate::files::sweep_manifest::{Manifest, ShardInfo};
+use crate::identity::VERSION;
 use crate::metrics::DurationHistogram;
 use crate::report;
 use crate::runner::RunResult;

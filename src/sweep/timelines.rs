@@ -1,11 +1,11 @@
 //! Timeline comparisons a sweep declares (`sweep.timelines`): panels of `timeseries.csv`
 //! metrics on one shared time axis, one line per value of a swept field, each from the first
-//! replication of its point. The declarations are checked when the plan is made (`figures.rs`).
+//! replication of its point. The declarations are checked when the plan is made
+//! (`crate::config::validate::figures`).
 
-use super::figures::column;
 use super::plan::Plan;
-use crate::config::sweep::line_label;
-use crate::report::names::human;
+use crate::config::validate::figures::column;
+use crate::report::names::{human, line_label};
 use crate::report::plots::{self, Axis, Panel, Scale, Series};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;

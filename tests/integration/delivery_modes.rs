@@ -14,7 +14,7 @@ fn files(name: &str, dir_name: &str, sets: &[&str]) -> Vec<(String, Vec<u8>)> {
     files
         .into_iter()
         .filter(|(n, _)| {
-            n != report::RESOLVED
+            n != guildsim::identity::RESOLVED
                 && n != report::html::REPORT
                 && n != guildsim::files::manifest::KEY_FILE
         })

@@ -39,13 +39,13 @@ fn resolved_yaml_reruns_under_the_experiment_name() {
     let first = scratch_dir("resolved-first");
     report::write_run(&first, &loaded, &run(&loaded)).unwrap();
 
-    let again = load(&first.join(report::RESOLVED), &[], false);
+    let again = load(&first.join(guildsim::identity::RESOLVED), &[], false);
     assert_eq!(again.name, "quickstart");
     let second = scratch_dir("resolved-second");
     report::write_run(&second, &again, &run(&again)).unwrap();
     assert_eq!(read_dir_files(&first), read_dir_files(&second));
 
-    let renamed = load(&first.join(report::RESOLVED), &["name=storm-2"], false);
+    let renamed = load(&first.join(guildsim::identity::RESOLVED), &["name=storm-2"], false);
     assert_eq!(renamed.name, "storm-2");
     assert_eq!(renamed.experiment.name.as_deref(), Some("storm-2"));
     std::fs::remove_dir_all(&first).unwrap();

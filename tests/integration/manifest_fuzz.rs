@@ -7,7 +7,7 @@
 
 use super::bad_input::guildsim;
 use super::{experiment, read_tree, scratch_dir};
-use guildsim::files::sha256_hex;
+use guildsim::identity::sha256_hex;
 use guildsim::sim::rng::derive_seed;
 use std::path::{Path, PathBuf};
 

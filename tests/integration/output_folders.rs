@@ -390,7 +390,7 @@ fn assert_intact(bait: &[(PathBuf, Vec<u8>)]) {
 /// Rewrites the JSON manifest `file`, adding an entry to its `files` list.
 fn add_listed(file: &Path, name: &str) {
     let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
-    let sha = guildsim::files::sha256_hex(b"keep me");
+    let sha = guildsim::identity::sha256_hex(b"keep me");
     m["files"]
         .as_array_mut()
         .unwrap()

@@ -47,7 +47,7 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) {
             exp.expect.len()
         )
     });
-    let names = names_with_windows(&exp.output.windows);
+    let names = names_with_windows(exp.output.windows.iter().map(|w| w.name.as_str()));
     let replications = exp.sweep.as_ref().map(|s| s.replications);
     for (metric, e) in exp.expect.iter().take(MAX_EXPECTATIONS) {
         let p = path.key(metric);

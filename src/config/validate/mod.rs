@@ -3,11 +3,25 @@
 //! that does not exist, ...). Every problem is reported, each located through the source map.
 //!
 //! `model.rs` checks the model (nodes, network, costs, services, memory), `workload.rs` the
-//! run, workload and output sections; this file holds the checker they share.
+//! run, workload and output sections (`phases.rs` phases, bursts, shapes and selectors,
+//! `windows.rs` named windows, `expect.rs` expectations); this file holds the checker they
+//! share and [`validate`], which runs them all.
+//!
+//! The sections that make many runs out of one experiment are checked here too, by the plans
+//! that need their results: [`sweep`] checks and expands a sweep's grid, [`figures`] checks
+//! its declared plots and timelines against the grid's points, and [`search`] checks a
+//! search's section and its plot. Two checks stay outside `config` because they need more
+//! than the experiment: the build's precheck (`crate::world::build::precheck`: node names,
+//! network reachability, guild sizes against users, through the world's own layout and size
+//! draws) and a search's bound on its runs (the bisection's step bound,
+//! `crate::search::bisect`).
 
 mod expect;
+pub mod figures;
 mod model;
 mod phases;
+pub mod search;
+pub mod sweep;
 pub mod windows;
 mod workload;
 

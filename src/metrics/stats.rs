@@ -1,6 +1,6 @@
-//! Statistics over the replications of one sweep point: mean, sample standard deviation, the
-//! 95 % confidence interval of the mean from Student's t (quantile from `statrs`), min and max;
-//! and the one number format every sweep table uses.
+//! Statistics over replications (the runs of one sweep point): mean, sample standard
+//! deviation, the 95 % confidence interval of the mean from Student's t (quantile from
+//! `statrs`), min and max. Sweep aggregates and expectations on sweep points both use them.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -49,19 +49,6 @@ pub fn t_975(dof: usize) -> f64 {
         .inverse_cdf(0.975)
 }
 
-/// A number for a table: 10 significant digits, shortest form (`0.1`, `1250`, `3.3e-7`).
-pub fn fmt_num(x: f64) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    let rounded: f64 = format!("{x:.9e}").parse().unwrap_or(x);
-    // `-0` and `0` are the same number in a table.
-    if rounded == 0.0 {
-        return "0".into();
-    }
-    rounded.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,13 +79,5 @@ mod tests {
         assert_eq!((s.min, s.max), (2.0, 9.0));
         let one = describe(&[3.5]);
         assert_eq!((one.sd, one.ci95), (None, None));
-    }
-
-    #[test]
-    fn numbers_are_short_and_stable() {
-        assert_eq!(fmt_num(0.1 + 0.2), "0.3");
-        assert_eq!(fmt_num(1250.0), "1250");
-        assert_eq!(fmt_num(-0.0), "0");
-        assert_eq!(fmt_num(1.0 / 3.0), "0.3333333333");
     }
 }

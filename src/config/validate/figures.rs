@@ -1,15 +1,16 @@
 //! What a sweep's declared figures show, and the checks of their declarations: the plots
 //! (`sweep.plots`: which points, which column on x, which makes the lines) and the timelines
-//! (`sweep.timelines`: which swept field makes the lines, which time-series metrics). The
-//! plan runs the checks before any run starts, so a typo fails at once; `charts.rs` and
-//! `timelines.rs` draw from the same selections.
+//! (`sweep.timelines`: which swept field makes the lines, which time-series metrics). A
+//! point is known here by its labels (the value of each swept column, as text). The plan runs
+//! the checks before any run starts, so a typo fails at once; `crate::sweep::charts` and
+//! `crate::sweep::timelines` draw from the same selections, and a search's plot is checked
+//! with [`select`] too.
 
-use super::grid::render;
-use super::metrics;
-use super::points::Point;
+use super::sweep::render;
 use crate::config::Loaded;
 use crate::config::sweep::{Sweep, SweepPlot};
 use crate::config::yaml_source::{ConfigError, FieldPath};
+use crate::metrics::flat::names_with_windows;
 
 /// Metrics of `timeseries.csv` for the whole cluster.
 const CLUSTER_METRICS: &[&str] = &[
@@ -27,20 +28,21 @@ const CLUSTER_METRICS: &[&str] = &[
 /// Metrics of `timeseries.csv` per node (a panel shows their largest value over the nodes).
 const NODE_METRICS: &[&str] = &["busy_fraction", "run_queue_max", "memory_bytes_max"];
 
-/// What a plot shows: the columns of its x axis and lines, and its points (index, point).
-pub struct Selection<'a> {
+/// What a plot shows: the columns of its x axis and lines, and the indices of its points.
+pub struct Selection {
     pub x: usize,
     pub lines: Option<usize>,
-    pub chosen: Vec<(usize, &'a Point)>,
+    pub chosen: Vec<usize>,
 }
 
-/// The points a plot shows (after `where`), or the problem with its declaration as
-/// (field of the plot, message).
-pub fn select<'a>(
+/// The points a plot shows (after `where`), among the points with these `labels` (one list
+/// per point, a label per column), or the problem with its declaration as (field of the
+/// plot, message).
+pub fn select(
     plot: &SweepPlot,
     columns: &[String],
-    points: &'a [Point],
-) -> Result<Selection<'a>, (&'static str, String)> {
+    labels: &[Vec<String>],
+) -> Result<Selection, (&'static str, String)> {
     let column = |key: &'static str, text: &str| -> Result<usize, (&'static str, String)> {
         let normal = FieldPath::parse(text)
             .map(|p| p.to_string())
@@ -73,24 +75,22 @@ pub fn select<'a>(
             ));
         }
         let text = render(value);
-        if !points.iter().any(|p| p.labels[c] == text) {
+        if !labels.iter().any(|p| p[c] == text) {
             return Err(("where", format!("`{field}` never takes the value {text}")));
         }
         fixed.push((c, text));
     }
-    let chosen: Vec<(usize, &Point)> = points
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| fixed.iter().all(|(c, t)| p.labels[*c] == *t))
+    let chosen: Vec<usize> = (0..labels.len())
+        .filter(|&p| fixed.iter().all(|(c, t)| labels[p][*c] == *t))
         .collect();
     for (c, name) in columns.iter().enumerate() {
         if c == x || Some(c) == lines || fixed.iter().any(|(f, _)| *f == c) {
             continue;
         }
-        let mut seen: Vec<&str> = chosen.iter().map(|(_, p)| p.labels[c].as_str()).collect();
+        let mut seen: Vec<&str> = chosen.iter().map(|&p| labels[p][c].as_str()).collect();
         seen.sort();
         seen.dedup();
-        let with_lines = lines.is_some_and(|l| follows(chosen.iter().map(|(_, p)| *p), l, c));
+        let with_lines = lines.is_some_and(|l| follows(chosen.iter().map(|&p| &labels[p]), l, c));
         if seen.len() > 1 && !with_lines {
             return Err((
                 "x",
@@ -102,29 +102,27 @@ pub fn select<'a>(
             ));
         }
     }
-    if let Some((_, p)) = chosen
+    if let Some(&p) = chosen
         .iter()
-        .find(|(_, p)| p.labels[x].parse::<f64>().is_err())
+        .find(|&&p| labels[p][x].parse::<f64>().is_err())
     {
         return Err((
             "x",
             format!(
                 "the x axis needs numbers, but `{}` takes the value {}",
-                plot.x, p.labels[x]
+                plot.x, labels[p][x]
             ),
         ));
     }
     Ok(Selection { x, lines, chosen })
 }
 
-/// Whether column `c` follows column `l` among `points` (a field zipped with `lines` varies
-/// with it): points with the same `l` value have the same `c` value.
-fn follows<'a>(points: impl Iterator<Item = &'a Point> + Clone, l: usize, c: usize) -> bool {
-    points.clone().all(|p| {
-        points
-            .clone()
-            .all(|q| p.labels[l] != q.labels[l] || p.labels[c] == q.labels[c])
-    })
+/// Whether column `c` follows column `l` among `points` (their labels: a field zipped with
+/// `lines` varies with it): points with the same `l` value have the same `c` value.
+fn follows<'a>(points: impl Iterator<Item = &'a Vec<String>> + Clone, l: usize, c: usize) -> bool {
+    points
+        .clone()
+        .all(|p| points.clone().all(|q| p[l] != q[l] || p[c] == q[c]))
 }
 
 /// Whether `name` can name a chart file: letters, digits, `_`, `-` and `.`.
@@ -135,14 +133,16 @@ fn is_file_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
 }
 
-/// Problems with the plot declarations of `sweep`, located in `base`'s sources.
+/// Problems with the plot declarations of `sweep` over the points with these `labels`,
+/// located in `base`'s sources.
 pub fn check_plots(
     sweep: &Sweep,
     columns: &[String],
-    points: &[Point],
+    labels: &[Vec<String>],
     base: &Loaded,
 ) -> Vec<ConfigError> {
-    let names = metrics::names_with_windows(&base.experiment.output.windows);
+    let windows = &base.experiment.output.windows;
+    let names = names_with_windows(windows.iter().map(|w| w.name.as_str()));
     let mut errors = Vec::new();
     for (i, plot) in sweep.plots.iter().enumerate() {
         let at = |key: &str| format!("sweep.plots[{i}].{key}");
@@ -165,7 +165,7 @@ pub fn check_plots(
                 ),
             ));
         }
-        if let Err((key, message)) = select(plot, columns, points) {
+        if let Err((key, message)) = select(plot, columns, labels) {
             errors.push(base.error_at(&at(key), message));
         }
         for (key, text) in [
@@ -231,11 +231,12 @@ pub fn column(columns: &[String], field: &str) -> Option<usize> {
     columns.iter().position(|c| *c == normal)
 }
 
-/// Problems with the timeline declarations of `sweep`, located in `base`'s sources.
+/// Problems with the timeline declarations of `sweep` over the points with these `labels`,
+/// located in `base`'s sources.
 pub fn check_timelines(
     sweep: &Sweep,
     columns: &[String],
-    points: &[Point],
+    labels: &[Vec<String>],
     base: &Loaded,
 ) -> Vec<ConfigError> {
     let mut errors = Vec::new();
@@ -261,10 +262,10 @@ pub fn check_timelines(
             )),
             Some(l) => {
                 for (c, name) in columns.iter().enumerate() {
-                    let mut seen: Vec<&str> = points.iter().map(|p| p.labels[c].as_str()).collect();
+                    let mut seen: Vec<&str> = labels.iter().map(|p| p[c].as_str()).collect();
                     seen.sort();
                     seen.dedup();
-                    if c != l && seen.len() > 1 && !follows(points.iter(), l, c) {
+                    if c != l && seen.len() > 1 && !follows(labels.iter(), l, c) {
                         errors.push(base.error_at(
                             &at("lines"),
                             format!("`{name}` also varies; a timeline compares the values of one swept field"),
@@ -304,12 +305,4 @@ pub fn check_timelines(
         }
     }
     errors
-}
-
-/// The last key of a field path (`model.fanout.strategy` gives `strategy`).
-pub fn short(field: &str) -> String {
-    FieldPath::parse(field)
-        .ok()
-        .and_then(|p| p.last_key().map(str::to_string))
-        .unwrap_or_else(|| field.to_string())
 }

@@ -1,7 +1,9 @@
-//! The axes of a sweep's grid: each `sweep.grid` entry checked and expanded into its values
-//! (explicit, linear or log range), zips checked for equal lengths. Every value keeps the
-//! positions it was written at, so that an error found when a run's experiment is built
-//! (unknown field, wrong type, impossible value) points at the sweep entry.
+//! The `sweep:` section's grid: each `sweep.grid` entry checked and expanded into its values
+//! (explicit, linear or log range), zips checked for equal lengths, the replications, the
+//! number of runs and the planning work bounded. Every value keeps the positions it was
+//! written at, so that an error found when a run's experiment is built (unknown field, wrong
+//! type, impossible value) points at the sweep entry. The grid's points are made from these
+//! axes by `crate::sweep::points`; the declared figures are checked in [`super::figures`].
 
 use crate::config::ConfigErrors;
 use crate::config::limits::{MAX_PLAN_BYTES, MAX_REPLICATIONS, MAX_RUNS, MAX_STEPS};
