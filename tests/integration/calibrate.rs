@@ -3,27 +3,9 @@
 //! code 2, writes the same bytes for the same inputs whatever `--jobs` (and reuses its runs
 //! when run again), and keeps the output folder rules of every other command.
 
-use super::{experiment, load, read_tree, run, scratch_dir};
+use super::support::{arg, experiment, guildsim_with_stdout, load, read_tree, run, scratch_dir};
 use guildsim::sim::rng::derive_seed;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Runs the built binary; returns its exit code, standard output and standard error.
-fn guildsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_guildsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
 
 const STATS: [&str; 6] = ["mean", "p50", "p90", "p99", "p999", "max"];
 
@@ -113,10 +95,10 @@ fn recovers_known_parameters_within_two_percent() {
         ],
     );
     let out = dir.join("out");
-    let (code, stdout, stderr) = guildsim(&[
+    let (code, stdout, stderr) = guildsim_with_stdout(&[
         "calibrate",
-        &s(&experiment("testbed-naive.yaml")),
-        &s(&file),
+        &arg(&experiment("testbed-naive.yaml")),
+        &arg(&file),
         "--fit",
         "model.costs.send_local.us",
         "--fit",
@@ -124,7 +106,7 @@ fn recovers_known_parameters_within_two_percent() {
         "--fit-on",
         "all",
         "--out",
-        &s(&out),
+        &arg(&out),
         "--jobs",
         "2",
     ]);
@@ -146,14 +128,14 @@ fn the_same_inputs_give_the_same_files_for_any_jobs_and_a_rerun_reuses_every_run
     let args = |out: &Path, jobs: &str| {
         let v: Vec<String> = [
             "calibrate",
-            &s(&experiment("testbed-naive.yaml")),
-            &s(&file),
+            &arg(&experiment("testbed-naive.yaml")),
+            &arg(&file),
             "--fit",
             "model.costs.send_local.us",
             "--max-iterations",
             "3",
             "--out",
-            &s(out),
+            &arg(out),
             "--jobs",
             jobs,
         ]
@@ -165,7 +147,7 @@ fn the_same_inputs_give_the_same_files_for_any_jobs_and_a_rerun_reuses_every_run
     let (a, b) = (dir.join("a"), dir.join("b"));
     let call = |v: Vec<String>| {
         let v: Vec<&str> = v.iter().map(String::as_str).collect();
-        guildsim(&v)
+        guildsim_with_stdout(&v)
     };
     assert_eq!(call(args(&a, "1")).0, 0);
     assert_eq!(call(args(&b, "2")).0, 0);
@@ -187,17 +169,17 @@ fn calibrate_text(dir: &Path, name: &str, text: &[u8], extra: &[&str]) -> (i32, 
     let out = dir.join(format!("out-{name}"));
     let mut args = vec![
         "calibrate".to_string(),
-        s(&experiment("testbed-naive.yaml")),
-        s(&file),
+        arg(&experiment("testbed-naive.yaml")),
+        arg(&file),
         "--fit".into(),
         "model.costs.send_local.us".into(),
         "--out".into(),
-        s(&out),
+        arg(&out),
     ];
     args.extend(extra.iter().map(|a| a.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, _, stderr) = guildsim(&args);
-    (code, stderr, s(&file))
+    let (code, _, stderr) = guildsim_with_stdout(&args);
+    (code, stderr, arg(&file))
 }
 
 #[test]
@@ -333,14 +315,14 @@ fn bad_arguments_and_experiments_are_refused_with_exit_code_2() {
     }
     // An experiment that is not one VM is refused at its `model.nodes`.
     let file = dir.join("m.csv");
-    let (code, _, stderr) = guildsim(&[
+    let (code, _, stderr) = guildsim_with_stdout(&[
         "calibrate",
-        &s(&experiment("quickstart.yaml")),
-        &s(&file),
+        &arg(&experiment("quickstart.yaml")),
+        &arg(&file),
         "--fit",
         "model.costs.send_local.us",
         "--out",
-        &s(&dir.join("out-quickstart")),
+        &arg(&dir.join("out-quickstart")),
     ]);
     assert_eq!(code, 2);
     assert!(
@@ -361,16 +343,16 @@ fn calibrate_keeps_the_folder_rules() {
     )
     .unwrap();
     let into = |out: &Path| {
-        guildsim(&[
+        guildsim_with_stdout(&[
             "calibrate",
-            &s(&experiment("testbed-naive.yaml")),
-            &s(&file),
+            &arg(&experiment("testbed-naive.yaml")),
+            &arg(&file),
             "--fit",
             "model.costs.send_local.us",
             "--max-iterations",
             "2",
             "--out",
-            &s(out),
+            &arg(out),
         ])
     };
     // A folder holding a file guildsim did not write is refused, and nothing is deleted.
@@ -387,13 +369,13 @@ fn calibrate_keeps_the_folder_rules() {
     assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
     // Another experiment's results are refused.
     let other = dir.join("other");
-    let (code, _, stderr) = guildsim(&[
+    let (code, _, stderr) = guildsim_with_stdout(&[
         "run",
-        &s(&experiment("validation-mm1.yaml")),
+        &arg(&experiment("validation-mm1.yaml")),
         "--test-scale",
         "--quiet",
         "--out",
-        &s(&other),
+        &arg(&other),
     ]);
     assert_eq!(code, 0, "{stderr}");
     let before = read_tree(&other);
@@ -420,13 +402,13 @@ fn calibrate_keeps_the_folder_rules() {
     assert!(own.join("notes.txt").exists());
     std::fs::remove_file(own.join("notes.txt")).unwrap();
     // A calibration's folder is not an experiment's: `run` refuses it.
-    let (code, _, stderr) = guildsim(&[
+    let (code, _, stderr) = guildsim_with_stdout(&[
         "run",
-        &s(&experiment("testbed-naive.yaml")),
+        &arg(&experiment("testbed-naive.yaml")),
         "--test-scale",
         "--quiet",
         "--out",
-        &s(&own),
+        &arg(&own),
     ]);
     assert_eq!(code, 2);
     assert!(stderr.contains("calibrate testbed-naive"), "{stderr}");

@@ -1,7 +1,7 @@
 //! The 2017 cluster: docs/sources.md V2, V3-V5, V7/V8 and V10, each figure derived from a run,
 //! plus the ordering guarantee of every fan-out strategy and the ring's minimal moves.
 
-use super::{experiment, load, run};
+use super::support::{experiment, load, run};
 use std::collections::BTreeSet;
 
 fn within(measured: f64, expected: f64, tolerance: f64) -> bool {

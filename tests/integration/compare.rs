@@ -3,22 +3,11 @@
 //! tested with Welch's t on the replications, and folders of different experiments or shapes
 //! are refused with exit code 2. The CSV is written only to a new file.
 
-use super::{experiment, scratch_dir};
+use super::support::{
+    experiment, experiment_arg, guildsim, guildsim_with_stdout, root, scratch_dir,
+};
 use guildsim::compare::welch::{Sample, differs};
 use std::path::Path;
-use std::process::Command;
-
-fn guildsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_guildsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Runs `file` at test scale into `out` with these `--set`s; asserts success.
 fn run(file: &Path, out: &Path, sets: &[&str]) {
@@ -35,7 +24,7 @@ fn run(file: &Path, out: &Path, sets: &[&str]) {
     for s in sets {
         args.extend(["--set", s]);
     }
-    let (code, stdout, stderr) = guildsim(&args);
+    let (code, stdout, stderr) = guildsim_with_stdout(&args);
     assert_eq!(code, 0, "{stdout}{stderr}");
 }
 
@@ -43,7 +32,7 @@ fn compare(args: &[&Path], options: &[&str]) -> (i32, String, String) {
     let mut all = vec!["compare"];
     all.extend(args.iter().map(|p| p.to_str().unwrap()));
     all.extend(options);
-    guildsim(&all)
+    guildsim_with_stdout(&all)
 }
 
 /// The rows of a CSV file as maps from column to cell.
@@ -194,10 +183,7 @@ fn sweeps_are_compared_point_by_point_with_welch() {
     let dir = scratch_dir("compare-sweeps");
     let text = std::fs::read_to_string(experiment("traffic-burst.yaml"))
         .unwrap()
-        .replace(
-            "../models/",
-            &format!("{}/models/", super::root().display()),
-        );
+        .replace("../models/", &format!("{}/models/", root().display()));
     let file = dir.join("sw.yaml");
     let sweep = "sweep:\n  replications: 3\n  grid:\n    \
                  - {field: model.fanout.strategy, values: [naive, manifold]}\n";
@@ -272,5 +258,29 @@ fn sweeps_are_compared_point_by_point_with_welch() {
     assert!(out.2.contains("their points differ"), "{}", out.2);
     let out = compare(&[&a, &dir.join("nothing")], &[]);
     assert_eq!(out.0, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn compare_reads_only_what_guildsim_wrote() {
+    // Finding 9: compare did not verify run-key.txt hashes.
+    let dir = scratch_dir("bounds-compare");
+    let out = dir.join("run");
+    let out_text = out.display().to_string();
+    let (code, _) = guildsim(&[
+        "run",
+        &experiment_arg("quickstart.yaml"),
+        "--test-scale",
+        "-q",
+        "--out",
+        &out_text,
+    ]);
+    assert_eq!(code, 0);
+    let summary = out.join("summary.json");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    std::fs::write(&summary, text.replacen("\"seed\": 42", "\"seed\": 43", 1)).unwrap();
+    let (code, stderr) = guildsim(&["compare", &out_text, &out_text]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("summary.json does not match"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

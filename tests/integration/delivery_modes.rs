@@ -1,6 +1,6 @@
 //! Deliveries computed in closed form give exactly the result files of one event per delivery.
 
-use super::{experiment, load, read_dir_files, run, scratch_dir};
+use super::support::{experiment, load, read_dir_files, run, scratch_dir};
 use guildsim::report;
 
 fn files(name: &str, dir_name: &str, sets: &[&str]) -> Vec<(String, Vec<u8>)> {

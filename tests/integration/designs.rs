@@ -1,8 +1,7 @@
 //! The designs after 2017 (issue 11): fan-out work, lazy member lists (V9), ZenMonitor
 //! (V14), passive sessions (V11) and relays (V12), each figure derived from a run.
 
-use super::bad_input::{assert_located, guildsim};
-use super::{experiment, load, run, scratch_dir};
+use super::support::{assert_located, experiment, guildsim, load, root, run, scratch_dir};
 
 fn within(measured: f64, expected: f64, tolerance: f64) -> bool {
     (measured - expected).abs() <= tolerance * expected
@@ -107,7 +106,7 @@ fn v9_member_list_costs_and_who_keeps_up() {
 #[test]
 fn new_fields_are_validated_with_locations() {
     let dir = scratch_dir("designs-bad");
-    let model = super::root().join("models/discord-2017.yaml");
+    let model = root().join("models/discord-2017.yaml");
     let text = format!(
         "description: bad\nmodel: {}\nmodel_overrides:\n  member_list:\n    structure: sorted_set\n    range_size: 0\nseed: 1\nrun:\n  horizon_s: 1\nworkload:\n  guilds:\n    sizes: {{list: [10]}}\n  users:\n    guilds_per_user_mean: 1\n  publishes:\n    rate: {{per_guild_per_s: 1}}\n",
         model.display()
@@ -244,7 +243,7 @@ fn v12_relays_and_passive_sessions_keep_a_huge_guild_up() {
 }
 
 /// Relays keep every guild's order for every session, with passive sessions, a member list
-/// and a session node restarting (drops: `fixes.rs`).
+/// and a session node restarting (drops: `delivery_accounting.rs`).
 #[test]
 fn relays_keep_order_under_storms() {
     let storm = "workload.storms=[{node_restart: {node: session-1, at_s: 2, down_s: 1, reconnect_jitter_s: 2}}]";
@@ -314,10 +313,7 @@ fn zips_may_repeat_a_value_but_not_a_step() {
     let dir = scratch_dir("designs-zip");
     let text = std::fs::read_to_string(experiment("design-generations.yaml"))
         .unwrap()
-        .replace(
-            "../models/",
-            &format!("{}/models/", super::root().display()),
-        )
+        .replace("../models/", &format!("{}/models/", root().display()))
         .replace(
             "\"2017 Manifold\", \"2019 Manifold + member list\", \"2023",
             "\"2017 Manifold\", \"2017 Manifold\", \"2023",

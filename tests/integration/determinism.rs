@@ -1,6 +1,6 @@
 //! Same binary, experiment and seed: byte-identical result files. Another seed: different.
 
-use super::{experiment, load, read_dir_files, run, scratch_dir};
+use super::support::{experiment, load, read_dir_files, run, scratch_dir};
 use guildsim::report;
 
 fn run_into(name: &str, sets: &[&str]) -> Vec<(String, Vec<u8>)> {
@@ -45,7 +45,11 @@ fn resolved_yaml_reruns_under_the_experiment_name() {
     report::write_run(&second, &again, &run(&again)).unwrap();
     assert_eq!(read_dir_files(&first), read_dir_files(&second));
 
-    let renamed = load(&first.join(guildsim::identity::RESOLVED), &["name=storm-2"], false);
+    let renamed = load(
+        &first.join(guildsim::identity::RESOLVED),
+        &["name=storm-2"],
+        false,
+    );
     assert_eq!(renamed.name, "storm-2");
     assert_eq!(renamed.experiment.name.as_deref(), Some("storm-2"));
     std::fs::remove_dir_all(&first).unwrap();

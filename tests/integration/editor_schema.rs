@@ -2,7 +2,7 @@
 //! YAML file names its schema on its first line (`.ci/run` then validates each file against
 //! it with an independent validator).
 
-use super::root;
+use super::support::root;
 use guildsim::config::editor_schema::{SchemaKind, schema_json};
 
 #[test]

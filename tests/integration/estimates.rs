@@ -1,7 +1,7 @@
 //! The memory and time estimator against what a run really builds: entity counts exact for
 //! fixed and listed guild sizes, close for power laws; more work, more time and memory.
 
-use super::{experiment, load, run};
+use super::support::{experiment, load, run};
 use guildsim::estimate::estimate;
 
 #[test]

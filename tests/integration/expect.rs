@@ -3,29 +3,14 @@
 //! location; a sweep is judged per point on the mean, the confidence interval or every
 //! replication, as `aggregate.csv` gives them.
 
-use super::bad_input::assert_located;
-use super::{experiment, scratch_dir};
+use super::support::{assert_located, experiment, guildsim_with_stdout, root, scratch_dir};
 use std::path::Path;
-use std::process::Command;
-
-/// Runs the built binary; returns its exit code, standard output and standard error.
-fn guildsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_guildsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Runs traffic-burst at test scale into `out` with these expectations.
 fn run_burst(out: &Path, expect: &str) -> (i32, String, String) {
     let path = experiment("traffic-burst.yaml");
     let set = format!("expect={expect}");
-    guildsim(&[
+    guildsim_with_stdout(&[
         "run",
         path.to_str().unwrap(),
         "--test-scale",
@@ -49,7 +34,7 @@ fn met_expectations_exit_0_and_a_failed_one_exits_1() {
     let dir = scratch_dir("expect-run");
     let (pass, fail) = (dir.join("pass"), dir.join("fail"));
     // The shipped gates hold at test scale too.
-    let (code, stdout, stderr) = guildsim(&[
+    let (code, stdout, stderr) = guildsim_with_stdout(&[
         "run",
         experiment("traffic-burst.yaml").to_str().unwrap(),
         "--test-scale",
@@ -100,10 +85,7 @@ fn an_unknown_metric_is_refused_with_its_location() {
     let dir = scratch_dir("expect-bad");
     let text = std::fs::read_to_string(experiment("traffic-burst.yaml"))
         .unwrap()
-        .replace(
-            "../models/",
-            &format!("{}/models/", super::root().display()),
-        )
+        .replace("../models/", &format!("{}/models/", root().display()))
         .replace(
             "windows.before.latency_ms.p99:",
             "windows.befor.latency_ms.p99:",
@@ -118,7 +100,7 @@ fn an_unknown_metric_is_refused_with_its_location() {
     let path = dir.join("typo.yaml");
     std::fs::write(&path, &text).unwrap();
     for command in ["check", "run"] {
-        let (code, _, stderr) = guildsim(&[command, path.to_str().unwrap()]);
+        let (code, _, stderr) = guildsim_with_stdout(&[command, path.to_str().unwrap()]);
         assert_located(
             &(code, stderr),
             "typo.yaml",
@@ -143,10 +125,7 @@ fn a_sweep_is_judged_per_point_on_mean_ci_or_every_replication() {
     let dir = scratch_dir("expect-sweep");
     let text = std::fs::read_to_string(experiment("traffic-burst.yaml"))
         .unwrap()
-        .replace(
-            "../models/",
-            &format!("{}/models/", super::root().display()),
-        );
+        .replace("../models/", &format!("{}/models/", root().display()));
     let path = dir.join("gates.yaml");
     let sweep = "sweep:\n  replications: 3\n  grid:\n    \
                  - {field: model.fanout.strategy, values: [naive, manifold]}\n";
@@ -155,7 +134,7 @@ fn a_sweep_is_judged_per_point_on_mean_ci_or_every_replication() {
     // Bounds that some points miss: p99 of the naive strategy is higher than manifold's.
     let expect = "expect={latency_ms.p99: {max: 100}, latency_ms.mean: {max: 100, over: ci}, \
                   deliveries_total: {min: 1, over: every}}";
-    let (code, stdout, stderr) = guildsim(&[
+    let (code, stdout, stderr) = guildsim_with_stdout(&[
         "run",
         path.to_str().unwrap(),
         "--test-scale",

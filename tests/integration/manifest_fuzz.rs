@@ -5,8 +5,7 @@
 //! runs N mutations instead of the default (`GUILDSIM_MANIFEST_FUZZ_SEED` picks another
 //! sequence); the closing note of issue 19 gives a longer campaign's counts.
 
-use super::bad_input::guildsim;
-use super::{experiment, read_tree, scratch_dir};
+use super::support::{arg, experiment, guildsim, read_tree, run_test_scale, scratch_dir};
 use guildsim::identity::sha256_hex;
 use guildsim::sim::rng::derive_seed;
 use std::path::{Path, PathBuf};
@@ -19,16 +18,10 @@ const ONE: [&str; 4] = [
     "sweep.replications=1",
 ];
 
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
-
 fn run(out: &Path, extra: &[&str]) -> (i32, String) {
-    let (e, o) = (s(&experiment(SWEEP)), s(out));
-    let mut args = vec!["run", e.as_str(), "--test-scale", "-q", "--out", o.as_str()];
-    args.extend(ONE);
+    let mut args = ONE.to_vec();
     args.extend(extra);
-    guildsim(&args)
+    run_test_scale(&experiment(SWEEP), out, &args)
 }
 
 /// Copies the tree `from` into the absent folder `to`.
@@ -66,8 +59,8 @@ fn hostile_name(d: &mut Draws, bait: &[(PathBuf, Vec<u8>)]) -> String {
         "../../bait.txt".to_string(),
         "../../../bait.txt".to_string(),
         "runs/../../bait.txt".to_string(),
-        s(&bait[0].0),
-        s(&bait[1].0),
+        arg(&bait[0].0),
+        arg(&bait[1].0),
         "..".to_string(),
         ".".to_string(),
         "runs".to_string(),
@@ -96,7 +89,11 @@ fn mutate(file: &Path, d: &mut Draws, bait: &[(PathBuf, Vec<u8>)]) {
             2 => format!("{} {sha} {listed}", size.parse::<u64>().unwrap() + 1),
             3 => format!("{size} {bait_sha} {listed}"),
             _ => {
-                lines.push(format!("{} {bait_sha} {}", bait_bytes.len(), s(bait_path)));
+                lines.push(format!(
+                    "{} {bait_sha} {}",
+                    bait_bytes.len(),
+                    arg(bait_path)
+                ));
                 lines[i].clone()
             }
         };
@@ -184,10 +181,10 @@ fn tampered_manifests_never_delete_bait_files() {
             2 => run(&shard, &["--shard", "0/2"]),
             _ => guildsim(&[
                 "merge",
-                &s(&shard),
-                &s(&out),
+                &arg(&shard),
+                &arg(&out),
                 "--out",
-                &s(&sandbox.join("m")),
+                &arg(&sandbox.join("m")),
             ]),
         };
         assert!(

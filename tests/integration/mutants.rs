@@ -10,7 +10,7 @@
 //! `GUILDSIM_MUTANT_EVENTS=E` the event budget of each run: `GUILDSIM_MUTANTS=30000
 //! GUILDSIM_MUTANT_SEED=7 GUILDSIM_MUTANT_EVENTS=200000 cargo test --release mutants`.
 
-use super::{root, scratch_dir};
+use super::support::{root, scratch_dir};
 use guildsim::config::{self, LoadOptions};
 use guildsim::sim::rng::{RngStreams, StreamRng};
 use guildsim::{check, estimate, report, runner, sweep};

@@ -3,8 +3,9 @@
 //! at a time, and content, not size, decides whether a run can be reused or merged.
 //! Each test is a regression test for a defect found by trying it as an adversarial user would.
 
-use super::bad_input::guildsim;
-use super::{experiment, read_tree, scratch_dir};
+use super::support::{
+    arg, experiment, experiment_arg, guildsim, read_tree, root, run_test_scale, scratch_dir,
+};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -12,20 +13,9 @@ use std::time::Duration;
 const SWEEP: &str = "scaling-guild-size.yaml";
 const SINGLE: &str = "quickstart.yaml";
 
-fn exp(name: &str) -> String {
-    experiment(name).to_str().unwrap().to_string()
-}
-
-fn s(p: &Path) -> String {
-    p.to_str().unwrap().to_string()
-}
-
 /// `guildsim run EXPERIMENT --test-scale -q --out OUT [extra...]`.
 fn run_into(name: &str, out: &Path, extra: &[&str]) -> (i32, String) {
-    let (e, o) = (exp(name), s(out));
-    let mut args = vec!["run", e.as_str(), "--test-scale", "-q", "--out", o.as_str()];
-    args.extend(extra);
-    guildsim(&args)
+    run_test_scale(&experiment(name), out, extra)
 }
 
 /// A folder of a user's own files, as `docs/` with the README figures was.
@@ -61,7 +51,7 @@ fn a_single_run_or_merge_into_a_folder_of_user_files_is_refused() {
 
     let shards = dir.join("shards");
     assert_eq!(run_into(SWEEP, &shards, &["--shard", "0/1"]).0, 0);
-    let (code, stderr) = guildsim(&["merge", &s(&shards), "--out", &s(&docs)]);
+    let (code, stderr) = guildsim(&["merge", &arg(&shards), "--out", &arg(&docs)]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("did not write"), "{stderr}");
     assert_eq!(read_tree(&docs), before, "the user's files are untouched");
@@ -135,8 +125,15 @@ fn a_rerun_replaces_the_whole_run_folder() {
 /// Starts `guildsim run` and kills it with SIGKILL after `after`.
 fn run_and_kill(name: &str, out: &Path, after: Duration) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_guildsim"))
-        .args(["run", &exp(name), "--test-scale", "-q", "--jobs", "2"])
-        .args(["--out", &s(out)])
+        .args([
+            "run",
+            &experiment_arg(name),
+            "--test-scale",
+            "-q",
+            "--jobs",
+            "2",
+        ])
+        .args(["--out", &arg(out)])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -273,7 +270,14 @@ fn two_processes_on_one_folder_never_mix() {
             .iter()
             .map(|n| {
                 Command::new(env!("CARGO_BIN_EXE_guildsim"))
-                    .args(["run", &exp(SINGLE), "--test-scale", "-q", "--out", &s(&out)])
+                    .args([
+                        "run",
+                        &experiment_arg(SINGLE),
+                        "--test-scale",
+                        "-q",
+                        "--out",
+                        &arg(&out),
+                    ])
                     .args(seed(n))
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped())
@@ -329,7 +333,7 @@ fn merge_checks_content_not_sizes() {
     bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
     assert_eq!(bytes.len(), text.len(), "one digit changed, same size");
     std::fs::write(&summary, &bytes).unwrap();
-    let (code, stderr) = guildsim(&["merge", &s(&shard), "--out", &s(&dir.join("m"))]);
+    let (code, stderr) = guildsim(&["merge", &arg(&shard), "--out", &arg(&dir.join("m"))]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("summary.json does not match"), "{stderr}");
     assert!(stderr.contains("r000"), "{stderr}");
@@ -424,7 +428,7 @@ fn paths_in_a_sweep_manifest_never_reach_outside_the_folder() {
     let shard = dir.join("shard");
     assert_eq!(run_into(SWEEP, &shard, &["--shard", "0/1"]).0, 0);
     add_listed(&shard.join("sweep.json"), "../notes/thesis.tex");
-    let (code, stderr) = guildsim(&["merge", &s(&shard), "--out", &s(&dir.join("merged"))]);
+    let (code, stderr) = guildsim(&["merge", &arg(&shard), "--out", &arg(&dir.join("merged"))]);
     assert_eq!(code, 2, "{stderr}");
     assert_intact(&bait);
     assert!(
@@ -529,19 +533,19 @@ fn paths_are_judged_where_they_really_lead() {
         r.join("zz").join("..").join("qa").join("summary.json"),
         link.join("summary.json"),
     ] {
-        let (code, stderr) = run_into(SINGLE, &qa, &["--trace", &s(&trace)]);
+        let (code, stderr) = run_into(SINGLE, &qa, &["--trace", &arg(&trace)]);
         assert_eq!(code, 2, "{}: {stderr}", trace.display());
         assert!(stderr.contains("inside the run's folder"), "{stderr}");
         assert_eq!(std::fs::read(&summary).unwrap(), kept);
     }
     // A trace file guildsim wrote is replaced; the same file changed by hand is not.
     let trace = dir.join("t.json");
-    assert_eq!(run_into(SINGLE, &fresh, &["--trace", &s(&trace)]).0, 0);
-    assert_eq!(run_into(SINGLE, &fresh, &["--trace", &s(&trace)]).0, 0);
+    assert_eq!(run_into(SINGLE, &fresh, &["--trace", &arg(&trace)]).0, 0);
+    assert_eq!(run_into(SINGLE, &fresh, &["--trace", &arg(&trace)]).0, 0);
     let mut edited = std::fs::read(&trace).unwrap();
     edited[40] ^= 1;
     std::fs::write(&trace, &edited).unwrap();
-    let (code, stderr) = run_into(SINGLE, &fresh, &["--trace", &s(&trace)]);
+    let (code, stderr) = run_into(SINGLE, &fresh, &["--trace", &arg(&trace)]);
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(std::fs::read(&trace).unwrap(), edited);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -555,7 +559,7 @@ fn a_refused_merge_leaves_nothing_and_mixed_shards_are_refused_when_written() {
     let shards = dir.join("shards");
     assert_eq!(run_into(SWEEP, &shards, &["--shard", "0/2"]).0, 0);
     let merged = dir.join("merged");
-    let (code, stderr) = guildsim(&["merge", &s(&shards), "--out", &s(&merged)]);
+    let (code, stderr) = guildsim(&["merge", &arg(&shards), "--out", &arg(&merged)]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("missing"), "{stderr}");
     assert!(!merged.exists(), "nothing written");
@@ -565,7 +569,7 @@ fn a_refused_merge_leaves_nothing_and_mixed_shards_are_refused_when_written() {
     assert!(stderr.contains("another configuration"), "{stderr}");
     // The right shard completes the folder and the suggested merge works.
     assert_eq!(run_into(SWEEP, &shards, &["--shard", "1/2"]).0, 0);
-    let (code, stderr) = guildsim(&["merge", &s(&shards), "--out", &s(&merged)]);
+    let (code, stderr) = guildsim(&["merge", &arg(&shards), "--out", &arg(&merged)]);
     assert_eq!(code, 0, "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -574,7 +578,7 @@ fn a_refused_merge_leaves_nothing_and_mixed_shards_are_refused_when_written() {
 fn every_removal_goes_through_one_function() {
     // The rule: a test greps that no other source file removes anything.
     let mut offenders = Vec::new();
-    let mut stack = vec![super::root().join("src")];
+    let mut stack = vec![root().join("src")];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();

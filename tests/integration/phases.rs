@@ -3,7 +3,7 @@
 //! presence changes and login storms. Counts per window are compared with the integral of
 //! the rate, within 5 standard deviations of a Poisson count (sd = sqrt(expected)).
 
-use super::{load, run, scratch_dir};
+use super::support::{load, run, scratch_dir};
 use guildsim::runner::RunResult;
 
 /// A cluster where a publish is handled and delivered at the instant it arrives (no costs,
@@ -251,7 +251,7 @@ output: {sample_interval_ms: 1000, plots: []}
 
 #[test]
 fn bad_phases_and_bursts_are_refused_where_they_are_written() {
-    use super::bad_input::{assert_located, guildsim};
+    use super::support::{assert_located, guildsim};
     let dir = scratch_dir("phases-bad");
     let path = dir.join("bad.yaml");
     let check = |workload: &str| {

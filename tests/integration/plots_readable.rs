@@ -3,8 +3,7 @@
 //! labels and legends in words rather than field paths or JSON, and no storm timeline for an
 //! experiment without a storm.
 
-use super::bad_input::guildsim;
-use super::{root, scratch_dir};
+use super::support::{root, run_test_scale, scratch_dir};
 use std::path::{Path, PathBuf};
 
 /// A rectangle in SVG pixels: x, y, width, height.
@@ -116,15 +115,7 @@ fn is_sweep(exp: &Path) -> bool {
 /// Runs `exp` at test scale; returns the folders holding its plots (a sweep's own, and its
 /// first run's).
 fn run(exp: &Path, out: &Path) -> Vec<PathBuf> {
-    let args = [
-        "run",
-        exp.to_str().unwrap(),
-        "--test-scale",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    let (code, err) = guildsim(&args);
+    let (code, err) = run_test_scale(exp, out, &[]);
     assert_eq!(code, 0, "{}: {err}", exp.display());
     let mut dirs = vec![out.to_path_buf()];
     if out.join("runs").is_dir() {

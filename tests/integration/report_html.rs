@@ -2,24 +2,13 @@
 //! stylesheet, image or font from elsewhere), every plot of the folder inline, the
 //! description, results and resolved YAML, and the same bytes for the same run.
 
-use super::bad_input::guildsim;
-use super::{experiment, scratch_dir};
+use super::support::{experiment, run_test_scale, scratch_dir};
 use std::path::Path;
 
 /// Runs `name` at test scale into a fresh folder; returns it.
 fn run(name: &str, extra: &[&str]) -> std::path::PathBuf {
     let out = scratch_dir(&format!("report-{name}")).join("out");
-    let exp = experiment(name);
-    let mut args = vec![
-        "run",
-        exp.to_str().unwrap(),
-        "--test-scale",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend(extra);
-    let (code, err) = guildsim(&args);
+    let (code, err) = run_test_scale(&experiment(name), &out, extra);
     assert_eq!(code, 0, "{err}");
     out
 }

@@ -2,8 +2,9 @@
 //! for any number of jobs, a second run that reuses every run, and located errors for bad
 //! `search:` sections.
 
-use super::bad_input::{assert_located, guildsim};
-use super::{experiment, read_tree, scratch_dir};
+use super::support::{
+    assert_located, check_text, experiment, read_tree, run_test_scale, scratch_dir,
+};
 use guildsim::config::{self, LoadOptions};
 use guildsim::search::{self, SearchPlan};
 use guildsim::sweep::{Silent, exec};
@@ -117,13 +118,8 @@ fn any_number_of_jobs_writes_the_same_files_and_a_rerun_reuses_every_run() {
 
 /// `guildsim check` on the M/M/1 experiment with a `search:` section appended.
 fn check_search(name: &str, section: &str) -> ((i32, String), String) {
-    let dir = scratch_dir(&format!("search-bad-{name}"));
     let text = std::fs::read_to_string(experiment(MM1)).unwrap() + section;
-    let path = dir.join(format!("{name}.yaml"));
-    std::fs::write(&path, &text).unwrap();
-    let out = guildsim(&["check", path.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    (out, text)
+    check_text(&format!("search-bad-{name}"), name, &text)
 }
 
 const GOOD: &str = "search:\n  field: workload.publishes.rate.per_guild_per_s\n  metric: guild_sojourn_ms.mean\n  max: 5\n  from: 100\n  to: 990\n  precision: 0.01\n";
@@ -227,17 +223,7 @@ fn a_search_refuses_expectations() {
 
 /// `guildsim run capacity-guild-size.yaml --test-scale -q --out OUT [extra...]`.
 fn capacity_into(out: &Path, extra: &[&str]) -> (i32, String) {
-    let e = experiment("capacity-guild-size.yaml");
-    let mut args = vec![
-        "run",
-        e.to_str().unwrap(),
-        "--test-scale",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend(extra);
-    guildsim(&args)
+    run_test_scale(&experiment("capacity-guild-size.yaml"), out, extra)
 }
 
 #[test]

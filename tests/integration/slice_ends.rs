@@ -1,7 +1,7 @@
 //! Slice ends kept out of the event queue (`world/deferred.rs`) give exactly the result files
 //! of queued slice ends.
 
-use super::{experiment, load, read_dir_files, scratch_dir};
+use super::support::{experiment, load, read_dir_files, scratch_dir};
 use guildsim::{report, runner};
 
 fn files(name: &str, keep_out: bool) -> Vec<(String, Vec<u8>)> {

@@ -6,7 +6,7 @@
 //! says which metric of which point moved; one with a search runs it and snapshots
 //! `search.csv` and `search-steps.csv` (the answers, every value tried and its verdict).
 
-use super::{load, run, scratch_dir};
+use super::support::{load, run, scratch_dir};
 use guildsim::config::{self, LoadOptions};
 use guildsim::search;
 use guildsim::sweep::{self, Shard, Silent, exec};

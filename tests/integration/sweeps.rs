@@ -2,8 +2,7 @@
 //! merged; resume after an interruption; exactly the changed runs rerun after an edit; common
 //! random numbers; aggregate statistics that follow from the runs.
 
-use super::bad_input::guildsim;
-use super::{experiment, names, read_tree, scratch_dir};
+use super::support::{experiment, guildsim, names, read_tree, root, scratch_dir};
 use guildsim::config::{self, LoadOptions};
 use guildsim::sim::rng::derive_seed;
 use guildsim::sweep::{self, Plan, Shard, Silent, exec};
@@ -447,7 +446,7 @@ fn node_groups_can_be_named_in_set_sweeps_and_plots() {
              sweep:\n  grid:\n    - field: model.nodes[session].count\n      values: [2, 5]\n  \
              plots:\n    - file: p99\n      x: model.nodes[session].count\n      \
              metric: latency_ms.p99\n",
-            super::root().join("models/discord-2017.yaml").display()
+            root().join("models/discord-2017.yaml").display()
         ),
     )
     .unwrap();

@@ -3,8 +3,7 @@
 //! about reaching it; its filters; and `--trace FILE` never overwriting a file guildsim did
 //! not write.
 
-use super::bad_input::guildsim;
-use super::{experiment, load, scratch_dir};
+use super::support::{experiment, guildsim, load, root, scratch_dir};
 use guildsim::report;
 use guildsim::runner;
 use serde_json::Value;
@@ -263,7 +262,7 @@ fn a_trace_changes_no_result() {
 
 #[test]
 fn bad_trace_filters_are_located() {
-    use super::bad_input::assert_located;
+    use super::support::assert_located;
     let exp = experiment("quickstart.yaml");
     let dir = scratch_dir("trace-bad");
     let set = "output.trace={max_events: 0, guilds: [2000], nodes: [guild-7]}";
@@ -295,10 +294,10 @@ fn bad_trace_filters_are_located() {
         );
     }
     // In a file, the error points at the value.
-    let text = std::fs::read_to_string(&exp).unwrap().replace(
-        "../models/",
-        &format!("{}/models/", super::root().display()),
-    ) + "\n";
+    let text = std::fs::read_to_string(&exp)
+        .unwrap()
+        .replace("../models/", &format!("{}/models/", root().display()))
+        + "\n";
     let text = text.replacen("output:\n", "output:\n  trace: {to_s: -1}\n", 1);
     assert!(
         text.contains("trace: {to_s: -1}"),

@@ -2,7 +2,7 @@
 //! computation, named windows (`output.windows`) against runs truncated to them, and metrics
 //! without observations written as null (JSON) or empty (CSV), never 0.
 
-use super::{experiment, load, run, scratch_dir};
+use super::support::{experiment, load, run, scratch_dir};
 use guildsim::config::{self, LoadOptions};
 use guildsim::report;
 use guildsim::sweep::{self, Shard, Silent, exec};
@@ -276,7 +276,7 @@ fn windows_are_sweep_metrics() {
 
 #[test]
 fn bad_windows_are_refused_where_they_are_written() {
-    use super::bad_input::guildsim;
+    use super::support::guildsim;
     let path = experiment("traffic-burst.yaml");
     let check = |windows: &str| {
         guildsim(&[

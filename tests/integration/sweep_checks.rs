@@ -1,43 +1,21 @@
-//! Bad sweeps and impossible runs: exit code 2 with the file, line, column and field path of
-//! the sweep entry at fault, or a message that says what to change.
+//! A sweep is checked whole before any run: a bad entry, value, range, zip, plot or label
+//! exits with code 2 at the file, line, column and field path of the sweep entry at fault; a
+//! `--set` of a swept field, a shard out of range and a run that cannot fit in memory are
+//! refused with a message that says what to change.
 
-use super::bad_input::{assert_located, guildsim};
-use super::{experiment, root, scratch_dir};
+use super::support::{
+    assert_located, check_text, experiment, guildsim, position, position_in, scratch_dir,
+};
 
 const SCALING: &str = "scaling-guild-size.yaml";
-
-/// `line:column` (1-based, characters) where `needle` starts in the first `context` of `text`.
-fn position_in(text: &str, context: &str, needle: &str) -> String {
-    let start = text
-        .find(context)
-        .unwrap_or_else(|| panic!("`{context}` not in the file"));
-    let at = start
-        + context
-            .find(needle)
-            .unwrap_or_else(|| panic!("`{needle}` not in `{context}`"));
-    let line = text[..at].matches('\n').count() + 1;
-    let column = text[..at].rsplit('\n').next().unwrap().chars().count() + 1;
-    format!("{line}:{column}")
-}
-
-/// `line:column` where `needle` first starts in `text`.
-fn position(text: &str, needle: &str) -> String {
-    position_in(text, needle, needle)
-}
 
 /// `guildsim check` on a copy of the scaling experiment with `edit` applied; returns the
 /// result and the edited text.
 fn check_edited(name: &str, edit: impl Fn(&str) -> String) -> ((i32, String), String) {
-    let dir = scratch_dir(&format!("sweep-bad-{name}"));
     let original = std::fs::read_to_string(experiment(SCALING)).unwrap();
     let text = edit(&original);
     assert_ne!(text, original, "the edit changed nothing");
-    let file = text.replace("../models/", &format!("{}/models/", root().display()));
-    let path = dir.join(format!("{name}.yaml"));
-    std::fs::write(&path, &file).unwrap();
-    let out = guildsim(&["check", path.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    (out, file)
+    check_text(&format!("sweep-bad-{name}"), name, &text)
 }
 
 #[test]

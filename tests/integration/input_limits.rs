@@ -1,58 +1,15 @@
-//! Hostile input is normal input: each test is a regression test for a value that once hung,
-//! panicked, exhausted memory or got an unhelpful message (the one-line post-mortem says
-//! which). Everything goes through the built binary: exit code 2 and a located message for
-//! what is refused, exit code 0 for what is accepted. A generous timeout stands guard
-//! against hangs; it measures nothing.
+//! Inputs at and past their limits: each test is a regression test for a value or a file
+//! that once hung, panicked, exhausted memory or lost a session (the one-line post-mortem
+//! says which). What is refused is refused quickly, with bounded memory, exit code 2 and its
+//! documented range; what is accepted runs within the memory and work guards. A generous
+//! timeout stands guard against hangs; it measures nothing.
 
-use super::bad_input::guildsim;
-use super::{experiment, scratch_dir};
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use super::support::{
+    check_timed, experiment, experiment_arg, guarded, guildsim, root, run_quickstart, scratch_dir,
+};
+use std::process::Command;
 
 const QUICKSTART: &str = "quickstart.yaml";
-
-/// Runs the binary with a hang guard; returns (exit code, standard error).
-fn guarded(args: &[&str]) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guildsim"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("guildsim {args:?} hung");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// `guildsim run quickstart --test-scale` with `sets`, into a fresh folder under `dir`.
-fn run_quickstart(dir: &Path, name: &str, sets: &[&str]) -> (i32, String) {
-    let exp = experiment(QUICKSTART);
-    let out = dir.join(name);
-    let mut args = vec![
-        "run".to_string(),
-        exp.display().to_string(),
-        "--test-scale".into(),
-        "-q".into(),
-        "--out".into(),
-        out.display().to_string(),
-    ];
-    for s in sets {
-        args.extend(["--set".to_string(), s.to_string()]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    guarded(&args)
-}
 
 fn refused(out: &(i32, String), field: &str, what: &str) {
     let (code, stderr) = out;
@@ -228,7 +185,7 @@ fn check_refuses_what_run_would_refuse() {
     // Post-mortem: a bad node name in a sweep value and a bad key in test_overrides passed
     // `check`; `run` then failed after writing resolved.yaml, sweep.json and runs/.
     let dir = scratch_dir("hostile-check");
-    let models = super::root().join("models").display().to_string();
+    let models = root().join("models").display().to_string();
     let quickstart = std::fs::read_to_string(experiment(QUICKSTART))
         .unwrap()
         .replace("../models/", &format!("{models}/"));
@@ -263,68 +220,172 @@ fn check_refuses_what_run_would_refuse() {
 }
 
 #[test]
-fn messages_speak_the_projects_words() {
-    let dir = scratch_dir("hostile-words");
-    // Post-mortem: a byte-order mark gave "more than one document" without a line.
-    let models = super::root().join("models").display().to_string();
-    let text = std::fs::read_to_string(experiment(QUICKSTART))
-        .unwrap()
-        .replace("../models/", &format!("{models}/"));
-    let path = dir.join("bom.yaml");
-    std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
-    let (code, stderr) = guildsim(&["check", path.to_str().unwrap()]);
-    assert_eq!(code, 0, "{stderr}");
-
-    // Post-mortem: a latency of 1e9 µs set on the command line was blamed on
-    // model.memory.restart_s at a line of the model file.
-    let (code, stderr) = run_quickstart(&dir, "latency", &["model.network.latency_us=1e9"]);
-    assert_eq!(code, 2, "{stderr}");
+fn devices_pipes_and_deep_nesting_are_refused_at_once() {
+    // Finding 5: `check /dev/zero` grew to 23.7 GiB; /dev/urandom never ended; a FIFO
+    // blocked; 100,000 levels of nesting took 70 s to refuse.
+    let dir = scratch_dir("bounds-devices");
+    let fifo = dir.join("fifo.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let deep_flow = dir.join("deep.yaml");
+    std::fs::write(
+        &deep_flow,
+        format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    let deep_block = dir.join("deep-block.yaml");
+    let block: String = (0..2000)
+        .map(|i| format!("{}b:\n", " ".repeat(i)))
+        .collect();
+    std::fs::write(&deep_block, block).unwrap();
+    for (file, what) in [
+        ("/dev/zero".to_string(), "not a regular file"),
+        ("/dev/urandom".to_string(), "not a regular file"),
+        (fifo.display().to_string(), "not a regular file"),
+        (deep_flow.display().to_string(), "nest more than 64 levels"),
+        (deep_block.display().to_string(), "nest more than 64 levels"),
+    ] {
+        let (code, stderr, seconds) = check_timed(&file);
+        assert_eq!(code, 2, "{file}: {stderr}");
+        assert!(stderr.contains(what), "{file}: {stderr}");
+        assert!(
+            seconds < 5.0,
+            "{file}: {seconds} s (under a second on a quiet machine)"
+        );
+    }
+    // A model file that is a device is refused at the field that names it.
+    let model = dir.join("model-zero.yaml");
+    std::fs::write(&model, "model: /dev/zero\n").unwrap();
+    let (code, stderr, _) = check_timed(&model.display().to_string());
+    assert_eq!(code, 2);
     assert!(
-        stderr.contains("--set model.network.latency_us=1e9:1:1: model.network.latency_us:"),
+        stderr.contains(":1:8: model: cannot load model file"),
         "{stderr}"
     );
-    assert!(stderr.contains("restart_s"), "{stderr}");
-
-    // Post-mortem: a limit printed as a 300-digit number; serde's type names.
-    let (_, stderr) = run_quickstart(&dir, "huge", &["model.scheduling.time_slice_us=1e300"]);
-    assert!(stderr.contains("got 1e300"), "{stderr}");
-    assert!(stderr.len() < 400, "{stderr}");
-    for set in [
-        "model.nodes[0]={1: 2}",
-        "model.nodes[0]=5",
-        "seed=x",
-        "run=[]",
-    ] {
-        let (code, stderr) = run_quickstart(&dir, "types", &[set]);
-        assert_eq!(code, 2, "{stderr}");
-        for rust in ["identifier", "struct ", "u64", "u32", "enum "] {
-            assert!(!stderr.contains(rust), "`{rust}` in: {stderr}");
-        }
-    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
-fn a_reader_that_stops_early_does_not_crash_the_run() {
-    // `guildsim run ... | head -1`: standard output closed before the table is printed.
-    let dir = scratch_dir("closed-stdout");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guildsim"))
-        .args(["run", "--test-scale", "--out"])
-        .arg(dir.join("out"))
-        .arg(experiment(QUICKSTART))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let status = child.wait().unwrap();
-    assert_eq!(
-        status.code(),
-        Some(0),
-        "no panic (exit 101) on a closed pipe"
-    );
+fn files_too_large_lists_too_long_and_plans_too_big_are_refused() {
+    let dir = scratch_dir("bounds-sizes");
+    let quickstart = std::fs::read_to_string(experiment("quickstart.yaml"))
+        .unwrap()
+        .replace("../models/", &format!("{}/models/", root().display()));
+    // Over 4 MiB.
+    let big = dir.join("big.yaml");
+    std::fs::write(&big, format!("{quickstart}\n# {}\n", "x".repeat(5 << 20))).unwrap();
+    let (code, stderr, _) = check_timed(&big.display().to_string());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("more than the 4 MiB"), "{stderr}");
+    // A list of more than a million items.
+    let long = dir.join("long.yaml");
+    let items = vec!["1"; 1_000_001].join(",");
+    std::fs::write(&long, format!("a: [{items}]\n")).unwrap();
+    let (code, stderr, _) = check_timed(&long.display().to_string());
+    assert_eq!(code, 2);
     assert!(
-        dir.join("out/summary.json").is_file(),
-        "the results are written"
+        stderr.contains("a list of more than 1000000 items"),
+        "{stderr}"
     );
+    // A sweep whose points x file size would take too long to plan (finding 5: a 20-point
+    // sweep over a 100,000-entry size list took 2.0 GB in check; 80 points 7.6 GB). Planning
+    // now holds one point at a time, and points x bytes is bounded.
+    let sizes = vec!["3"; 200_000].join(", ");
+    let swept = quickstart.replace(
+        "sizes: {zipf: {count: 2000, min: 2, max: 5000, exponent: 1.6}}",
+        &format!("sizes: {{list: [{sizes}]}}"),
+    );
+    let seeds: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+    let sweep = dir.join("sweep.yaml");
+    std::fs::write(
+        &sweep,
+        format!(
+            "{swept}sweep:\n  replications: 1\n  grid:\n    - field: seed\n      values: [{}]\n",
+            seeds.join(", ")
+        ),
+    )
+    .unwrap();
+    let (code, stderr, seconds) = check_timed(&sweep.display().to_string());
+    assert_eq!(code, 2);
+    assert!(stderr.contains("bytes to check, more than"), "{stderr}");
+    assert!(seconds < 5.0, "refused before planning: {seconds} s");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn times_below_the_clock_are_refused_and_no_retry_is_lost() {
+    // Finding 7: `registry.backoff.initial_ms: 0.0000001` rounded to 0 ns, the retry arrived
+    // while the session's own slice ran and was dropped: 2,034 of 20,000 sessions came back
+    // and the summary said `drained`.
+    let semaphore = experiment_arg("discord-2017-registry-semaphore.yaml");
+    let (code, stderr) = guildsim(&[
+        "check",
+        &semaphore,
+        "--set",
+        "model.registry.backoff.initial_ms=0.0000001",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("below the clock's resolution of 1 ns (1e-6 ms): write at least 1e-6"),
+        "{stderr}"
+    );
+    let (code, stderr) = guildsim(&[
+        "check",
+        &experiment_arg("quickstart.yaml"),
+        "--set",
+        "run.horizon_s=1e-300",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("run.horizon_s: 1e-300 is below the clock's resolution"),
+        "{stderr}"
+    );
+    // A backoff that never grows from the smallest delay that counts makes sessions spin on
+    // the Semaphore: refused by the work guard, not run for hours.
+    let spin = "model.registry.backoff={initial_ms: 0.000001, max_ms: 0.000001, multiplier: 1, \
+                jitter: 0.9}";
+    let (code, stderr) = guildsim(&[
+        "run",
+        &semaphore,
+        "--test-scale",
+        "-q",
+        "--set",
+        "sweep.grid[0].values=[100]",
+        "--set",
+        spin,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("retries of registry calls"), "{stderr}");
+    // The smallest backoff that counts, with jitter: the first retries are due at the very
+    // instant the session's slice ends. Every session still comes back.
+    let dir = scratch_dir("bounds-retry");
+    let out = dir.join("out");
+    let (code, stderr) = guildsim(&[
+        "run",
+        &semaphore,
+        "--test-scale",
+        "-q",
+        "--out",
+        &out.display().to_string(),
+        "--set",
+        "sweep.grid[0].values=[100]",
+        "--set",
+        "model.registry.backoff={initial_ms: 0.000001, max_ms: 100, multiplier: 2, jitter: 0.9}",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let summary = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("r000/summary.json");
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(summary).unwrap()).unwrap();
+    assert!(s["registry"]["semaphore_rejections"].as_u64().unwrap() > 1000);
+    assert_eq!(
+        s["sessions"]["online_at_end"], s["sessions"]["total"],
+        "{}",
+        s["sessions"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

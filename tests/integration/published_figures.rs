@@ -1,6 +1,8 @@
-//! Published figures and queueing theory, each derived from a run.
+//! Published figures and queueing theory, each derived from a run: M/M/1 against its closed
+//! form, V1's fan-out times (exact for constant costs, spread when drawn per fan-out), and the
+//! reference figures of `guildsim bench`.
 
-use super::{experiment, load, run};
+use super::support::{experiment, load, run};
 
 fn relative_error(measured: f64, expected: f64) -> f64 {
     (measured - expected).abs() / expected
@@ -81,7 +83,7 @@ fn v1_constant_send_costs_give_exactly_0_9_and_2_1_seconds() {
 }
 
 /// V1 with 30-70 µs uniform costs drawn per send: fan-outs between 0.9 and 2.1 s, mean near
-/// 1.5 s (the experiment draws them per fan-out: see `fixes.rs`).
+/// 1.5 s (the experiment draws them per fan-out: see `v1_fanouts_spread_from_0_9_to_2_1_s`).
 #[test]
 fn v1_uniform_send_costs_give_about_one_and_a_half_seconds() {
     let result = run(&load(
@@ -120,4 +122,32 @@ fn bench_fanout_matches_the_reference_figures() {
         "p99 {}",
         s.latency_ms.p99
     );
+}
+
+/// V1's spread: with the send cost drawn once per fan-out, a publish to 30,000 remote members
+/// at 30-70 µs per send occupies the guild between 0.9 and 2.1 s, and the publishes of a run
+/// cover most of that range; drawn per send, every fan-out takes about 1.5 s.
+#[test]
+fn v1_fanouts_spread_from_0_9_to_2_1_s() {
+    let spread = |sets: &[&str]| {
+        let s = run(&load(
+            &experiment("discord-2017-naive-fanout.yaml"),
+            sets,
+            false,
+        ))
+        .summary;
+        assert!(s.publishes_completed >= 20, "{}", s.publishes_completed);
+        (s.fanout_duration_ms.min, s.fanout_duration_ms.max)
+    };
+    let (min, max) = spread(&[]);
+    assert!(min >= 900.0 && max <= 2100.0, "{min} - {max} ms");
+    assert!(max - min > 800.0, "{min} - {max} ms");
+    let (min, max) = spread(&["model.costs.send_draw=per_send"]);
+    assert!(
+        max - min < 20.0 && min > 1450.0 && max < 1550.0,
+        "{min} - {max} ms"
+    );
+    // Drawn per 100 ms interval, a fan-out averages about 15 draws: a narrower spread.
+    let (min, max) = spread(&["model.costs.send_draw={per_interval_ms: 100}"]);
+    assert!(max - min > 50.0 && max - min < 600.0, "{min} - {max} ms");
 }

@@ -1,43 +1,18 @@
-//! Bad input: the binary exits with code 2 and names file, line, column and field path.
+//! Refusals that say where and what: a bad experiment exits with code 2 and names the file,
+//! line, column and field path, what was wrong and what is allowed, in the project's words
+//! (never serde's or Rust's); undecodable bytes, alias bombs and extra documents are located
+//! too.
 
-use super::{experiment, scratch_dir};
+use super::support::{
+    assert_located, check_text, check_timed, experiment, experiment_arg, guildsim, root,
+    run_quickstart, scratch_dir,
+};
 use std::path::Path;
-use std::process::Command;
 
-/// Runs `guildsim check` (or `run`) on a copy of an experiment with `edit` applied.
+/// `guildsim check` on a copy of quickstart.yaml with `edit` applied.
 fn check_edited(name: &str, edit: impl Fn(String) -> String) -> (i32, String) {
-    let dir = scratch_dir(&format!("bad-{name}"));
     let original = std::fs::read_to_string(experiment("quickstart.yaml")).unwrap();
-    let text = edit(original).replace(
-        "../models/",
-        &format!("{}/models/", super::root().display()),
-    );
-    let path = dir.join(format!("{name}.yaml"));
-    std::fs::write(&path, text).unwrap();
-    let out = guildsim(&["check", path.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
-    out
-}
-
-/// Runs the built binary; returns its exit code and standard error.
-pub fn guildsim(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_guildsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Asserts exit code 2 and an error at `file:line_col: path:` that mentions `what`.
-pub fn assert_located(out: &(i32, String), file: &str, line_col: &str, path: &str, what: &str) {
-    let (code, stderr) = out;
-    assert_eq!(*code, 2, "exit code; stderr: {stderr}");
-    let place = format!("{file}:{line_col}: {path}:");
-    assert!(stderr.contains(&place), "expected `{place}` in: {stderr}");
-    assert!(stderr.contains(what), "expected `{what}` in: {stderr}");
+    check_text(&format!("bad-{name}"), name, &edit(original)).0
 }
 
 #[test]
@@ -114,7 +89,7 @@ fn bad_override_on_the_command_line() {
 
 #[test]
 fn every_shipped_experiment_checks() {
-    let dir = super::root().join("experiments");
+    let dir = root().join("experiments");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -245,5 +220,124 @@ fn name_that_is_not_a_folder_name() {
         "11:7",
         "name",
         "must be 1 to 100 letters, digits",
+    );
+}
+
+#[test]
+fn bad_bytes_aliases_and_documents_are_located() {
+    // Finding 9: non-UTF-8 input and alias bombs got errors without a line.
+    let dir = scratch_dir("bounds-located");
+    let cases: [(&str, &[u8], &str); 3] = [
+        (
+            "bytes.yaml",
+            b"name: x\n\xff\xfe: 1\n",
+            "bytes.yaml:2:1: not UTF-8",
+        ),
+        (
+            "bomb.yaml",
+            b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n\
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n",
+            "bomb.yaml:2:8: aliases",
+        ),
+        ("two.yaml", b"a: 1\n---\nb: 2\n", "two.yaml:2:1:"),
+    ];
+    for (name, bytes, expected) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let (code, stderr, _) = check_timed(&file.display().to_string());
+        assert_eq!(code, 2, "{stderr}");
+        let file_text = file.display().to_string();
+        let shown = stderr.replace(&format!("{}/", dir.display()), "");
+        assert!(shown.contains(expected), "{file_text}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn messages_speak_the_projects_words() {
+    let dir = scratch_dir("hostile-words");
+    // Post-mortem: a byte-order mark gave "more than one document" without a line.
+    let models = root().join("models").display().to_string();
+    let text = std::fs::read_to_string(experiment("quickstart.yaml"))
+        .unwrap()
+        .replace("../models/", &format!("{models}/"));
+    let path = dir.join("bom.yaml");
+    std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+    let (code, stderr) = guildsim(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+
+    // Post-mortem: a latency of 1e9 µs set on the command line was blamed on
+    // model.memory.restart_s at a line of the model file.
+    let (code, stderr) = run_quickstart(&dir, "latency", &["model.network.latency_us=1e9"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--set model.network.latency_us=1e9:1:1: model.network.latency_us:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("restart_s"), "{stderr}");
+
+    // Post-mortem: a limit printed as a 300-digit number; serde's type names.
+    let (_, stderr) = run_quickstart(&dir, "huge", &["model.scheduling.time_slice_us=1e300"]);
+    assert!(stderr.contains("got 1e300"), "{stderr}");
+    assert!(stderr.len() < 400, "{stderr}");
+    for set in [
+        "model.nodes[0]={1: 2}",
+        "model.nodes[0]=5",
+        "seed=x",
+        "run=[]",
+    ] {
+        let (code, stderr) = run_quickstart(&dir, "types", &[set]);
+        assert_eq!(code, 2, "{stderr}");
+        for rust in ["identifier", "struct ", "u64", "u32", "enum "] {
+            assert!(!stderr.contains(rust), "`{rust}` in: {stderr}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn small_things_say_what_is_allowed() {
+    // Finding 9, one line each.
+    let quickstart = experiment_arg("quickstart.yaml");
+    let refused = |args: &[&str], what: &str| {
+        let (code, stderr) = guildsim(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(what), "{args:?}: {stderr}");
+        stderr
+    };
+    // bench --memory-sessions 1 printed an internal `--set` the user never wrote.
+    let stderr = refused(&["bench", "--memory-sessions", "1"], "1000..=100000000");
+    assert!(!stderr.contains("--set"), "{stderr}");
+    refused(&["bench", "--repeat", "0"], "1..=1000");
+    // --set model_overrides.nodes=[] was blamed on a line of the file.
+    refused(
+        &["check", &quickstart, "--set", "model_overrides.nodes=[]"],
+        "--set model_overrides.nodes=[]:1:1: model.nodes: at least one node group",
+    );
+    // seed 2^64 gave serde's words; max_events: 1e7 a range of 0..2^64.
+    refused(
+        &["check", &quickstart, "--set", "seed=18446744073709551616"],
+        "is too large: guildsim's whole numbers are at most 18446744073709551615",
+    );
+    refused(
+        &[
+            "check",
+            &quickstart,
+            "--set",
+            "output.trace={max_events: 1e7}",
+        ],
+        "write 10000000",
+    );
+    // A window wholly past the horizon was reported as zeros.
+    refused(
+        &[
+            "check",
+            &experiment_arg("traffic-burst.yaml"),
+            "--set",
+            "run.horizon_s=45",
+        ],
+        "starts at or after the run's horizon",
     );
 }
