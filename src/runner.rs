@@ -150,7 +150,7 @@ pub fn execute_in_steps(
         |time, w: &World, queued_events| {
             checkpoint(Checkpoint {
                 time,
-                events: queued_events + w.folded + w.deferred_handled,
+                events: queued_events + w.folded + w.deferrals.handled,
                 queued_events,
                 deliveries: w.rec.deliveries,
                 presence_deliveries: w.rec.presence_deliveries,
@@ -185,7 +185,7 @@ fn settle_at_end(
             outcome.stop = StopReason::Horizon;
             outcome.end_time = horizon;
         } else {
-            outcome.end_time = outcome.end_time.max(world.deferred_until);
+            outcome.end_time = outcome.end_time.max(world.deferrals.until);
         }
     }
 }
@@ -263,7 +263,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             sessions: world.sessions.len() as u64,
             memberships: world.member_session.len() as u64,
         },
-        events_total: outcome.queued_events + world.folded + world.deferred_handled,
+        events_total: outcome.queued_events + world.folded + world.deferrals.handled,
         publishes_total: rec.publishes,
         publishes_completed: rec.publishes_completed,
         presence_changes: rec.presence_changes,
@@ -349,15 +349,13 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
 
 /// Scheduler time per kind of process, in seconds.
 fn process_busy(rec: &crate::metrics::Recorder) -> ProcessBusy {
-    let s = |kind: ProcessKind| round6(to_secs(rec.busy_by_kind_ns[kind as usize]));
-    ProcessBusy {
-        guild: s(ProcessKind::Guild),
-        session: s(ProcessKind::Session),
-        partitioner: s(ProcessKind::Partitioner),
-        worker: s(ProcessKind::Worker),
-        sender: s(ProcessKind::Sender),
-        registry: s(ProcessKind::Registry),
-        ring: s(ProcessKind::Ring),
-        relay: s(ProcessKind::Relay),
-    }
+    ProcessBusy(
+        ProcessKind::ALL
+            .iter()
+            .map(|&kind| {
+                let seconds = round6(to_secs(rec.busy_by_kind_ns[kind as usize]));
+                (kind.name(), seconds)
+            })
+            .collect(),
+    )
 }

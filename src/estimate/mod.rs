@@ -10,9 +10,7 @@
 
 pub mod workload;
 
-use crate::config::schema::{
-    DeliveryMode, DistConfig, Experiment, FanoutStrategy, ListStructure, Role, Storm,
-};
+use crate::config::schema::{DeliveryMode, DistConfig, Experiment, ListStructure, Role, Storm};
 use crate::metrics::recorder::SIZE_CLASSES;
 use crate::metrics::{bin_histogram, histogram};
 
@@ -24,27 +22,6 @@ const SESSION_BYTES: f64 = 44.0;
 /// Per online membership: the member's session, join number and node/online copy, and the
 /// session's list of memberships.
 const MEMBERSHIP_BYTES: f64 = 16.0;
-/// Per online membership with Manifold: its place in the by-node order, and the (node,
-/// worker) groups (at most one per membership).
-const MANIFOLD_MEMBERSHIP_BYTES: f64 = 20.0;
-/// How many processes send one guild's deliveries at once: the guild alone with naive
-/// fan-out; with Manifold's workers or relays, every scheduler of the nodes that host sessions.
-fn parallel_senders(exp: &Experiment) -> f64 {
-    match exp.model.fanout.strategy {
-        FanoutStrategy::Naive => 1.0,
-        FanoutStrategy::Manifold | FanoutStrategy::Relays => exp
-            .model
-            .nodes
-            .iter()
-            .filter(|g| g.hosts.contains(&Role::Sessions))
-            .map(|g| g.count as f64 * g.schedulers as f64)
-            .sum::<f64>()
-            .max(1.0),
-    }
-}
-
-/// Per relay (`fanout.strategy: relays`): its process (mailbox, state, work) and its group.
-const RELAY_BYTES: f64 = 96.0;
 /// Per online membership with `run.check_order`: the last publish time delivered.
 const CHECK_ORDER_BYTES: f64 = 8.0;
 /// Per reconnection of a storm (session x guild): the messages and events in flight.
@@ -170,14 +147,18 @@ pub fn estimate(exp: &Experiment) -> Estimate {
 
     // Work: publishes, each sent to every online member, but no guild sends for longer than
     // the horizon (an overloaded guild leaves the rest queued).
-    // Naive fan-out sends from the guild to every node; Manifold's workers and relays send to
+    // The strategy says who sends and at what cost (`world::fanout::estimates`): naive fan-out
+    // sends from the guild to every node; grouped strategies send from the session nodes, to
     // sessions on their own node, in parallel.
-    let send_local = mean_us(&exp.model.costs.send_local);
-    let send_us = match exp.model.fanout.strategy {
-        FanoutStrategy::Naive => mean_us(&exp.model.costs.send_remote).max(send_local),
-        FanoutStrategy::Manifold | FanoutStrategy::Relays => send_local,
-    };
-    let sends_cap = horizon * 1e6 / send_us.max(1e-3) * parallel_senders(exp);
+    let strategy = crate::world::fanout::estimates(
+        exp,
+        mean_us(&exp.model.costs.send_local),
+        mean_us(&exp.model.costs.send_remote),
+        memberships as f64,
+        guilds,
+    );
+    let send_us = strategy.send_us;
+    let sends_cap = horizon * 1e6 / send_us.max(1e-3) * strategy.parallel_senders;
     let work = workload::work(exp, &all, sessions as f64, sends_cap);
     let mut publishes = work.publishes;
     let mut deliveries = work.deliveries;
@@ -198,7 +179,7 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let slices = deliveries * send_us / exp.model.scheduling.time_slice_us.max(1e-3);
     let per_event_deliveries = exp.run.deliveries == DeliveryMode::PerEvent
         || mean_us(&exp.model.costs.session_receive) > 0.0;
-    // Manifold's batches and relays' messages: each group of recipients a publish reaches is a
+    // Grouped strategies' messages: each group of recipients a publish reaches is a
     // message that arrives (an event) and a slice that ends (another).
     let mut events =
         publishes * (2.0 + group_events_per_publish(exp, &all)) + slices + work.candidates;
@@ -253,19 +234,14 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         .trace
         .as_ref()
         .map_or(0.0, |t| t.max_events as f64);
-    // Manifold's and relays' groups, and a second set of them per range of a member list.
-    let grouped = exp.model.fanout.strategy != FanoutStrategy::Naive;
+    // A grouped strategy's groups, and a second set of them per range of a member list.
     let group_sets = if exp.model.member_list.structure == ListStructure::None {
         1.0
     } else {
         2.0
     };
     let per_membership = MEMBERSHIP_BYTES
-        + if grouped {
-            MANIFOLD_MEMBERSHIP_BYTES * group_sets
-        } else {
-            0.0
-        }
+        + strategy.membership_bytes * group_sets
         + if exp.run.check_order {
             CHECK_ORDER_BYTES
         } else {
@@ -355,10 +331,7 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         ("node pairs", NODE_PAIR_BYTES * node_pairs),
         ("trace", TRACE_EVENT_BYTES * trace_events),
         ("workload", work.bytes),
-        (
-            "relays",
-            RELAY_BYTES * relays(exp, memberships as f64, guilds),
-        ),
+        ("fan-out processes", strategy.process_bytes),
     ];
     let dominant = terms
         .iter()
@@ -366,14 +339,8 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         .fold(("guilds", f64::MIN), |a, &t| if t.1 > a.1 { t } else { a })
         .0;
     let memory = BASE_BYTES + terms.iter().map(|t| t.1).sum::<f64>();
-    // Each storm join (and the leave before it) is a presence fan-out: with Manifold a batch
-    // per node and per worker, each an event in and out (measured on discord-2017-full).
-    let storm_events = storm_joins
-        * if exp.model.fanout.strategy == FanoutStrategy::Manifold {
-            160.0
-        } else {
-            8.0
-        };
+    // Each storm join (and the leave before it) is a presence fan-out.
+    let storm_events = storm_joins * strategy.storm_join_events;
     let mut events = events + storm_events + crash_events;
     // Each retry of a registry call: the backoff's end, a slice, the call or its refusal.
     let mut retry_bound = storm_joins * retries_per_call(exp) * 3.0;
@@ -527,47 +494,16 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     Ok((value * factor) as u64)
 }
 
-/// The events of one publish's recipient groups, over the guilds weighted by their online
-/// members (a large guild publishes and changes presence more often): Manifold sends a batch
-/// per destination node and per (node, worker), relays a message per relay, each an arrival
-/// and a slice end.
+/// The events of one publish's recipient groups (`world::fanout::group_events`), over the
+/// guilds weighted by their online members (a large guild publishes and changes presence more
+/// often).
 fn group_events_per_publish(exp: &Experiment, all: &[workload::Class]) -> f64 {
-    let session_groups: Vec<&crate::config::schema::NodeGroup> = exp
-        .model
-        .nodes
-        .iter()
-        .filter(|g| g.hosts.contains(&Role::Sessions))
-        .collect();
-    let nodes: f64 = session_groups.iter().map(|g| g.count as f64).sum();
-    let groups = |online: f64| match exp.model.fanout.strategy {
-        FanoutStrategy::Naive => 0.0,
-        FanoutStrategy::Manifold => {
-            let workers: f64 = session_groups
-                .iter()
-                .map(|g| {
-                    g.count as f64
-                        * exp
-                            .model
-                            .fanout
-                            .manifold
-                            .workers_per_node
-                            .unwrap_or(g.schedulers) as f64
-                })
-                .sum();
-            online.min(nodes) + online.min(workers)
-        }
-        FanoutStrategy::Relays => {
-            let max = exp.model.fanout.relays.max_sessions.max(1) as f64;
-            online.min(nodes) + online / max
-        }
-    };
     let weight: f64 = all.iter().map(|c| c.n * c.online).sum();
     if weight <= 0.0 {
         return 0.0;
     }
-    2.0 * all
-        .iter()
-        .map(|c| c.n * c.online * groups(c.online))
+    all.iter()
+        .map(|c| c.n * c.online * crate::world::fanout::group_events(exp, c.online))
         .sum::<f64>()
         / weight
 }
@@ -617,24 +553,6 @@ fn crash_loops(exp: &Experiment, sessions: f64, session_nodes: u64) -> f64 {
     let refill = m.reconnect_jitter_s * (limit as f64 / static_bytes);
     let cycle = (m.restart_s + refill).max(1e-6);
     session_nodes as f64 * (exp.run.horizon_s / cycle).ceil()
-}
-
-/// Relays a run builds, at most: per guild and session node holding its members, its share
-/// cut into relays of `max_sessions`.
-fn relays(exp: &Experiment, memberships: f64, guilds: f64) -> f64 {
-    if exp.model.fanout.strategy != FanoutStrategy::Relays {
-        return 0.0;
-    }
-    let session_nodes: f64 = exp
-        .model
-        .nodes
-        .iter()
-        .filter(|g| g.hosts.contains(&Role::Sessions))
-        .map(|g| g.count as f64)
-        .sum();
-    let mean_members = memberships / guilds.max(1.0);
-    let max = exp.model.fanout.relays.max_sessions.max(1) as f64;
-    memberships / max + guilds * session_nodes.min(mean_members).max(1.0)
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use crate::sim::Nanos;
 /// recipients (class 0 also holds fan-outs to nobody).
 pub const SIZE_CLASSES: usize = 32;
 
-/// The kinds of process whose scheduler time is reported apart.
+/// The kinds of process: every process of the model is one, and its scheduler time is
+/// reported per kind. A fan-out strategy's own processes are kinds here too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ProcessKind {
     Guild,
@@ -29,6 +30,20 @@ pub enum ProcessKind {
 }
 
 impl ProcessKind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [ProcessKind; 8] = [
+        ProcessKind::Guild,
+        ProcessKind::Session,
+        ProcessKind::Partitioner,
+        ProcessKind::Worker,
+        ProcessKind::Sender,
+        ProcessKind::Registry,
+        ProcessKind::Ring,
+        ProcessKind::Relay,
+    ];
+    /// How many kinds there are.
+    pub const COUNT: usize = Self::ALL.len();
+
     /// The kind's name in reports and the trace (one line per kind).
     pub fn name(self) -> &'static str {
         match self {
@@ -43,9 +58,6 @@ impl ProcessKind {
         }
     }
 }
-
-/// How many kinds of process there are.
-pub const PROCESS_KINDS: usize = 8;
 
 pub fn size_class(recipients: u32) -> usize {
     (31 - recipients.max(1).leading_zeros()) as usize
@@ -196,7 +208,7 @@ pub struct Recorder {
 
     /// Scheduler time used per kind of process (indexed by `ProcessKind as usize`) and per
     /// guild, and the fan-out work (time spent on fan-out sends and their per-recipient work).
-    pub busy_by_kind_ns: [u64; PROCESS_KINDS],
+    pub busy_by_kind_ns: [u64; ProcessKind::COUNT],
     /// Member-list updates and the guild time they took.
     /// `:DOWN` notifications put into guilds' mailboxes, the first and the last time.
     pub monitor_downs: u64,
@@ -284,7 +296,7 @@ impl Recorder {
             node_memory: vec![Gauge::new(bins, 0); nodes],
             node_busy_ns: vec![0; nodes * bins],
             node_run_queue_max: vec![0; nodes * bins],
-            busy_by_kind_ns: [0; PROCESS_KINDS],
+            busy_by_kind_ns: [0; ProcessKind::COUNT],
             monitor_downs: 0,
             first_down: Nanos::MAX,
             last_down: 0,

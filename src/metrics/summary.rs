@@ -133,17 +133,30 @@ pub struct MemberListSummary {
     pub update_us_max: f64,
 }
 
-/// Scheduler time per kind of process, in seconds.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct ProcessBusy {
-    pub guild: f64,
-    pub session: f64,
-    pub partitioner: f64,
-    pub worker: f64,
-    pub sender: f64,
-    pub registry: f64,
-    pub ring: f64,
-    pub relay: f64,
+/// Scheduler time per kind of process, in seconds: one field per kind, named by
+/// `ProcessKind::name`, in the order of `ProcessKind::ALL`.
+#[derive(Clone, Debug, Default)]
+pub struct ProcessBusy(pub Vec<(&'static str, f64)>);
+
+impl ProcessBusy {
+    /// The seconds of processes of the kind named `name` (0 for a kind not listed).
+    pub fn of(&self, name: &str) -> f64 {
+        self.0
+            .iter()
+            .find(|(kind, _)| *kind == name)
+            .map_or(0.0, |(_, seconds)| *seconds)
+    }
+}
+
+impl Serialize for ProcessBusy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (kind, seconds) in &self.0 {
+            map.serialize_entry(kind, seconds)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

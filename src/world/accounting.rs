@@ -3,7 +3,7 @@
 //! them), so that designs compare on work, not only on latency.
 
 use super::event::ProcRef;
-use super::state::{ServiceKind, World};
+use super::state::World;
 use crate::metrics::recorder::ProcessKind;
 use crate::sim::Nanos;
 
@@ -13,14 +13,7 @@ impl World {
         match p {
             ProcRef::Guild(_) => ProcessKind::Guild,
             ProcRef::Session(_) => ProcessKind::Session,
-            ProcRef::Service(i) => match self.services[i as usize].kind {
-                ServiceKind::Partitioner => ProcessKind::Partitioner,
-                ServiceKind::Worker(_) => ProcessKind::Worker,
-                ServiceKind::Sender => ProcessKind::Sender,
-                ServiceKind::Registry => ProcessKind::Registry,
-                ServiceKind::Ring => ProcessKind::Ring,
-                ServiceKind::Relay => ProcessKind::Relay,
-            },
+            ProcRef::Service(i) => self.services[i as usize].kind,
         }
     }
 

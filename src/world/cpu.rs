@@ -6,7 +6,8 @@
 
 use super::event::{Event, ProcRef};
 use super::ids::NodeId;
-use super::state::{RunState, World};
+use super::process::RunState;
+use super::state::World;
 use crate::sim::{EventQueue, Nanos};
 
 impl World {
@@ -17,13 +18,12 @@ impl World {
         if !self.nodes[n].up {
             return;
         }
-        self.settle(NodeId(n as u16), queue);
         if self.nodes[n].running < self.nodes[n].schedulers {
             self.nodes[n].running += 1;
             self.start_slice(p, now, queue);
         } else {
             // The slice ends kept out of the queue will hand their scheduler on.
-            self.queue_deferred(NodeId(n as u16), queue);
+            self.queue_kept(NodeId(n as u16), queue);
             let node = &mut self.nodes[n];
             node.run_queue.push_back(p);
             let len = node.run_queue.len() as u32;
@@ -47,7 +47,6 @@ impl World {
 
     /// `p`'s slice ended: pass the scheduler on.
     pub fn slice_end(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
-        self.settle(self.node_of(p), queue);
         self.finish_slice(p, now, queue);
         let suspended_until = self.suspended_until(p);
         let more = suspended_until.is_none() && self.has_work(p);

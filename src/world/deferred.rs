@@ -4,24 +4,30 @@
 //! is not queued: it is kept on its node with the (time, sequence) key its event would have
 //! had (the sequence number is taken, so every later event keeps its own), and
 //!
-//! - settled (handled as that event would have been, at its time) as soon as anything with a
-//!   later key touches the node: its schedulers, its memory, one of its processes;
+//! - settled (handled as that event would have been, at its time) before the first event with
+//!   a later key is handled: [`World::settle_due`] runs before every event, in the dispatch
+//!   (`state.rs`), so no other code has to remember it, and nothing can see a node before its
+//!   due slice ends are settled;
 //! - put in the queue under its key when something before it makes it do more: the worker
-//!   gets another message, or a process must wait for a scheduler of the node;
-//! - settled or dropped (a crash makes the event stale) when the run ends.
+//!   gets another message ([`World::queue_kept_of`], from the mailbox code), or a process must
+//!   wait for a scheduler of the node ([`World::queue_kept`], from the scheduler code);
+//! - dropped (a crash makes the event stale) or settled when the run ends.
 //!
-//! So every result is what the queued event gives, and the events count the same. Not used
-//! with an event budget, whose stop depends on when each event is counted.
+//! So every result is what the queued event gives, and the events count the same. The kept
+//! ends are private to this module ([`Kept`]). Not used with an event budget, whose stop
+//! depends on when each event is counted.
 
 use super::event::{Event, ProcRef};
 use super::ids::NodeId;
-use super::state::{RunState, ServiceKind, World};
+use super::process::RunState;
+use super::state::World;
+use crate::metrics::recorder::ProcessKind;
 use crate::sim::queue::key;
 use crate::sim::{EventQueue, Nanos};
 
 /// A slice end kept out of the queue: its key and its process (a service).
 #[derive(Clone, Copy, Debug)]
-pub struct Deferred {
+struct Deferred {
     key: u128,
     service: u32,
 }
@@ -29,6 +35,44 @@ pub struct Deferred {
 impl Deferred {
     fn time(&self) -> Nanos {
         (self.key >> 64) as Nanos
+    }
+}
+
+/// The slice ends kept on one node, and the smallest of their keys (`u128::MAX` when none).
+#[derive(Debug)]
+pub struct Kept {
+    ends: Vec<Deferred>,
+    min: u128,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Kept {
+            ends: Vec::new(),
+            min: u128::MAX,
+        }
+    }
+}
+
+/// The kept slice ends of the whole world: which nodes hold some, a key at most the smallest
+/// of theirs, and what was settled.
+#[derive(Debug, Default)]
+pub struct Deferrals {
+    /// Nodes that hold kept slice ends (possibly some that no longer do).
+    nodes: Vec<u16>,
+    /// At most the smallest kept key (`u128::MAX`, or less, when none is kept).
+    min: u128,
+    /// Slice ends handled out of the queue (they count as events), and the latest's time.
+    pub handled: u64,
+    pub until: Nanos,
+}
+
+impl Deferrals {
+    pub fn new() -> Self {
+        Deferrals {
+            min: u128::MAX,
+            ..Default::default()
+        }
     }
 }
 
@@ -46,9 +90,13 @@ impl World {
                 key: key(end, queue.reserve_seq()),
                 service: i,
             };
-            let node = &mut self.nodes[n];
-            node.deferred_min = node.deferred_min.min(deferred.key);
-            node.deferred.push(deferred);
+            let kept = &mut self.nodes[n].kept;
+            if kept.ends.is_empty() {
+                self.deferrals.nodes.push(n as u16);
+            }
+            kept.min = kept.min.min(deferred.key);
+            kept.ends.push(deferred);
+            self.deferrals.min = self.deferrals.min.min(deferred.key);
         } else {
             queue.schedule(end, Event::SliceEnd { proc: p, epoch });
         }
@@ -59,35 +107,46 @@ impl World {
     /// a node where no process waits.
     fn only_releases(&self, i: u32, n: usize) -> bool {
         let service = &self.services[i as usize];
-        matches!(service.kind, ServiceKind::Worker(_))
+        service.kind == ProcessKind::Worker
             && service.work.done
             && service.work.suspended_until == 0
             && service.core.mailbox.len() == 1
             && self.nodes[n].run_queue.is_empty()
     }
 
-    /// Settles the slice ends kept on `node` whose keys come before the event being handled.
+    /// Settles every kept slice end whose key comes before the event about to be handled, in
+    /// key order on each node (nodes do not share what a settlement changes). Called before
+    /// every event.
     #[inline]
-    pub fn settle(&mut self, node: NodeId, queue: &mut EventQueue<Event>) {
-        if self.nodes[node.index()].deferred_min < queue.current_key() {
-            self.settle_before(node.index(), queue.current_key(), queue);
+    pub fn settle_due(&mut self, queue: &mut EventQueue<Event>) {
+        if self.deferrals.min < queue.current_key() {
+            self.settle_before(queue.current_key(), queue);
         }
     }
 
-    /// Settles, in key order, the slice ends kept on node `n` with keys before `before`.
-    fn settle_before(&mut self, n: usize, before: u128, queue: &mut EventQueue<Event>) {
-        if self.settling {
-            return;
+    /// Settles the kept slice ends with keys before `before`, node by node, and recomputes
+    /// the smallest key still kept.
+    fn settle_before(&mut self, before: u128, queue: &mut EventQueue<Event>) {
+        let mut min = u128::MAX;
+        let mut k = 0;
+        while k < self.deferrals.nodes.len() {
+            let n = self.deferrals.nodes[k] as usize;
+            while let Some(i) = self.earliest_kept(n, before) {
+                let d = self.nodes[n].kept.ends.swap_remove(i);
+                self.deferrals.handled += 1;
+                self.deferrals.until = self.deferrals.until.max(d.time());
+                self.release(n, d.service, d.time(), queue);
+            }
+            let kept = &mut self.nodes[n].kept;
+            kept.min = kept.ends.iter().map(|d| d.key).min().unwrap_or(u128::MAX);
+            if kept.ends.is_empty() {
+                self.deferrals.nodes.swap_remove(k);
+            } else {
+                min = min.min(kept.min);
+                k += 1;
+            }
         }
-        self.settling = true;
-        while let Some(i) = self.earliest_deferred(n, before) {
-            let d = self.nodes[n].deferred.swap_remove(i);
-            self.deferred_handled += 1;
-            self.deferred_until = self.deferred_until.max(d.time());
-            self.release(n, d.service, d.time(), queue);
-        }
-        self.update_deferred_min(n);
-        self.settling = false;
+        self.deferrals.min = min;
     }
 
     /// What [`World::slice_end`] does for a kept slice end of service `i` on node `n` at
@@ -101,78 +160,67 @@ impl World {
     }
 
     /// The index of node `n`'s earliest kept slice end, if its key is before `before`.
-    fn earliest_deferred(&self, n: usize, before: u128) -> Option<usize> {
-        let deferred = &self.nodes[n].deferred;
-        (0..deferred.len())
-            .min_by_key(|&i| deferred[i].key)
-            .filter(|&i| deferred[i].key < before)
+    fn earliest_kept(&self, n: usize, before: u128) -> Option<usize> {
+        let ends = &self.nodes[n].kept.ends;
+        (0..ends.len())
+            .min_by_key(|&i| ends[i].key)
+            .filter(|&i| ends[i].key < before)
     }
 
-    fn update_deferred_min(&mut self, n: usize) {
-        let node = &mut self.nodes[n];
-        node.deferred_min = node
-            .deferred
-            .iter()
-            .map(|d| d.key)
-            .min()
-            .unwrap_or(u128::MAX);
-    }
-
-    /// Puts the slice ends kept on `node` in the queue under their keys (after settling
-    /// those that are due): something makes them do more than give the scheduler back.
-    pub fn queue_deferred(&mut self, node: NodeId, queue: &mut EventQueue<Event>) {
-        self.settle(node, queue);
+    /// Puts the slice ends kept on `node` in the queue under their keys: a process must wait
+    /// for one of the node's schedulers, so they do more than give the scheduler back.
+    pub fn queue_kept(&mut self, node: NodeId, queue: &mut EventQueue<Event>) {
         let n = node.index();
         let epoch = self.nodes[n].epoch;
-        for d in std::mem::take(&mut self.nodes[n].deferred) {
+        let kept = std::mem::take(&mut self.nodes[n].kept);
+        for d in kept.ends {
             let proc = ProcRef::Service(d.service);
             queue.schedule_reserved(d.time(), d.key as u64, Event::SliceEnd { proc, epoch });
         }
-        self.nodes[n].deferred_min = u128::MAX;
     }
 
-    /// Puts the kept slice end of `p`, if any, in the queue (after settling what is due):
-    /// `p` gets a message, and handles it when its slice ends.
-    pub fn queue_deferred_of(&mut self, p: ProcRef, queue: &mut EventQueue<Event>) {
+    /// Puts the kept slice end of `p`, if any, in the queue: `p` gets a message, and handles
+    /// it when its slice ends.
+    pub fn queue_kept_of(&mut self, p: ProcRef, queue: &mut EventQueue<Event>) {
         let ProcRef::Service(i) = p else { return };
-        let n = self.services[i as usize].node;
-        self.settle(n, queue);
         if self.services[i as usize].core.state != RunState::Running {
             return;
         }
-        let node = &mut self.nodes[n.index()];
-        if let Some(k) = node.deferred.iter().position(|d| d.service == i) {
-            let d = node.deferred.swap_remove(k);
+        let n = self.services[i as usize].node.index();
+        let node = &mut self.nodes[n];
+        if let Some(k) = node.kept.ends.iter().position(|d| d.service == i) {
+            let d = node.kept.ends.swap_remove(k);
+            node.kept.min = node
+                .kept
+                .ends
+                .iter()
+                .map(|d| d.key)
+                .min()
+                .unwrap_or(u128::MAX);
             let epoch = node.epoch;
             let proc = ProcRef::Service(d.service);
             queue.schedule_reserved(d.time(), d.key as u64, Event::SliceEnd { proc, epoch });
-            self.update_deferred_min(n.index());
         }
     }
 
-    /// Node `n` crashes: the slice ends kept on it that come later are stale events (counted,
-    /// as they are when queued, if they fall within the horizon).
-    pub fn drop_deferred(&mut self, node: NodeId, queue: &mut EventQueue<Event>) {
-        self.settle(node, queue);
+    /// Node `node` crashes: the slice ends kept on it (all later than now: the due ones were
+    /// settled before this event) are stale events, counted, as they are when queued, if they
+    /// fall within the horizon.
+    pub fn drop_kept(&mut self, node: NodeId) {
         let n = node.index();
-        for d in std::mem::take(&mut self.nodes[n].deferred) {
+        for d in std::mem::take(&mut self.nodes[n].kept).ends {
             if d.time() <= self.params.horizon {
-                self.deferred_handled += 1;
-                self.deferred_until = self.deferred_until.max(d.time());
+                self.deferrals.handled += 1;
+                self.deferrals.until = self.deferrals.until.max(d.time());
             }
         }
-        self.nodes[n].deferred_min = u128::MAX;
     }
 
     /// The run stopped: settles the kept slice ends within `horizon`, as the queue would
     /// have handled them. Returns whether one is left after it (the run would have stopped
     /// at the horizon rather than drained).
     pub fn settle_at_end(&mut self, horizon: Nanos, queue: &mut EventQueue<Event>) -> bool {
-        let mut left = false;
-        for n in 0..self.nodes.len() {
-            self.settle_before(n, key(horizon, u64::MAX), queue);
-            left |= !self.nodes[n].deferred.is_empty();
-        }
-        left
+        self.settle_before(key(horizon, u64::MAX), queue);
+        !self.deferrals.nodes.is_empty()
     }
 }

@@ -44,10 +44,10 @@ pub enum Event {
     TimeoutsDue,
     /// The session's backoff `token` ends: it calls the registry again.
     Retry { session: SessionId, token: u32 },
-    /// A session node crashes (storm `storm`, or `u32::MAX` for running out of memory).
-    Crash { node: NodeId, storm: u32 },
+    /// A session node crashes.
+    Crash { node: NodeId, cause: Crash },
     /// A crashed node is back; its sessions reconnect.
-    Restart { node: NodeId, storm: u32 },
+    Restart { node: NodeId, cause: Crash },
     /// ZenMonitor on guild node `node` delivers its next batch of `:DOWN` notifications.
     ZenSweep { node: NodeId },
     /// Guilds with passive members publish their digests.
@@ -56,5 +56,10 @@ pub enum Event {
 
 const _: () = assert!(std::mem::size_of::<Event>() <= 16);
 
-/// `storm` value of a crash caused by memory.
-pub const MEMORY_CRASH: u32 = u32::MAX;
+/// Why a node crashes: the restart of storm number `i` (`workload.storms[i]`), or its memory
+/// passing the limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crash {
+    Storm(u32),
+    Memory,
+}

@@ -4,9 +4,11 @@
 //! publish their absence; after the restart each session reconnects after a uniform jitter,
 //! which is the presence storm.
 
-use super::event::{Event, MEMORY_CRASH};
+use super::event::{Crash, Event};
 use super::ids::{NodeId, SessionId};
-use super::state::{Phase, RunState, ServiceKind, Step, Wait, Work, World};
+use super::process::{RunState, Work};
+use super::state::{Phase, Step, Wait, World};
+use crate::metrics::recorder::ProcessKind;
 use crate::metrics::trace::Mark;
 use crate::sim::{EventQueue, Nanos};
 use rand::Rng;
@@ -60,16 +62,15 @@ impl World {
     }
 
     /// Node `node` crashes now.
-    pub fn crash(&mut self, node: NodeId, storm: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub fn crash(&mut self, node: NodeId, cause: Crash, now: Nanos, queue: &mut EventQueue<Event>) {
         let n = node.index();
         if !self.nodes[n].up {
             return;
         }
-        self.drop_deferred(node, queue);
-        let down = if storm == MEMORY_CRASH {
-            self.params.memory_restart
-        } else {
-            self.storm_crashes[storm as usize].1
+        self.drop_kept(node);
+        let down = match cause {
+            Crash::Memory => self.params.memory_restart,
+            Crash::Storm(i) => self.storm_crashes[i as usize].1,
         };
         {
             let nd = &mut self.nodes[n];
@@ -137,7 +138,7 @@ impl World {
                 service.core.state = RunState::Idle;
                 service.work = Work::default();
                 debug_assert!(
-                    service.kind != ServiceKind::Registry,
+                    service.kind != ProcessKind::Registry,
                     "guild nodes do not crash"
                 );
             }
@@ -149,7 +150,7 @@ impl World {
         self.rec.sessions_online(now, self.sessions_online);
         self.trace_online(now);
         self.trace_run_queue(n, now);
-        let memory = storm == MEMORY_CRASH;
+        let memory = cause == Crash::Memory;
         self.trace_mark(
             now,
             Mark::Crash {
@@ -157,18 +158,23 @@ impl World {
                 memory,
             },
         );
-        queue.schedule(now + down, Event::Restart { node, storm });
+        queue.schedule(now + down, Event::Restart { node, cause });
     }
 
     /// Node `node` is back: its sessions reconnect after a uniform jitter.
-    pub fn restart(&mut self, node: NodeId, storm: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub fn restart(
+        &mut self,
+        node: NodeId,
+        cause: Crash,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let n = node.index();
         self.nodes[n].up = true;
         self.trace_mark(now, Mark::Restart { node: node.0 });
-        let jitter = if storm == MEMORY_CRASH {
-            self.params.memory_reconnect_jitter
-        } else {
-            self.storm_crashes[storm as usize].2
+        let jitter = match cause {
+            Crash::Memory => self.params.memory_reconnect_jitter,
+            Crash::Storm(i) => self.storm_crashes[i as usize].2,
         };
         let mut wave = Vec::with_capacity(
             (self.nodes[n].sessions_end - self.nodes[n].sessions_first) as usize,

@@ -9,10 +9,9 @@ use crate::sim::Nanos;
 /// A message waiting in (or being handled at the head of) a mailbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Msg {
-    /// Guild: fan this event out. `origin` is the membership slot of the member a presence
-    /// update is about (not sent to it), or `NO_ORIGIN` for a chat event, which every online
-    /// member receives.
-    Publish { publish_time: Nanos, origin: u32 },
+    /// Guild: fan this event out: a chat event, a presence update about a member (not sent
+    /// to it) or a digest for the passive members ([`Origin`]).
+    Publish { publish_time: Nanos, origin: Origin },
     /// Guild: the member in membership `slot` joins (publishes its presence).
     Join { slot: u32, publish_time: Nanos },
     /// Guild: the member in membership `slot` is gone (publishes its absence).
@@ -28,7 +27,7 @@ pub enum Msg {
     Batch {
         guild: u32,
         snapshot: u32,
-        origin: u32,
+        origin: Origin,
         presence: bool,
         publish_time: Nanos,
     },
@@ -38,7 +37,7 @@ pub enum Msg {
         first_group: u32,
         groups: u16,
         snapshot: u32,
-        origin: u32,
+        origin: Origin,
         presence: bool,
         publish_time: Nanos,
     },
@@ -46,7 +45,7 @@ pub enum Msg {
     WorkerBatch {
         group: u32,
         snapshot: u32,
-        origin: u32,
+        origin: Origin,
         presence: bool,
         publish_time: Nanos,
     },
@@ -144,8 +143,68 @@ impl Msg {
     }
 }
 
-/// `origin` of a chat event.
-pub const NO_ORIGIN: u32 = u32::MAX;
+/// Whom an event is about: nobody (a chat event, which every online member receives), the
+/// member in a membership slot (a presence update, not sent to that member), or the passive
+/// members (a digest of the chat they missed, sent to them only).
+///
+/// Kept as one `u32` so that messages stay within 24 bytes: membership slots are below 2^31,
+/// and the two largest values stand for a chat event and a digest. Nothing outside this type
+/// knows that: [`Origin::about`] gives the three cases, and [`Origin::raw`] is only for a send
+/// loop that skips a presence update's member by comparing slots (a slot equals only its own
+/// member's origin, never a chat event's or a digest's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin(u32);
+
+/// What an [`Origin`] stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum About {
+    Chat,
+    Member(u32),
+    Digest,
+}
+
+impl Origin {
+    /// A chat event, about no member.
+    pub const CHAT: Origin = Origin(u32::MAX);
+    /// A digest for the passive members.
+    pub const DIGEST: Origin = Origin(u32::MAX - 1);
+
+    /// A presence update about the member in membership `slot`.
+    #[inline]
+    pub fn member(slot: u32) -> Origin {
+        debug_assert!(slot < Self::DIGEST.0, "a membership slot");
+        Origin(slot)
+    }
+
+    #[inline]
+    pub fn about(self) -> About {
+        match self {
+            Self::CHAT => About::Chat,
+            Self::DIGEST => About::Digest,
+            Origin(slot) => About::Member(slot),
+        }
+    }
+
+    /// The member's membership slot, for a presence update.
+    #[inline]
+    pub fn slot(self) -> Option<u32> {
+        match self.about() {
+            About::Member(slot) => Some(slot),
+            About::Chat | About::Digest => None,
+        }
+    }
+
+    #[inline]
+    pub fn is_member(self) -> bool {
+        self.0 < Self::DIGEST.0
+    }
+
+    /// The stored value: equal to a membership slot only for that member's own origin.
+    #[inline]
+    pub fn raw(self) -> u32 {
+        self.0
+    }
+}
 
 const NIL: u32 = u32::MAX;
 
@@ -301,7 +360,7 @@ mod tests {
     fn publish(t: Nanos) -> Msg {
         Msg::Publish {
             publish_time: t,
-            origin: NO_ORIGIN,
+            origin: Origin::CHAT,
         }
     }
 

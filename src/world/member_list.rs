@@ -11,26 +11,51 @@
 //!   groups of its own (`build/groups.rs`), so a range update goes once per node that holds
 //!   its subscribers.
 
+use super::fanout::groups::Group;
 use super::ids::GuildId;
-use super::state::{Group, World};
+use super::state::World;
+use crate::config::schema::{Experiment, ListScaling};
 use crate::sim::{Dist, Nanos};
 
 /// The size at which R19 measured the update costs.
 const PUBLISHED_SIZE: f64 = 250_000.0;
 
-pub struct MemberListParams {
+/// The guilds' member list, when they keep one: its update cost, its ranges, and each
+/// guild's range groups.
+pub struct MemberList {
     /// One update's cost at 250,000 members.
     pub cost: Dist,
     /// The cost grows as log2(n) (else as n).
     pub log_scaling: bool,
     pub range_size: u32,
+    /// With a grouped fan-out: per guild, its range groups in range order, as (first, len) in
+    /// `groups` (built with the other groups, `fanout/groups.rs`).
+    pub range_groups: Vec<(u32, u32)>,
+}
+
+impl MemberList {
+    /// The member list of `exp`'s `guilds` guilds, if they keep one.
+    pub fn new(exp: &Experiment, guilds: usize) -> Option<MemberList> {
+        let config = &exp.model.member_list;
+        let published = config.structure.published_cost()?;
+        let cost = config.update_cost_at_250k.as_ref().unwrap_or(&published);
+        let scaling = config
+            .scaling
+            .unwrap_or_else(|| config.structure.default_scaling());
+        Some(MemberList {
+            cost: super::build::dist(cost),
+            log_scaling: scaling == ListScaling::Log,
+            range_size: config.range_size,
+            range_groups: vec![(0, 0); guilds],
+        })
+    }
 }
 
 impl World {
     /// Guild `g` updates its member list once (a join, leave or presence change): the time it
     /// takes (0 without a member list).
     pub fn list_update_cost(&mut self, g: GuildId) -> Nanos {
-        let Some(list) = &self.params.member_list else {
+        let Some(list) = &self.member_list else {
             return 0;
         };
         let n = (self.guilds[g.index()].len as f64).max(2.0);
@@ -48,11 +73,7 @@ impl World {
     /// its position; a passive member subscribes to no range, and its changes go to the range
     /// its position would be in.
     pub fn range_of(&self, g: GuildId, slot: u32) -> u32 {
-        let size = self
-            .params
-            .member_list
-            .as_ref()
-            .map_or(u32::MAX, |l| l.range_size);
+        let size = self.member_list.as_ref().map_or(u32::MAX, |l| l.range_size);
         let guild = &self.guilds[g.index()];
         let index = slot - guild.first;
         if index < guild.active {
@@ -65,22 +86,18 @@ impl World {
 
     /// The membership slots of range `range` of guild `g`'s list, as (first, len).
     pub fn range_slots(&self, g: GuildId, range: u32) -> (u32, u32) {
-        let size = self
-            .params
-            .member_list
-            .as_ref()
-            .map_or(u32::MAX, |l| l.range_size);
+        let size = self.member_list.as_ref().map_or(u32::MAX, |l| l.range_size);
         let guild = &self.guilds[g.index()];
         let lo = (range as u64 * size as u64).min(guild.active as u64) as u32;
         let hi = (lo as u64 + size as u64).min(guild.active as u64) as u32;
         (guild.first + lo, hi - lo)
     }
 
-    /// Manifold and relays: the groups of range `range` of guild `g`'s list, as (first, len).
+    /// With a grouped fan-out: the groups of range `range` of guild `g`'s list, as (first,
+    /// len).
     pub fn range_groups(&self, g: GuildId, range: u32) -> (u32, u32) {
-        let guild = &self.guilds[g.index()];
-        let first = guild.range_groups_first as usize;
-        let groups = &self.groups[first..first + guild.range_groups_len as usize];
+        let (first, len) = self.range_groups_of(g);
+        let groups = &self.groups[first..first + len];
         let range_of = |gr: &Group| self.range_of(g, self.by_node[gr.start as usize]);
         let start = groups.partition_point(|gr| range_of(gr) < range);
         let end = groups.partition_point(|gr| range_of(gr) <= range);
@@ -91,11 +108,11 @@ impl World {
     /// `g`; `None` without range groups or for a passive member.
     pub fn range_group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
         let guild = &self.guilds[g.index()];
-        if guild.range_groups_len == 0 || slot - guild.first >= guild.active {
+        let (first, len) = self.range_groups_of(g);
+        if len == 0 || slot - guild.first >= guild.active {
             return None;
         }
-        let first = guild.range_groups_first as usize;
-        let groups = &self.groups[first..first + guild.range_groups_len as usize];
+        let groups = &self.groups[first..first + len];
         let s = self.member_session[slot as usize];
         let key = (
             self.range_of(g, slot),
@@ -110,5 +127,13 @@ impl World {
             ) < key
         });
         Some(first + i)
+    }
+
+    /// Guild `g`'s range groups, as (first, len) in `groups` (none without a member list).
+    fn range_groups_of(&self, g: GuildId) -> (usize, usize) {
+        self.member_list.as_ref().map_or((0, 0), |l| {
+            let (first, len) = l.range_groups[g.index()];
+            (first as usize, len as usize)
+        })
     }
 }

@@ -4,24 +4,24 @@
 //! with `digest_interval_ms`, a periodic digest of the chat they missed.
 //!
 //! Member slots are in random order, so the first `active_fraction` of a guild's slots are
-//! its active members; groups (Manifold's, relays') are ordered active first, so that every
+//! its active members; a grouped fan-out's groups are ordered active first, so that every
 //! fan-out target is one run of slots and one run of groups (`targets.rs`).
 //!
 //! A digest is a message the guild fans out to its passive members, counted as it is sent
-//! (`digest_deliveries`): the guild, or its relays or Manifold workers, pay a send per
+//! (`digest_deliveries`): the guild, or the fan-out's processes, pay a send per
 //! passive member, but the digest carries no event whose latency is measured.
 
 use super::event::Event;
 use super::ids::{GuildId, NodeId};
-use super::mailbox::Msg;
+use super::mailbox::{Msg, Origin};
 use super::sends::{Outgoing, RunEnd};
 use super::state::{ONLINE_BIT, World};
+use crate::config::schema::{EventKind, Experiment};
+use crate::sim::time::ms;
 use crate::sim::{EventQueue, Nanos};
 
-/// `origin` of a digest (a publish about no member, to passive members only).
-pub const DIGEST: u32 = u32::MAX - 1;
-
-pub struct PassiveParams {
+/// Passive sessions, when large guilds have them: the parameters, and the digests' state.
+pub struct Passive {
     pub min_members: u32,
     pub active_fraction: f64,
     /// Passive sessions receive chat events, presence updates, as they happen.
@@ -29,16 +29,36 @@ pub struct PassiveParams {
     pub presence: bool,
     /// How often passive members get a digest of missed chat.
     pub digest_interval: Option<Nanos>,
+    /// Per guild, whether chat arrived since its last digest; the guilds with passive members.
+    digest_due: Vec<bool>,
+    digest_guilds: Vec<u32>,
+}
+
+impl Passive {
+    /// Passive sessions for `exp`, if its large guilds have them.
+    pub fn new(exp: &Experiment) -> Option<Passive> {
+        let config = &exp.model.passive;
+        Some(Passive {
+            min_members: config.min_members?,
+            active_fraction: config.active_fraction,
+            chat: config.receives.contains(&EventKind::Chat),
+            presence: config.receives.contains(&EventKind::Presence),
+            digest_interval: config.digest_interval_ms.map(|v| ms(v).max(1)),
+            digest_due: Vec::new(),
+            digest_guilds: Vec::new(),
+        })
+    }
 }
 
 impl World {
     /// Marks each large guild's active members: the first `active_fraction` of its slots (at
     /// least one); and starts the digests.
     pub fn mark_active(&mut self, queue: &mut EventQueue<Event>) {
-        let Some(passive) = &self.params.passive else {
+        let Some(passive) = &self.passive else {
             return;
         };
         let (min, fraction) = (passive.min_members, passive.active_fraction);
+        let digest_interval = passive.digest_interval;
         let mut passive_guilds = Vec::new();
         for (g, guild) in self.guilds.iter_mut().enumerate() {
             if guild.len >= min {
@@ -49,9 +69,11 @@ impl World {
                 }
             }
         }
-        if let Some(interval) = passive.digest_interval {
-            self.digest_due = vec![false; self.guilds.len()];
-            self.digest_guilds = passive_guilds;
+        if let Some(interval) = digest_interval {
+            let guilds = self.guilds.len();
+            let passive = self.passive.as_mut().expect("passive sessions");
+            passive.digest_due = vec![false; guilds];
+            passive.digest_guilds = passive_guilds;
             if interval <= self.params.horizon {
                 queue.schedule(interval, Event::DigestTick);
             }
@@ -61,23 +83,29 @@ impl World {
     /// Chat reached guild `g`: its passive members will get a digest.
     #[inline]
     pub fn note_chat(&mut self, g: GuildId) {
-        if let Some(due) = self.digest_due.get_mut(g.index()) {
+        if let Some(due) = self
+            .passive
+            .as_mut()
+            .and_then(|p| p.digest_due.get_mut(g.index()))
+        {
             *due = true;
         }
     }
 
     /// Every guild with passive members and chat since its last digest publishes one.
     pub fn digest_tick(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
-        for k in 0..self.digest_guilds.len() {
-            let g = self.digest_guilds[k] as usize;
-            if !self.digest_due[g] {
+        let count = self.passive.as_ref().map_or(0, |p| p.digest_guilds.len());
+        for k in 0..count {
+            let passive = self.passive.as_mut().expect("digests are on");
+            let g = passive.digest_guilds[k] as usize;
+            if !passive.digest_due[g] {
                 continue;
             }
-            self.digest_due[g] = false;
+            passive.digest_due[g] = false;
             self.rec.digests += 1;
             let digest = Msg::Publish {
                 publish_time: now,
-                origin: DIGEST,
+                origin: Origin::DIGEST,
             };
             self.enqueue(
                 super::event::ProcRef::Guild(GuildId(g as u32)),
@@ -87,7 +115,6 @@ impl World {
             );
         }
         let interval = self
-            .params
             .passive
             .as_ref()
             .and_then(|p| p.digest_interval)

@@ -10,7 +10,7 @@
 
 use super::event::Event;
 use super::ids::NodeId;
-use super::mailbox::NO_ORIGIN;
+use super::mailbox::Origin;
 use super::state::{ONLINE_BIT, World};
 use crate::metrics::Recorder;
 use crate::metrics::bin_histogram;
@@ -82,9 +82,8 @@ impl World {
 #[derive(Clone, Copy, Debug)]
 pub struct Outgoing {
     pub publish_time: Nanos,
-    /// The membership slot of the member a presence update is about (not sent to it), or
-    /// `NO_ORIGIN`.
-    pub origin: u32,
+    /// Whom the event is about: a presence update is not sent to its member.
+    pub origin: Origin,
     pub presence: bool,
     /// Only members that joined before this join number (Manifold's snapshot); `u32::MAX`
     /// for every joined member.
@@ -154,7 +153,7 @@ impl Sends<'_> {
         // One loop per combination, each with only what it needs compiled in.
         macro_rules! with_costs {
             ($costs:expr) => {
-                match (self.check_order, out.origin != NO_ORIGIN) {
+                match (self.check_order, out.origin != Origin::CHAT) {
                     (false, false) => self.run_with::<_, false, false>(
                         $costs, from, out, slots, next, len, t, slice_end,
                     ),
@@ -238,7 +237,7 @@ impl Sends<'_> {
                 next += 1;
                 // NOT_JOINED is u32::MAX: never below a snapshot.
                 if self.member_joined[slot] >= out.snapshot
-                    || (HAS_ORIGIN && slot as u32 == out.origin)
+                    || (HAS_ORIGIN && slot as u32 == out.origin.raw())
                 {
                     continue;
                 }

@@ -2,19 +2,19 @@
 
 use super::channel::Channels;
 use super::event::{Event, ProcRef};
+use super::fanout::Fanout;
 use super::ids::{GuildId, NodeId, SessionId};
-use super::mailbox::{Mailbox, MailboxArena, Msg};
+use super::mailbox::{MailboxArena, Msg};
+use super::node::Node;
+use super::process::{ProcCore, RunState, Work};
 use super::publish::Publisher;
-use crate::config::schema::{FanoutStrategy, LookupMode};
 use crate::metrics::Recorder;
+use crate::metrics::recorder::ProcessKind;
 use crate::sim::rng::StreamRng;
 use crate::sim::{Dist, EventQueue, Model, Nanos};
-use std::collections::VecDeque;
 
 /// `member_joined` of a member that is not joined.
 pub const NOT_JOINED: u32 = u32::MAX;
-/// An index that points nowhere.
-pub const NONE: u32 = u32::MAX;
 /// `member_info` flag: the member's session is online.
 pub const ONLINE_BIT: u32 = 1 << 31;
 
@@ -25,9 +25,6 @@ pub struct Params {
     pub session_receive: Dist,
     pub encode: Dist,
     pub guild_join: Dist,
-    pub registry_call: Dist,
-    pub lookup_cost: Dist,
-    pub lookup_mode: LookupMode,
     pub time_slice: Nanos,
     pub horizon: Nanos,
     /// Deliveries to online sessions that are never busy are recorded in closed form
@@ -35,15 +32,10 @@ pub struct Params {
     pub fold_deliveries: bool,
     /// One-way latency between nodes, row-major `from * nodes + to`.
     pub latency: Vec<Nanos>,
-    pub strategy: FanoutStrategy,
-    pub manifold: ManifoldParams,
     pub event_bytes: u64,
     pub presence_bytes: u64,
     pub call_bytes: u64,
     pub recipient_bytes: u64,
-    pub registry_timeout: Nanos,
-    pub backoff: BackoffParams,
-    pub semaphore: Option<u32>,
     pub presence_on_join: bool,
     pub presence_on_leave: bool,
     pub presence_max_online: Option<u32>,
@@ -53,120 +45,12 @@ pub struct Params {
     pub memory_reconnect_jitter: Nanos,
     /// Record, per membership, the last publish time delivered, and count order violations.
     pub check_order: bool,
-    /// Relays: their check cost and memory (`relays.rs`).
-    pub relays: super::relays::RelayParams,
-    /// Passive sessions in large guilds, if any (`passive.rs`).
-    pub passive: Option<super::passive::PassiveParams>,
-    /// ZenMonitor's rate, when guilds use it (`zen_monitor.rs`).
-    pub zen: Option<super::zen_monitor::ZenParams>,
     /// Keep slice ends that only give the scheduler back out of the queue (`deferred.rs`);
     /// not with an event budget.
     pub defer_slice_ends: bool,
-    /// The guilds' member list, if they keep one (`member_list.rs`).
-    pub member_list: Option<super::member_list::MemberListParams>,
     /// When fan-out send costs are drawn, and the key of those draws (`costs.rs`).
     pub send_draw: super::costs::Draw,
     pub cost_key: u64,
-}
-
-pub struct ManifoldParams {
-    pub partitioners: u32,
-    pub group_cost_per_recipient_ns: f64,
-    pub partition_cost_per_recipient_ns: f64,
-    pub offload: bool,
-    pub binary: bool,
-}
-
-pub struct BackoffParams {
-    pub initial_ns: f64,
-    pub max_ns: f64,
-    pub multiplier: f64,
-    pub jitter: f64,
-}
-
-/// Whether a process is waiting for messages, for a scheduler, running, or suspended on a
-/// full distribution buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunState {
-    Idle,
-    Waiting,
-    Running,
-    Suspended,
-}
-
-/// What every process has: a mailbox and a run state.
-#[derive(Clone, Copy, Debug)]
-pub struct ProcCore {
-    pub mailbox: Mailbox,
-    pub state: RunState,
-}
-
-impl Default for ProcCore {
-    fn default() -> Self {
-        Self {
-            mailbox: Mailbox::default(),
-            state: RunState::Idle,
-        }
-    }
-}
-
-/// Progress of the message a process is handling.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Work {
-    /// The message at the head of the mailbox is being handled.
-    pub active: bool,
-    /// Next recipient, group or node run, depending on the process.
-    pub next: u32,
-    /// When handling started.
-    pub started: Nanos,
-    /// Sends made so far for this message.
-    pub sends: u32,
-    /// Members this message is for (fan-out size).
-    pub recipients: u32,
-    /// Every send of this message is done.
-    pub done: bool,
-    /// Suspended on a full distribution buffer until then.
-    pub suspended_until: Nanos,
-}
-
-/// A machine: its schedulers, the processes waiting for one, and its memory.
-pub struct Node {
-    pub name: String,
-    pub schedulers: u32,
-    pub running: u32,
-    pub run_queue: VecDeque<ProcRef>,
-    pub hosts_guilds: bool,
-    pub hosts_sessions: bool,
-    /// At most `schedulers` of this node's processes can ever be runnable at once: none ever
-    /// waits for a scheduler, so a process never needs to give one up mid-message.
-    pub uncontended: bool,
-    pub up: bool,
-    /// Crash count: events of processes from before a crash carry an older epoch.
-    pub epoch: u32,
-    /// Memory of the node's entities (guilds and members tracked, connected sessions).
-    pub memory_static: u64,
-    /// Memory of the messages queued in the node's mailboxes.
-    pub memory_queued: u64,
-    pub crash_pending: bool,
-    pub crashes: u32,
-    /// Registry process of a guild node, ring process of a session node (`NONE` if absent).
-    pub registry: u32,
-    pub ring_process: u32,
-    /// Manifold processes: `partitioners` partitioners, then `workers` workers, then
-    /// `partitioners` senders, from service index `services_first`.
-    pub services_first: u32,
-    pub workers: u32,
-    /// Registry calls in flight from this node's sessions (the Semaphore's counter).
-    pub registry_in_flight: u32,
-    /// This node's sessions are `node_sessions[sessions_first..sessions_end]`.
-    pub sessions_first: u32,
-    pub sessions_end: u32,
-    /// A storm restarts this node, or it hosts only sessions under a memory limit.
-    pub may_crash: bool,
-    /// Slice ends of this node's processes kept out of the queue (`deferred.rs`), and the
-    /// smallest of their keys (`u128::MAX` when none).
-    pub deferred: Vec<super::deferred::Deferred>,
-    pub deferred_min: u128,
 }
 
 /// A guild process. Its members are membership slots `first .. first + len`.
@@ -180,47 +64,25 @@ pub struct Guild {
     pub join_seq: u32,
     /// Members currently joined.
     pub online: u32,
-    /// Manifold: this guild's groups are `groups[groups_first .. groups_first + groups_len]`.
+    /// With a grouped fan-out, this guild's groups are
+    /// `groups[groups_first .. groups_first + groups_len]` (`fanout/groups.rs`).
     pub groups_first: u32,
     pub groups_len: u32,
-    /// Manifold with a member list: the groups of each range of the list, in range order
-    /// (`member_list.rs`).
-    pub range_groups_first: u32,
-    pub range_groups_len: u32,
     /// Members `first .. first + active` are active (all of them unless the guild has passive
     /// sessions, `passive.rs`), and so are the members of its first `active_groups` groups.
     pub active: u32,
     pub active_groups: u32,
 }
 
-/// Manifold: the members of one guild handled by one worker of one node:
-/// `by_node[start..end]` (membership slots).
-#[derive(Clone, Copy, Debug)]
-pub struct Group {
-    pub node: NodeId,
-    pub worker: u16,
-    pub start: u32,
-    pub end: u32,
-    /// Members of the group currently joined.
-    pub joined: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServiceKind {
-    Partitioner,
-    Worker(u16),
-    Sender,
-    Registry,
-    Ring,
-    /// A relay of one guild (`relays.rs`).
-    Relay,
-}
-
-/// A partitioner, worker, sender, registry, ring process or relay.
+/// A process other than a guild or a session: a fan-out strategy's, a registry or a ring
+/// process.
 pub struct Service {
     pub core: ProcCore,
     pub node: NodeId,
-    pub kind: ServiceKind,
+    pub kind: ProcessKind,
+    /// Its number among its node's processes of its kind (a Manifold worker's index also
+    /// places it), for names in traces.
+    pub number: u32,
     pub work: Work,
 }
 
@@ -285,9 +147,10 @@ pub struct World {
     /// fan-out walks its members' arrays in order: the node (low 16 bits) and whether the
     /// session is online (`ONLINE_BIT`).
     pub member_info: Vec<u32>,
-    /// Manifold: each guild's slots sorted by (node, worker), and its groups.
+    /// With a grouped fan-out: each guild's slots in group order, and its groups
+    /// (`fanout/groups.rs`).
     pub by_node: Vec<u32>,
-    pub groups: Vec<Group>,
+    pub(crate) groups: Vec<super::fanout::groups::Group>,
     pub sessions: Vec<Session>,
     /// The node of each session (kept apart: it is read on every send).
     pub session_node: Vec<NodeId>,
@@ -304,9 +167,6 @@ pub struct World {
     pub publisher: Publisher,
     /// Connection waves (login storms, restarts).
     pub waves: Vec<super::faults::Wave>,
-    /// Registry-call timeouts, in deadline order (all have the same length, so they come in
-    /// order): (deadline, session, token). One pending event covers the earliest.
-    pub timeouts: VecDeque<(Nanos, SessionId, u32)>,
     /// Storm crashes: (node, down time, reconnect jitter).
     pub storm_crashes: Vec<(NodeId, Nanos, Nanos)>,
     pub rec: Recorder,
@@ -315,12 +175,7 @@ pub struct World {
     /// Closed-form events the event being handled may still account for (the event budget's
     /// room; `u32::MAX` without a budget).
     pub folded_room: u32,
-    /// Slice ends handled out of the queue (they count as events), the latest's time, and
-    /// whether they are being handled (`deferred.rs`).
-    pub deferred_handled: u64,
-    pub deferred_until: Nanos,
-    pub settling: bool,
-    /// Latest arrival time among them.
+    /// Latest arrival time among the deliveries recorded in closed form.
     pub folded_until: Nanos,
     /// Some delivery in closed form arrives after the horizon (so the run stops there, as it
     /// would with that delivery in the queue).
@@ -332,16 +187,18 @@ pub struct World {
     pub ring_key: u64,
     /// Per membership slot: last publish time delivered (only with `check_order`).
     pub last_delivered: Vec<Nanos>,
-    /// Key for hashing guilds onto partitioners and sessions onto workers.
-    pub manifold_key: u64,
-    /// Relays: the relay process (service index) of each group.
-    pub group_service: Vec<u32>,
-    /// Passive digests: per guild, whether chat arrived since its last digest; the guilds
-    /// with passive members.
-    pub digest_due: Vec<bool>,
-    pub digest_guilds: Vec<u32>,
-    /// ZenMonitor's queue of `:DOWN` notifications on each node.
-    pub zen_queues: Vec<super::zen_monitor::ZenQueue>,
+    /// The fan-out strategy and its state (`fanout/`).
+    pub(crate) fanout: Fanout,
+    /// Slice ends kept out of the queue (`deferred.rs`).
+    pub deferrals: super::deferred::Deferrals,
+    /// Guild registries (`registry.rs`) and ring lookups (`lookup.rs`).
+    pub registries: super::registry::Registries,
+    pub lookups: super::lookup::Lookups,
+    /// The optional mechanisms, each in its own module: passive sessions (`passive.rs`), the
+    /// member list (`member_list.rs`), ZenMonitor (`zen_monitor.rs`).
+    pub passive: Option<super::passive::Passive>,
+    pub member_list: Option<super::member_list::MemberList>,
+    pub zen: Option<super::zen_monitor::ZenMonitor>,
     /// Per mailbox slot holding a Manifold batch in flight: its recipients, counted as
     /// dropped if it reaches a crashed node (see `losses.rs`).
     pub batch_recipients: Vec<u32>,
@@ -401,7 +258,7 @@ impl World {
     pub fn msg_bytes(&self, msg: &Msg) -> u64 {
         match msg {
             Msg::Publish { origin, .. } => {
-                if *origin >= super::passive::DIGEST {
+                if !origin.is_member() {
                     self.params.event_bytes
                 } else {
                     self.params.presence_bytes
@@ -468,9 +325,9 @@ impl World {
     }
 
     fn link_and_wake(&mut self, to: ProcRef, slot: u32, now: Nanos, queue: &mut EventQueue<Event>) {
-        // A slice end kept out of the queue comes first if due; else it now has work to do.
+        // A slice end kept out of the queue now has work to do: it goes in the queue.
         if let ProcRef::Service(_) = to {
-            self.queue_deferred_of(to, queue);
+            self.queue_kept_of(to, queue);
         }
         let msg = self.mailboxes.msg(slot);
         let bytes = self.msg_bytes(&msg);
@@ -486,7 +343,7 @@ impl World {
         self.add_memory(node, bytes as i64, now, queue);
         match to {
             ProcRef::Guild(_) => self.rec.guild_mailbox_depth(now, depth),
-            ProcRef::Service(i) if self.services[i as usize].kind == ServiceKind::Registry => {
+            ProcRef::Service(i) if self.services[i as usize].kind == ProcessKind::Registry => {
                 self.rec.registry_depth(now, depth)
             }
             // A connecting session keeps deliveries until it is online.
@@ -520,7 +377,7 @@ impl World {
         self.trace_mailbox(p, node, depth, now);
         match p {
             ProcRef::Guild(_) => self.rec.guild_mailbox_depth(now, depth),
-            ProcRef::Service(i) if self.services[i as usize].kind == ServiceKind::Registry => {
+            ProcRef::Service(i) if self.services[i as usize].kind == ProcessKind::Registry => {
                 self.rec.registry_depth(now, depth)
             }
             _ => {}
@@ -536,8 +393,6 @@ impl World {
         now: Nanos,
         queue: &mut EventQueue<Event>,
     ) {
-        // Slice ends kept out of the queue that come first give their memory back first.
-        self.settle(node, queue);
         let n = &mut self.nodes[node.index()];
         n.memory_queued = n
             .memory_queued
@@ -560,7 +415,7 @@ impl World {
                     now,
                     Event::Crash {
                         node,
-                        storm: super::event::MEMORY_CRASH,
+                        cause: super::event::Crash::Memory,
                     },
                 );
             }
@@ -581,7 +436,7 @@ impl World {
             let g = self.guild_of_slot(slot);
             let msg = Msg::Publish {
                 publish_time: now,
-                origin: slot,
+                origin: super::mailbox::Origin::member(slot),
             };
             self.enqueue(ProcRef::Guild(g), msg, now, queue);
         }
@@ -593,7 +448,7 @@ impl World {
         self.note_chat(g);
         let msg = Msg::Publish {
             publish_time: now,
-            origin: super::mailbox::NO_ORIGIN,
+            origin: super::mailbox::Origin::CHAT,
         };
         self.enqueue(ProcRef::Guild(g), msg, now, queue);
     }
@@ -776,6 +631,8 @@ impl Model for World {
     type Event = Event;
 
     fn handle(&mut self, now: Nanos, event: Event, queue: &mut EventQueue<Event>) {
+        // Slice ends kept out of the queue that come before this event are handled first.
+        self.settle_due(queue);
         match event {
             Event::NextPublish { process } => {
                 if let Some(g) = self.publisher.next_publish(process, now, queue) {
@@ -820,15 +677,15 @@ impl Model for World {
             Event::Reply { session, token } => self.session_reply(session, token, now, queue),
             Event::TimeoutsDue => self.timeouts_due(now, queue),
             Event::Retry { session, token } => self.session_retry(session, token, now, queue),
-            Event::Crash { node, storm } => self.crash(node, storm, now, queue),
-            Event::Restart { node, storm } => self.restart(node, storm, now, queue),
+            Event::Crash { node, cause } => self.crash(node, cause, now, queue),
+            Event::Restart { node, cause } => self.restart(node, cause, now, queue),
             Event::ZenSweep { node } => self.zen_sweep(node, now, queue),
             Event::DigestTick => self.digest_tick(now, queue),
         }
     }
 
     fn folded_events(&self) -> u64 {
-        self.folded + self.deferred_handled
+        self.folded + self.deferrals.handled
     }
 
     fn limit_folded(&mut self, room: u64) {

@@ -5,12 +5,11 @@
 //! (`passive.rs`).
 //!
 //! A target is a run of membership slots (what the naive guild walks) and the groups holding
-//! the same members (what Manifold and relays send to): every guild orders its slots and
+//! the same members (what a grouped fan-out sends to): every guild orders its slots and
 //! groups so that each target is contiguous in both.
 
 use super::ids::GuildId;
-use super::mailbox::NO_ORIGIN;
-use super::passive::DIGEST;
+use super::mailbox::{About, Origin};
 use super::sends::Outgoing;
 use super::state::{NOT_JOINED, World};
 
@@ -39,12 +38,13 @@ impl World {
             whole: lo == 0 && hi == guild.len,
         };
         let all_groups = guild.groups_len;
-        if out.origin == DIGEST {
+        if out.origin == Origin::DIGEST {
             return part(active, guild.len, guild.active_groups, all_groups);
         }
-        let presence = out.presence && out.origin != NO_ORIGIN;
-        if presence && self.params.member_list.is_some() {
-            let range = self.range_of(g, out.origin);
+        let member = out.presence.then(|| out.origin.slot()).flatten();
+        let presence = member.is_some();
+        if let (Some(slot), Some(_)) = (member, &self.member_list) {
+            let range = self.range_of(g, slot);
             let (first, len) = self.range_slots(g, range);
             let (groups_first, groups_len) = self.range_groups(g, range);
             return Target {
@@ -56,7 +56,6 @@ impl World {
             };
         }
         let passive_receives = self
-            .params
             .passive
             .as_ref()
             .is_none_or(|p| if presence { p.presence } else { p.chat });
@@ -67,12 +66,15 @@ impl World {
         }
     }
 
-    /// Whether `origin` (a membership slot, `NO_ORIGIN` or `DIGEST`) is a joined member in
-    /// `target`.
-    pub fn origin_in(&self, target: &Target, origin: u32) -> bool {
-        origin < DIGEST
-            && (target.first..target.first + target.len).contains(&origin)
-            && self.member_joined[origin as usize] != NOT_JOINED
+    /// Whether `origin` is a joined member in `target`.
+    pub fn origin_in(&self, target: &Target, origin: Origin) -> bool {
+        match origin.about() {
+            About::Member(slot) => {
+                (target.first..target.first + target.len).contains(&slot)
+                    && self.member_joined[slot as usize] != NOT_JOINED
+            }
+            About::Chat | About::Digest => false,
+        }
     }
 
     /// The group of `target` that holds `out`'s origin, if it is a joined member of it.
@@ -80,17 +82,18 @@ impl World {
         if !self.origin_in(target, out.origin) {
             return None;
         }
-        let by_range = out.presence && self.params.member_list.is_some();
+        let slot = out.origin.slot()?;
+        let by_range = out.presence && self.member_list.is_some();
         let group = if by_range {
-            self.range_group_of(g, out.origin)
+            self.range_group_of(g, slot)
         } else {
-            self.group_of(g, out.origin)
+            self.group_of(g, slot)
         };
         group.map(|i| i as u32)
     }
 
     /// Members a message of guild `g` about `origin` reaches in `target` now.
-    pub fn target_recipients(&self, g: GuildId, target: &Target, origin: u32) -> u32 {
+    pub fn target_recipients(&self, g: GuildId, target: &Target, origin: Origin) -> u32 {
         if target.whole {
             return self.recipients(g, origin);
         }

@@ -5,8 +5,9 @@
 
 use super::event::ProcRef;
 use super::ids::{GuildId, NodeId};
-use super::state::{ServiceKind, Work, World};
-use crate::config::schema::{FanoutStrategy, TraceConfig};
+use super::process::Work;
+use super::state::World;
+use crate::config::schema::TraceConfig;
 use crate::metrics::recorder::ProcessKind;
 use crate::metrics::trace::{Counter, FanoutRec, Filter, Mark, Proc, Trace};
 use crate::sim::Nanos;
@@ -48,41 +49,21 @@ impl World {
         let mut g_mask = vec![false; self.guilds.len()];
         let mut s_mask = vec![false; self.sessions.len()];
         let mut p_mask = vec![false; self.services.len()];
-        let manifold = self.params.strategy == FanoutStrategy::Manifold;
         for &g in guilds {
             let gid = GuildId(g);
             let guild = &self.guilds[g as usize];
             g_mask[g as usize] = true;
-            let registry = self.nodes[guild.node.index()].registry;
-            if registry != super::state::NONE {
+            if let Some(registry) = self.nodes[guild.node.index()].registry {
                 p_mask[registry as usize] = true;
             }
             for slot in guild.first..guild.first + guild.len {
                 let s = self.member_session[slot as usize];
                 s_mask[s.index()] = true;
-                let ring = self.nodes[self.session_node[s.index()].index()].ring_process;
-                if ring != super::state::NONE {
+                if let Some(ring) = self.nodes[self.session_node[s.index()].index()].ring_process {
                     p_mask[ring as usize] = true;
                 }
             }
-            if !manifold {
-                continue;
-            }
-            for n in 0..self.nodes.len() {
-                if self.nodes[n].hosts_sessions {
-                    p_mask[self.partitioner_of(NodeId(n as u16), gid) as usize] = true;
-                }
-            }
-            if self.params.manifold.offload {
-                p_mask[self.sender_of(guild.node, gid) as usize] = true;
-            }
-            let groups =
-                guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize;
-            for group in &self.groups[groups] {
-                let node = &self.nodes[group.node.index()];
-                let first = node.services_first + self.params.manifold.partitioners;
-                p_mask[(first + group.worker as u32) as usize] = true;
-            }
+            self.fanout_processes_of(gid, &mut p_mask);
         }
         filter.guilds = Some(g_mask);
         filter.sessions = Some(s_mask);
@@ -113,22 +94,7 @@ impl World {
 
     /// A service's number among its node's services of its kind.
     fn service_number(&self, i: u32) -> u32 {
-        let s = &self.services[i as usize];
-        match s.kind {
-            ServiceKind::Worker(w) => w as u32,
-            // Relays belong to guilds: numbered among all processes.
-            ServiceKind::Relay => i,
-            _ => {
-                let first = self.nodes[s.node.index()].services_first;
-                let p = self.params.manifold.partitioners;
-                let workers = self.nodes[s.node.index()].workers;
-                match s.kind {
-                    ServiceKind::Partitioner => i.saturating_sub(first),
-                    ServiceKind::Sender => i.saturating_sub(first + p + workers),
-                    _ => 0,
-                }
-            }
-        }
+        self.services[i as usize].number
     }
 
     /// `p` starts a slice on a scheduler of its node at `now`.

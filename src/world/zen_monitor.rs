@@ -14,19 +14,34 @@ use super::event::{Event, ProcRef};
 use super::ids::{GuildId, NodeId};
 use super::mailbox::Msg;
 use super::state::{Phase, World};
+use crate::config::schema::{Experiment, MonitorKind};
+use crate::sim::time::ms;
 use crate::sim::{EventQueue, Nanos};
 use std::collections::VecDeque;
 
-/// ZenMonitor's rate: `batch` notifications per guild node every `interval`.
-#[derive(Clone, Copy, Debug)]
-pub struct ZenParams {
+/// ZenMonitor, when guilds use it: its rate (`batch` notifications per guild node every
+/// `interval`) and the notifications waiting on each node.
+pub struct ZenMonitor {
     pub batch: u32,
     pub interval: Nanos,
+    queues: Vec<ZenQueue>,
+}
+
+impl ZenMonitor {
+    /// ZenMonitor for `exp`'s cluster of `nodes` nodes, if its guilds use it.
+    pub fn new(exp: &Experiment, nodes: usize) -> Option<ZenMonitor> {
+        let m = &exp.model.monitors;
+        (m.kind == MonitorKind::ZenMonitor).then(|| ZenMonitor {
+            batch: m.zen_batch,
+            interval: ms(m.zen_interval_ms).max(1),
+            queues: (0..nodes).map(|_| ZenQueue::default()).collect(),
+        })
+    }
 }
 
 /// The `:DOWN` notifications waiting on one guild node: (known at, membership slot).
 #[derive(Default)]
-pub struct ZenQueue {
+struct ZenQueue {
     entries: VecDeque<(Nanos, u32)>,
     /// A sweep is scheduled.
     sweeping: bool,
@@ -45,7 +60,7 @@ impl World {
     ) {
         let to = self.guilds[g.index()].node;
         let at = now + self.latency(from, to);
-        if self.params.zen.is_none() {
+        let Some(zen) = &mut self.zen else {
             self.rec.monitor_down(at);
             let leave = Msg::Leave {
                 slot,
@@ -53,8 +68,8 @@ impl World {
             };
             self.send_msg(ProcRef::Guild(g), leave, at, queue);
             return;
-        }
-        let q = &mut self.zen_queues[to.index()];
+        };
+        let q = &mut zen.queues[to.index()];
         q.entries.push_back((at, slot));
         if !q.sweeping {
             q.sweeping = true;
@@ -64,15 +79,17 @@ impl World {
 
     /// ZenMonitor on guild node `node` delivers its next batch.
     pub fn zen_sweep(&mut self, node: NodeId, now: Nanos, queue: &mut EventQueue<Event>) {
-        let zen = self
-            .params
+        let (batch, interval) = self
             .zen
+            .as_ref()
+            .map(|z| (z.batch, z.interval))
             .expect("ZenMonitor sweeps only when it is on");
         let n = node.index();
-        for _ in 0..zen.batch {
-            match self.zen_queues[n].entries.front() {
+        for _ in 0..batch {
+            let queued = &mut self.zen.as_mut().expect("on").queues[n];
+            match queued.entries.front() {
                 Some(&(at, slot)) if at <= now => {
-                    self.zen_queues[n].entries.pop_front();
+                    queued.entries.pop_front();
                     if !self.rejoined(slot) {
                         self.rec.monitor_down(now);
                         let g = self.guild_of_slot(slot);
@@ -86,12 +103,13 @@ impl World {
                 _ => break,
             }
         }
-        match self.zen_queues[n].entries.front() {
+        let queued = &mut self.zen.as_mut().expect("on").queues[n];
+        match queued.entries.front() {
             Some(&(at, _)) => {
-                let next = at.max(now + zen.interval);
+                let next = at.max(now + interval);
                 queue.schedule(next, Event::ZenSweep { node });
             }
-            None => self.zen_queues[n].sweeping = false,
+            None => queued.sweeping = false,
         }
     }
 

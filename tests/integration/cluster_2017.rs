@@ -223,7 +223,7 @@ trait SemaphoreLimit {
 impl SemaphoreLimit for guildsim::runner::RunResult {
     /// The Semaphore limit times the session nodes: the most calls that can be queued.
     fn loaded_semaphore(&self) -> u32 {
-        let per_node = self.world.params.semaphore.expect("a Semaphore");
+        let per_node = self.world.registries.semaphore.expect("a Semaphore");
         per_node * self.world.nodes.iter().filter(|n| n.hosts_sessions).count() as u32
     }
 }

@@ -26,21 +26,25 @@ fn fanout_work_is_the_time_spent_sending() {
         s.fanout_work_s
     );
     assert!(
-        within(s.busy_s.guild, s.fanout_work_s, 1e-6),
+        within(s.busy_s.of("guild"), s.fanout_work_s, 1e-6),
         "{:?}",
         s.busy_s
     );
     assert!(within(
         s.guild_busy_fraction_max,
-        s.busy_s.guild / s.stop.end_time_s,
+        s.busy_s.of("guild") / s.stop.end_time_s,
         1e-4
     ));
 
     let s = run(&load(&experiment("discord-2017-manifold.yaml"), &[], true)).summary;
     let b = &s.busy_s;
-    assert!(b.worker > 10.0 * b.guild, "{b:?}");
+    assert!(b.of("worker") > 10.0 * b.of("guild"), "{b:?}");
     assert!(
-        within(s.fanout_work_s, b.guild + b.partitioner + b.worker, 1e-4),
+        within(
+            s.fanout_work_s,
+            b.of("guild") + b.of("partitioner") + b.of("worker"),
+            1e-4
+        ),
         "{} {b:?}",
         s.fanout_work_s
     );
@@ -262,7 +266,7 @@ fn relays_keep_order_under_storms() {
         "{s:?}"
     );
     assert_eq!(s.order_violations, Some(0));
-    assert!(s.busy_s.relay > 0.0, "{:?}", s.busy_s);
+    assert!(s.busy_s.of("relay") > 0.0, "{:?}", s.busy_s);
 }
 
 /// The design generations stop keeping up in order. At 100,000 online members with presence

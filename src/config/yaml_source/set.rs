@@ -288,8 +288,8 @@ mod tests {
         let before = v.clone();
         let mut set = |arg: &str| apply_set(&mut v, &mut map, arg).unwrap_err().to_string();
         assert_eq!(
-            set("nodes[relay].count=1"),
-            "--set nodes[relay].count=1:1:1: nodes[relay].count: `nodes` has no item named `relay`; its names are: guild, session"
+            set("nodes[edge].count=1"),
+            "--set nodes[edge].count=1:1:1: nodes[edge].count: `nodes` has no item named `edge`; its names are: guild, session"
         );
         assert_eq!(
             set("nodes[0].count[x]=1"),

@@ -216,11 +216,11 @@ fn cdf_chart_renders() {
             .collect();
         series(name, pts)
     };
-    let s = vec![mk("fanout=direct", 0.5), mk("fanout=relay", 2.0)];
+    let s = vec![mk("fanout=direct", 0.5), mk("fanout=grouped", 2.0)];
     let svg = check(
         || cdf_chart("Delivery latency CDF", &x, &s),
         "Delivery latency CDF",
-        &["fanout=direct", "fanout=relay"],
+        &["fanout=direct", "fanout=grouped"],
     );
     assert!(svg.contains("fraction of deliveries"));
     assert!(svg.contains(&text("0.2")) && svg.contains(&text("1")));

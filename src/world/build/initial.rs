@@ -72,7 +72,7 @@ impl World {
             self.nodes[n].memory_static +=
                 memory.guild_bytes + memory.member_bytes * self.guilds[g].len as u64;
         }
-        self.relay_memory();
+        self.fanout_memory();
         for s in 0..self.sessions.len() {
             if self.sessions[s].phase == Phase::Online {
                 self.nodes[self.session_node[s].index()].memory_static += memory.session_bytes;

@@ -2,14 +2,13 @@
 //! `nodes` (nodes, network, service processes), `sizes` (guild sizes, online members,
 //! users), `placement` (sessions on session nodes, guilds on the ring), `members`
 //! (memberships), `params` (parameters in engine units), `workload` (the publisher),
-//! `groups` (Manifold groups), `storms` (login waves and crashes) and `initial` (the state at
+//! `groups` (the fan-out strategy's groups, `fanout/groups.rs`), `storms` (login waves and crashes) and `initial` (the state at
 //! time 0: joins, contention, memory). [`build`] runs them in that order.
 //!
 //! Random streams used here: `sizes`, `placement`, `membership`, `storms`, `publishes` and
 //! `presence`, and, kept by the world for the run, `costs` (every cost drawn) and `faults`
 //! (backoff jitter, reconnect delays).
 
-mod groups;
 mod initial;
 mod members;
 mod nodes;
@@ -24,12 +23,14 @@ pub use sizes::{guild_sizes, zipf_size};
 
 use super::channel::Channels;
 use super::event::Event;
-use super::state::{NOT_JOINED, Phase, ProcCore, Session, Step, Wait, World};
+use super::fanout::Fanout;
+use super::process::ProcCore;
+use super::state::{NOT_JOINED, Phase, Session, Step, Wait, World};
 use super::topology;
-use crate::config::schema::{Experiment, FanoutStrategy, Storm};
+use crate::config::schema::{Experiment, Storm};
 use crate::metrics::Recorder;
 use crate::sim::EventQueue;
-use crate::sim::rng::{RngStreams, hash64};
+use crate::sim::rng::RngStreams;
 use crate::sim::time::{ms, secs};
 
 /// A problem found while building: the field it concerns and what is wrong.
@@ -114,6 +115,7 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         first,
     } = members::draw(&online, users, &mut streams.stream("membership"));
     let guilds = placement::guilds(&online, &first, &ring, ring_key);
+    let guild_count = guilds.len();
     let (session_first, session_slots) = members::session_slots(&member_session, users);
     let node_sessions = placement::node_sessions(&mut nodes, &session_node);
     let horizon = secs(exp.run.horizon_s);
@@ -160,12 +162,11 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         publisher: workload::publisher(exp, &online, users, &streams),
         storm_crashes: Vec::new(),
         waves: Vec::new(),
-        timeouts: Default::default(),
+        registries: super::registry::Registries::new(exp),
+        lookups: super::lookup::Lookups::new(exp),
         folded: 0,
         folded_room: u32::MAX,
-        deferred_handled: 0,
-        deferred_until: 0,
-        settling: false,
+        deferrals: super::deferred::Deferrals::new(),
         folded_until: 0,
         folded_late: false,
         sessions_online: 0,
@@ -173,13 +174,12 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         ring,
         ring_key,
         last_delivered: Vec::new(),
-        manifold_key: hash64(exp.seed, 0x6d61_6e69_666f_6c64),
         batch_recipients: Vec::new(),
-        zen_queues: (0..node_count).map(|_| Default::default()).collect(),
+        zen: super::zen_monitor::ZenMonitor::new(exp, node_count),
+        passive: super::passive::Passive::new(exp),
+        member_list: super::member_list::MemberList::new(exp, guild_count),
         trace: None,
-        group_service: Vec::new(),
-        digest_due: Vec::new(),
-        digest_guilds: Vec::new(),
+        fanout: Fanout::new(exp),
     };
     let windows: Vec<_> = exp
         .output
@@ -189,10 +189,8 @@ pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, B
         .collect();
     world.rec.set_windows(&windows);
     world.mark_active(queue);
-    let grouped = exp.model.fanout.strategy != FanoutStrategy::Naive;
-    if grouped {
-        world.build_groups();
-    }
+    let grouped = world.fanout.grouped();
+    world.build_fanout_groups();
     if exp.run.check_order {
         world.last_delivered = vec![0; world.member_session.len()];
     }

@@ -3,9 +3,13 @@
 //! registries, ring processes).
 
 use super::{BuildError, error};
-use crate::config::schema::{Experiment, FanoutStrategy, Role};
+use crate::config::schema::{Experiment, Role};
+use crate::metrics::recorder::ProcessKind;
+use crate::world::fanout::Fanout;
 use crate::world::ids::NodeId;
-use crate::world::state::{NONE, Node, ProcCore, Service, ServiceKind};
+use crate::world::node::Node;
+use crate::world::process::ProcCore;
+use crate::world::state::{Service, World};
 use crate::world::topology::{self, Topology};
 
 /// The machines of the cluster and what runs on them, before any guild or session.
@@ -56,9 +60,9 @@ pub(super) fn build(exp: &Experiment) -> Result<Cluster, BuildError> {
                 memory_queued: 0,
                 crash_pending: false,
                 crashes: 0,
-                registry: NONE,
-                ring_process: NONE,
-                services_first: NONE,
+                registry: None,
+                ring_process: None,
+                services_first: 0,
                 workers: model
                     .fanout
                     .manifold
@@ -68,8 +72,7 @@ pub(super) fn build(exp: &Experiment) -> Result<Cluster, BuildError> {
                 sessions_first: 0,
                 sessions_end: 0,
                 may_crash: false,
-                deferred: Vec::new(),
-                deferred_min: u128::MAX,
+                kept: Default::default(),
             });
             node_groups.push(group.name.clone());
         }
@@ -113,38 +116,29 @@ pub(super) fn build(exp: &Experiment) -> Result<Cluster, BuildError> {
     })
 }
 
-/// Each node's processes other than guilds and sessions, node after node.
+/// Each node's processes other than guilds and sessions, node after node: the fan-out
+/// strategy's (Manifold's partitioners, workers and senders), a guild node's registry, a
+/// session node's ring process.
 fn services(exp: &Experiment, nodes: &mut [Node]) -> Vec<Service> {
-    let manifold = exp.model.fanout.strategy == FanoutStrategy::Manifold;
-    let partitioners = exp.model.fanout.manifold.partitioners;
+    let fanout = Fanout::new(exp);
     let mut services = Vec::new();
-    let add = |services: &mut Vec<Service>, node: usize, kind: ServiceKind| {
+    let add = |services: &mut Vec<Service>, node: usize, kind: ProcessKind| {
         services.push(Service {
             core: ProcCore::default(),
             node: NodeId(node as u16),
             kind,
+            number: 0,
             work: Default::default(),
         });
         (services.len() - 1) as u32
     };
     for (n, node) in nodes.iter_mut().enumerate() {
-        if manifold {
-            node.services_first = services.len() as u32;
-            for _ in 0..partitioners {
-                add(&mut services, n, ServiceKind::Partitioner);
-            }
-            for w in 0..node.workers {
-                add(&mut services, n, ServiceKind::Worker(w as u16));
-            }
-            for _ in 0..partitioners {
-                add(&mut services, n, ServiceKind::Sender);
-            }
-        }
+        World::fanout_node_services(&fanout, node, n, &mut services);
         if node.hosts_guilds {
-            node.registry = add(&mut services, n, ServiceKind::Registry);
+            node.registry = Some(add(&mut services, n, ProcessKind::Registry));
         }
         if node.hosts_sessions {
-            node.ring_process = add(&mut services, n, ServiceKind::Ring);
+            node.ring_process = Some(add(&mut services, n, ProcessKind::Ring));
         }
     }
     services

@@ -5,8 +5,10 @@
 use crate::config::schema::{Experiment, SessionPlacement};
 use crate::sim::rng::{RngStreams, hash64};
 use crate::world::ids::{NodeId, SessionId};
+use crate::world::node::Node;
+use crate::world::process::ProcCore;
 use crate::world::ring::Ring;
-use crate::world::state::{Guild, Node, ProcCore};
+use crate::world::state::Guild;
 use rand::Rng;
 
 /// The session node of each of the `users` sessions.
@@ -56,8 +58,6 @@ pub(super) fn guilds(online: &[u32], first: &[u32], ring: &Ring, ring_key: u64) 
             online: 0,
             groups_first: 0,
             groups_len: 0,
-            range_groups_first: 0,
-            range_groups_len: 0,
             active: len,
             active_groups: 0,
         })

@@ -6,7 +6,7 @@ use crate::config::schema::{Experiment, Storm};
 use crate::sim::EventQueue;
 use crate::sim::rng::RngStreams;
 use crate::sim::time::secs;
-use crate::world::event::Event;
+use crate::world::event::{Crash, Event};
 use crate::world::ids::{NodeId, SessionId};
 use crate::world::shape::ShapeFn;
 use crate::world::state::World;
@@ -102,7 +102,7 @@ pub(super) fn schedule(
                     secs(*at_s),
                     Event::Crash {
                         node: NodeId(n as u16),
-                        storm: i as u32,
+                        cause: Crash::Storm(i as u32),
                     },
                 );
             }

@@ -1,0 +1,111 @@
+//! Naive fan-out (2017, B17): the guild sends to each joined member in member order, one send
+//! at a time, in its own single thread. Each send occupies the guild for `send_local` or
+//! `send_remote`; the event reaches the session after the network latency.
+
+use crate::sim::{EventQueue, Nanos};
+use crate::world::event::{Event, ProcRef};
+use crate::world::ids::{GuildId, NodeId};
+use crate::world::mailbox::Origin;
+use crate::world::sends::Outgoing;
+use crate::world::state::{NOT_JOINED, World};
+
+/// The estimator's view: the guild alone sends, to every node.
+pub(super) fn estimates(send_local_us: f64, send_remote_us: f64) -> super::Estimates {
+    super::Estimates {
+        send_us: send_remote_us.max(send_local_us),
+        parallel_senders: 1.0,
+        membership_bytes: 0.0,
+        process_bytes: 0.0,
+        storm_join_events: 8.0,
+    }
+}
+
+impl World {
+    /// Naive: send to joined members in member order from `t`.
+    pub(super) fn naive_sends(
+        &mut self,
+        g: GuildId,
+        out: Outgoing,
+        now: Nanos,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let gi = g.index();
+        let target = self.fanout_target(g, &out);
+        let (node, first, len) = (self.guilds[gi].node, target.first, target.len);
+        let mut work = self.guilds[gi].work;
+        let slice_end = self.fanout_deadline(node, now);
+        let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
+        if out.origin == Origin::DIGEST {
+            let end = self.digest_sends(
+                node,
+                |i| first + i,
+                work.next,
+                len,
+                out,
+                t,
+                slice_end,
+                fixed,
+            );
+            work.next = end.next;
+            work.sends += end.sends;
+            self.rec.guild_sends += end.sends as u64;
+            work.recipients = work.sends;
+            work.done = work.next >= len;
+            self.guilds[gi].work = work;
+            return end.t;
+        }
+        let bytes = if out.presence {
+            self.params.presence_bytes
+        } else {
+            self.params.event_bytes
+        };
+        if !self.channels.any_limited() {
+            // Every send is in closed form: one run to the end of the slice.
+            let end = self.sends(queue).with_costs(fixed).run(
+                node,
+                out,
+                |i| first + i,
+                work.next,
+                len,
+                t,
+                slice_end,
+            );
+            t = end.t;
+            work.next = end.next;
+            work.sends += end.sends;
+            self.rec.guild_sends += end.sends as u64;
+        }
+        while work.next < len && t < slice_end && self.folded_room > 0 {
+            // Some channels queue: one send at a time, each on its channel in time order.
+            let slot = first + work.next;
+            if self.member_joined[slot as usize] == NOT_JOINED || slot == out.origin.raw() {
+                work.next += 1;
+                continue;
+            }
+            let info = self.member_info[slot as usize];
+            let to = NodeId(info as u16);
+            let Some((done_at, leaves)) =
+                self.send_on_channel(node, to, now, t, bytes, fixed, &mut work)
+            else {
+                break;
+            };
+            t = done_at;
+            work.next += 1;
+            work.sends += 1;
+            self.rec.guild_sends += 1;
+            if self.folded_room != u32::MAX {
+                self.folded_room -= 1;
+            }
+            let arrival = t.max(leaves) + self.latency(node, to);
+            self.deliver(slot, info, arrival, out.publish_time, out.presence, queue);
+            if self.channels.limited(node.index(), to.index()) {
+                break;
+            }
+        }
+        work.recipients = work.sends;
+        work.done = work.next >= len;
+        self.guilds[gi].work = work;
+        t
+    }
+}

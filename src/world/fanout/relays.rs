@@ -1,0 +1,265 @@
+//! Relays (MJ, secondary): processes between a guild and its sessions. Each relay serves at
+//! most `max_sessions` of one guild's members, all on its own node (a guild has, on each
+//! session node holding its members, as many relays as that takes, sharing the members
+//! evenly); it holds its members' list, which costs memory on its node.
+//!
+//! The guild sends each event once per relay that has recipients (a local or remote send,
+//! no recipient list: the relay knows its members); the relay checks every recipient's
+//! permissions (a cost per recipient), then sends to each locally, like a Manifold worker.
+//! Relays keep the guild's order: a member always goes through the same relay, and a relay
+//! handles its mailbox in order.
+
+use super::groups::Group;
+use super::groups::Keyed;
+use crate::config::schema::{Experiment, Role};
+use crate::metrics::recorder::ProcessKind;
+use crate::sim::{EventQueue, Nanos};
+use crate::world::event::{Event, ProcRef};
+use crate::world::ids::{GuildId, NodeId};
+use crate::world::mailbox::Msg;
+use crate::world::process::ProcCore;
+use crate::world::sends::Outgoing;
+use crate::world::state::{Service, World};
+
+/// Relays' parameters in engine units, and the relay process of each group.
+pub(crate) struct Relays {
+    pub params: RelayParams,
+    /// The relay process (service index) of each group (range groups included).
+    pub group_service: Vec<u32>,
+}
+
+pub(crate) struct RelayParams {
+    pub max_sessions: u32,
+    /// Permission check per recipient, in nanoseconds.
+    pub check_ns: f64,
+    pub relay_bytes: u64,
+    pub member_bytes: u64,
+}
+
+impl Relays {
+    pub(crate) fn new(exp: &Experiment) -> Relays {
+        let r = &exp.model.fanout.relays;
+        Relays {
+            params: RelayParams {
+                max_sessions: r.max_sessions,
+                check_ns: r.permission_check_us * 1e3,
+                relay_bytes: r.relay_bytes,
+                member_bytes: r.member_bytes,
+            },
+            group_service: Vec::new(),
+        }
+    }
+}
+
+/// Bytes per relay in the estimate: its process (mailbox, state, work) and its group.
+const PROCESS_BYTES: f64 = 96.0;
+
+/// The estimator's view: relays send to sessions on their own node, every scheduler of the
+/// session nodes at once; each relay is a process with its members' list.
+pub(super) fn estimates(
+    exp: &Experiment,
+    send_local_us: f64,
+    memberships: f64,
+    guilds: f64,
+) -> super::Estimates {
+    super::Estimates {
+        send_us: send_local_us,
+        parallel_senders: super::session_schedulers(exp),
+        membership_bytes: super::groups::MEMBERSHIP_BYTES,
+        process_bytes: PROCESS_BYTES * count(exp, memberships, guilds),
+        storm_join_events: 8.0,
+    }
+}
+
+/// The events of one publish to a guild of `online` members: a message per relay, each an
+/// arrival and a slice end.
+pub(super) fn group_events(exp: &Experiment, online: f64) -> f64 {
+    let max = exp.model.fanout.relays.max_sessions.max(1) as f64;
+    2.0 * (online.min(super::session_nodes(exp)) + online / max)
+}
+
+/// Relays a run builds, at most: per guild and session node holding its members, its share
+/// cut into relays of `max_sessions`.
+fn count(exp: &Experiment, memberships: f64, guilds: f64) -> f64 {
+    let session_nodes: f64 = exp
+        .model
+        .nodes
+        .iter()
+        .filter(|g| g.hosts.contains(&Role::Sessions))
+        .map(|g| g.count as f64)
+        .sum();
+    let mean_members = memberships / guilds.max(1.0);
+    let max = exp.model.fanout.relays.max_sessions.max(1) as f64;
+    memberships / max + guilds * session_nodes.min(mean_members).max(1.0)
+}
+
+impl World {
+    /// Relays, in the guild: one send per relay of the target that has recipients, from `t`.
+    pub(super) fn relay_guild_sends(
+        &mut self,
+        g: GuildId,
+        out: Outgoing,
+        now: Nanos,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let gi = g.index();
+        let node = self.guilds[gi].node;
+        // The members joined by now, as with Manifold.
+        let out = Outgoing {
+            snapshot: self.guilds[gi].join_seq,
+            ..out
+        };
+        let target = self.fanout_target(g, &out);
+        let origin_group = self.origin_group(g, &target, &out);
+        let mut work = self.guilds[gi].work;
+        let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
+        let slice_end = self.fanout_deadline(node, now);
+        let bytes = if out.presence {
+            self.params.presence_bytes
+        } else {
+            self.params.event_bytes
+        };
+        let sends_before = work.sends;
+        while work.next < target.groups_len && t < slice_end {
+            let group = target.groups_first + work.next;
+            let relay = self.groups[group as usize];
+            let recipients = relay.joined - u32::from(origin_group == Some(group));
+            if recipients == 0 {
+                work.next += 1;
+                continue;
+            }
+            let Some((done_at, leaves)) =
+                self.send_on_channel(node, relay.node, now, t, bytes, fixed, &mut work)
+            else {
+                break;
+            };
+            t = done_at;
+            work.next += 1;
+            work.sends += 1;
+            let service = self.relays().group_service[group as usize];
+            let at = t.max(leaves) + self.latency(node, relay.node);
+            let batch = Msg::worker_batch(group, out);
+            self.send_batch(ProcRef::Service(service), batch, recipients, at, queue);
+            if self.channels.limited(node.index(), relay.node.index()) {
+                break;
+            }
+        }
+        self.rec.guild_sends += (work.sends - sends_before) as u64;
+        work.recipients = self.target_recipients(g, &target, out.origin);
+        work.done = work.next >= target.groups_len;
+        self.guilds[gi].work = work;
+        t
+    }
+
+    /// Relay `i` on `node` handles a batch: on its first slice it checks its recipients'
+    /// permissions, then sends to them as a worker does.
+    pub(super) fn relay_slice(
+        &mut self,
+        i: u32,
+        node: NodeId,
+        batch: Msg,
+        first_slice: bool,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let (Msg::WorkerBatch { group, .. }, Some(out)) = (batch, batch.outgoing()) else {
+            unreachable!("a relay handles worker batches")
+        };
+        let mut t = now;
+        if first_slice {
+            let recipients =
+                self.group_recipients(self.groups[group as usize], 0, out.snapshot, out.origin);
+            self.services[i as usize].work.recipients = recipients;
+            t += (self.relays().params.check_ns * recipients as f64).round() as Nanos;
+        }
+        self.group_sends(i, node, group, out, now, t, queue)
+    }
+
+    /// Relays' memory: each relay process, and each member it serves, on its node.
+    pub(super) fn relay_memory(&mut self) {
+        for g in 0..self.guilds.len() {
+            let guild = &self.guilds[g];
+            let groups =
+                guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize;
+            for k in groups {
+                let relay = self.groups[k];
+                let params = &self.relays().params;
+                let bytes =
+                    params.relay_bytes + params.member_bytes * (relay.end - relay.start) as u64;
+                self.nodes[relay.node.index()].memory_static += bytes;
+            }
+        }
+    }
+
+    /// The index (into `groups`) of the relay group holding `slot` of guild `g`: groups are
+    /// ordered by (passive, node, first member).
+    pub(super) fn relay_group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
+        let guild = &self.guilds[g.index()];
+        if guild.groups_len == 0 {
+            return None;
+        }
+        let passive = |slot: u32| slot - guild.first >= guild.active;
+        let node = self.session_node[self.member_session[slot as usize].index()];
+        let range = guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize;
+        let groups = &self.groups[range.clone()];
+        let key = (passive(slot), node, slot);
+        let i = groups.partition_point(|gr| {
+            let first = self.by_node[gr.start as usize];
+            (passive(first), gr.node, first) <= key
+        }) - 1;
+        Some(range.start + i)
+    }
+
+    /// Appends the slots of `keyed` (sorted) to `by_node` and cuts each run of equal (class,
+    /// node) evenly into relays of at most `max_sessions` members, each with its process.
+    pub(super) fn cut_relays(&mut self, keyed: &[Keyed]) {
+        let max = self.relays().params.max_sessions.max(1) as usize;
+        let mut run = 0;
+        while run < keyed.len() {
+            let (class, node, _, _) = keyed[run];
+            let end = run
+                + keyed[run..]
+                    .iter()
+                    .take_while(|k| (k.0, k.1) == (class, node))
+                    .count();
+            let members = end - run;
+            // A relay's place on its node is a u16: at most 65,535 relays per guild and node.
+            let relays = members.div_ceil(max).min(u16::MAX as usize);
+            let at = self.by_node.len() as u32;
+            self.by_node.extend(keyed[run..end].iter().map(|k| k.3));
+            for r in 0..relays {
+                let (lo, hi) = (r * members / relays, (r + 1) * members / relays);
+                self.groups.push(Group {
+                    node,
+                    worker: r as u16,
+                    start: at + lo as u32,
+                    end: at + hi as u32,
+                    joined: 0,
+                });
+                let service = self.services.len() as u32;
+                self.relays_mut().group_service.push(service);
+                self.services.push(Service {
+                    core: ProcCore::default(),
+                    node,
+                    kind: ProcessKind::Relay,
+                    // Relays belong to guilds: numbered among all processes.
+                    number: service,
+                    work: Default::default(),
+                });
+            }
+            run = end;
+        }
+    }
+
+    /// A range group goes through the relay of its members: range groups `from..` get the
+    /// relay process of the group holding their first member.
+    pub(super) fn relay_range_groups(&mut self, g: GuildId, from: usize) {
+        for k in from..self.groups.len() {
+            let slot = self.by_node[self.groups[k].start as usize];
+            let relay = self.group_of(g, slot).expect("a relay");
+            let service = self.relays().group_service[relay];
+            self.relays_mut().group_service.push(service);
+        }
+    }
+}

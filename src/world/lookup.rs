@@ -1,0 +1,98 @@
+//! Looking guilds up on the consistent-hash ring (B17, discord/ex_hash_ring): a connecting
+//! session finds its guild's node in its own process (the ring in ETS, or in FastGlobal's
+//! constant pool, at the lookup's cost), or by calling its node's ring process, which answers
+//! one lookup at a time (`lookup: process`). The ring itself is `ring.rs`.
+
+use super::event::{Event, ProcRef};
+use super::ids::{NodeId, SessionId};
+use super::mailbox::Msg;
+use super::state::{Step, Wait, World};
+use crate::config::schema::{Experiment, LookupMode};
+use crate::sim::time::us;
+use crate::sim::{Dist, EventQueue, Nanos};
+
+/// How sessions look guilds up: where, at what cost.
+pub struct Lookups {
+    pub mode: LookupMode,
+    /// One lookup's cost (in the session, or in the ring process).
+    pub cost: Dist,
+}
+
+impl Lookups {
+    pub fn new(exp: &Experiment) -> Lookups {
+        let ring = &exp.model.ring;
+        Lookups {
+            mode: ring.lookup,
+            cost: ring
+                .lookup_cost
+                .as_ref()
+                .map(super::build::dist)
+                .unwrap_or_else(|| Dist::constant(us(ring.lookup.published_cost_us()))),
+        }
+    }
+
+    /// A connecting session's first step for each guild.
+    pub(super) fn first_step(&self) -> Step {
+        match self.mode {
+            LookupMode::Process => Step::RingCall,
+            LookupMode::Ets | LookupMode::Fastglobal => Step::Lookup,
+        }
+    }
+}
+
+impl World {
+    /// A lookup in the session's own process, from `now`: when it is done.
+    pub(super) fn lookup_in_session(&mut self, now: Nanos) -> Nanos {
+        let lookup = self.lookups.cost.sample(&mut self.costs_rng);
+        self.rec.lookup(lookup);
+        now + lookup
+    }
+
+    /// Session `s` asks its node's ring process (its slice, from `now`): when the call is sent.
+    pub(super) fn ring_call(
+        &mut self,
+        s: SessionId,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let t = now + self.params.send_local.sample(&mut self.costs_rng);
+        let token = self.new_token(s, Wait::Ring);
+        let node = self.session_node[s.index()];
+        let ring = self.ring_process_of(s);
+        self.send_msg(
+            ProcRef::Service(ring),
+            Msg::RingCall { session: s, token },
+            t + self.latency(node, node),
+            queue,
+        );
+        t
+    }
+
+    /// Ring process `i` on `node` answers `session`'s lookup `token` (its slice).
+    pub(super) fn ring_slice(
+        &mut self,
+        i: u32,
+        node: NodeId,
+        session: SessionId,
+        token: u32,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let lookup = self.lookups.cost.sample(&mut self.costs_rng);
+        self.rec.lookup(lookup);
+        let t = now + lookup + self.params.send_local.sample(&mut self.costs_rng);
+        queue.schedule(
+            t + self.latency(node, node),
+            Event::Reply { session, token },
+        );
+        self.services[i as usize].work.done = true;
+        t
+    }
+
+    /// The ring process of session `s`'s node.
+    pub fn ring_process_of(&self, s: SessionId) -> u32 {
+        self.nodes[self.session_node[s.index()].index()]
+            .ring_process
+            .expect("a session node has a ring process")
+    }
+}

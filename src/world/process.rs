@@ -1,0 +1,50 @@
+//! What every process has: a mailbox, a run state, and the progress of the message it is
+//! handling.
+
+use super::mailbox::Mailbox;
+use crate::sim::Nanos;
+
+/// Whether a process is waiting for messages, for a scheduler, running, or suspended on a
+/// full distribution buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    Idle,
+    Waiting,
+    Running,
+    Suspended,
+}
+
+/// What every process has: a mailbox and a run state.
+#[derive(Clone, Copy, Debug)]
+pub struct ProcCore {
+    pub mailbox: Mailbox,
+    pub state: RunState,
+}
+
+impl Default for ProcCore {
+    fn default() -> Self {
+        Self {
+            mailbox: Mailbox::default(),
+            state: RunState::Idle,
+        }
+    }
+}
+
+/// Progress of the message a process is handling.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Work {
+    /// The message at the head of the mailbox is being handled.
+    pub active: bool,
+    /// Next recipient, group or node run, depending on the process.
+    pub next: u32,
+    /// When handling started.
+    pub started: Nanos,
+    /// Sends made so far for this message.
+    pub sends: u32,
+    /// Members this message is for (fan-out size).
+    pub recipients: u32,
+    /// Every send of this message is done.
+    pub done: bool,
+    /// Suspended on a full distribution buffer until then.
+    pub suspended_until: Nanos,
+}
