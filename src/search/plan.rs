@@ -17,6 +17,7 @@ use crate::config::search::{Search, SearchScale};
 use crate::config::sweep::SweepPlot;
 use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
 use crate::config::{Assembled, ConfigErrors, Loaded, finish};
+use crate::error::Refused;
 use crate::metrics::flat;
 use crate::report;
 use crate::sweep::figures;
@@ -523,7 +524,7 @@ impl SearchPlan {
 
 /// An error if a `--set` override changes the searched field or a swept one: the search
 /// would silently replace it at every run.
-pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), String> {
+pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), Refused> {
     // Items named by their `name:` (`model.nodes[session]`) are compared by index.
     let doc: Value = yaml_serde::from_slice(&plan.resolved_yaml).unwrap_or_default();
     let canonical = |path: FieldPath| yaml_source::resolve_names(&doc, &path).unwrap_or(path);
@@ -537,19 +538,19 @@ pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), String> {
         };
         let path = canonical(path);
         if path.starts_with(&field) {
-            return Err(format!(
+            return Err(Refused(format!(
                 "--set {set}: `{}` is searched, so the search would replace this value in \
                  every run; change the search instead (e.g. --set search.from=...)",
                 plan.field
-            ));
+            )));
         }
         for column in &plan.columns {
             let swept = canonical(FieldPath::parse(column).expect("columns are field paths"));
             if path.starts_with(&swept) {
-                return Err(format!(
+                return Err(Refused(format!(
                     "--set {set}: `{column}` is swept, so the sweep would replace this value \
                      at every point; change the sweep instead"
-                ));
+                )));
             }
         }
     }

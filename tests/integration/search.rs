@@ -5,8 +5,9 @@
 use super::bad_input::{assert_located, guildsim};
 use super::{experiment, read_tree, scratch_dir};
 use guildsim::config::{self, LoadOptions};
+use guildsim::estimate::Limits;
 use guildsim::search::{self, SearchPlan};
-use guildsim::sweep::{Silent, exec};
+use guildsim::sweep::Silent;
 use std::path::Path;
 
 const MM1: &str = "validation-mm1.yaml";
@@ -37,13 +38,7 @@ fn mm1_plan(limit_ms: f64, precision: f64, seconds: f64) -> SearchPlan {
 }
 
 fn run_search(plan: &SearchPlan, out: &Path, jobs: usize) -> search::exec::Finished {
-    search::exec::run(
-        plan,
-        out,
-        |runs| exec::run_all(runs, out, jobs, &Silent),
-        |_, _, _| {},
-    )
-    .unwrap()
+    search::exec::run(plan, out, jobs, &Limits::none(), &Silent).unwrap()
 }
 
 #[test]
