@@ -57,11 +57,11 @@ pub fn check(path: &Path, options: &LoadOptions) -> Result<Checked, ConfigErrors
 fn check_once(path: &Path, options: &LoadOptions) -> Result<Checked, ConfigErrors> {
     let assembled = config::assemble(path, options)?;
     if let Some(plan) = search::plan(&assembled)? {
-        search::plan::check_sets(&plan, &options.sets).map_err(|m| {
+        search::plan::check_sets(&plan, &options.sets).map_err(|r| {
             ConfigErrors(vec![config::yaml_source::ConfigError {
                 location: None,
                 path: None,
-                message: m,
+                message: r.0,
             }])
         })?;
         return Ok(Checked::Search {
@@ -71,11 +71,11 @@ fn check_once(path: &Path, options: &LoadOptions) -> Result<Checked, ConfigError
         });
     }
     if let Some(plan) = sweep::plan(&assembled)? {
-        sweep::plan::check_sets(&plan, &options.sets).map_err(|m| {
+        sweep::plan::check_sets(&plan, &options.sets).map_err(|r| {
             ConfigErrors(vec![config::yaml_source::ConfigError {
                 location: None,
                 path: None,
-                message: m,
+                message: r.0,
             }])
         })?;
         return Ok(Checked::Sweep {

@@ -24,7 +24,11 @@
 //!   runs.
 //! - [`expect`]: verdicts of an experiment's `expect:` gates on a run or a sweep's points.
 //! - [`compare`]: two run or sweep folders side by side, with Welch's t for sweeps.
-//! - [`estimate`]: memory and time a run will need, from its entity counts.
+//! - [`estimate`]: memory and time a run will need, from its entity counts, and the admission
+//!   of runs against the memory and work limits.
+//! - [`job`]: what `guildsim run` does with an experiment: a single run, a sweep or a search,
+//!   planned and admitted once, run with an observer.
+//! - [`error`]: the library's error, which a command line maps to exit code 2.
 //! - [`calibrate`]: model parameters fitted to measurements of a real system (the BEAM
 //!   testbed's CSV files), and the held-out configurations predicted.
 
@@ -32,10 +36,12 @@ pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod config;
+pub mod error;
 pub mod estimate;
 pub mod expect;
 pub mod files;
 pub mod identity;
+pub mod job;
 pub mod metrics;
 pub mod report;
 pub mod runner;

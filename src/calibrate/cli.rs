@@ -13,7 +13,7 @@ use super::params::{self, Param};
 use super::select::{self, Role};
 use super::{optimise, plots, report, tables};
 use crate::config::ConfigErrors;
-use crate::estimate::{self, Estimate, parse_bytes};
+use crate::estimate::{self, Limits, parse_bytes};
 use crate::metrics::summary::round6;
 use crate::sweep::exec::{self, Silent};
 use crate::sweep::plan::RunSpec;
@@ -86,9 +86,14 @@ fn say(text: &str) {
     let _ = writeln!(std::io::stdout(), "{text}");
 }
 
-/// Runs `guildsim calibrate`. Errors: bad arguments, measurements or experiment, a refused
-/// output folder, a failed run (exit code 2 in `main`).
-pub fn command(args: Args) -> Result<ExitCode> {
+/// Runs `guildsim calibrate`; its runs are admitted against `limits` (from `--max-memory`, or
+/// the memory the caller found available). Errors: bad arguments, measurements or experiment,
+/// a refused output folder, a failed run (exit code 2 in `main`).
+pub fn command(args: Args, limits: &Limits) -> crate::error::Result<ExitCode> {
+    Ok(calibrate(args, limits)?)
+}
+
+fn calibrate(args: Args, limits: &Limits) -> Result<ExitCode> {
     if args.max_iterations > 10_000 {
         anyhow::bail!(
             "--max-iterations must be at most 10000, got {}",
@@ -96,10 +101,10 @@ pub fn command(args: Args) -> Result<ExitCode> {
         );
     }
     let fit_metrics = fit_metrics(&args.metrics)?;
-    let fit_on = select::parse(&args.fit_on).map_err(anyhow::Error::msg)?;
+    let fit_on = select::parse(&args.fit_on)?;
     let base = mirror::base(&args.experiment, &args.sets)?;
     let measurements = measurements::read(&args.measurements)?;
-    let params = params::parse(&args.fit, &base).map_err(anyhow::Error::msg)?;
+    let params = params::parse(&args.fit, &base)?;
     let roles = select::roles(&fit_on, &measurements);
     let fit_rows: Vec<usize> = (0..roles.len())
         .filter(|&i| roles[i] == Role::Fit)
@@ -130,23 +135,9 @@ pub fn command(args: Args) -> Result<ExitCode> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let (limit, limit_what) = match args.max_memory {
-        Some(m) => (m, "--max-memory".to_string()),
-        None => match mem_available_bytes() {
-            Some(a) => (a, "the available memory (MemAvailable)".to_string()),
-            None => (u64::MAX, "unknown".to_string()),
-        },
-    };
     let execute = |runs: &[&RunSpec]| -> Result<()> {
-        let estimates: Vec<Estimate> = exec::estimates(runs)?.into_iter().map(|(e, _)| e).collect();
-        let names: Vec<String> = runs.iter().map(|r| r.dir.clone()).collect();
-        let jobs = estimate::fit_jobs(&estimates, &names, jobs, limit, &limit_what)
-            .map_err(anyhow::Error::msg)?;
-        for (e, name) in estimates.iter().zip(&names) {
-            estimate::check_work(e, &format!("run {name}"), false, false)
-                .map_err(anyhow::Error::msg)?;
-        }
-        exec::run_all(runs, &out, jobs, &Silent)
+        let admitted = exec::admit(runs, jobs, limits)?;
+        exec::run_all(runs, &out, admitted.jobs, &Silent)
     };
     let quiet = args.quiet;
     let told = |i: usize, e: &Evaluation| {
@@ -388,14 +379,6 @@ fn print_notes(notes: &[String]) {
     for n in notes {
         let _ = writeln!(std::io::stderr(), "note: {n}");
     }
-}
-
-/// MemAvailable from /proc/meminfo (Linux), in bytes.
-fn mem_available_bytes() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 /// The fitted values, the errors per statistic and where the files are.

@@ -10,6 +10,7 @@
 
 use super::mirror::{Base, Setting};
 use crate::config::yaml_source::FieldPath;
+use crate::error::Refused;
 use std::sync::Arc;
 
 /// At most this many parameters: Nelder-Mead slows down quickly with dimensions.
@@ -36,23 +37,23 @@ pub(crate) struct Param {
 }
 
 /// The parameters of the `--fit` arguments, checked against the experiment.
-pub(crate) fn parse(args: &[String], base: &Base) -> Result<Vec<Param>, String> {
+pub(crate) fn parse(args: &[String], base: &Base) -> Result<Vec<Param>, Refused> {
     if args.is_empty() {
-        return Err(
+        return Err(Refused(
             "name at least one parameter to fit: --fit FIELD or --fit FIELD=MIN..MAX, e.g. \
              --fit model.costs.send_local.us --fit model.costs.session_receive.us"
                 .into(),
-        );
+        ));
     }
     if args.len() > MAX_PARAMS {
-        return Err(format!(
+        return Err(Refused(format!(
             "at most {MAX_PARAMS} parameters can be fitted at once, got {}",
             args.len()
-        ));
+        )));
     }
     let mut params: Vec<Param> = Vec::new();
     for arg in args {
-        let fail = |m: String| format!("--fit {arg}: {m}");
+        let fail = |m: String| Refused(format!("--fit {arg}: {m}"));
         let (field_text, range) = match arg.split_once('=') {
             Some((f, r)) => (f, Some(r)),
             None => (arg.as_str(), None),

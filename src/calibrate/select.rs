@@ -12,6 +12,7 @@
 //! predicted: its statistics miss the slowest deliveries.
 
 use super::measurements::{Config, Measurements};
+use crate::error::Refused;
 
 /// The rule of `--fit-on`.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,7 +51,7 @@ const FILTER_COLUMNS: [&str; 7] = [
 ];
 
 /// The rule of the `--fit-on` arguments (none: `lowest-rate`).
-pub(crate) fn parse(args: &[String]) -> Result<FitOn, String> {
+pub(crate) fn parse(args: &[String]) -> Result<FitOn, Refused> {
     match args {
         [] => return Ok(FitOn::LowestRate),
         [one] if one == "lowest-rate" => return Ok(FitOn::LowestRate),
@@ -59,7 +60,7 @@ pub(crate) fn parse(args: &[String]) -> Result<FitOn, String> {
     }
     let mut filters = Vec::new();
     for arg in args {
-        let bad = |m: &str| format!("--fit-on {arg}: {m}");
+        let bad = |m: &str| Refused(format!("--fit-on {arg}: {m}"));
         if arg == "lowest-rate" || arg == "all" {
             return Err(bad("`lowest-rate` and `all` stand alone, without filters"));
         }

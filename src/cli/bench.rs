@@ -11,6 +11,7 @@
 //! stopping the run every virtual second to read the wall clock and the peak memory. The
 //! stops do not change what the run does.
 
+use super::output::outln;
 use anyhow::{Context, Result, bail};
 use guildsim::config::schema::{Experiment, Storm};
 use guildsim::config::{self, LoadOptions};

@@ -1,13 +1,38 @@
-//! Watching the process's own memory while runs execute: an overloaded run (registry calls
-//! that time out but stay queued, mailboxes that grow) can hold far more than its estimate,
-//! which counts what the input sizes, not what a collapse leaves queued. The run loop asks the
-//! watch every few thousand events; past the limit the run is stopped and its results are not
-//! written. Binary-only: it reads `/proc/self/status`.
+//! The memory runs may use, and watching the process's own memory while they execute: an
+//! overloaded run (registry calls that time out but stay queued, mailboxes that grow) can hold
+//! far more than its estimate, which counts what the input sizes, not what a collapse leaves
+//! queued. The run loop asks the watch every few thousand events; past the limit the run is
+//! stopped and its results are not written. Binary-only: it reads `/proc/meminfo` and
+//! `/proc/self/status`.
 
+use guildsim::estimate::Limits;
 use std::ops::ControlFlow;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// The limits of `run` and `calibrate`: `--max-memory`, or the available memory
+/// (MemAvailable), and whether a long run may start without an event budget.
+pub fn limits(max_memory: Option<u64>, allow_long_run: bool) -> Limits {
+    let (memory_bytes, memory_what) = match (max_memory, mem_available_bytes()) {
+        (Some(m), _) => (m, "--max-memory".into()),
+        (None, Some(a)) => (a, "the available memory (MemAvailable)".into()),
+        (None, None) => (u64::MAX, "unknown".into()),
+    };
+    Limits {
+        memory_bytes,
+        memory_what,
+        allow_long_run,
+    }
+}
+
+/// MemAvailable from /proc/meminfo (Linux), in bytes.
+fn mem_available_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
 
 /// How often the resident memory is read, at most.
 const EVERY: Duration = Duration::from_millis(200);

@@ -2,12 +2,16 @@
 //! sweep folders (each `aggregate.csv`), side by side: both values, the change and its
 //! percentage; for sweeps, per point, whether the means differ beyond what the replications'
 //! spread explains (Welch's t, [`welch`]). Folders of different experiments, or of other
-//! shapes (other metrics, swept fields or points), are refused. Reads only; the caller prints
-//! the table and writes it where asked (`files::atomic::write_new`: never over an existing file).
+//! shapes (other metrics, swept fields or points), are refused. Reads only, but for the table
+//! as CSV where asked ([`csv_target`]: never inside a results folder, never over an existing
+//! file); the caller prints the table.
 
 pub mod welch;
 
+use crate::error::Refused;
+use crate::files::atomic::write_new;
 use crate::files::manifest::{KEY_FILE, RunManifest};
+use crate::files::paths;
 use crate::files::sweep_manifest::MANIFEST;
 use crate::files::sweep_manifest::read_manifests;
 use crate::metrics::flat;
@@ -15,7 +19,7 @@ use crate::report::SUMMARY;
 use crate::sweep::aggregate::AGGREGATE_CSV;
 use crate::table::{self, fmt_num};
 use anyhow::{Context, Result, bail};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use welch::Sample;
 
 /// The comparison: a table (one row per metric, or per point and metric) and its findings.
@@ -50,6 +54,11 @@ impl Comparison {
     /// The table as CSV.
     pub fn csv(&self) -> Vec<u8> {
         table::csv(&self.header, &self.rows)
+    }
+
+    /// Writes the table as CSV to `file` (from [`csv_target`]), which must not exist.
+    pub fn write_csv(&self, file: &Path) -> crate::error::Result<()> {
+        Ok(write_new(file, &self.csv())?)
     }
 }
 
@@ -104,7 +113,30 @@ fn kind(dir: &Path) -> Result<&'static str> {
 
 /// Compares the results folders `base` and `new`; `metrics` (if not empty) limits the
 /// comparison to these metric names, each of which must exist.
-pub fn compare(base: &Path, new: &Path, metrics: &[String]) -> Result<Comparison> {
+pub fn compare(base: &Path, new: &Path, metrics: &[String]) -> crate::error::Result<Comparison> {
+    Ok(compare_folders(base, new, metrics)?)
+}
+
+/// Where `--csv FILE` writes the table, resolved: refused inside the results folders `base` and
+/// `new` (which hold only guildsim's files), wherever it really lies.
+pub fn csv_target(file: &Path, base: &Path, new: &Path) -> crate::error::Result<PathBuf> {
+    let resolved = paths::resolve(file, "--csv")?;
+    for dir in [base, new] {
+        if let Ok(dir) = paths::existing_folder(dir, "compare")
+            && resolved.path().starts_with(&dir)
+        {
+            return Err(Refused(format!(
+                "--csv {}: not inside a results folder ({}), which holds only guildsim's files",
+                file.display(),
+                dir.display()
+            ))
+            .into());
+        }
+    }
+    Ok(resolved.path())
+}
+
+fn compare_folders(base: &Path, new: &Path, metrics: &[String]) -> Result<Comparison> {
     let (kb, kn) = (kind(base)?, kind(new)?);
     if kb != kn {
         bail!(

@@ -8,9 +8,13 @@
 //! not a promise: a run that overloads its guilds keeps publishes queued, which this model
 //! does not count.
 
+mod admit;
 pub mod workload;
 
+pub use admit::{Candidate, Limits, admit, fmt_seconds};
+
 use crate::config::schema::{DeliveryMode, DistConfig, Experiment, ListStructure, Role, Storm};
+use crate::error::Refused;
 use crate::metrics::recorder::SIZE_CLASSES;
 use crate::metrics::{bin_histogram, histogram};
 
@@ -383,7 +387,7 @@ impl Estimate {
 
 /// An error if a run's work passes [`MAX_WORK`] without a `run.event_budget` (`budgeted`)
 /// or `--allow-long-run` (`allowed`): such a run would take hours or days.
-pub fn check_work(e: &Estimate, name: &str, budgeted: bool, allowed: bool) -> Result<(), String> {
+pub fn check_work(e: &Estimate, name: &str, budgeted: bool, allowed: bool) -> Result<(), Refused> {
     if budgeted || allowed || e.work() <= MAX_WORK {
         return Ok(());
     }
@@ -399,14 +403,14 @@ pub fn check_work(e: &Estimate, name: &str, budgeted: bool, allowed: bool) -> Re
             fmt_duration(e.seconds)
         )
     };
-    Err(format!(
+    Err(Refused(format!(
         "{name} would handle up to about {:.1e} events and deliveries ({why}), more than {:.0e}: \
          bound it with run.event_budget (e.g. --set run.event_budget={}), or pass \
          --allow-long-run to run it anyway",
         e.work(),
         MAX_WORK,
         MAX_WORK as u64
-    ))
+    )))
 }
 
 /// A duration as text: "40 s", "3.5 h", "12 days".
@@ -431,7 +435,7 @@ pub fn fit_jobs(
     jobs: usize,
     limit_bytes: u64,
     limit_what: &str,
-) -> Result<usize, String> {
+) -> Result<usize, Refused> {
     let Some((i, largest)) = estimates
         .iter()
         .enumerate()
@@ -440,7 +444,7 @@ pub fn fit_jobs(
         return Ok(jobs.max(1));
     };
     if largest.memory_bytes > limit_bytes {
-        return Err(format!(
+        return Err(Refused(format!(
             "{} needs about {} of memory ({} sessions, {} online memberships, {} guilds, \
              {} time bins) but {limit_what} is {}: shrink it with {}",
             names[i],
@@ -451,7 +455,7 @@ pub fn fit_jobs(
             largest.bins,
             fmt_bytes(limit_bytes),
             largest.advice()
-        ));
+        )));
     }
     let fit = (limit_bytes / largest.memory_bytes.max(1)) as usize;
     Ok(jobs.clamp(1, fit.max(1)))

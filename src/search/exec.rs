@@ -1,8 +1,9 @@
 //! Running a search in its output folder: both ends of every point's bracket in step 0, then
 //! one value per unfinished point per step. The runs of one step (all points' together) are
-//! handed to the caller to run in parallel; steps run in sequence, each reading its verdicts
-//! back from the run folders in plan order, so decisions never depend on which run finished
-//! first. A run already complete in the folder (an interrupted search, run again) is reused.
+//! admitted against the memory and work limits and run in parallel as a sweep's runs are
+//! (`sweep::exec`); steps run in sequence, each reading its verdicts back from the run folders
+//! in plan order, so decisions never depend on which run finished first. A run already
+//! complete in the folder (an interrupted search, run again) is reused.
 //!
 //! The folder follows a sweep's rules (`crate::files::folder`): claimed and locked, its manifest
 //! (`sweep.json`) written first and listing every top-level file before it is written; only
@@ -11,6 +12,7 @@
 use super::bisect::{Bracket, Status};
 use super::plan::SearchPlan;
 use super::tables::{self, PointSearch, RunRecord, Tried};
+use crate::estimate::Limits;
 use crate::files::atomic::write_atomic;
 use crate::files::folder;
 use crate::files::lock::{FolderLock, LockMode};
@@ -19,7 +21,7 @@ use crate::files::sweep_manifest::Manifest;
 use crate::identity::{RESOLVED, VERSION};
 use crate::metrics::flat;
 use crate::metrics::summary::round6;
-use crate::sweep::exec::replace_top_files;
+use crate::sweep::exec::{self, replace_top_files};
 use crate::sweep::plan::RunSpec;
 use crate::sweep::store;
 use anyhow::{Context, Result};
@@ -37,14 +39,23 @@ pub struct Finished {
     pub notes: Vec<String>,
 }
 
-/// Runs every search of `plan` in `out`. `execute` runs a step's runs that are not complete
-/// yet (writing each into `out`, e.g. with `sweep::exec::run_all`); `step` is told each
-/// step's number and how many runs it has before they start.
+/// Told what a search does as it goes: each step as it starts, and its runs' progress as a
+/// sweep's ([`exec::Observer`]: a `Break` stops the search).
+pub trait Observer: exec::Observer {
+    /// Step `number` starts: `runs` runs, of which `todo` are not complete in the folder yet.
+    fn step(&self, _number: u32, _runs: usize, _todo: usize) {}
+}
+
+impl Observer for exec::Silent {}
+
+/// Runs every search of `plan` in `out`: each step's runs that are not complete yet are
+/// admitted against `limits` ([`exec::admit`]) and run on at most `jobs` threads.
 pub fn run(
     plan: &SearchPlan,
     out: &Path,
-    mut execute: impl FnMut(&[&RunSpec]) -> Result<()>,
-    mut step: impl FnMut(u32, usize, usize),
+    jobs: usize,
+    limits: &Limits,
+    observer: &dyn Observer,
 ) -> Result<Finished> {
     let lock = start(plan, out)?;
     let mut searches: Vec<PointSearch> = (0..plan.points.len())
@@ -80,8 +91,9 @@ pub fn run(
             .filter(|r| !store::is_complete(&out.join(&r.dir), r))
             .collect();
         reused += all.len() - todo.len();
-        step(number, all.len(), todo.len());
-        execute(&todo)?;
+        observer.step(number, all.len(), todo.len());
+        let admitted = exec::admit(&todo, jobs, limits)?;
+        exec::run_all(&todo, out, admitted.jobs, observer)?;
         for (p, value, runs) in &batch {
             let records: Vec<RunRecord> = runs
                 .iter()

@@ -17,6 +17,7 @@ use crate::config::validate::search::{self as checks, check_section};
 use crate::config::validate::sweep::{self as grid, Axis, render};
 use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
 use crate::config::{Assembled, ConfigErrors, Loaded, finish};
+use crate::error::Refused;
 use crate::identity::{self, sha256_hex};
 use crate::sweep::plan::{RunSource, RunSpec, SetValue, check_run};
 use crate::sweep::points::{Point, combinations, point_dirs};
@@ -327,7 +328,7 @@ impl SearchPlan {
 
 /// An error if a `--set` override changes the searched field or a swept one: the search
 /// would silently replace it at every run.
-pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), String> {
+pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), Refused> {
     // Items named by their `name:` (`model.nodes[session]`) are compared by index.
     let doc: Value = yaml_serde::from_slice(&plan.resolved_yaml).unwrap_or_default();
     let canonical = |path: FieldPath| yaml_source::resolve_names(&doc, &path).unwrap_or(path);
@@ -341,19 +342,19 @@ pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), String> {
         };
         let path = canonical(path);
         if path.starts_with(&field) {
-            return Err(format!(
+            return Err(Refused(format!(
                 "--set {set}: `{}` is searched, so the search would replace this value in \
                  every run; change the search instead (e.g. --set search.from=...)",
                 plan.field
-            ));
+            )));
         }
         for column in &plan.columns {
             let swept = canonical(FieldPath::parse(column).expect("columns are field paths"));
             if path.starts_with(&swept) {
-                return Err(format!(
+                return Err(Refused(format!(
                     "--set {set}: `{column}` is swept, so the sweep would replace this value \
                      at every point; change the sweep instead"
-                ));
+                )));
             }
         }
     }

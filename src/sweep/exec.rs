@@ -10,6 +10,8 @@ use super::aggregate::{self, AGGREGATE_CSV, SWEEP_CSV};
 use super::charts;
 use super::plan::{Plan, RunSpec};
 use super::store;
+use crate::config::ConfigErrors;
+use crate::estimate::{self, Candidate, Estimate, Limits};
 use crate::expect::{self, EXPECTATIONS_CSV, PointStats, Verdicts};
 use crate::files::atomic::write_atomic;
 use crate::files::folder;
@@ -191,18 +193,35 @@ fn run_one(run: &RunSpec, out: &Path, worker: usize, observer: &dyn Observer) ->
     Ok(())
 }
 
-/// The estimate of each run, and whether it states an event budget: each run's experiment is
-/// built, estimated and dropped in turn, so that estimating a sweep holds one run at a time.
-pub fn estimates(
-    runs: &[&RunSpec],
-) -> Result<Vec<(crate::estimate::Estimate, bool)>, crate::config::ConfigErrors> {
-    runs.iter()
+/// The runs' estimates and how many of them may run at once, at most `jobs`, or why they may
+/// not run ([`estimate::admit`]). Each run's experiment is built, estimated and dropped in
+/// turn, so that estimating a sweep holds one run at a time.
+pub fn admit(runs: &[&RunSpec], jobs: usize, limits: &Limits) -> crate::error::Result<Admitted> {
+    let candidates = runs
+        .iter()
         .map(|r| {
             let loaded = r.load()?;
             let e = &loaded.experiment;
-            Ok((crate::estimate::estimate(e), e.run.event_budget.is_some()))
+            Ok(Candidate::in_folder(
+                &r.dir,
+                estimate::estimate(e),
+                e.run.event_budget.is_some(),
+            ))
         })
-        .collect()
+        .collect::<Result<Vec<_>, ConfigErrors>>()?;
+    let jobs = estimate::admit(&candidates, jobs, limits)?;
+    Ok(Admitted {
+        estimates: candidates.into_iter().map(|c| c.estimate).collect(),
+        jobs,
+    })
+}
+
+/// Runs admitted by [`admit`].
+pub struct Admitted {
+    /// Each run's estimate, in the order of the runs.
+    pub estimates: Vec<Estimate>,
+    /// How many run at once.
+    pub jobs: usize,
 }
 
 /// The run's virtual horizon, for progress fractions.

@@ -32,7 +32,11 @@ pub struct MergeReport {
 }
 
 /// Merges the sweep folders `dirs` into `out` (which may be one of them).
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
+pub fn merge(dirs: &[PathBuf], out: &Path) -> crate::error::Result<MergeReport> {
+    Ok(merge_folders(dirs, out)?)
+}
+
+fn merge_folders(dirs: &[PathBuf], out: &Path) -> Result<MergeReport> {
     let Some(first_dir) = dirs.first() else {
         bail!("name at least one folder to merge");
     };

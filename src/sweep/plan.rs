@@ -21,6 +21,7 @@ use crate::config::validate::sweep::{self as grid, render};
 use crate::config::validate::{self, figures};
 use crate::config::yaml_source::{self, ConfigError, FieldPath, Location, SourceMap};
 use crate::config::{Assembled, ConfigErrors, Loaded, finish};
+use crate::error::Refused;
 use crate::identity::{self, sha256_hex};
 use crate::sim::rng::derive_seed;
 use std::path::PathBuf;
@@ -283,7 +284,7 @@ pub fn check_run(doc: &yaml_serde::Value, map: &SourceMap) -> Result<Experiment,
 
 /// An error if a `--set` override changes a swept field (or a part of one): the sweep would
 /// silently replace it at every point.
-pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), String> {
+pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), Refused> {
     // Items named by their `name:` (`model.nodes[session]`) are compared by index.
     let doc: yaml_serde::Value = yaml_serde::from_slice(&plan.resolved_yaml).unwrap_or_default();
     let canonical = |path: FieldPath| yaml_source::resolve_names(&doc, &path).unwrap_or(path);
@@ -298,10 +299,10 @@ pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), String> {
         for column in &plan.columns {
             let swept = canonical(FieldPath::parse(column).expect("columns are field paths"));
             if path.starts_with(&swept) {
-                return Err(format!(
+                return Err(Refused(format!(
                     "--set {set}: `{column}` is swept, so the sweep would replace this value at \
                      every point; change the sweep instead (e.g. --set 'sweep.grid[0].values=[...]')"
-                ));
+                )));
             }
         }
     }

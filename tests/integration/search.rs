@@ -6,8 +6,9 @@ use super::support::{
     assert_located, check_text, experiment, read_tree, run_test_scale, scratch_dir,
 };
 use guildsim::config::{self, LoadOptions};
+use guildsim::estimate::Limits;
 use guildsim::search::{self, SearchPlan};
-use guildsim::sweep::{Silent, exec};
+use guildsim::sweep::Silent;
 use std::path::Path;
 
 const MM1: &str = "validation-mm1.yaml";
@@ -38,13 +39,7 @@ fn mm1_plan(limit_ms: f64, precision: f64, seconds: f64) -> SearchPlan {
 }
 
 fn run_search(plan: &SearchPlan, out: &Path, jobs: usize) -> search::exec::Finished {
-    search::exec::run(
-        plan,
-        out,
-        |runs| exec::run_all(runs, out, jobs, &Silent),
-        |_, _, _| {},
-    )
-    .unwrap()
+    search::exec::run(plan, out, jobs, &Limits::none(), &Silent).unwrap()
 }
 
 #[test]

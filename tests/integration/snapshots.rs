@@ -8,6 +8,7 @@
 
 use super::support::{load, run, scratch_dir};
 use guildsim::config::{self, LoadOptions};
+use guildsim::estimate::Limits;
 use guildsim::search;
 use guildsim::sweep::{self, Shard, Silent, exec};
 
@@ -21,13 +22,7 @@ fn every_experiment_summary() {
         let assembled = config::assemble(path, &options).unwrap_or_else(|e| panic!("{e}"));
         if let Some(plan) = search::plan(&assembled).unwrap_or_else(|e| panic!("{e}")) {
             let out = scratch_dir(&format!("snapshot-{}", assembled.name));
-            search::exec::run(
-                &plan,
-                &out,
-                |runs| exec::run_all(runs, &out, 2, &Silent),
-                |_, _, _| {},
-            )
-            .unwrap();
+            search::exec::run(&plan, &out, 2, &Limits::none(), &Silent).unwrap();
             let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
             let tables = format!("{}\n{}", read("search.csv"), read("search-steps.csv"));
             std::fs::remove_dir_all(&out).unwrap();
