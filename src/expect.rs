@@ -18,7 +18,7 @@ pub const EXPECTATIONS_CSV: &str = "expectations.csv";
 /// The table of verdicts: one row per expectation (and sweep point).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdicts {
-    pub header: Vec<String>,
+    pub(crate) header: Vec<String>,
     pub rows: Vec<Vec<String>>,
     /// Rows whose verdict is not `pass`.
     pub failed: usize,
@@ -42,7 +42,7 @@ impl Verdicts {
     }
 
     /// The table as CSV.
-    pub fn csv(&self) -> Vec<u8> {
+    pub(crate) fn csv(&self) -> Vec<u8> {
         table::csv(&self.header, &self.rows)
     }
 
@@ -54,7 +54,7 @@ impl Verdicts {
 
 /// The verdict of one expectation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Pass,
     Fail,
     /// No value to judge.
@@ -62,7 +62,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn text(self) -> &'static str {
+    pub(crate) fn text(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
             Verdict::Fail => "FAIL",
@@ -72,7 +72,7 @@ impl Verdict {
 }
 
 /// Whether `[low, high]` lies within `e`'s bounds.
-pub fn judge(e: &Expectation, interval: Option<(f64, f64)>) -> Verdict {
+pub(crate) fn judge(e: &Expectation, interval: Option<(f64, f64)>) -> Verdict {
     let Some((low, high)) = interval else {
         return Verdict::NoValue;
     };
@@ -90,7 +90,7 @@ fn bound(b: Option<f64>) -> String {
 }
 
 /// The verdicts of a single run from its parsed `summary.json`: `metric,value,min,max,verdict`.
-pub fn judge_run(expect: &BTreeMap<String, Expectation>, summary: &Value) -> Verdicts {
+pub(crate) fn judge_run(expect: &BTreeMap<String, Expectation>, summary: &Value) -> Verdicts {
     let header = ["metric", "value", "min", "max", "verdict"];
     let mut out = Verdicts::new(header.map(String::from).to_vec());
     for (metric, e) in expect {
@@ -108,15 +108,15 @@ pub fn judge_run(expect: &BTreeMap<String, Expectation>, summary: &Value) -> Ver
 
 /// One sweep point as the verdicts see it: its labels and, per expectation (in the order of
 /// `expect`), the statistics over the replications that have a value.
-pub struct PointStats<'a> {
-    pub labels: &'a [String],
-    pub stats: Vec<Option<&'a Stats>>,
+pub(crate) struct PointStats<'a> {
+    pub(crate) labels: &'a [String],
+    pub(crate) stats: Vec<Option<&'a Stats>>,
 }
 
 /// The verdicts of a sweep, per point and expectation:
 /// `point,<swept fields>,metric,over,low,high,min,max,verdict`; `replications` is how many
 /// each point has (a point where some lack the metric has no value).
-pub fn judge_sweep(
+pub(crate) fn judge_sweep(
     expect: &BTreeMap<String, Expectation>,
     columns: &[String],
     points: &[PointStats],

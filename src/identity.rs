@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// The guildsim version: part of every run key and manifest, and checked by `merge`.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The file that holds a run's (or a sweep's) fully resolved experiment.
 pub const RESOLVED: &str = "resolved.yaml";
@@ -28,7 +28,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// default written out, as `resolved.yaml` holds it. Enums are written as in experiment files
 /// (`sizes: {fixed: {...}}`, not the tag `!fixed`), so the same field paths work on it
 /// (`--set workload.guilds.sizes.fixed.members=10`, sweeps, `merge`).
-pub fn resolved_yaml(name: &str, experiment: &impl Serialize) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn resolved_yaml(name: &str, experiment: &impl Serialize) -> anyhow::Result<Vec<u8>> {
     let mut body = Vec::new();
     yaml_serde::with::singleton_map_recursive::serialize(
         experiment,
@@ -43,7 +43,7 @@ pub fn resolved_yaml(name: &str, experiment: &impl Serialize) -> anyhow::Result<
 }
 
 /// The key of one run: the SHA-256 of the guildsim version and the run's `resolved.yaml`.
-pub fn run_key(name: &str, experiment: &impl Serialize) -> String {
+pub(crate) fn run_key(name: &str, experiment: &impl Serialize) -> String {
     let mut bytes = format!("guildsim {VERSION}\n").into_bytes();
     bytes.extend(resolved_yaml(name, experiment).expect("an experiment serialises"));
     sha256_hex(&bytes)

@@ -46,7 +46,7 @@ pub struct Job {
     /// The output folder, resolved.
     pub out: PathBuf,
     /// Runs at once, at most (sweeps and searches; admission may run fewer).
-    pub jobs: usize,
+    pub(crate) jobs: usize,
     pub kind: Kind,
 }
 

@@ -46,7 +46,7 @@ pub fn prepare(loaded: &Loaded) -> Result<Prepared, ConfigErrors> {
 impl Prepared {
     /// Takes a timeline trace with the default filters, if the experiment asks for none
     /// (`run --trace FILE` without an `output.trace` section).
-    pub fn ensure_trace(&mut self) {
+    pub(crate) fn ensure_trace(&mut self) {
         if self.world.trace.is_none() {
             self.world
                 .enable_trace(&crate::config::schema::TraceConfig::default());
@@ -75,7 +75,7 @@ pub fn simulate(
 
 /// Runs `loaded` like [`simulate`]; `progress` may stop the run, which then ends with
 /// `StopReason::Interrupted` (its results must not be written).
-pub fn simulate_until(
+pub(crate) fn simulate_until(
     loaded: &Loaded,
     progress: impl FnMut(Nanos) -> ControlFlow<()>,
 ) -> Result<RunResult, ConfigErrors> {
@@ -101,7 +101,7 @@ pub fn execute(loaded: &Loaded, prepared: Prepared, mut progress: impl FnMut(Nan
 }
 
 /// Like [`execute`]; `progress` may stop the run (`StopReason::Interrupted`).
-pub fn execute_until(
+pub(crate) fn execute_until(
     loaded: &Loaded,
     prepared: Prepared,
     progress: impl FnMut(Nanos) -> ControlFlow<()>,

@@ -4,7 +4,7 @@
 //! tables are all written through it.
 
 /// A table as CSV (header row, then the rows), built in memory.
-pub fn csv(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
+pub(crate) fn csv(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(header).expect("CSV into memory");
     for row in rows {
@@ -43,7 +43,7 @@ pub fn text(header: &[String], rows: &[Vec<String>]) -> String {
 }
 
 /// A number for a table: 10 significant digits, shortest form (`0.1`, `1250`, `3.3e-7`).
-pub fn fmt_num(x: f64) -> String {
+pub(crate) fn fmt_num(x: f64) -> String {
     if !x.is_finite() {
         return x.to_string();
     }

@@ -11,33 +11,33 @@ use super::select::{FitOn, Role};
 
 /// Everything the result files are made from.
 pub(crate) struct Calibration<'a> {
-    pub base: &'a Base,
-    pub measurements: &'a Measurements,
-    pub params: &'a [Param],
-    pub fit_on: &'a FitOn,
-    pub roles: &'a [Role],
-    pub fit_metrics: &'a [MetricId],
-    pub evaluations: Vec<Evaluation>,
-    pub best: Evaluation,
-    pub outcome: Outcome,
+    pub(crate) base: &'a Base,
+    pub(crate) measurements: &'a Measurements,
+    pub(crate) params: &'a [Param],
+    pub(crate) fit_on: &'a FitOn,
+    pub(crate) roles: &'a [Role],
+    pub(crate) fit_metrics: &'a [MetricId],
+    pub(crate) evaluations: Vec<Evaluation>,
+    pub(crate) best: Evaluation,
+    pub(crate) outcome: Outcome,
     /// Per row: the prediction with the fitted values (`None` for excluded rows).
-    pub predictions: Vec<Option<Prediction>>,
-    pub runs: Vec<RunRecord>,
+    pub(crate) predictions: Vec<Option<Prediction>>,
+    pub(crate) runs: Vec<RunRecord>,
     /// How to repeat it: `guildsim calibrate ...`.
-    pub command: String,
+    pub(crate) command: String,
 }
 
 /// How well one metric is predicted on one set of rows.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MetricErrors {
     /// Rows with a measurement and a prediction.
-    pub count: usize,
+    pub(crate) count: usize,
     /// Root mean square of the log errors (the calibration's error, for this metric alone).
-    pub rms_log: f64,
-    pub mean_abs_relative: f64,
-    pub max_abs_relative: f64,
+    pub(crate) rms_log: f64,
+    pub(crate) mean_abs_relative: f64,
+    pub(crate) max_abs_relative: f64,
     /// The row with the largest relative error.
-    pub worst_row: Option<usize>,
+    pub(crate) worst_row: Option<usize>,
 }
 
 impl Calibration<'_> {

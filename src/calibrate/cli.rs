@@ -36,49 +36,49 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
     /// The guildsim experiment that mirrors the measured system (experiments/testbed-naive.yaml).
-    pub experiment: PathBuf,
+    pub(crate) experiment: PathBuf,
     /// Measurement files in the testbed's CSV format (testbed/README.md), or folders of them
     /// (every *.csv file directly inside, in name order).
     #[arg(required = true)]
-    pub measurements: Vec<PathBuf>,
+    pub(crate) measurements: Vec<PathBuf>,
     /// A parameter to fit: a number of the experiment, by field path, optionally with bounds:
     /// `--fit model.costs.send_local.us` or `--fit model.costs.session_receive.us=0.01..100`
     /// [default bounds: a thousandth to a thousand times its value in the experiment]
     /// (repeatable, at most 8).
     #[arg(long = "fit", value_name = "FIELD[=MIN..MAX]", required = true)]
-    pub fit: Vec<String>,
+    pub(crate) fit: Vec<String>,
     /// Which rows to fit on: `lowest-rate` (the lowest rate of each mode, scheduler count and
     /// size), `all`, or filters on configuration columns, `members<=1000`,
     /// `target_utilisation=0.1`, `mode=naive` (repeatable, all must hold). The other rows are
     /// held out and predicted [default: lowest-rate].
     #[arg(long = "fit-on", value_name = "RULE")]
-    pub fit_on: Vec<String>,
+    pub(crate) fit_on: Vec<String>,
     /// A measured statistic the error compares, e.g. latency_us_p99 (repeatable)
     /// [default: latency_us_mean, latency_us_p99, fanout_us_mean].
     #[arg(long = "metric", value_name = "COLUMN")]
-    pub metrics: Vec<String>,
+    pub(crate) metrics: Vec<String>,
     /// Override a field of the experiment before calibrating, as `run --set` does (repeatable);
     /// a fitted parameter starts at the value set.
     #[arg(long = "set", value_name = "FIELD.PATH=VALUE")]
-    pub sets: Vec<String>,
+    pub(crate) sets: Vec<String>,
     /// Folder for the results [default: results/calibrate-<experiment name>].
     #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Runs to execute at once, each single-threaded [default: all cores]. The result files
     /// are the same for any value.
     #[arg(long, short, value_name = "N")]
-    pub jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
     /// Nelder-Mead iterations at most (each evaluates the fitted rows once or twice, a
     /// shrink once per parameter).
     #[arg(long, default_value_t = 60, value_name = "N")]
-    pub max_iterations: u64,
+    pub(crate) max_iterations: u64,
     /// Run fewer runs at once, or refuse a run, whose estimated memory exceeds SIZE (e.g. 4G)
     /// [default: the available memory].
     #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
     pub max_memory: Option<u64>,
     /// Print nothing but errors.
     #[arg(long, short)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// `println!` that ignores a closed standard output.

@@ -25,7 +25,7 @@ use std::path::Path;
 /// What the runs predict for one row: every statistic of [`METRICS`], in microseconds.
 #[derive(Clone, Debug)]
 pub(crate) struct Prediction {
-    pub values: Vec<Option<f64>>,
+    pub(crate) values: Vec<Option<f64>>,
 }
 
 impl Prediction {
@@ -37,23 +37,23 @@ impl Prediction {
 /// One evaluation of the optimiser's: the values tried and the error on the fitted rows.
 #[derive(Clone, Debug)]
 pub(crate) struct Evaluation {
-    pub values: Vec<f64>,
-    pub error: f64,
+    pub(crate) values: Vec<f64>,
+    pub(crate) error: f64,
     /// The error of each fitted metric alone (root mean square of its log errors).
-    pub per_metric: Vec<f64>,
-    pub runs: usize,
-    pub reused: usize,
+    pub(crate) per_metric: Vec<f64>,
+    pub(crate) runs: usize,
+    pub(crate) reused: usize,
     /// Why guildsim refused the runs of these values (their error is infinite).
-    pub refused: Option<String>,
+    pub(crate) refused: Option<String>,
 }
 
 /// A run the calibration made or reused.
 #[derive(Clone, Debug)]
 pub(crate) struct RunRecord {
-    pub dir: String,
-    pub row: usize,
-    pub parameters: String,
-    pub seed: u64,
+    pub(crate) dir: String,
+    pub(crate) row: usize,
+    pub(crate) parameters: String,
+    pub(crate) seed: u64,
 }
 
 /// Runs a batch of runs that are not complete yet, writing each into the output folder.
@@ -61,15 +61,15 @@ pub(crate) type Execute<'a> = dyn Fn(&[&RunSpec]) -> Result<()> + 'a;
 
 /// Everything needed to evaluate parameter sets, and what has been evaluated.
 pub(crate) struct Evaluator<'a> {
-    pub base: &'a Base,
-    pub measurements: &'a Measurements,
-    pub params: &'a [Param],
-    pub fit_rows: &'a [usize],
-    pub fit_metrics: &'a [MetricId],
-    pub out: &'a Path,
-    pub execute: &'a Execute<'a>,
+    pub(crate) base: &'a Base,
+    pub(crate) measurements: &'a Measurements,
+    pub(crate) params: &'a [Param],
+    pub(crate) fit_rows: &'a [usize],
+    pub(crate) fit_metrics: &'a [MetricId],
+    pub(crate) out: &'a Path,
+    pub(crate) execute: &'a Execute<'a>,
     /// Told of each new evaluation (its index and itself), for progress.
-    pub told: &'a dyn Fn(usize, &Evaluation),
+    pub(crate) told: &'a dyn Fn(usize, &Evaluation),
     state: RefCell<State>,
 }
 

@@ -33,29 +33,29 @@ impl Mode {
 /// What was measured: the configuration columns.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Config {
-    pub mode: Mode,
-    pub schedulers: u32,
-    pub members: u32,
-    pub rate_per_s: f64,
-    pub presence_per_session_per_s: f64,
-    pub duration_s: f64,
-    pub payload_bytes: Option<u64>,
-    pub target_utilisation: Option<f64>,
+    pub(crate) mode: Mode,
+    pub(crate) schedulers: u32,
+    pub(crate) members: u32,
+    pub(crate) rate_per_s: f64,
+    pub(crate) presence_per_session_per_s: f64,
+    pub(crate) duration_s: f64,
+    pub(crate) payload_bytes: Option<u64>,
+    pub(crate) target_utilisation: Option<f64>,
 }
 
 /// One measured configuration.
 #[derive(Clone, Debug)]
 pub(crate) struct Row {
     /// Index into the files read.
-    pub file: usize,
-    pub line: usize,
-    pub config: Config,
+    pub(crate) file: usize,
+    pub(crate) line: usize,
+    pub(crate) config: Config,
     /// Whether every delivery arrived before the testbed stopped waiting (`drained`).
-    pub drained: bool,
+    pub(crate) drained: bool,
     /// The measured statistics, in microseconds, by [`MetricId`] (`None`: an empty field).
-    pub values: Vec<Option<f64>>,
+    pub(crate) values: Vec<Option<f64>>,
     /// The 1-based column of each metric's field, for errors about it.
-    pub value_columns: Vec<usize>,
+    pub(crate) value_columns: Vec<usize>,
 }
 
 impl Row {
@@ -67,28 +67,28 @@ impl Row {
 /// A file read: its name as given, its SHA-256, its comment facts and how many rows it held.
 #[derive(Clone, Debug)]
 pub(crate) struct FileInfo {
-    pub path: PathBuf,
-    pub sha256: String,
-    pub facts: Vec<(String, String)>,
-    pub rows: usize,
+    pub(crate) path: PathBuf,
+    pub(crate) sha256: String,
+    pub(crate) facts: Vec<(String, String)>,
+    pub(crate) rows: usize,
 }
 
 /// Every row of every file, in file order then line order.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Measurements {
-    pub files: Vec<FileInfo>,
-    pub rows: Vec<Row>,
+    pub(crate) files: Vec<FileInfo>,
+    pub(crate) rows: Vec<Row>,
 }
 
 /// A problem with a measurement file, located: `file:line:column: name: message`.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct MeasurementError {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
     /// The column's name, when the problem is about one field.
-    pub field: Option<String>,
-    pub message: String,
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for MeasurementError {

@@ -11,8 +11,8 @@
 /// One statistic: the measurement's column and the summary metric that predicts it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Metric {
-    pub column: &'static str,
-    pub summary: &'static str,
+    pub(crate) column: &'static str,
+    pub(crate) summary: &'static str,
 }
 
 /// A metric by its index in [`METRICS`].

@@ -35,10 +35,10 @@ pub(crate) struct Base {
     map: Arc<SourceMap>,
     /// The runs' experiment with every default written out, for the fitted parameters' starts.
     resolved: Value,
-    pub loaded: Loaded,
+    pub(crate) loaded: Loaded,
     /// `resolved.yaml` of the experiment as given (with its sweep, if any).
-    pub resolved_yaml: Vec<u8>,
-    pub name: String,
+    pub(crate) resolved_yaml: Vec<u8>,
+    pub(crate) name: String,
 }
 
 /// Loads the experiment with the `--set` overrides and checks that it describes one VM.
@@ -123,9 +123,9 @@ pub(crate) fn base(experiment: &Path, sets: &[String]) -> Result<Base, ConfigErr
 /// A fitted parameter set at a value: the field and the `--fit` argument that named it.
 #[derive(Clone, Debug)]
 pub(crate) struct Setting {
-    pub field: FieldPath,
-    pub origin: Arc<str>,
-    pub value: f64,
+    pub(crate) field: FieldPath,
+    pub(crate) origin: Arc<str>,
+    pub(crate) value: f64,
 }
 
 impl Base {

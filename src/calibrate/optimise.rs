@@ -15,8 +15,8 @@ use argmin::solver::neldermead::NelderMead;
 /// How the search ended.
 #[derive(Clone, Debug)]
 pub(crate) struct Outcome {
-    pub iterations: u64,
-    pub stopped: String,
+    pub(crate) iterations: u64,
+    pub(crate) stopped: String,
 }
 
 /// The evaluator as argmin's problem.

@@ -25,10 +25,10 @@ use std::path::{Path, PathBuf};
 /// What identifies a calibration's folder.
 pub(crate) struct Identity {
     /// `calibrate <experiment>`.
-    pub name: String,
+    pub(crate) name: String,
     /// `resolved.yaml`: the experiment as given.
-    pub resolved_yaml: Vec<u8>,
-    pub rows: usize,
+    pub(crate) resolved_yaml: Vec<u8>,
+    pub(crate) rows: usize,
 }
 
 impl Identity {

@@ -28,12 +28,12 @@ const SET_BY_ROWS: [&str; 5] = [
 /// One fitted parameter.
 #[derive(Clone, Debug)]
 pub(crate) struct Param {
-    pub field: FieldPath,
+    pub(crate) field: FieldPath,
     /// The `--fit` argument, for error locations.
-    pub origin: Arc<str>,
-    pub start: f64,
-    pub min: f64,
-    pub max: f64,
+    pub(crate) origin: Arc<str>,
+    pub(crate) start: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
 }
 
 /// The parameters of the `--fit` arguments, checked against the experiment.

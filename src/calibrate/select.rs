@@ -25,9 +25,9 @@ pub(crate) enum FitOn {
 /// One `COLUMN<op>VALUE` filter.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Filter {
-    pub column: String,
-    pub op: Op,
-    pub value: String,
+    pub(crate) column: String,
+    pub(crate) op: Op,
+    pub(crate) value: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -32,10 +32,10 @@ pub struct Comparison {
     pub rows: Vec<Vec<String>>,
     /// Per row: whether it differs (a run: any change; a sweep point: beyond the 95 % level,
     /// or any change when a side has one replication).
-    pub differs: Vec<bool>,
+    pub(crate) differs: Vec<bool>,
     /// Per row: the absolute change in percent of the base value (infinite from 0 to
     /// anything else, or from a value to none; `None` for no change at all).
-    pub percent: Vec<Option<f64>>,
+    pub(crate) percent: Vec<Option<f64>>,
 }
 
 impl Comparison {
@@ -52,7 +52,7 @@ impl Comparison {
     }
 
     /// The table as CSV.
-    pub fn csv(&self) -> Vec<u8> {
+    pub(crate) fn csv(&self) -> Vec<u8> {
         table::csv(&self.header, &self.rows)
     }
 

@@ -2,12 +2,12 @@
 //! and semantic validation, with every error located at a file, line, column and field path.
 
 pub mod editor_schema;
-pub mod limits;
+pub(crate) mod limits;
 pub mod schema;
-pub mod search;
-pub mod sweep;
-pub mod validate;
-pub mod yaml_source;
+pub(crate) mod search;
+pub(crate) mod sweep;
+pub(crate) mod validate;
+pub(crate) mod yaml_source;
 
 use schema::Experiment;
 use std::fmt;
@@ -52,15 +52,15 @@ pub struct LoadOptions {
 pub struct Loaded {
     pub experiment: Experiment,
     /// Where every value came from, for errors found later (for example while building).
-    pub source: SourceMap,
-    pub path: PathBuf,
+    pub(crate) source: SourceMap,
+    pub(crate) path: PathBuf,
     /// The experiment's name: its `name:` field, or else its file name without extension.
     pub name: String,
 }
 
 impl Loaded {
     /// An error about `path` (a field path such as `workload.users`), located in the sources.
-    pub fn error_at(&self, path: &str, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn error_at(&self, path: &str, message: impl Into<String>) -> ConfigError {
         let field = FieldPath::parse(path).unwrap_or_default();
         yaml_source::error_at(&self.source, &field, message)
     }
@@ -75,19 +75,19 @@ pub fn load_experiment(path: &Path, options: &LoadOptions) -> Result<Loaded, Con
 /// yet deserialised: sweeps set further fields on a copy of it for each run.
 #[derive(Clone, Debug)]
 pub struct Assembled {
-    pub doc: yaml_serde::Value,
-    pub map: SourceMap,
-    pub path: PathBuf,
+    pub(crate) doc: yaml_serde::Value,
+    pub(crate) map: SourceMap,
+    pub(crate) path: PathBuf,
     /// The experiment's name: its `name:` field, or else its file name without extension.
     pub name: String,
     /// Bytes of input it was assembled from (its files and `--set` values): a sweep checks
     /// every point as a run, so its planning work is points x this.
-    pub input_bytes: u64,
+    pub(crate) input_bytes: u64,
 }
 
 impl Assembled {
     /// Whether the document has a non-empty `test_overrides` section.
-    pub fn has_test_overrides(&self) -> bool {
+    pub(crate) fn has_test_overrides(&self) -> bool {
         matches!(self.doc.get("test_overrides"), Some(yaml_serde::Value::Mapping(m)) if !m.is_empty())
     }
 }

@@ -29,32 +29,32 @@ pub struct Search {
     pub field: String,
     /// The metric that must stay within the limit: a numeric field of `summary.json`, dotted
     /// (`latency_ms.p99`, `guild_sojourn_ms.mean`, `windows.<name>.latency_ms.p99`).
-    pub metric: String,
+    pub(crate) metric: String,
     /// Upper limit: a value is within when the metric's mean over the replications is at most
     /// this. Exactly one of `max` and `min`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
+    pub(crate) max: Option<f64>,
     /// Lower limit: a value is within when the metric's mean is at least this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
+    pub(crate) min: Option<f64>,
     /// `largest` (default): the largest value within, values below it assumed within too;
     /// `smallest`: the smallest value within, values above it assumed within.
     #[serde(default)]
-    pub find: Find,
+    pub(crate) find: Find,
     /// One end of the bracket (the smaller value). When `from` and `to` are both written as
     /// integers, every value tried is an integer.
     #[schemars(with = "f64")]
-    pub from: Number,
+    pub(crate) from: Number,
     /// The other end of the bracket (the larger value).
     #[schemars(with = "f64")]
-    pub to: Number,
+    pub(crate) to: Number,
     /// `log` (default): bisect at the geometric mean, precision relative; `linear`: at the
     /// arithmetic mean, precision absolute.
     #[serde(default)]
-    pub scale: SearchScale,
+    pub(crate) scale: SearchScale,
     /// When to stop: `log`, the bracket's upper end is at most (1 + precision) times its lower
     /// end; `linear`, the bracket is at most this wide.
-    pub precision: f64,
+    pub(crate) precision: f64,
     /// Runs per value tried, with the seeds of a sweep's replications (common random numbers:
     /// the same at every value). Default 3.
     #[serde(default = "three")]
@@ -62,16 +62,16 @@ pub struct Search {
     /// Bisection steps after the two ends, at most (default 30): the search stops there and
     /// reports its bracket.
     #[serde(default = "thirty")]
-    pub max_steps: u32,
+    pub(crate) max_steps: u32,
     /// A chart of the answer against a numeric swept field, one line per value of another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plot: Option<SearchPlot>,
+    pub(crate) plot: Option<SearchPlot>,
 }
 
 /// Which end of the values within the limit the search finds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Find {
+pub(crate) enum Find {
     #[default]
     Largest,
     Smallest,
@@ -80,7 +80,7 @@ pub enum Find {
 /// How the bracket is halved.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SearchScale {
+pub(crate) enum SearchScale {
     #[default]
     Log,
     Linear,
@@ -89,20 +89,20 @@ pub enum SearchScale {
 /// The answer drawn against a swept field (`search.svg`).
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SearchPlot {
+pub(crate) struct SearchPlot {
     /// The swept field on the x axis (numeric values).
-    pub x: String,
+    pub(crate) x: String,
     /// A swept field: one line per value (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lines: Option<String>,
+    pub(crate) lines: Option<String>,
     /// Logarithmic axes (default false).
     #[serde(default)]
-    pub log_x: bool,
+    pub(crate) log_x: bool,
     #[serde(default)]
-    pub log_y: bool,
+    pub(crate) log_y: bool,
     /// Chart title (default: the experiment's name and what was searched).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
 }
 
 fn three() -> u32 {

@@ -32,13 +32,13 @@ pub struct Sweep {
     #[serde(default = "one")]
     pub replications: u32,
     /// The axes of the grid, outermost (slowest varying) first.
-    pub grid: Vec<GridEntry>,
+    pub(crate) grid: Vec<GridEntry>,
     /// Charts drawn from the aggregated results.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub plots: Vec<SweepPlot>,
+    pub(crate) plots: Vec<SweepPlot>,
     /// Time series of the points' first replications, compared on one shared time axis.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub timelines: Vec<SweepTimeline>,
+    pub(crate) timelines: Vec<SweepTimeline>,
 }
 
 /// Panels of time series (`timeseries.csv` metrics), one line per value of a swept field,
@@ -46,21 +46,21 @@ pub struct Sweep {
 /// depth and node memory during a storm, with and without a Semaphore.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SweepTimeline {
+pub(crate) struct SweepTimeline {
     /// File name without extension: the chart is written to `<file>.svg`.
-    pub file: String,
+    pub(crate) file: String,
     /// The swept field that makes the lines (every other swept field must have one value).
-    pub lines: String,
+    pub(crate) lines: String,
     /// One panel per metric of `timeseries.csv`; a per-node metric shows the largest value
     /// over the nodes.
-    pub panels: Vec<String>,
+    pub(crate) panels: Vec<String>,
     /// Chart title (default: the experiment's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// Legend text per value of `lines`, as for a plot's `labels`.
     #[serde(default, skip_serializing_if = "Mapping::is_empty")]
     #[schemars(with = "BTreeMap<String, String>")]
-    pub labels: Mapping,
+    pub(crate) labels: Mapping,
 }
 
 fn one() -> u32 {
@@ -71,18 +71,18 @@ fn one() -> u32 {
 /// `log`) or a `zip` of parameters with equally many values that vary together.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GridEntry {
+pub(crate) struct GridEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub(crate) field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<serde_json::Value>>")]
-    pub values: Option<Vec<Value>>,
+    pub(crate) values: Option<Vec<Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub linear: Option<Range>,
+    pub(crate) linear: Option<Range>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub log: Option<Range>,
+    pub(crate) log: Option<Range>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zip: Option<Vec<GridEntry>>,
+    pub(crate) zip: Option<Vec<GridEntry>>,
 }
 
 /// `steps` values from `from` to `to`, both included: evenly spaced (`linear`) or evenly spaced
@@ -90,56 +90,56 @@ pub struct GridEntry {
 /// rounded to integers.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Range {
+pub(crate) struct Range {
     #[schemars(with = "f64")]
-    pub from: Number,
+    pub(crate) from: Number,
     #[schemars(with = "f64")]
-    pub to: Number,
-    pub steps: u32,
+    pub(crate) to: Number,
+    pub(crate) steps: u32,
 }
 
 /// A chart of one metric against one swept parameter.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SweepPlot {
+pub(crate) struct SweepPlot {
     /// File name without extension: the chart is written to `<file>.svg`.
-    pub file: String,
+    pub(crate) file: String,
     /// A numeric field of `summary.json`, dotted: `latency_ms.p99`, `deliveries_total`, ...
-    pub metric: String,
+    pub(crate) metric: String,
     /// The swept field on the x axis (numeric values).
-    pub x: String,
+    pub(crate) x: String,
     /// A swept field: one line per value (optional: one line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lines: Option<String>,
+    pub(crate) lines: Option<String>,
     /// Values of the other swept fields, to pick one slice of a larger grid.
     #[serde(default, rename = "where", skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
-    pub where_: BTreeMap<String, Value>,
+    pub(crate) where_: BTreeMap<String, Value>,
     /// Logarithmic axes (default linear).
     #[serde(default)]
-    pub log_x: bool,
+    pub(crate) log_x: bool,
     #[serde(default)]
-    pub log_y: bool,
+    pub(crate) log_y: bool,
     /// Draw the 95 % confidence band of the mean over replications (default true).
     #[serde(default = "yes")]
-    pub band: bool,
+    pub(crate) band: bool,
     /// Chart title (default: the metric and the experiment's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// x axis label (default: the swept field in words, with its unit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x_label: Option<String>,
+    pub(crate) x_label: Option<String>,
     /// y axis label (default: the metric in words, with its unit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub y_label: Option<String>,
+    pub(crate) y_label: Option<String>,
     /// Start the (linear) y axis at zero (default false: the data's range).
     #[serde(default)]
-    pub y_from_zero: bool,
+    pub(crate) y_from_zero: bool,
     /// Legend text per value of `lines`: `{null: no Semaphore, 100: Semaphore 100}` (default:
     /// the field and the value in words, `Semaphore: none`).
     #[serde(default, skip_serializing_if = "Mapping::is_empty")]
     #[schemars(with = "BTreeMap<String, String>")]
-    pub labels: Mapping,
+    pub(crate) labels: Mapping,
 }
 
 fn yes() -> bool {

@@ -34,17 +34,17 @@ impl Limits {
 /// messages that refuse it.
 #[derive(Clone, Debug)]
 pub struct Candidate {
-    pub estimate: Estimate,
-    pub budgeted: bool,
+    pub(crate) estimate: Estimate,
+    pub(crate) budgeted: bool,
     /// How the memory refusal names it.
-    pub name: String,
+    pub(crate) name: String,
     /// How the work refusal names it.
-    pub work_name: String,
+    pub(crate) work_name: String,
 }
 
 impl Candidate {
     /// The run of a single-run experiment: "the run of quickstart".
-    pub fn single(experiment: &str, estimate: Estimate, budgeted: bool) -> Self {
+    pub(crate) fn single(experiment: &str, estimate: Estimate, budgeted: bool) -> Self {
         let name = format!("the run of {experiment}");
         Candidate {
             estimate,
@@ -55,7 +55,7 @@ impl Candidate {
     }
 
     /// A run of a sweep, a search or a calibration, by its folder: "runs/0-.../r000".
-    pub fn in_folder(dir: &str, estimate: Estimate, budgeted: bool) -> Self {
+    pub(crate) fn in_folder(dir: &str, estimate: Estimate, budgeted: bool) -> Self {
         Candidate {
             estimate,
             budgeted,

@@ -9,7 +9,7 @@
 //! does not count.
 
 mod admit;
-pub mod workload;
+pub(crate) mod workload;
 
 pub use admit::{Candidate, Limits, admit, fmt_seconds};
 
@@ -59,7 +59,7 @@ const QUEUED_DELIVERY_BYTES: f64 = 32.0;
 
 /// Work (queued events plus closed-form deliveries) above which a run must state a
 /// `run.event_budget` or be started with `--allow-long-run`: about an hour on one core.
-pub const MAX_WORK: f64 = 1e11;
+pub(crate) const MAX_WORK: f64 = 1e11;
 
 /// Seconds per folded delivery, per queued event, and per session or membership built.
 const DELIVERY_S: f64 = 15e-9;
@@ -73,21 +73,21 @@ pub struct Estimate {
     pub memberships: u64,
     pub sessions: u64,
     pub nodes: u64,
-    pub bins: u64,
-    pub histograms: u64,
+    pub(crate) bins: u64,
+    pub(crate) histograms: u64,
     /// Points of the consistent-hash ring.
-    pub ring_points: u64,
+    pub(crate) ring_points: u64,
     /// Bytes of `timeseries.csv`.
-    pub csv_bytes: u64,
-    pub publishes: f64,
+    pub(crate) csv_bytes: u64,
+    pub(crate) publishes: f64,
     pub deliveries: f64,
-    pub events: f64,
+    pub(crate) events: f64,
     /// Presence updates delivered (status changes, joins and leaves of storms).
     pub presence_deliveries: f64,
     /// At most this many more events if every registry call of a storm were refused or timed
     /// out and retried until the horizon (counted by the work guard, not in `seconds`: most
     /// calls are answered at once).
-    pub retry_bound: f64,
+    pub(crate) retry_bound: f64,
     /// Expected peak resident memory.
     pub memory_bytes: u64,
     /// Expected wall time on the reference machine (release build, one core).
@@ -387,7 +387,12 @@ impl Estimate {
 
 /// An error if a run's work passes [`MAX_WORK`] without a `run.event_budget` (`budgeted`)
 /// or `--allow-long-run` (`allowed`): such a run would take hours or days.
-pub fn check_work(e: &Estimate, name: &str, budgeted: bool, allowed: bool) -> Result<(), Refused> {
+pub(crate) fn check_work(
+    e: &Estimate,
+    name: &str,
+    budgeted: bool,
+    allowed: bool,
+) -> Result<(), Refused> {
     if budgeted || allowed || e.work() <= MAX_WORK {
         return Ok(());
     }
@@ -414,7 +419,7 @@ pub fn check_work(e: &Estimate, name: &str, budgeted: bool, allowed: bool) -> Re
 }
 
 /// A duration as text: "40 s", "3.5 h", "12 days".
-pub fn fmt_duration(s: f64) -> String {
+pub(crate) fn fmt_duration(s: f64) -> String {
     if s < 120.0 {
         format!("{s:.0} s")
     } else if s < 7200.0 {
@@ -429,7 +434,7 @@ pub fn fmt_duration(s: f64) -> String {
 /// How many of the runs estimated by `estimates` may run at once within `limit_bytes`, at most
 /// `jobs`; an error naming the largest run and what to shrink if even one does not fit.
 /// `names[i]` names run `i` in messages; `limit_what` says where the limit comes from.
-pub fn fit_jobs(
+pub(crate) fn fit_jobs(
     estimates: &[Estimate],
     names: &[String],
     jobs: usize,
@@ -462,7 +467,7 @@ pub fn fit_jobs(
 }
 
 /// Bytes as text: `512.0 KiB`, `3.2 GiB`.
-pub fn fmt_bytes(bytes: u64) -> String {
+pub(crate) fn fmt_bytes(bytes: u64) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = bytes as f64;
     let mut u = 0;

@@ -9,15 +9,15 @@ use crate::world::shape::ShapeFn;
 
 /// Guilds of one size: how many, their online members and members.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Class {
-    pub n: f64,
-    pub online: f64,
-    pub members: f64,
+pub(crate) struct Class {
+    pub(crate) n: f64,
+    pub(crate) online: f64,
+    pub(crate) members: f64,
 }
 
 /// Guild sizes as classes: exact for lists and fixed sizes, a fine quantile grid of the
 /// sampler for power laws (no randomness).
-pub fn classes(sizes: &GuildSizes, online_fraction: f64) -> Vec<Class> {
+pub(crate) fn classes(sizes: &GuildSizes, online_fraction: f64) -> Vec<Class> {
     let class = |n: f64, m: u32| Class {
         n,
         online: (m as f64 * online_fraction).round(),
@@ -45,7 +45,7 @@ pub fn classes(sizes: &GuildSizes, online_fraction: f64) -> Vec<Class> {
 }
 
 /// The classes of the guilds `sel` chooses.
-pub fn select(sel: &GuildSelector, sizes: &GuildSizes, all: &[Class]) -> Vec<Class> {
+pub(crate) fn select(sel: &GuildSelector, sizes: &GuildSizes, all: &[Class]) -> Vec<Class> {
     let guilds: f64 = all.iter().map(|c| c.n).sum();
     match sel {
         GuildSelector::All => all.to_vec(),
@@ -92,16 +92,16 @@ pub fn select(sel: &GuildSelector, sizes: &GuildSizes, all: &[Class]) -> Vec<Cla
 
 /// What the workload is expected to do and hold.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Work {
+pub(crate) struct Work {
     /// Chat publishes, and their deliveries (no guild sending for longer than the horizon).
-    pub publishes: f64,
-    pub deliveries: f64,
+    pub(crate) publishes: f64,
+    pub(crate) deliveries: f64,
     /// Presence changes of sessions.
-    pub changes: f64,
+    pub(crate) changes: f64,
     /// Candidate publishes drawn under rate multipliers and thinned out (each an event).
-    pub candidates: f64,
+    pub(crate) candidates: f64,
     /// Bytes of guild orders by size and of weighted pickers over selections.
-    pub bytes: f64,
+    pub(crate) bytes: f64,
 }
 
 /// Bytes per guild of the order by size (members, order, rank), and per guild of a phase's
@@ -148,7 +148,7 @@ fn process(
 }
 
 /// The work of `exp`'s workload over guild `classes` and `sessions` sessions.
-pub fn work(exp: &Experiment, all: &[Class], sessions: f64, sends_cap: f64) -> Work {
+pub(crate) fn work(exp: &Experiment, all: &[Class], sessions: f64, sends_cap: f64) -> Work {
     let horizon = exp.run.horizon_s;
     let p = &exp.workload.publishes;
     let sizes = &exp.workload.guilds.sizes;

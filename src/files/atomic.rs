@@ -44,7 +44,7 @@ fn take_back(path: &Path, written: &[u8]) -> Option<String> {
 
 /// Writes `bytes` to `path` atomically (replacing the file there: the caller has checked that
 /// guildsim may replace it).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .context("result path has no file name")?
@@ -85,7 +85,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes `bytes` to `path`, which must not exist: a file guildsim hands to the user (a
 /// comparison's table) is never replaced. Created exclusively, so a file that appears
 /// meanwhile is not replaced either; a failed write takes back only what it wrote.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = match OpenOptions::new().write(true).create_new(true).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::AlreadyExists => bail!(

@@ -70,7 +70,7 @@ fn contents(out: &Path) -> Result<Contents> {
 /// Checks that a single run of `experiment` may replace `out`, locks it, checks again (another
 /// process may have written it meanwhile) and clears what killed processes left beside it. A
 /// refused folder gets no lock file beside it.
-pub fn claim_run_folder(out: &Path, experiment: &str) -> Result<FolderLock> {
+pub(crate) fn claim_run_folder(out: &Path, experiment: &str) -> Result<FolderLock> {
     check_run_folder(out, experiment)?;
     let mut lock = lock::lock(out, LockMode::Exclusive)?;
     check_run_folder(out, experiment)?;
@@ -81,7 +81,7 @@ pub fn claim_run_folder(out: &Path, experiment: &str) -> Result<FolderLock> {
 /// Refuses `out` unless a single run of `experiment` may replace it: absent, empty, or that
 /// experiment's own single-run folder, holding only the files its manifest lists, each as
 /// guildsim wrote it.
-pub fn check_run_folder(out: &Path, experiment: &str) -> Result<()> {
+pub(crate) fn check_run_folder(out: &Path, experiment: &str) -> Result<()> {
     match contents(out)? {
         Contents::Absent | Contents::Empty => Ok(()),
         Contents::Run(m) if m.experiment == experiment => {
@@ -95,7 +95,7 @@ pub fn check_run_folder(out: &Path, experiment: &str) -> Result<()> {
 
 /// Refuses `out` unless a sweep of `experiment` may write there (see
 /// [`sweep_folder::foreign_in_sweep`]).
-pub fn check_sweep_folder(out: &Path, experiment: &str) -> Result<()> {
+pub(crate) fn check_sweep_folder(out: &Path, experiment: &str) -> Result<()> {
     match contents(out)? {
         Contents::Absent | Contents::Empty => Ok(()),
         Contents::Sweep(name) if name == experiment => {
@@ -117,7 +117,7 @@ pub fn check_sweep_folder(out: &Path, experiment: &str) -> Result<()> {
 /// Checks that a sweep of `experiment` may write `out`, locks it and checks again. A shard
 /// (`LockMode::Shared`) also refuses a folder whose manifests are of another configuration of
 /// the experiment (`experiment_sha256`): shards of one sweep must share everything.
-pub fn claim_sweep_folder(
+pub(crate) fn claim_sweep_folder(
     out: &Path,
     experiment: &str,
     mode: LockMode,
@@ -169,7 +169,7 @@ pub(crate) fn refuse_foreign(out: &Path, foreign: Vec<String>) -> Result<()> {
 
 /// Entries of a run folder that guildsim may not replace: names its manifest does not list,
 /// and listed files whose content is no longer the recorded one (each with why).
-pub fn foreign_in_run(dir: &Path, m: &RunManifest) -> Result<Vec<String>> {
+pub(crate) fn foreign_in_run(dir: &Path, m: &RunManifest) -> Result<Vec<String>> {
     let mut foreign: Vec<String> = entries(dir)?.into_iter().filter(|n| !m.owns(n)).collect();
     if fs::symlink_metadata(dir.join(KEY_FILE)).is_ok_and(|meta| !meta.is_file()) {
         foreign.push(format!("{KEY_FILE} (not a regular file)"));
@@ -183,7 +183,7 @@ pub fn foreign_in_run(dir: &Path, m: &RunManifest) -> Result<Vec<String>> {
 }
 
 /// The names in `dir`, sorted.
-pub fn entries(dir: &Path) -> Result<Vec<String>> {
+pub(crate) fn entries(dir: &Path) -> Result<Vec<String>> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .with_context(|| format!("cannot read folder {}", dir.display()))?
         .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
@@ -195,7 +195,7 @@ pub fn entries(dir: &Path) -> Result<Vec<String>> {
 
 /// Clears the staging and retired folders of `out` that killed processes left beside it. Call
 /// it only while holding the folder's lock. Returns notes on what it left.
-pub fn remove_leftovers(out: &Path) -> Result<Vec<String>> {
+pub(crate) fn remove_leftovers(out: &Path) -> Result<Vec<String>> {
     let (parent, name) = parent_and_name(out)?;
     let Ok(root) = Root::open(&parent) else {
         return Ok(Vec::new());
@@ -211,7 +211,7 @@ pub fn remove_leftovers(out: &Path) -> Result<Vec<String>> {
 }
 
 /// Notes on what guildsim left, one per path.
-pub fn describe_kept(kept: &[Kept]) -> Vec<String> {
+pub(crate) fn describe_kept(kept: &[Kept]) -> Vec<String> {
     kept.iter()
         .map(|k| {
             format!(
@@ -227,7 +227,7 @@ pub fn describe_kept(kept: &[Kept]) -> Vec<String> {
 /// file before it is written; the manifest is added last, then the folder replaces `out`. The
 /// caller has checked that `out` may be replaced ([`check_run_folder`], or a sweep's audit).
 /// Returns the paths of its files.
-pub fn write_run_folder(
+pub(crate) fn write_run_folder(
     out: &Path,
     key: &str,
     experiment: &str,

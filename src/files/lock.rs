@@ -19,22 +19,16 @@ pub enum LockMode {
 #[derive(Debug)]
 pub struct FolderLock {
     _file: File,
-    path: PathBuf,
     /// What guildsim found and left alone while taking the folder (leftovers of killed
     /// processes it could not verify), for the caller to print.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
-impl FolderLock {
-    /// The lock file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
+impl FolderLock {}
 
 /// The folder's parent and name: `results/quickstart` -> (`results`, `quickstart`). The caller
 /// passes a resolved path ([`super::paths::resolve`]), whose last component is a plain name.
-pub fn parent_and_name(out: &Path) -> Result<(PathBuf, String)> {
+pub(crate) fn parent_and_name(out: &Path) -> Result<(PathBuf, String)> {
     let name = out
         .file_name()
         .with_context(|| format!("{} cannot be an output folder", out.display()))?
@@ -74,7 +68,6 @@ pub fn lock(out: &Path, mode: LockMode) -> Result<FolderLock> {
     match taken {
         Ok(()) => Ok(FolderLock {
             _file: file,
-            path,
             notes: Vec::new(),
         }),
         Err(fs::TryLockError::WouldBlock) => bail!(

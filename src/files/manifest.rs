@@ -24,18 +24,18 @@ pub const KEY_FILE: &str = "run-key.txt";
 
 /// One file of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileEntry {
-    pub name: String,
-    pub recorded: Recorded,
+pub(crate) struct FileEntry {
+    pub(crate) name: String,
+    pub(crate) recorded: Recorded,
 }
 
 /// A parsed `run-key.txt`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunManifest {
-    pub version: String,
-    pub key: String,
-    pub experiment: String,
-    pub files: Vec<FileEntry>,
+pub(crate) struct RunManifest {
+    pub(crate) version: String,
+    pub(crate) key: String,
+    pub(crate) experiment: String,
+    pub(crate) files: Vec<FileEntry>,
 }
 
 /// Manifests and journals larger than this are not guildsim's (a run writes a few dozen files).
@@ -43,7 +43,7 @@ const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
 impl RunManifest {
     /// A manifest of `files` (sorted by name).
-    pub fn new(key: &str, experiment: &str, mut files: Vec<FileEntry>) -> Self {
+    pub(crate) fn new(key: &str, experiment: &str, mut files: Vec<FileEntry>) -> Self {
         files.sort_by(|a, b| a.name.cmp(&b.name));
         RunManifest {
             version: VERSION.to_string(),
@@ -54,16 +54,16 @@ impl RunManifest {
     }
 
     /// The header lines, without files (how a journal starts).
-    pub fn header(key: &str, experiment: &str) -> String {
+    pub(crate) fn header(key: &str, experiment: &str) -> String {
         format!("guildsim {VERSION}\nkey {key}\nexperiment {experiment}\n")
     }
 
     /// One file's line.
-    pub fn line(name: &str, recorded: &Recorded) -> String {
+    pub(crate) fn line(name: &str, recorded: &Recorded) -> String {
         format!("{} {} {name}\n", recorded.size, recorded.sha256)
     }
 
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut text = Self::header(&self.key, &self.experiment);
         for f in &self.files {
             text.push_str(&Self::line(&f.name, &f.recorded));
@@ -73,7 +73,7 @@ impl RunManifest {
 
     /// Parses a manifest (or a journal); `None` if `text` is not one: any line that is not a
     /// size, a SHA-256 and a plain name makes the whole text not guildsim's.
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         let mut lines = text.lines();
         let version = lines.next()?.strip_prefix("guildsim ")?.to_string();
         let key = lines.next()?.strip_prefix("key ")?.to_string();
@@ -104,7 +104,7 @@ impl RunManifest {
 
     /// The manifest `name` in folder `dir` and the bytes it was read from, if it is one (a
     /// regular file, not a link).
-    pub fn read_named(dir: &Path, name: &str) -> Option<(Self, Vec<u8>)> {
+    pub(crate) fn read_named(dir: &Path, name: &str) -> Option<(Self, Vec<u8>)> {
         let path = dir.join(name);
         let meta = fs::symlink_metadata(&path).ok()?;
         if !meta.is_file() || meta.len() > MAX_MANIFEST_BYTES {
@@ -116,26 +116,18 @@ impl RunManifest {
     }
 
     /// The manifest of the run folder `dir`, if it has one.
-    pub fn read(dir: &Path) -> Option<Self> {
+    pub(crate) fn read(dir: &Path) -> Option<Self> {
         Self::read_named(dir, KEY_FILE).map(|(m, _)| m)
     }
 
     /// Whether the manifest lists `name` (the manifest itself included).
-    pub fn owns(&self, name: &str) -> bool {
+    pub(crate) fn owns(&self, name: &str) -> bool {
         name == KEY_FILE || self.files.iter().any(|f| f.name == name)
-    }
-
-    /// The record of `name`, if listed.
-    pub fn recorded(&self, name: &str) -> Option<&Recorded> {
-        self.files
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| &f.recorded)
     }
 
     /// Why the files in `dir` do not match this manifest, or `Ok` if every listed file exists
     /// with its size and SHA-256.
-    pub fn verify(&self, dir: &Path) -> Result<(), String> {
+    pub(crate) fn verify(&self, dir: &Path) -> Result<(), String> {
         for f in &self.files {
             match check_file(&dir.join(&f.name), &f.recorded) {
                 FileState::Matches => {}
@@ -153,7 +145,7 @@ impl RunManifest {
 
     /// Listed files present in `dir` whose content is not the recorded one, with why: the
     /// files guildsim may not replace or remove. Missing files are fine (nothing to lose).
-    pub fn changed(&self, dir: &Path) -> Vec<(String, String)> {
+    pub(crate) fn changed(&self, dir: &Path) -> Vec<(String, String)> {
         self.files
             .iter()
             .filter_map(|f| match check_file(&dir.join(&f.name), &f.recorded) {
@@ -165,14 +157,14 @@ impl RunManifest {
 }
 
 /// How a file on disk compares with its record.
-pub enum FileState {
+pub(crate) enum FileState {
     Matches,
     Missing,
     Changed(String),
 }
 
 /// Compares the file at `path` (not followed if a link) with `recorded`.
-pub fn check_file(path: &Path, recorded: &Recorded) -> FileState {
+pub(crate) fn check_file(path: &Path, recorded: &Recorded) -> FileState {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return FileState::Missing,

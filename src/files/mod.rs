@@ -18,16 +18,14 @@
 //!   top-level file with its record.
 //! - **Locks** ([`lock`]): one writer per folder.
 
-pub mod atomic;
-pub mod folder;
+pub(crate) mod atomic;
+pub(crate) mod folder;
 pub mod lock;
 pub mod manifest;
 pub mod names;
 pub mod paths;
-pub mod record;
-pub mod removal;
-pub mod staging;
-pub mod sweep_folder;
-pub mod sweep_manifest;
-
-pub use record::Recorded;
+pub(crate) mod record;
+pub(crate) mod removal;
+pub(crate) mod staging;
+pub(crate) mod sweep_folder;
+pub(crate) mod sweep_manifest;

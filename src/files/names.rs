@@ -3,7 +3,7 @@
 //! of name a manifest may list.
 
 /// A name without any path separator or parent reference: the only kind a manifest may list.
-pub fn is_plain_name(name: &str) -> bool {
+pub(crate) fn is_plain_name(name: &str) -> bool {
     !name.is_empty()
         && name != "."
         && name != ".."
@@ -13,12 +13,12 @@ pub fn is_plain_name(name: &str) -> bool {
 }
 
 /// Whether every `/`-separated component of `rel` is a plain name (`runs/p/r000/summary.json`).
-pub fn is_plain_relative(rel: &str) -> bool {
+pub(crate) fn is_plain_relative(rel: &str) -> bool {
     !rel.is_empty() && rel.split('/').all(is_plain_name)
 }
 
 /// The temporary file of an atomic write of `name` by this process: `.<name>.<pid>.tmp`.
-pub fn temp_name(name: &str) -> String {
+pub(crate) fn temp_name(name: &str) -> String {
     format!(".{name}.{}.tmp", std::process::id())
 }
 
@@ -31,18 +31,18 @@ pub fn temp_target(name: &str) -> Option<&str> {
 }
 
 /// Whether `name` is a temporary file of an atomic write.
-pub fn is_temp_file(name: &str) -> bool {
+pub(crate) fn is_temp_file(name: &str) -> bool {
     temp_target(name).is_some()
 }
 
 /// The staging folder of `name` for this process: `.<name>.tmp-<pid>`.
-pub fn staging_name(name: &str) -> String {
+pub(crate) fn staging_name(name: &str) -> String {
     format!(".{name}.tmp-{}", std::process::id())
 }
 
 /// The folder an earlier run of `name` is moved to while a new one takes its place:
 /// `.<name>.old-<pid>`.
-pub fn retired_name(name: &str) -> String {
+pub(crate) fn retired_name(name: &str) -> String {
     format!(".{name}.old-{}", std::process::id())
 }
 

@@ -15,8 +15,8 @@ use std::path::{Component, Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolved {
     /// The resolved folder that holds it (absolute; may not exist yet, below an existing one).
-    pub parent: PathBuf,
-    pub name: String,
+    pub(crate) parent: PathBuf,
+    pub(crate) name: String,
 }
 
 impl Resolved {
@@ -25,7 +25,7 @@ impl Resolved {
     }
 
     /// Whether this path is `dir` or lies inside it.
-    pub fn is_inside(&self, dir: &Resolved) -> bool {
+    pub(crate) fn is_inside(&self, dir: &Resolved) -> bool {
         self.path().starts_with(dir.path())
     }
 }

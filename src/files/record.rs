@@ -5,14 +5,14 @@ use crate::identity::sha256_hex;
 
 /// The size and SHA-256 of a file's content, as guildsim wrote it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Recorded {
-    pub size: u64,
-    pub sha256: String,
+pub(crate) struct Recorded {
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
 }
 
 impl Recorded {
     /// The record of `bytes`.
-    pub fn of(bytes: &[u8]) -> Self {
+    pub(crate) fn of(bytes: &[u8]) -> Self {
         Recorded {
             size: bytes.len() as u64,
             sha256: sha256_hex(bytes),
@@ -20,12 +20,12 @@ impl Recorded {
     }
 
     /// Whether `bytes` are the recorded content.
-    pub fn matches(&self, bytes: &[u8]) -> bool {
+    pub(crate) fn matches(&self, bytes: &[u8]) -> bool {
         bytes.len() as u64 == self.size && sha256_hex(bytes) == self.sha256
     }
 
     /// Whether `text` is a hex SHA-256 (64 hex digits).
-    pub fn is_sha256(text: &str) -> bool {
+    pub(crate) fn is_sha256(text: &str) -> bool {
         text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
     }
 }

@@ -22,11 +22,11 @@ use std::path::{Path, PathBuf};
 
 /// A folder guildsim owns, by its resolved path (symbolic links followed once, when opened).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Root(PathBuf);
+pub(crate) struct Root(PathBuf);
 
 impl Root {
     /// The resolved folder `path`; an error if it is not an existing folder.
-    pub fn open(path: &Path) -> std::io::Result<Root> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<Root> {
         let resolved = fs::canonicalize(path)?;
         if !fs::metadata(&resolved)?.is_dir() {
             return Err(std::io::Error::new(
@@ -37,19 +37,19 @@ impl Root {
         Ok(Root(resolved))
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 
     /// `rel` (plain names joined by `/`) under this folder.
-    pub fn join(&self, rel: &str) -> PathBuf {
+    pub(crate) fn join(&self, rel: &str) -> PathBuf {
         rel.split('/').fold(self.0.clone(), |p, c| p.join(c))
     }
 }
 
 /// Why guildsim may remove an empty folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DirProof {
+pub(crate) enum DirProof {
     /// This process created it (a staging folder nothing was written into).
     MadeByThisProcess,
     /// It held only files guildsim recorded, and they have just been removed through [`remove`]
@@ -60,21 +60,21 @@ pub enum DirProof {
 
 /// What is to be removed.
 #[derive(Clone, Copy, Debug)]
-pub enum What<'a> {
+pub(crate) enum What<'a> {
     /// A regular file with this content.
     File(&'a Recorded),
     /// A regular file with any one of these contents (a file listed by two manifests, as while
     /// a sweep's tables are replaced).
     FileAnyOf(&'a [Recorded]),
     /// An empty folder.
-    EmptyDir(DirProof),
+    EmptyDir(#[allow(dead_code)] DirProof),
 }
 
 /// A path guildsim did not remove, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Kept {
-    pub path: PathBuf,
-    pub why: String,
+pub(crate) struct Kept {
+    pub(crate) path: PathBuf,
+    pub(crate) why: String,
 }
 
 impl std::fmt::Display for Kept {
@@ -85,7 +85,7 @@ impl std::fmt::Display for Kept {
 
 /// Removes `root/rel` under the rules of this module, or says why it was kept. A path that
 /// does not exist is not an error (there is nothing to keep).
-pub fn remove(root: &Root, rel: &str, what: What) -> Result<(), Kept> {
+pub(crate) fn remove(root: &Root, rel: &str, what: What) -> Result<(), Kept> {
     let path = root.join(rel);
     let kept = |why: String| Kept {
         path: path.clone(),

@@ -18,10 +18,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The journal of a staging folder.
-pub const JOURNAL: &str = ".guildsim-journal";
+pub(crate) const JOURNAL: &str = ".guildsim-journal";
 
 /// A staging folder this process is writing.
-pub struct Staging {
+pub(crate) struct Staging {
     parent: Root,
     name: String,
     dir: PathBuf,
@@ -34,7 +34,7 @@ pub struct Staging {
 impl Staging {
     /// Creates the staging folder of `target` (a folder named by a resolved path) for this
     /// process, clearing one an earlier process with the same id left (checked file by file).
-    pub fn create(target: &Path, key: &str, experiment: &str) -> Result<Staging> {
+    pub(crate) fn create(target: &Path, key: &str, experiment: &str) -> Result<Staging> {
         let (parent, target_name) = super::lock::parent_and_name(target)?;
         fs::create_dir_all(&parent)
             .with_context(|| format!("cannot create folder {}", parent.display()))?;
@@ -66,7 +66,8 @@ impl Staging {
         Ok(staging)
     }
 
-    pub fn dir(&self) -> &Path {
+    #[cfg(test)]
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
@@ -87,7 +88,7 @@ impl Staging {
     /// written in place, without a temporary file or a flush of its own: the folder is moved
     /// into place whole once complete, and a process killed in the few microseconds of a
     /// write leaves at most one partial file, which the next process names and leaves.
-    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
         if !is_plain_name(name) || name == KEY_FILE || name == JOURNAL {
             bail!("guildsim bug: `{name}` is not a result file name");
         }
@@ -105,13 +106,13 @@ impl Staging {
     }
 
     /// The names written so far, in order.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         self.files.iter().map(|f| f.name.clone()).collect()
     }
 
     /// Writes the manifest (the folder is then one complete run) and removes the journal;
     /// returns the folder's path and its files' names (the manifest's included).
-    pub fn finish(mut self) -> Result<(PathBuf, Vec<String>)> {
+    pub(crate) fn finish(mut self) -> Result<(PathBuf, Vec<String>)> {
         let mut names = self.names();
         let manifest = RunManifest::new(&self.key, &self.experiment, self.files.clone());
         let rendered = manifest.render();
@@ -128,7 +129,7 @@ impl Staging {
 
     /// Takes back everything written (after a failure): each file checked against its record,
     /// then the journal and the folder. What cannot be taken back is named.
-    pub fn abandon(self) -> Vec<Kept> {
+    pub(crate) fn abandon(self) -> Vec<Kept> {
         clear_recorded_folder(&self.parent, &self.name)
     }
 }
@@ -138,7 +139,7 @@ impl Staging {
 /// content is the recorded one (a temporary file of an atomic write too, if complete), then the
 /// records themselves, then the folder. Anything else stays, and is returned with the reason;
 /// so do the records and the folder, which then still explain what it was.
-pub fn clear_recorded_folder(parent: &Root, name: &str) -> Vec<Kept> {
+pub(crate) fn clear_recorded_folder(parent: &Root, name: &str) -> Vec<Kept> {
     let dir = parent.join(name);
     let kept = |why: &str| {
         vec![Kept {

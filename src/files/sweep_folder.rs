@@ -26,7 +26,7 @@ use std::fs;
 use std::path::Path;
 
 /// The folder of a sweep's runs.
-pub const RUNS: &str = "runs";
+pub(crate) const RUNS: &str = "runs";
 
 fn is_real_dir(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
@@ -38,7 +38,7 @@ fn is_real_file(path: &Path) -> bool {
 
 /// Refuses a folder whose manifests come from another configuration of the experiment (shards
 /// must share the experiment file, overrides, seed and scale) or another guildsim version.
-pub fn check_same_configuration(out: &Path, experiment_sha256: &str) -> Result<()> {
+pub(crate) fn check_same_configuration(out: &Path, experiment_sha256: &str) -> Result<()> {
     if !is_real_dir(out) {
         return Ok(());
     }
@@ -62,7 +62,7 @@ pub fn check_same_configuration(out: &Path, experiment_sha256: &str) -> Result<(
 /// Names in a sweep folder that guildsim may not touch: anything not a manifest,
 /// `resolved.yaml` as a manifest records it, a listed table or plot with its recorded content,
 /// a temporary file, or a run folder holding only its own files as recorded. Each with why.
-pub fn foreign_in_sweep(out: &Path) -> Result<Vec<String>> {
+pub(crate) fn foreign_in_sweep(out: &Path) -> Result<Vec<String>> {
     let manifests = read_manifests(out)?;
     let mut foreign = Vec::new();
     for name in entries(out)? {
@@ -139,7 +139,7 @@ fn foreign_in_runs(runs: &Path) -> Result<Vec<String>> {
 }
 
 /// The top-level files the folder's manifests list (tables and plots guildsim wrote).
-pub fn listed_files(out: &Path) -> Result<Vec<ListedFile>> {
+pub(crate) fn listed_files(out: &Path) -> Result<Vec<ListedFile>> {
     if !is_real_dir(out) {
         return Ok(Vec::new());
     }
@@ -154,7 +154,7 @@ pub fn listed_files(out: &Path) -> Result<Vec<ListedFile>> {
 
 /// Removes the top-level files that `listed` records and `which` picks, each checked against
 /// its records. A file that does not match is an error naming it (nothing more is removed).
-pub fn remove_listed(
+pub(crate) fn remove_listed(
     out: &Path,
     listed: &[ListedFile],
     which: impl Fn(&str) -> bool,
@@ -179,13 +179,13 @@ pub fn remove_listed(
 }
 
 /// Writes a manifest into the folder.
-pub fn write_manifest(out: &Path, manifest: &Manifest) -> Result<()> {
+pub(crate) fn write_manifest(out: &Path, manifest: &Manifest) -> Result<()> {
     super::atomic::write_atomic(&out.join(manifest.file_name()), &manifest.render())
 }
 
 /// Removes the shard manifests from `dir` (after a merge into it, or a whole run), each checked
 /// against the bytes read and verified as a manifest of this very configuration.
-pub fn remove_shard_manifests(dir: &Path, experiment_sha256: &str) -> Result<()> {
+pub(crate) fn remove_shard_manifests(dir: &Path, experiment_sha256: &str) -> Result<()> {
     let root = Root::open(dir).with_context(|| format!("cannot resolve {}", dir.display()))?;
     for Found {
         name,
@@ -214,7 +214,7 @@ pub fn remove_shard_manifests(dir: &Path, experiment_sha256: &str) -> Result<()>
 /// the top that hold what a manifest records, and staging folders of runs for which `mine`
 /// holds (their process is gone: the caller holds the lock that covers those runs). Returns
 /// notes on what it left.
-pub fn remove_leftovers(out: &Path, mine: impl Fn(&str) -> bool) -> Result<Vec<String>> {
+pub(crate) fn remove_leftovers(out: &Path, mine: impl Fn(&str) -> bool) -> Result<Vec<String>> {
     if !is_real_dir(out) {
         return Ok(Vec::new());
     }
@@ -287,7 +287,10 @@ pub fn remove_leftovers(out: &Path, mine: impl Fn(&str) -> bool) -> Result<Vec<S
 /// an earlier version of the experiment's), and staging folders killed processes left, each
 /// cleared file by file; a point folder is removed once it held only such runs. Returns how
 /// many runs were removed, and notes on what was left.
-pub fn prune_runs_except(out: &Path, wanted: &BTreeSet<&str>) -> Result<(usize, Vec<String>)> {
+pub(crate) fn prune_runs_except(
+    out: &Path,
+    wanted: &BTreeSet<&str>,
+) -> Result<(usize, Vec<String>)> {
     let runs = out.join(RUNS);
     if !is_real_dir(&runs) {
         return Ok((0, Vec::new()));

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub const MANIFEST: &str = "sweep.json";
+pub(crate) const MANIFEST: &str = "sweep.json";
 
 /// Larger files are not guildsim's manifests (a sweep lists a few dozen tables and plots).
 const MAX_MANIFEST_BYTES: u64 = 16 << 20;
@@ -20,33 +20,33 @@ const MAX_MANIFEST_BYTES: u64 = 16 << 20;
 /// Which experiment and guildsim version wrote a sweep folder, and which share of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Manifest {
-    pub guildsim: String,
-    pub experiment: String,
+pub(crate) struct Manifest {
+    pub(crate) guildsim: String,
+    pub(crate) experiment: String,
     /// SHA-256 of the top-level `resolved.yaml`.
-    pub experiment_sha256: String,
-    pub points: usize,
-    pub replications: u32,
-    pub runs: usize,
+    pub(crate) experiment_sha256: String,
+    pub(crate) points: usize,
+    pub(crate) replications: u32,
+    pub(crate) runs: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<ShardInfo>,
+    pub(crate) shard: Option<ShardInfo>,
     /// The tables and plots at the top of the folder that guildsim wrote (or is about to
     /// write), with their records; a name may appear twice while a file is being replaced.
     #[serde(default)]
-    pub files: Vec<ListedFile>,
+    pub(crate) files: Vec<ListedFile>,
 }
 
 /// One top-level file a manifest lists.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ListedFile {
-    pub name: String,
-    pub size: u64,
-    pub sha256: String,
+pub(crate) struct ListedFile {
+    pub(crate) name: String,
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
 }
 
 impl ListedFile {
-    pub fn of(name: &str, bytes: &[u8]) -> Self {
+    pub(crate) fn of(name: &str, bytes: &[u8]) -> Self {
         let r = Recorded::of(bytes);
         ListedFile {
             name: name.to_string(),
@@ -55,7 +55,7 @@ impl ListedFile {
         }
     }
 
-    pub fn recorded(&self) -> Recorded {
+    pub(crate) fn recorded(&self) -> Recorded {
         Recorded {
             size: self.size,
             sha256: self.sha256.clone(),
@@ -65,37 +65,37 @@ impl ListedFile {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ShardInfo {
-    pub index: usize,
-    pub count: usize,
+pub(crate) struct ShardInfo {
+    pub(crate) index: usize,
+    pub(crate) count: usize,
 }
 
 /// A manifest as read from disk, with its bytes (the record it is removed against).
 #[derive(Clone, Debug)]
-pub struct Found {
-    pub path: PathBuf,
-    pub name: String,
-    pub manifest: Manifest,
-    pub bytes: Vec<u8>,
+pub(crate) struct Found {
+    pub(crate) path: PathBuf,
+    pub(crate) name: String,
+    pub(crate) manifest: Manifest,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Manifest {
     /// The manifest's file name: `sweep.json`, or `shard-I-of-N.json` for a shard.
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         match self.shard {
             None => MANIFEST.to_string(),
             Some(s) => format!("shard-{}-of-{}.json", s.index, s.count),
         }
     }
 
-    pub fn render(&self) -> Vec<u8> {
+    pub(crate) fn render(&self) -> Vec<u8> {
         let mut text = serde_json::to_string_pretty(self).expect("a manifest serialises");
         text.push('\n');
         text.into_bytes()
     }
 
     /// Parses a manifest; an error says why it is not guildsim's.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, String> {
         let m: Manifest = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         if !Recorded::is_sha256(&m.experiment_sha256) {
             return Err("experiment_sha256 is not a SHA-256".into());
@@ -119,7 +119,7 @@ impl Manifest {
     }
 
     /// The records of top-level file `name` (several while it is being replaced).
-    pub fn records_of(&self, name: &str) -> Vec<Recorded> {
+    pub(crate) fn records_of(&self, name: &str) -> Vec<Recorded> {
         self.files
             .iter()
             .filter(|f| f.name == name)
@@ -129,13 +129,13 @@ impl Manifest {
 }
 
 /// Whether `name` is a manifest's file name.
-pub fn is_manifest_name(name: &str) -> bool {
+pub(crate) fn is_manifest_name(name: &str) -> bool {
     name == MANIFEST || (name.starts_with("shard-") && name.ends_with(".json"))
 }
 
 /// Every manifest in `dir` (a whole sweep's and shards'), sorted by file name. A file with a
 /// manifest's name that is not one is an error naming it.
-pub fn read_manifests(dir: &Path) -> Result<Vec<Found>> {
+pub(crate) fn read_manifests(dir: &Path) -> Result<Vec<Found>> {
     let mut found = Vec::new();
     let entries =
         fs::read_dir(dir).with_context(|| format!("cannot read folder {}", dir.display()))?;
@@ -167,15 +167,6 @@ pub fn read_manifests(dir: &Path) -> Result<Vec<Found>> {
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
-}
-
-/// The experiment a sweep folder's manifests name, if it has one.
-pub fn manifest_experiment(dir: &Path) -> Option<String> {
-    read_manifests(dir)
-        .ok()?
-        .into_iter()
-        .next()
-        .map(|f| f.manifest.experiment)
 }
 
 #[cfg(test)]

@@ -9,21 +9,21 @@ use super::histogram::{bounds, index};
 use crate::sim::Nanos;
 
 /// Fine buckets per coarse bucket, as a shift.
-pub const SHIFT: u32 = 3;
+pub(crate) const SHIFT: u32 = 3;
 
 /// The coarse bucket of fine bucket `fine`.
 #[inline(always)]
-pub fn coarse(fine: usize) -> u32 {
+pub(crate) fn coarse(fine: usize) -> u32 {
     (fine >> SHIFT) as u32
 }
 
 /// Coarse buckets needed for latencies up to `max`.
-pub fn buckets_to(max: Nanos) -> u64 {
+pub(crate) fn buckets_to(max: Nanos) -> u64 {
     coarse(index(max)) as u64 + 1
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct BinHistogram {
+pub(crate) struct BinHistogram {
     /// The first coarse bucket held, and the counts from there.
     lo: u32,
     counts: Vec<u64>,
@@ -32,12 +32,12 @@ pub struct BinHistogram {
 impl BinHistogram {
     /// Counts a latency whose fine bucket is `fine`.
     #[inline]
-    pub fn add(&mut self, fine: usize) {
+    pub(crate) fn add(&mut self, fine: usize) {
         self.add_n(coarse(fine), 1);
     }
 
     /// Counts `n` latencies in coarse bucket `c`.
-    pub fn add_n(&mut self, c: u32, n: u64) {
+    pub(crate) fn add_n(&mut self, c: u32, n: u64) {
         if self.counts.is_empty() {
             self.lo = c;
             self.counts.push(0);
@@ -54,13 +54,13 @@ impl BinHistogram {
     /// The counts held and the coarse bucket of the first: a loop may count into them directly
     /// (a bucket outside goes through [`BinHistogram::add`]).
     #[inline]
-    pub fn window(&mut self) -> (&mut [u64], u32) {
+    pub(crate) fn window(&mut self) -> (&mut [u64], u32) {
         (&mut self.counts, self.lo)
     }
 
     /// The latency at quantile `q` of the bin's `count` deliveries, at most `max` (the bin's
     /// exact largest latency); `None` for an empty bin.
-    pub fn quantile(&self, q: f64, count: u64, max: Nanos) -> Option<Nanos> {
+    pub(crate) fn quantile(&self, q: f64, count: u64, max: Nanos) -> Option<Nanos> {
         if count == 0 {
             return None;
         }

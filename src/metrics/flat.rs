@@ -14,7 +14,7 @@ const NOT_METRICS: [&str; 3] = ["seed", "stop.horizon_s", "stop.event_budget"];
 
 /// Every metric of a parsed `summary.json`, sorted by name; `None` for a metric with no
 /// observations (`null`: a percentile of no durations).
-pub fn flatten(summary: &Value) -> Vec<(String, Option<Number>)> {
+pub(crate) fn flatten(summary: &Value) -> Vec<(String, Option<Number>)> {
     let mut out = Vec::new();
     walk(summary, "", &mut out);
     out.retain(|(name, _)| !NOT_METRICS.contains(&name.as_str()) && !is_window_edge(name));
@@ -73,13 +73,14 @@ pub fn lookup(summary: &Value, name: &str) -> Option<Option<f64>> {
 }
 
 /// Names of every metric a run reports.
-pub fn names() -> Vec<String> {
+#[cfg(test)]
+pub(crate) fn names() -> Vec<String> {
     names_with_windows([])
 }
 
 /// Names of every metric a run with named windows of these names (`output.windows`) reports:
 /// those of `summary.json` and `windows.<name>.<metric>` for each window.
-pub fn names_with_windows<'a>(windows: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+pub(crate) fn names_with_windows<'a>(windows: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut summary = Summary::default();
     for name in windows {
         summary

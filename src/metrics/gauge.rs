@@ -12,7 +12,7 @@ pub struct Gauge {
 
 impl Gauge {
     /// A gauge over `bins` bins that starts at `initial`.
-    pub fn new(bins: usize, initial: u64) -> Self {
+    pub(crate) fn new(bins: usize, initial: u64) -> Self {
         let mut max = vec![0; bins];
         max[0] = initial;
         Self {
@@ -24,7 +24,7 @@ impl Gauge {
 
     /// The gauge takes `value` during bin `bin` (bins never go backwards).
     #[inline]
-    pub fn set(&mut self, bin: usize, value: u64) {
+    pub(crate) fn set(&mut self, bin: usize, value: u64) {
         debug_assert!(bin >= self.last_bin);
         if bin > self.last_bin {
             let last = self.last;
@@ -44,7 +44,7 @@ impl Gauge {
         out
     }
 
-    pub fn peak(&self) -> u64 {
+    pub(crate) fn peak(&self) -> u64 {
         self.max.iter().copied().max().unwrap_or(0).max(self.last)
     }
 }

@@ -24,7 +24,7 @@ const SUB: u64 = 1 << SUB_BITS;
 
 /// The bucket of `value`.
 #[inline(always)]
-pub fn index(value: u64) -> usize {
+pub(crate) fn index(value: u64) -> usize {
     if value < 2 * SUB {
         value as usize
     } else {
@@ -34,7 +34,7 @@ pub fn index(value: u64) -> usize {
 }
 
 /// The smallest and largest value of bucket `i`.
-pub fn bounds(i: usize) -> (u64, u64) {
+pub(crate) fn bounds(i: usize) -> (u64, u64) {
     let i = i as u64;
     if i < 2 * SUB {
         (i, i)
@@ -62,7 +62,7 @@ impl Default for DurationHistogram {
 }
 
 impl DurationHistogram {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             counts: Vec::new(),
             count: 0,
@@ -73,7 +73,7 @@ impl DurationHistogram {
     }
 
     #[inline]
-    pub fn record(&mut self, value: Nanos) {
+    pub(crate) fn record(&mut self, value: Nanos) {
         let value = value.min(HIGHEST_NS);
         let i = index(value);
         match self.counts.get_mut(i) {
@@ -91,7 +91,7 @@ impl DurationHistogram {
 
     /// Makes room for values up to `max` (not clamped: a run's latencies reach its horizon),
     /// so that [`Self::buckets_mut`] can count them.
-    pub fn reserve_to(&mut self, max: Nanos) {
+    pub(crate) fn reserve_to(&mut self, max: Nanos) {
         let len = index(max) + 1;
         if self.counts.len() < len {
             self.counts.resize(len, 0);
@@ -102,12 +102,12 @@ impl DurationHistogram {
     /// [`Self::add_moments`] with the batch's exact moments. Values must be below the
     /// bound given to [`Self::reserve_to`].
     #[inline]
-    pub fn buckets_mut(&mut self) -> &mut [u64] {
+    pub(crate) fn buckets_mut(&mut self) -> &mut [u64] {
         &mut self.counts
     }
 
     /// Adds the exact moments of values counted through [`Self::buckets_mut`].
-    pub fn add_moments(&mut self, count: u64, sum: u128, min: Nanos, max: Nanos) {
+    pub(crate) fn add_moments(&mut self, count: u64, sum: u128, min: Nanos, max: Nanos) {
         if count > 0 {
             self.count += count;
             self.sum += sum;
@@ -117,14 +117,20 @@ impl DurationHistogram {
     }
 
     /// A histogram from bucket counts (see [`index`]) and the exact moments of their values.
-    pub fn from_parts(counts: Vec<u64>, count: u64, sum: u128, min: Nanos, max: Nanos) -> Self {
+    pub(crate) fn from_parts(
+        counts: Vec<u64>,
+        count: u64,
+        sum: u128,
+        min: Nanos,
+        max: Nanos,
+    ) -> Self {
         let mut h = Self::new();
         h.counts = counts;
         h.add_moments(count, sum, min, max);
         h
     }
 
-    pub fn merge(&mut self, other: &DurationHistogram) {
+    pub(crate) fn merge(&mut self, other: &DurationHistogram) {
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
@@ -137,29 +143,30 @@ impl DurationHistogram {
         self.max = self.max.max(other.max);
     }
 
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.count
     }
 
-    pub fn sum(&self) -> u128 {
+    #[cfg(test)]
+    pub(crate) fn sum(&self) -> u128 {
         self.sum
     }
 
-    pub fn min(&self) -> Option<Nanos> {
+    pub(crate) fn min(&self) -> Option<Nanos> {
         (self.count > 0).then_some(self.min)
     }
 
-    pub fn max(&self) -> Option<Nanos> {
+    pub(crate) fn max(&self) -> Option<Nanos> {
         (self.count > 0).then_some(self.max)
     }
 
-    pub fn mean(&self) -> Option<f64> {
+    pub(crate) fn mean(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum as f64 / self.count as f64)
     }
 
     /// The value at quantile `q` (0..=1): the top of the bucket holding the sample of rank
     /// ceil(q x count), clamped to the exact min and max.
-    pub fn quantile(&self, q: f64) -> Option<Nanos> {
+    pub(crate) fn quantile(&self, q: f64) -> Option<Nanos> {
         if self.count == 0 {
             return None;
         }
@@ -176,7 +183,7 @@ impl DurationHistogram {
 
     /// Points of the empirical CDF: (value, fraction of samples <= value), one per non-empty
     /// bucket (its top, clamped to the max), in increasing order.
-    pub fn cdf_points(&self) -> Vec<(Nanos, f64)> {
+    pub(crate) fn cdf_points(&self) -> Vec<(Nanos, f64)> {
         let total = self.count.max(1) as f64;
         let mut seen = 0u64;
         let mut points = Vec::new();
@@ -190,7 +197,7 @@ impl DurationHistogram {
     }
 
     /// Summary statistics in milliseconds.
-    pub fn stats_ms(&self) -> DurationStats {
+    pub(crate) fn stats_ms(&self) -> DurationStats {
         let ms = |v: Option<Nanos>| v.map(to_ms).map(round_ns_ms).unwrap_or(0.0);
         DurationStats {
             count: self.count,
@@ -208,7 +215,7 @@ impl DurationHistogram {
     /// header with the exact count, sum, min and max, then the non-empty buckets as
     /// (index, count) pairs, little-endian. Sweeps store one file per run so that
     /// replications merge exactly.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let buckets: Vec<(u32, u64)> = self
             .counts
             .iter()
@@ -231,7 +238,7 @@ impl DurationHistogram {
     }
 
     /// Reads what [`DurationHistogram::to_bytes`] wrote.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
         let header = FILE_MAGIC.len() + 8 + 16 + 8 + 8 + 4;
         if bytes.len() < header || !bytes.starts_with(FILE_MAGIC) {
             return Err("not a guildsim histogram file".into());
@@ -271,7 +278,7 @@ impl DurationHistogram {
 const FILE_MAGIC: &[u8] = b"guildsim-hist-2\n";
 
 /// Milliseconds rounded to whole nanoseconds, so reports do not carry float noise.
-pub fn round_ns_ms(ms: f64) -> f64 {
+pub(crate) fn round_ns_ms(ms: f64) -> f64 {
     (ms * 1e6).round() / 1e6
 }
 
@@ -283,7 +290,7 @@ pub struct DurationStats {
     pub mean: f64,
     pub min: f64,
     pub p50: f64,
-    pub p90: f64,
+    pub(crate) p90: f64,
     pub p99: f64,
     pub p999: f64,
     pub max: f64,
@@ -291,7 +298,7 @@ pub struct DurationStats {
 
 impl DurationStats {
     /// The statistics as (name, value) pairs in report order; `None` without durations.
-    pub fn fields(&self) -> [(&'static str, Option<f64>); 7] {
+    pub(crate) fn fields(&self) -> [(&'static str, Option<f64>); 7] {
         let v = |x: f64| (self.count > 0).then_some(x);
         [
             ("mean", v(self.mean)),

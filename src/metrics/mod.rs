@@ -3,16 +3,16 @@
 //! replications. Nothing here does I/O, and nothing here knows the configuration: it sits
 //! below `config`, which checks metric names against [`flat::names_with_windows`].
 
-pub mod bin_histogram;
+pub(crate) mod bin_histogram;
 pub mod flat;
-pub mod gauge;
-pub mod histogram;
-pub mod recorder;
-pub mod stats;
-pub mod summary;
+pub(crate) mod gauge;
+pub(crate) mod histogram;
+pub(crate) mod recorder;
+pub(crate) mod stats;
+pub(crate) mod summary;
 pub mod trace;
-pub mod windows;
+pub(crate) mod windows;
 
 pub use histogram::{DurationHistogram, DurationStats};
-pub use recorder::Recorder;
-pub use summary::Summary;
+pub(crate) use recorder::Recorder;
+pub(crate) use summary::Summary;

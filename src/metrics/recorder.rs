@@ -13,12 +13,12 @@ use crate::sim::Nanos;
 
 /// Recipient-count classes for fan-out durations: class k holds fan-outs to [2^k, 2^(k+1))
 /// recipients (class 0 also holds fan-outs to nobody).
-pub const SIZE_CLASSES: usize = 32;
+pub(crate) const SIZE_CLASSES: usize = 32;
 
 /// The kinds of process: every process of the model is one, and its scheduler time is
 /// reported per kind. A fan-out strategy's own processes are kinds here too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ProcessKind {
+pub(crate) enum ProcessKind {
     Guild,
     Session,
     Partitioner,
@@ -31,7 +31,7 @@ pub enum ProcessKind {
 
 impl ProcessKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [ProcessKind; 8] = [
+    pub(crate) const ALL: [ProcessKind; 8] = [
         ProcessKind::Guild,
         ProcessKind::Session,
         ProcessKind::Partitioner,
@@ -42,10 +42,10 @@ impl ProcessKind {
         ProcessKind::Relay,
     ];
     /// How many kinds there are.
-    pub const COUNT: usize = Self::ALL.len();
+    pub(crate) const COUNT: usize = Self::ALL.len();
 
     /// The kind's name in reports and the trace (one line per kind).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ProcessKind::Guild => "guild",
             ProcessKind::Session => "session",
@@ -59,33 +59,33 @@ impl ProcessKind {
     }
 }
 
-pub fn size_class(recipients: u32) -> usize {
+pub(crate) fn size_class(recipients: u32) -> usize {
     (31 - recipients.max(1).leading_zeros()) as usize
 }
 
 /// The exact moments of a batch of deliveries recorded in a tight loop, whose bucket counts
 /// and per-bin statistics went straight into the recorder's arrays (through a [`BatchView`]).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct DeliveryBatch {
-    pub count: u64,
-    pub sum: u128,
-    pub min: Nanos,
-    pub max: Nanos,
+pub(crate) struct DeliveryBatch {
+    pub(crate) count: u64,
+    pub(crate) sum: u128,
+    pub(crate) min: Nanos,
+    pub(crate) max: Nanos,
 }
 
 /// The arrays a batch of deliveries of one kind writes to, in parts that a loop can borrow
 /// apart (the buckets, the bins' statistics, the bins' histograms).
-pub struct BatchView<'a> {
+pub(crate) struct BatchView<'a> {
     /// Latency buckets: of the run's histogram, or, with windows, of every segment of time
     /// one after another (a bin's segment starts at [`BinStats::base`]).
-    pub buckets: &'a mut [u64],
-    pub bins: BinStats<'a>,
+    pub(crate) buckets: &'a mut [u64],
+    pub(crate) bins: BinStats<'a>,
     /// Each bin's latency histogram (chat events; empty for presence updates).
-    pub hists: &'a mut [BinHistogram],
+    pub(crate) hists: &'a mut [BinHistogram],
 }
 
 /// Per-bin statistics of one kind of delivery.
-pub struct BinStats<'a> {
+pub(crate) struct BinStats<'a> {
     counts: &'a mut [u64],
     /// Latency sum, largest and smallest per bin.
     sums: &'a mut [u64],
@@ -94,20 +94,20 @@ pub struct BinStats<'a> {
     /// The segment of each bin (empty without windows), and the buckets per segment.
     segment_of_bin: &'a [u16],
     stride: usize,
-    pub interval: Nanos,
+    pub(crate) interval: Nanos,
     last_bin: usize,
 }
 
 impl BinStats<'_> {
     /// The time bin of `t`.
     #[inline]
-    pub fn bin(&self, t: Nanos) -> usize {
+    pub(crate) fn bin(&self, t: Nanos) -> usize {
         ((t / self.interval) as usize).min(self.last_bin)
     }
 
     /// Where the buckets of bin `bin`'s segment start in [`BatchView::buckets`].
     #[inline]
-    pub fn base(&self, bin: usize) -> usize {
+    pub(crate) fn base(&self, bin: usize) -> usize {
         self.segment_of_bin
             .get(bin)
             .map_or(0, |&s| s as usize * self.stride)
@@ -116,7 +116,7 @@ impl BinStats<'_> {
     /// The buckets of bin `bin`'s segment, out of `all` (the view's buckets; all of them
     /// without windows).
     #[inline]
-    pub fn segment<'b>(&self, all: &'b mut [u64], bin: usize) -> &'b mut [u64] {
+    pub(crate) fn segment<'b>(&self, all: &'b mut [u64], bin: usize) -> &'b mut [u64] {
         match self.segment_of_bin.get(bin) {
             Some(&s) => &mut all[s as usize * self.stride..][..self.stride],
             None => all,
@@ -126,7 +126,7 @@ impl BinStats<'_> {
     /// Adds `count` deliveries of total latency `sum`, largest latency `max` and smallest `min`
     /// to bin `bin`.
     #[inline(never)]
-    pub fn add(&mut self, bin: usize, count: u64, sum: u64, max: Nanos, min: Nanos) {
+    pub(crate) fn add(&mut self, bin: usize, count: u64, sum: u64, max: Nanos, min: Nanos) {
         if count == 0 {
             return;
         }
@@ -139,94 +139,93 @@ impl BinStats<'_> {
 
 pub struct Recorder {
     pub interval: Nanos,
-    pub horizon: Nanos,
-    pub bins: usize,
-    pub nodes: usize,
+    pub(crate) horizon: Nanos,
+    pub(crate) bins: usize,
 
-    pub latency: DurationHistogram,
-    pub presence_latency: DurationHistogram,
-    pub fanout: DurationHistogram,
-    pub presence_fanout: DurationHistogram,
-    pub sojourn: DurationHistogram,
-    pub fanout_by_size: Vec<DurationHistogram>,
+    pub(crate) latency: DurationHistogram,
+    pub(crate) presence_latency: DurationHistogram,
+    pub(crate) fanout: DurationHistogram,
+    pub(crate) presence_fanout: DurationHistogram,
+    pub(crate) sojourn: DurationHistogram,
+    pub(crate) fanout_by_size: Vec<DurationHistogram>,
     /// Sum of recipients of the fan-outs in each size class (for the mean size).
     pub fanout_recipients_sum: Vec<u64>,
 
-    pub publishes: u64,
-    pub publishes_completed: u64,
+    pub(crate) publishes: u64,
+    pub(crate) publishes_completed: u64,
     /// Presence changes of online sessions (each published to the session's guilds).
-    pub presence_changes: u64,
-    pub deliveries: u64,
-    pub presence_deliveries: u64,
-    pub deliveries_dropped: u64,
+    pub(crate) presence_changes: u64,
+    pub(crate) deliveries: u64,
+    pub(crate) presence_deliveries: u64,
+    pub(crate) deliveries_dropped: u64,
     /// Sends made by guild processes (to sessions, partitioners or senders).
-    pub guild_sends: u64,
+    pub(crate) guild_sends: u64,
     /// Messages between processes of different nodes.
-    pub inter_node_messages: u64,
-    pub lookups: u64,
-    pub lookup_work_ns: u64,
-    pub registry_calls: u64,
-    pub registry_served: u64,
-    pub registry_answered: u64,
-    pub registry_timeouts: u64,
-    pub semaphore_rejections: u64,
-    pub crashes: u64,
-    pub memory_limit_exceeded: u64,
-    pub order_violations: u64,
+    pub(crate) inter_node_messages: u64,
+    pub(crate) lookups: u64,
+    pub(crate) lookup_work_ns: u64,
+    pub(crate) registry_calls: u64,
+    pub(crate) registry_served: u64,
+    pub(crate) registry_answered: u64,
+    pub(crate) registry_timeouts: u64,
+    pub(crate) semaphore_rejections: u64,
+    pub(crate) crashes: u64,
+    pub(crate) memory_limit_exceeded: u64,
+    pub(crate) order_violations: u64,
     /// When the number of online sessions last changed, and to what.
     pub last_online_change: Nanos,
     /// When a guild last finished handling a join (before its presence fan-out).
-    pub last_join_handled: Nanos,
+    pub(crate) last_join_handled: Nanos,
     /// When a session last received a presence update.
-    pub last_presence_delivery: Nanos,
+    pub(crate) last_presence_delivery: Nanos,
 
     pub bin_deliveries: Vec<u64>,
-    pub bin_latency_sum_ns: Vec<u64>,
-    pub bin_latency_max_ns: Vec<u64>,
+    pub(crate) bin_latency_sum_ns: Vec<u64>,
+    pub(crate) bin_latency_max_ns: Vec<u64>,
     pub bin_publishes: Vec<u64>,
-    pub bin_mailbox_max: Vec<u32>,
+    pub(crate) bin_mailbox_max: Vec<u32>,
     pub bin_presence_deliveries: Vec<u64>,
     pub bin_registry_depth_max: Vec<u32>,
     /// Per bin: the smallest chat latency (`u64::MAX` in a bin without any), and presence
     /// latency sum, largest and smallest.
-    pub bin_latency_min_ns: Vec<u64>,
-    pub bin_presence_sum_ns: Vec<u64>,
-    pub bin_presence_max_ns: Vec<u64>,
-    pub bin_presence_min_ns: Vec<u64>,
+    pub(crate) bin_latency_min_ns: Vec<u64>,
+    pub(crate) bin_presence_sum_ns: Vec<u64>,
+    pub(crate) bin_presence_max_ns: Vec<u64>,
+    pub(crate) bin_presence_min_ns: Vec<u64>,
     /// Per bin: a histogram of chat latency, for its percentiles.
-    pub bin_latency: Vec<BinHistogram>,
+    pub(crate) bin_latency: Vec<BinHistogram>,
     /// Named windows of the run (`output.windows`).
-    pub windows: Windows,
+    pub(crate) windows: Windows,
     /// Sessions online.
     pub sessions_online: Gauge,
     /// Memory per node, in bytes.
-    pub node_memory: Vec<Gauge>,
+    pub(crate) node_memory: Vec<Gauge>,
     /// Scheduler time used, per node and bin (`node * bins + bin`).
-    pub node_busy_ns: Vec<u64>,
+    pub(crate) node_busy_ns: Vec<u64>,
     /// Longest run queue seen, per node and bin.
-    pub node_run_queue_max: Vec<u32>,
+    pub(crate) node_run_queue_max: Vec<u32>,
 
     /// Scheduler time used per kind of process (indexed by `ProcessKind as usize`) and per
     /// guild, and the fan-out work (time spent on fan-out sends and their per-recipient work).
-    pub busy_by_kind_ns: [u64; ProcessKind::COUNT],
+    pub(crate) busy_by_kind_ns: [u64; ProcessKind::COUNT],
     /// Member-list updates and the guild time they took.
     /// `:DOWN` notifications put into guilds' mailboxes, the first and the last time.
-    pub monitor_downs: u64,
-    pub first_down: Nanos,
-    pub last_down: Nanos,
+    pub(crate) monitor_downs: u64,
+    pub(crate) first_down: Nanos,
+    pub(crate) last_down: Nanos,
     /// Passive sessions' digests published, and the digests sent to online sessions.
-    pub digests: u64,
-    pub digest_deliveries: u64,
-    pub member_list_updates: u64,
-    pub member_list_work_ns: u64,
-    pub member_list_cost_min_ns: Nanos,
-    pub member_list_cost_max_ns: Nanos,
-    pub guild_busy_ns: Vec<u64>,
-    pub fanout_work_ns: u64,
+    pub(crate) digests: u64,
+    pub(crate) digest_deliveries: u64,
+    pub(crate) member_list_updates: u64,
+    pub(crate) member_list_work_ns: u64,
+    pub(crate) member_list_cost_min_ns: Nanos,
+    pub(crate) member_list_cost_max_ns: Nanos,
+    pub(crate) guild_busy_ns: Vec<u64>,
+    pub(crate) fanout_work_ns: u64,
 
-    pub guild_mailbox_depth_max: u32,
-    pub registry_depth_max: u32,
-    pub node_memory_peak: u64,
+    pub(crate) guild_mailbox_depth_max: u32,
+    pub(crate) registry_depth_max: u32,
+    pub(crate) node_memory_peak: u64,
     /// Publishes waiting in or being handled by guilds, and its integral over time.
     in_guilds: u64,
     in_guilds_since: Nanos,
@@ -234,7 +233,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(interval: Nanos, horizon: Nanos, nodes: usize) -> Self {
+    pub(crate) fn new(interval: Nanos, horizon: Nanos, nodes: usize) -> Self {
         assert!(interval > 0);
         // Bins cover [0, horizon]; an event at the horizon itself goes to the last bin.
         let bins = horizon.div_ceil(interval).max(1) as usize;
@@ -242,7 +241,6 @@ impl Recorder {
             interval,
             horizon,
             bins,
-            nodes,
             latency: {
                 let mut h = DurationHistogram::new();
                 h.reserve_to(horizon);
@@ -323,7 +321,7 @@ impl Recorder {
     }
 
     /// Names the windows of the run: `(name, from, to)`, edges on whole bins.
-    pub fn set_windows(&mut self, list: &[(String, Nanos, Nanos)]) {
+    pub(crate) fn set_windows(&mut self, list: &[(String, Nanos, Nanos)]) {
         let stride = self.latency.buckets_mut().len();
         self.windows = Windows::new(list, self.interval, self.bins, stride);
     }
@@ -331,7 +329,7 @@ impl Recorder {
     /// A session received an event (or a presence update) published at `publish_time`, at
     /// `at` (<= horizon).
     #[inline(always)]
-    pub fn delivery(&mut self, at: Nanos, publish_time: Nanos, presence: bool) {
+    pub(crate) fn delivery(&mut self, at: Nanos, publish_time: Nanos, presence: bool) {
         debug_assert!(at <= self.horizon);
         let latency = at - publish_time;
         let b = self.bin(at);
@@ -358,7 +356,7 @@ impl Recorder {
     }
 
     /// The arrays a batch of chat events (or presence updates) writes to.
-    pub fn batch_view(&mut self, presence: bool) -> BatchView<'_> {
+    pub(crate) fn batch_view(&mut self, presence: bool) -> BatchView<'_> {
         let (interval, last_bin) = (self.interval, self.bins - 1);
         let (segments, segment_of_bin, stride) = self.windows.split(presence);
         if presence {
@@ -396,7 +394,7 @@ impl Recorder {
 
     /// At the end of a run: with windows, the run's latency histograms get the buckets of all
     /// segments (the moments were kept all along).
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if !self.windows.is_empty() {
             let chat = self.windows.total(false);
             self.latency.buckets_mut().copy_from_slice(&chat);
@@ -408,7 +406,12 @@ impl Recorder {
     }
 
     /// Adds the exact moments of a batch of events published at `publish_time`.
-    pub fn finish_batch(&mut self, batch: &DeliveryBatch, presence: bool, publish_time: Nanos) {
+    pub(crate) fn finish_batch(
+        &mut self,
+        batch: &DeliveryBatch,
+        presence: bool,
+        publish_time: Nanos,
+    ) {
         if presence && batch.count > 0 {
             let last = publish_time + batch.max;
             self.last_presence_delivery = self.last_presence_delivery.max(last);
@@ -427,7 +430,7 @@ impl Recorder {
     }
 
     /// A chat event was published to a guild (its mailbox depth is recorded apart).
-    pub fn publish_arrived(&mut self, now: Nanos) {
+    pub(crate) fn publish_arrived(&mut self, now: Nanos) {
         self.publishes += 1;
         let b = self.bin(now);
         self.bin_publishes[b] += 1;
@@ -435,7 +438,7 @@ impl Recorder {
     }
 
     /// A guild finished the presence fan-out it started at `started`.
-    pub fn presence_completed(&mut self, now: Nanos, started: Nanos) {
+    pub(crate) fn presence_completed(&mut self, now: Nanos, started: Nanos) {
         self.presence_fanout.record(now - started);
         if !self.windows.is_empty() {
             self.windows.completed(now, now - started, None);
@@ -443,14 +446,14 @@ impl Recorder {
     }
 
     /// A guild finished handling a join at `at` (ignored past the horizon).
-    pub fn join_handled(&mut self, at: Nanos) {
+    pub(crate) fn join_handled(&mut self, at: Nanos) {
         if at <= self.horizon {
             self.last_join_handled = self.last_join_handled.max(at);
         }
     }
 
     /// A `:DOWN` reaches a guild's mailbox at `at` (ignored past the horizon).
-    pub fn monitor_down(&mut self, at: Nanos) {
+    pub(crate) fn monitor_down(&mut self, at: Nanos) {
         if at <= self.horizon {
             self.monitor_downs += 1;
             self.first_down = self.first_down.min(at);
@@ -459,7 +462,7 @@ impl Recorder {
     }
 
     /// A guild updated its member list, which took `cost`.
-    pub fn member_list_update(&mut self, cost: Nanos) {
+    pub(crate) fn member_list_update(&mut self, cost: Nanos) {
         self.member_list_updates += 1;
         self.member_list_work_ns += cost;
         self.member_list_cost_min_ns = self.member_list_cost_min_ns.min(cost);
@@ -467,20 +470,20 @@ impl Recorder {
     }
 
     /// A ring lookup that took `cost`.
-    pub fn lookup(&mut self, cost: Nanos) {
+    pub(crate) fn lookup(&mut self, cost: Nanos) {
         self.lookups += 1;
         self.lookup_work_ns += cost;
     }
 
     /// `count` sessions are online from `now`.
-    pub fn sessions_online(&mut self, now: Nanos, count: u32) {
+    pub(crate) fn sessions_online(&mut self, now: Nanos, count: u32) {
         let b = self.bin(now);
         self.sessions_online.set(b, count as u64);
         self.last_online_change = now;
     }
 
     /// A registry mailbox holds `depth` calls at `now`.
-    pub fn registry_depth(&mut self, now: Nanos, depth: u32) {
+    pub(crate) fn registry_depth(&mut self, now: Nanos, depth: u32) {
         let b = self.bin(now);
         self.bin_registry_depth_max[b] = self.bin_registry_depth_max[b].max(depth);
         self.registry_depth_max = self.registry_depth_max.max(depth);
@@ -488,7 +491,7 @@ impl Recorder {
 
     /// `node` uses `bytes` of memory at `now`.
     #[inline]
-    pub fn node_memory(&mut self, node: usize, now: Nanos, bytes: u64) {
+    pub(crate) fn node_memory(&mut self, node: usize, now: Nanos, bytes: u64) {
         let b = self.bin(now);
         self.node_memory[node].set(b, bytes);
         self.node_memory_peak = self.node_memory_peak.max(bytes);
@@ -496,7 +499,7 @@ impl Recorder {
 
     /// A guild finished a publish: handling started at `started`, the last send completed at
     /// `now`, the publish arrived at `publish_time`.
-    pub fn publish_completed(
+    pub(crate) fn publish_completed(
         &mut self,
         now: Nanos,
         started: Nanos,
@@ -516,7 +519,7 @@ impl Recorder {
     }
 
     /// A guild mailbox holds `depth` messages at `now`.
-    pub fn guild_mailbox_depth(&mut self, now: Nanos, depth: u32) {
+    pub(crate) fn guild_mailbox_depth(&mut self, now: Nanos, depth: u32) {
         let b = self.bin(now);
         self.bin_mailbox_max[b] = self.bin_mailbox_max[b].max(depth);
         self.guild_mailbox_depth_max = self.guild_mailbox_depth_max.max(depth);
@@ -533,7 +536,7 @@ impl Recorder {
 
     /// Time-average number of publishes in guild mailboxes (waiting or being fanned out) over
     /// `[0, end]`.
-    pub fn in_guilds_mean(&self, end: Nanos) -> f64 {
+    pub(crate) fn in_guilds_mean(&self, end: Nanos) -> f64 {
         if end == 0 {
             return 0.0;
         }
@@ -542,7 +545,7 @@ impl Recorder {
     }
 
     /// `node` used a scheduler over `[start, end)`.
-    pub fn busy(&mut self, node: usize, start: Nanos, end: Nanos) {
+    pub(crate) fn busy(&mut self, node: usize, start: Nanos, end: Nanos) {
         let end = end.min(self.horizon);
         let mut t = start;
         while t < end {
@@ -555,7 +558,7 @@ impl Recorder {
 
     /// A process of `kind` (guild `guild`, if a guild) used a scheduler over `[start, end)`
     /// (counted up to the horizon).
-    pub fn process_busy(
+    pub(crate) fn process_busy(
         &mut self,
         kind: ProcessKind,
         guild: Option<usize>,
@@ -575,12 +578,12 @@ impl Recorder {
     /// A process spent `[start, end)` on fan-out sends and their per-recipient work (counted
     /// up to the horizon).
     #[inline]
-    pub fn fanout_work(&mut self, start: Nanos, end: Nanos) {
+    pub(crate) fn fanout_work(&mut self, start: Nanos, end: Nanos) {
         self.fanout_work_ns += end.min(self.horizon).saturating_sub(start);
     }
 
     /// `node`'s run queue holds `len` processes at `now`.
-    pub fn run_queue(&mut self, node: usize, now: Nanos, len: u32) {
+    pub(crate) fn run_queue(&mut self, node: usize, now: Nanos, len: u32) {
         let i = node * self.bins + self.bin(now);
         self.node_run_queue_max[i] = self.node_run_queue_max[i].max(len);
     }

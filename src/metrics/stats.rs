@@ -6,19 +6,19 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Description of a sample of one metric over replications.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Stats {
-    pub n: usize,
-    pub mean: f64,
+pub(crate) struct Stats {
+    pub(crate) n: usize,
+    pub(crate) mean: f64,
     /// Sample standard deviation (n - 1 in the denominator); `None` for one value.
-    pub sd: Option<f64>,
+    pub(crate) sd: Option<f64>,
     /// 95 % confidence interval of the mean: mean -/+ t(0.975, n - 1) sd / sqrt(n).
-    pub ci95: Option<(f64, f64)>,
-    pub min: f64,
-    pub max: f64,
+    pub(crate) ci95: Option<(f64, f64)>,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
 }
 
 /// Describes `values` (at least one), summed in the order given so results are reproducible.
-pub fn describe(values: &[f64]) -> Stats {
+pub(crate) fn describe(values: &[f64]) -> Stats {
     assert!(!values.is_empty(), "no values to describe");
     let n = values.len();
     let mean = values.iter().sum::<f64>() / n as f64;
@@ -43,7 +43,7 @@ pub fn describe(values: &[f64]) -> Stats {
 }
 
 /// The 0.975 quantile of Student's t with `dof` degrees of freedom.
-pub fn t_975(dof: usize) -> f64 {
+pub(crate) fn t_975(dof: usize) -> f64 {
     StudentsT::new(0.0, 1.0, dof as f64)
         .expect("dof >= 1")
         .inverse_cdf(0.975)

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
     /// The experiment's name (its file name without extension).
-    pub experiment: String,
-    pub seed: u64,
+    pub(crate) experiment: String,
+    pub(crate) seed: u64,
     pub stop: StopInfo,
     pub entities: Entities,
     /// Events handled: queued events plus deliveries computed in closed form.
@@ -71,7 +71,7 @@ pub struct Summary {
     /// Node crashes (storms and memory).
     pub crashes: u64,
     /// Times a guild node passed the memory limit (guild nodes do not crash in the model).
-    pub memory_limit_exceeded: u64,
+    pub(crate) memory_limit_exceeded: u64,
     pub node_memory_peak_bytes: u64,
     /// Deliveries received out of publish order (only when `run.check_order` is on).
     pub order_violations: Option<u64>,
@@ -85,22 +85,22 @@ pub struct Summary {
 /// publishes that reached a guild, fan-outs that completed in it.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct WindowSummary {
-    pub from_s: f64,
-    pub to_s: f64,
+    pub(crate) from_s: f64,
+    pub(crate) to_s: f64,
     pub publishes_total: u64,
     pub publishes_completed: u64,
     pub deliveries_total: u64,
     pub presence_deliveries_total: u64,
     pub latency_ms: DurationStats,
-    pub presence_latency_ms: DurationStats,
+    pub(crate) presence_latency_ms: DurationStats,
     pub fanout_duration_ms: DurationStats,
-    pub presence_fanout_duration_ms: DurationStats,
+    pub(crate) presence_fanout_duration_ms: DurationStats,
     pub guild_sojourn_ms: DurationStats,
     pub guild_mailbox_depth_max: u32,
-    pub registry_queue_depth_max: u32,
+    pub(crate) registry_queue_depth_max: u32,
     /// Scheduler time used in the window / (its length x schedulers), mean and max over nodes
     /// (null for a window after the horizon).
-    pub node_busy_fraction_mean: Option<f64>,
+    pub(crate) node_busy_fraction_mean: Option<f64>,
     pub node_busy_fraction_max: Option<f64>,
 }
 
@@ -162,7 +162,7 @@ impl Serialize for ProcessBusy {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SessionsSummary {
     pub total: u64,
-    pub online_at_start: u64,
+    pub(crate) online_at_start: u64,
     pub online_at_end: u64,
     /// Virtual time of the last change in the number of online sessions (a session counts as
     /// online once it has sent its last join).
@@ -176,9 +176,9 @@ pub struct SessionsSummary {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RingSummary {
-    pub points: u64,
+    pub(crate) points: u64,
     /// `process`, `ets` or `fastglobal`.
-    pub lookup: String,
+    pub(crate) lookup: String,
     pub lookups: u64,
     /// Time spent on lookups, summed over all of them (seconds of CPU).
     pub lookup_work_s: f64,
@@ -192,9 +192,9 @@ pub struct RingSummary {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RegistrySummary {
     /// Calls sent by sessions (retries included).
-    pub calls: u64,
+    pub(crate) calls: u64,
     /// Calls the registries handled (timed-out ones still queued included).
-    pub served: u64,
+    pub(crate) served: u64,
     /// Replies a waiting session received.
     pub answered: u64,
     pub timeouts: u64,
@@ -209,8 +209,8 @@ pub struct StopInfo {
     pub reason: StopReason,
     /// Virtual time of the last event handled (the horizon when the run stopped there).
     pub end_time_s: f64,
-    pub horizon_s: f64,
-    pub event_budget: Option<u64>,
+    pub(crate) horizon_s: f64,
+    pub(crate) event_budget: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -224,14 +224,14 @@ pub struct Entities {
 #[derive(Clone, Debug, Serialize)]
 pub struct NodeSummary {
     pub name: String,
-    pub schedulers: u32,
-    pub busy_fraction: f64,
-    pub run_queue_max: u32,
+    pub(crate) schedulers: u32,
+    pub(crate) busy_fraction: f64,
+    pub(crate) run_queue_max: u32,
     pub memory_peak_bytes: u64,
     pub crashes: u32,
 }
 
 /// Rounds a ratio to 6 decimals for reports.
-pub fn round6(x: f64) -> f64 {
+pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }

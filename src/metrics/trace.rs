@@ -14,32 +14,31 @@ use std::collections::BTreeMap;
 /// A process as the trace names it: its kind and its index (guild, session, or service
 /// index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Proc {
-    pub kind: ProcessKind,
-    pub index: u32,
+pub(crate) struct Proc {
+    pub(crate) kind: ProcessKind,
+    pub(crate) index: u32,
 }
 
 /// A process held one of its node's schedulers over `[start, end]`.
 #[derive(Clone, Copy, Debug)]
-pub struct SliceRec {
-    pub node: u16,
-    pub proc: Proc,
-    pub start: Nanos,
-    pub end: Nanos,
+pub(crate) struct SliceRec {
+    pub(crate) node: u16,
+    pub(crate) proc: Proc,
+    pub(crate) start: Nanos,
+    pub(crate) end: Nanos,
 }
 
 /// A message sent during slice `from_slice` to a process of another node, arriving at `at`.
 #[derive(Clone, Copy, Debug)]
-pub struct FlowRec {
-    pub from_slice: u32,
-    pub to: Proc,
-    pub to_node: u16,
-    pub at: Nanos,
+pub(crate) struct FlowRec {
+    pub(crate) from_slice: u32,
+    pub(crate) to: Proc,
+    pub(crate) at: Nanos,
 }
 
 /// What a counter counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Counter {
+pub(crate) enum Counter {
     /// Sessions online in the cluster.
     SessionsOnline,
     /// Processes waiting for a scheduler of a node.
@@ -51,27 +50,27 @@ pub enum Counter {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct CounterRec {
-    pub counter: Counter,
-    pub at: Nanos,
-    pub value: u64,
+pub(crate) struct CounterRec {
+    pub(crate) counter: Counter,
+    pub(crate) at: Nanos,
+    pub(crate) value: u64,
 }
 
 /// A guild handled one message (a publish, a join, a leave or a presence change) from
 /// `start` to its last send at `end`.
 #[derive(Clone, Copy, Debug)]
-pub struct FanoutRec {
-    pub guild: u32,
-    pub node: u16,
-    pub start: Nanos,
-    pub end: Nanos,
-    pub recipients: u32,
-    pub presence: bool,
+pub(crate) struct FanoutRec {
+    pub(crate) guild: u32,
+    pub(crate) node: u16,
+    pub(crate) start: Nanos,
+    pub(crate) end: Nanos,
+    pub(crate) recipients: u32,
+    pub(crate) presence: bool,
 }
 
 /// Something that happened at one moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mark {
+pub(crate) enum Mark {
     /// A node crashed (`memory`: past its memory limit; else a storm's restart).
     Crash { node: u16, memory: bool },
     /// A crashed node is back.
@@ -81,28 +80,28 @@ pub enum Mark {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct MarkRec {
-    pub at: Nanos,
-    pub mark: Mark,
+pub(crate) struct MarkRec {
+    pub(crate) at: Nanos,
+    pub(crate) mark: Mark,
 }
 
 /// Which processes and nodes are traced.
 #[derive(Clone, Debug, Default)]
-pub struct Filter {
+pub(crate) struct Filter {
     /// Per node: traced.
-    pub nodes: Vec<bool>,
+    pub(crate) nodes: Vec<bool>,
     /// Per guild, session and service: traced (`None`: all are).
-    pub guilds: Option<Vec<bool>>,
-    pub sessions: Option<Vec<bool>>,
-    pub services: Option<Vec<bool>>,
+    pub(crate) guilds: Option<Vec<bool>>,
+    pub(crate) sessions: Option<Vec<bool>>,
+    pub(crate) services: Option<Vec<bool>>,
 }
 
 impl Filter {
-    pub fn node(&self, node: u16) -> bool {
+    pub(crate) fn node(&self, node: u16) -> bool {
         self.nodes.get(node as usize).copied().unwrap_or(false)
     }
 
-    pub fn proc(&self, p: Proc) -> bool {
+    pub(crate) fn proc(&self, p: Proc) -> bool {
         let mask = match p.kind {
             ProcessKind::Guild => &self.guilds,
             ProcessKind::Session => &self.sessions,
@@ -121,12 +120,12 @@ pub struct Trace {
     pub to: Nanos,
     /// At most this many trace events (a flow is two: its start and its end).
     pub cap: u64,
-    pub filter: Filter,
-    pub slices: Vec<SliceRec>,
-    pub flows: Vec<FlowRec>,
-    pub counters: Vec<CounterRec>,
-    pub fanouts: Vec<FanoutRec>,
-    pub marks: Vec<MarkRec>,
+    pub(crate) filter: Filter,
+    pub(crate) slices: Vec<SliceRec>,
+    pub(crate) flows: Vec<FlowRec>,
+    pub(crate) counters: Vec<CounterRec>,
+    pub(crate) fanouts: Vec<FanoutRec>,
+    pub(crate) marks: Vec<MarkRec>,
     /// When the cap was reached (nothing after it is kept).
     pub full_at: Option<Nanos>,
     events: u64,
@@ -137,10 +136,10 @@ pub struct Trace {
 }
 
 /// A node's memory is traced at most once per this much virtual time (100 µs).
-pub const MEMORY_SAMPLE: Nanos = 100_000;
+pub(crate) const MEMORY_SAMPLE: Nanos = 100_000;
 
 impl Trace {
-    pub fn new(from: Nanos, to: Nanos, cap: u64, filter: Filter) -> Self {
+    pub(crate) fn new(from: Nanos, to: Nanos, cap: u64, filter: Filter) -> Self {
         Self {
             from,
             to,
@@ -159,7 +158,7 @@ impl Trace {
     }
 
     /// Trace events kept so far.
-    pub fn events(&self) -> u64 {
+    pub(crate) fn events(&self) -> u64 {
         self.events
     }
 
@@ -178,7 +177,7 @@ impl Trace {
 
     /// `proc` takes a scheduler of `node` at `start` for a slice ending at `end`; the
     /// messages it sends until [`Trace::slice_done`] are this slice's.
-    pub fn slice(&mut self, node: u16, proc: Proc, start: Nanos) {
+    pub(crate) fn slice(&mut self, node: u16, proc: Proc, start: Nanos) {
         self.current = None;
         if self.filter.node(node) && self.filter.proc(proc) && self.take(start, 1) {
             self.current = Some(self.slices.len() as u32);
@@ -192,7 +191,7 @@ impl Trace {
     }
 
     /// The slice started by [`Trace::slice`] ends at `end`.
-    pub fn slice_done(&mut self, end: Nanos) {
+    pub(crate) fn slice_done(&mut self, end: Nanos) {
         if let Some(i) = self.current.take() {
             self.slices[i as usize].end = end;
         }
@@ -200,7 +199,7 @@ impl Trace {
 
     /// The running slice sends a message to `to` on `to_node`, arriving at `at`: a flow when
     /// it crosses nodes and both ends are traced.
-    pub fn message(&mut self, to: Proc, to_node: u16, at: Nanos) {
+    pub(crate) fn message(&mut self, to: Proc, to_node: u16, at: Nanos) {
         let Some(from) = self.current else { return };
         let start = self.slices[from as usize];
         if start.node == to_node || !self.filter.node(to_node) || !self.filter.proc(to) {
@@ -210,7 +209,6 @@ impl Trace {
             self.flows.push(FlowRec {
                 from_slice: from,
                 to,
-                to_node,
                 at,
             });
         }
@@ -219,7 +217,7 @@ impl Trace {
     /// A counter takes `value` at `now`. Changes at the same time keep the last value; a
     /// node's memory, which changes with every message, keeps one value per
     /// [`MEMORY_SAMPLE`] (the one after the last change in it).
-    pub fn counter(&mut self, counter: Counter, now: Nanos, value: u64) {
+    pub(crate) fn counter(&mut self, counter: Counter, now: Nanos, value: u64) {
         let spacing = match counter {
             Counter::Memory(_) => MEMORY_SAMPLE,
             _ => 1,
@@ -251,7 +249,7 @@ impl Trace {
     }
 
     /// A guild's handling of one message, from `start` to `end` (recorded at its end).
-    pub fn fanout(&mut self, rec: FanoutRec) {
+    pub(crate) fn fanout(&mut self, rec: FanoutRec) {
         let guild = Proc {
             kind: ProcessKind::Guild,
             index: rec.guild,
@@ -265,7 +263,7 @@ impl Trace {
         }
     }
 
-    pub fn mark(&mut self, now: Nanos, mark: Mark) {
+    pub(crate) fn mark(&mut self, now: Nanos, mark: Mark) {
         if self.take(now, 1) {
             self.marks.push(MarkRec { at: now, mark });
         }

@@ -17,39 +17,39 @@ use std::collections::BTreeMap;
 
 /// A window in engine units: `[from, to)`, and its bins `[from_bin, to_bin)`.
 #[derive(Clone, Debug)]
-pub struct WindowSpec {
-    pub name: String,
-    pub from: Nanos,
-    pub to: Nanos,
-    pub from_bin: usize,
-    pub to_bin: usize,
+pub(crate) struct WindowSpec {
+    pub(crate) name: String,
+    pub(crate) from: Nanos,
+    pub(crate) to: Nanos,
+    pub(crate) from_bin: usize,
+    pub(crate) to_bin: usize,
     /// The segments it covers.
     segments: std::ops::Range<usize>,
 }
 
 /// Per-window and per-segment records.
 #[derive(Clone, Debug, Default)]
-pub struct Windows {
-    pub specs: Vec<WindowSpec>,
+pub(crate) struct Windows {
+    pub(crate) specs: Vec<WindowSpec>,
     /// The segment of each bin (empty without windows).
     of_bin: Vec<u16>,
     segments: usize,
     /// Buckets per segment (those of a histogram reserved to the horizon).
-    pub stride: usize,
+    pub(crate) stride: usize,
     /// Chat and presence latency buckets, segment-major (empty without windows: the run's
     /// histograms are counted into directly).
-    pub latency: Vec<u64>,
-    pub presence: Vec<u64>,
+    pub(crate) latency: Vec<u64>,
+    pub(crate) presence: Vec<u64>,
     /// Per window: durations of fan-outs (chat, presence) and sojourns completed in it.
-    pub fanout: Vec<DurationHistogram>,
-    pub presence_fanout: Vec<DurationHistogram>,
-    pub sojourn: Vec<DurationHistogram>,
+    pub(crate) fanout: Vec<DurationHistogram>,
+    pub(crate) presence_fanout: Vec<DurationHistogram>,
+    pub(crate) sojourn: Vec<DurationHistogram>,
 }
 
 impl Windows {
     /// Windows `(name, from, to)` over `bins` bins of `interval`; latency histograms of
     /// `stride` buckets. Window edges are whole bins (validation checks it).
-    pub fn new(
+    pub(crate) fn new(
         list: &[(String, Nanos, Nanos)],
         interval: Nanos,
         bins: usize,
@@ -104,21 +104,21 @@ impl Windows {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.specs.is_empty()
-    }
-
     /// Where bin `bin`'s segment starts in [`Windows::latency`] (0 without windows).
-    #[inline]
-    pub fn base(&self, bin: usize) -> usize {
+    #[cfg(test)]
+    pub(crate) fn base(&self, bin: usize) -> usize {
         self.of_bin
             .get(bin)
             .map_or(0, |&s| s as usize * self.stride)
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.specs.is_empty()
+    }
+
     /// For a batch of deliveries: the segments' buckets of chat or presence latency (`None`
     /// without windows), the segment of each bin, and the buckets per segment.
-    pub fn split(&mut self, presence: bool) -> (Option<&mut [u64]>, &[u16], usize) {
+    pub(crate) fn split(&mut self, presence: bool) -> (Option<&mut [u64]>, &[u16], usize) {
         let buckets = if presence {
             &mut self.presence
         } else {
@@ -130,7 +130,7 @@ impl Windows {
 
     /// A fan-out (presence or chat) completed at `now` after `duration`, its publish having
     /// waited `sojourn` in all (chat only).
-    pub fn completed(&mut self, now: Nanos, duration: Nanos, sojourn: Option<Nanos>) {
+    pub(crate) fn completed(&mut self, now: Nanos, duration: Nanos, sojourn: Option<Nanos>) {
         for (w, spec) in self.specs.iter().enumerate() {
             if spec.from <= now && now < spec.to {
                 match sojourn {
@@ -145,12 +145,12 @@ impl Windows {
     }
 
     /// The latency buckets of the whole run (chat or presence): every segment summed.
-    pub fn total(&self, presence: bool) -> Vec<u64> {
+    pub(crate) fn total(&self, presence: bool) -> Vec<u64> {
         self.sum(presence, 0..self.segments)
     }
 
     /// The latency buckets of window `w`.
-    pub fn buckets(&self, w: usize, presence: bool) -> Vec<u64> {
+    pub(crate) fn buckets(&self, w: usize, presence: bool) -> Vec<u64> {
         self.sum(presence, self.specs[w].segments.clone())
     }
 
@@ -174,7 +174,7 @@ impl Windows {
 }
 
 /// The summary of every window of `rec` (nodes with `schedulers` each), by name.
-pub fn summaries(rec: &Recorder, schedulers: &[u32]) -> BTreeMap<String, WindowSummary> {
+pub(crate) fn summaries(rec: &Recorder, schedulers: &[u32]) -> BTreeMap<String, WindowSummary> {
     let w = &rec.windows;
     let mut out = BTreeMap::new();
     for (i, spec) in w.specs.iter().enumerate() {

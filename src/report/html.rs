@@ -13,38 +13,38 @@ pub const REPORT: &str = "report.html";
 
 /// A table of text cells.
 #[derive(Clone, Debug, Default)]
-pub struct Table {
-    pub caption: String,
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+pub(crate) struct Table {
+    pub(crate) caption: String,
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 /// A plot drawn into the folder: its file name and its SVG text.
 #[derive(Clone, Debug)]
-pub struct Figure {
-    pub file: String,
-    pub svg: String,
+pub(crate) struct Figure {
+    pub(crate) file: String,
+    pub(crate) svg: String,
 }
 
 /// Everything a page shows, in order.
 #[derive(Clone, Debug, Default)]
-pub struct Page {
-    pub title: String,
-    pub description: String,
+pub(crate) struct Page {
+    pub(crate) title: String,
+    pub(crate) description: String,
     /// Short facts under the title: how to repeat the run, the seed, why it stopped.
-    pub facts: Vec<(String, String)>,
+    pub(crate) facts: Vec<(String, String)>,
     /// Verdicts of the experiment's expectations, when it declares any.
-    pub verdicts: Option<Table>,
+    pub(crate) verdicts: Option<Table>,
     /// The main figures, before the plots.
-    pub key_results: Vec<Table>,
+    pub(crate) key_results: Vec<Table>,
     /// Every figure, after the plots.
-    pub tables: Vec<Table>,
-    pub figures: Vec<Figure>,
-    pub resolved_yaml: String,
+    pub(crate) tables: Vec<Table>,
+    pub(crate) figures: Vec<Figure>,
+    pub(crate) resolved_yaml: String,
 }
 
 /// `text` with HTML's special characters escaped.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -68,7 +68,7 @@ pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:0.85em}\
 .wide{overflow-x:auto}.pass{color:#060}.fail{color:#a00;font-weight:bold}";
 
 /// The page as HTML.
-pub fn render(page: &Page) -> String {
+pub(crate) fn render(page: &Page) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
@@ -168,7 +168,7 @@ fn table(h: &mut String, t: &Table) {
 }
 
 /// The unit of a dotted field of `summary.json`, from the last segment that names one.
-pub fn unit_of(field: &str) -> &'static str {
+pub(crate) fn unit_of(field: &str) -> &'static str {
     const SUFFIXES: [(&str, &str); 7] = [
         ("_per_publish", "per publish"),
         ("_fraction", "fraction"),
@@ -216,7 +216,7 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
 }
 
 /// The summary as tables: every field with its unit, then one row per node.
-pub fn summary_tables(summary: &Summary) -> Result<Vec<Table>> {
+pub(crate) fn summary_tables(summary: &Summary) -> Result<Vec<Table>> {
     let mut value = serde_json::to_value(summary)?;
     let nodes = value
         .as_object_mut()
@@ -258,7 +258,7 @@ pub fn summary_tables(summary: &Summary) -> Result<Vec<Table>> {
 }
 
 /// The run's main figures: the duration statistics, then the main counts.
-pub fn key_tables(s: &Summary) -> Vec<Table> {
+pub(crate) fn key_tables(s: &Summary) -> Vec<Table> {
     let d = |name: &str, st: &crate::metrics::DurationStats| {
         let mut row = vec![name.to_string()];
         row.extend(
@@ -319,7 +319,7 @@ pub fn key_tables(s: &Summary) -> Vec<Table> {
 }
 
 /// A CSV file as a table (its first line the header).
-pub fn csv_table(caption: &str, csv_bytes: &[u8]) -> Result<Table> {
+pub(crate) fn csv_table(caption: &str, csv_bytes: &[u8]) -> Result<Table> {
     let mut r = csv::Reader::from_reader(csv_bytes);
     let header = r.headers()?.iter().map(String::from).collect();
     let mut rows = Vec::new();

@@ -4,10 +4,10 @@
 use crate::config::schema::{Experiment, Storm};
 
 /// A moment to mark: virtual time in seconds and a short label.
-pub type Mark = (f64, String);
+pub(crate) type Mark = (f64, String);
 
 /// The storms and bursts `exp` declares, in time order (at most 12: more would be clutter).
-pub fn workload_marks(exp: &Experiment) -> Vec<Mark> {
+pub(crate) fn workload_marks(exp: &Experiment) -> Vec<Mark> {
     let mut marks: Vec<Mark> = Vec::new();
     for storm in &exp.workload.storms {
         match storm {

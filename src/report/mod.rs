@@ -6,11 +6,11 @@
 //! number in any other file.
 
 pub mod html;
-pub mod marks;
-pub mod names;
-pub mod plots;
+pub(crate) mod marks;
+pub(crate) mod names;
+pub(crate) mod plots;
 pub mod trace;
-pub mod trace_file;
+pub(crate) mod trace_file;
 
 use crate::config::Loaded;
 use crate::config::schema::PlotKind;
@@ -27,13 +27,13 @@ use plots::{Axis, Scale, Series};
 use std::path::{Path, PathBuf};
 
 /// The files a run writes, in the order they are written (with `identity::RESOLVED` second).
-pub const SUMMARY: &str = "summary.json";
-pub const TIMESERIES: &str = "timeseries.csv";
-pub const FANOUT_BY_SIZE: &str = "fanout_by_size.csv";
-pub const LATENCY_CDF: &str = "latency_cdf.csv";
+pub(crate) const SUMMARY: &str = "summary.json";
+pub(crate) const TIMESERIES: &str = "timeseries.csv";
+pub(crate) const FANOUT_BY_SIZE: &str = "fanout_by_size.csv";
+pub(crate) const LATENCY_CDF: &str = "latency_cdf.csv";
 /// Written with an `output.trace` section (and `expect::EXPECTATIONS_CSV` with an `expect:`
 /// section).
-pub const TRACE: &str = "trace.json";
+pub(crate) const TRACE: &str = "trace.json";
 
 /// Writes a single run's folder `out` whole (staged, with its manifest, then moved into place);
 /// returns the paths of its files. The caller holds the folder's lock and has checked that
@@ -45,17 +45,12 @@ pub fn write_run(out: &Path, loaded: &Loaded, result: &RunResult) -> Result<Vec<
     })
 }
 
-/// The file names of `paths`.
-pub fn file_names(paths: &[PathBuf]) -> Vec<String> {
-    paths
-        .iter()
-        .filter_map(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .collect()
-}
-
 /// Writes every result file of `result` into a staging folder.
-pub fn write_results(staging: &mut Staging, loaded: &Loaded, result: &RunResult) -> Result<()> {
+pub(crate) fn write_results(
+    staging: &mut Staging,
+    loaded: &Loaded,
+    result: &RunResult,
+) -> Result<()> {
     let mut put = |name: &str, bytes: Vec<u8>| staging.write(name, &bytes);
     put(SUMMARY, summary_json(result)?)?;
     put(
@@ -89,7 +84,7 @@ pub fn write_results(staging: &mut Staging, loaded: &Loaded, result: &RunResult)
 }
 
 /// The verdicts of the experiment's `expect:` section on this run, if it has one.
-pub fn run_verdicts(loaded: &Loaded, result: &RunResult) -> Result<Option<Verdicts>> {
+pub(crate) fn run_verdicts(loaded: &Loaded, result: &RunResult) -> Result<Option<Verdicts>> {
     let expect = &loaded.experiment.expect;
     if expect.is_empty() {
         return Ok(None);
@@ -99,7 +94,7 @@ pub fn run_verdicts(loaded: &Loaded, result: &RunResult) -> Result<Option<Verdic
 }
 
 /// The verdicts as a table of the HTML report.
-pub fn verdicts_table(v: &Verdicts) -> html::Table {
+pub(crate) fn verdicts_table(v: &Verdicts) -> html::Table {
     html::Table {
         caption: format!(
             "{EXPECTATIONS_CSV}: the experiment's expectations, {} of {} met",
@@ -113,7 +108,7 @@ pub fn verdicts_table(v: &Verdicts) -> html::Table {
 
 /// The plots of `output.plots` that have something to show: the storm timeline only when the
 /// experiment has a storm or a memory limit (a node may crash).
-pub fn drawn_plots(loaded: &Loaded) -> Vec<PlotKind> {
+pub(crate) fn drawn_plots(loaded: &Loaded) -> Vec<PlotKind> {
     let exp = &loaded.experiment;
     let storms = !exp.workload.storms.is_empty() || exp.model.memory.limit_bytes.is_some();
     exp.output
@@ -286,7 +281,7 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
 }
 
 /// Fan-out duration per class of recipient count (powers of two).
-pub fn fanout_by_size_csv(result: &RunResult) -> Result<Vec<u8>> {
+pub(crate) fn fanout_by_size_csv(result: &RunResult) -> Result<Vec<u8>> {
     let rec = &result.world.rec;
     let rows = rec
         .fanout_by_size
@@ -323,7 +318,7 @@ pub fn fanout_by_size_csv(result: &RunResult) -> Result<Vec<u8>> {
 }
 
 /// The empirical CDF of delivery latency, one row per histogram bucket.
-pub fn latency_cdf_csv(result: &RunResult) -> Result<Vec<u8>> {
+pub(crate) fn latency_cdf_csv(result: &RunResult) -> Result<Vec<u8>> {
     let rows = result
         .world
         .rec
@@ -449,7 +444,7 @@ fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static
 }
 
 /// Sessions online, registry queue depth and node memory, per time bin.
-pub fn storm_panels(result: &RunResult) -> Vec<plots::Panel> {
+pub(crate) fn storm_panels(result: &RunResult) -> Vec<plots::Panel> {
     let rec = &result.world.rec;
     let bins = bins_used(result);
     let time = |b: usize| to_secs(b as u64 * rec.interval);

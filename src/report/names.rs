@@ -63,7 +63,7 @@ const UNITS: [(&str, &str); 5] = [
 
 /// A field path or metric as words with its unit: `latency_ms.p99` -> `p99 delivery latency
 /// (ms)`, `model.costs.send_remote.max_us` -> `send remote max (µs)`.
-pub fn human(path: &str) -> String {
+pub(crate) fn human(path: &str) -> String {
     if let Some((_, name)) = NAMES.iter().find(|(p, _)| *p == path) {
         return name.to_string();
     }
@@ -111,7 +111,7 @@ fn node_group_field(path: &str) -> Option<String> {
 
 /// The legend text of value `value` (as the sweep renders it) of the swept field `field`:
 /// from `labels` (a figure's `labels:`) when it names the value, else [`value_label`].
-pub fn line_label(labels: &yaml_serde::Mapping, field: &str, value: &str) -> String {
+pub(crate) fn line_label(labels: &yaml_serde::Mapping, field: &str, value: &str) -> String {
     labels
         .iter()
         .find(|(k, _)| render(k) == value)
@@ -121,7 +121,7 @@ pub fn line_label(labels: &yaml_serde::Mapping, field: &str, value: &str) -> Str
 
 /// A swept value as a legend shows it: `fan-out: naive`, `Semaphore: none` (for null); a
 /// mapping or list (a storm) is cut short. `labels` may name it instead.
-pub fn value_label(field: &str, value: &str) -> String {
+pub(crate) fn value_label(field: &str, value: &str) -> String {
     let name = human(field);
     let name = name.split(" (").next().unwrap_or(&name);
     let value = match value {

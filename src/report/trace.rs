@@ -20,7 +20,7 @@ const TRAILER_KEY: &str = "\"guildsim_sha256\":";
 
 /// Whether `bytes` are a whole trace file as guildsim wrote it: its prefix, and a trailer whose
 /// SHA-256 is that of everything before it. A file a user changed, cut or wrote is not.
-pub fn is_own_trace(bytes: &[u8]) -> bool {
+pub(crate) fn is_own_trace(bytes: &[u8]) -> bool {
     // `"guildsim_sha256":"<64 hex>"}` and a newline.
     let tail = TRAILER_KEY.len() + 1 + 64 + 3;
     if !bytes.starts_with(TRACE_PREFIX.as_bytes()) || bytes.len() < tail {
@@ -33,19 +33,17 @@ pub fn is_own_trace(bytes: &[u8]) -> bool {
 }
 
 /// What the trace's metadata states about the run.
-pub struct TraceInfo<'a> {
-    pub experiment: &'a str,
-    pub seed: u64,
-    pub guilds: Option<&'a [u32]>,
-    pub nodes: Option<&'a [String]>,
+pub(crate) struct TraceInfo<'a> {
+    pub(crate) experiment: &'a str,
+    pub(crate) seed: u64,
+    pub(crate) guilds: Option<&'a [u32]>,
+    pub(crate) nodes: Option<&'a [String]>,
 }
 
 /// What [`trace_json`] wrote.
 #[derive(Clone, Copy, Debug)]
 pub struct TraceStats {
-    pub events: u64,
-    /// When the cap ended the trace, if it did.
-    pub full_at: Option<Nanos>,
+    pub(crate) events: u64,
 }
 
 /// One event to write, ordered by time, then slices before the flows bound to them.
@@ -225,7 +223,7 @@ fn events(trace: &Trace, layout: &Layout) -> Vec<Ev> {
 }
 
 /// The trace of a run as trace-event JSON, and what it holds.
-pub fn trace_json(trace: &Trace, world: &World, info: &TraceInfo) -> (Vec<u8>, TraceStats) {
+pub(crate) fn trace_json(trace: &Trace, world: &World, info: &TraceInfo) -> (Vec<u8>, TraceStats) {
     let layout = layout(trace, world);
     let evs = events(trace, &layout);
     let mut out = String::with_capacity(evs.len() * 110 + 4096);
@@ -271,7 +269,6 @@ pub fn trace_json(trace: &Trace, world: &World, info: &TraceInfo) -> (Vec<u8>, T
     let _ = writeln!(out, "{TRAILER_KEY}\"{digest}\"}}");
     let stats = TraceStats {
         events: evs.len() as u64,
-        full_at: trace.full_at,
     };
     (out.into_bytes(), stats)
 }

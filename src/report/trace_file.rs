@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// Refuses a `--trace` file that guildsim may not write: inside the run's folder `out`
 /// (resolved), a folder, or an existing file that is not a trace guildsim wrote, unchanged.
-pub fn check_target(file: &Path, out: &Path) -> Result<Resolved> {
+pub(crate) fn check_target(file: &Path, out: &Path) -> Result<Resolved> {
     let resolved = paths::resolve(file, "--trace")?;
     let out = paths::resolve(out, "--out")?;
     if resolved.is_inside(&out) {
@@ -50,7 +50,7 @@ fn check_replaceable(resolved: &Resolved, file: &Path) -> Result<()> {
 
 /// Writes the run's trace to `file` (checked by [`check_target`]; checked again, since the run
 /// took a while), and returns what it holds.
-pub fn write_target(
+pub(crate) fn write_target(
     file: &Resolved,
     loaded: &Loaded,
     result: &RunResult,

@@ -15,15 +15,15 @@ use serde::Serialize;
 
 /// How one search moves, from the `search:` section.
 #[derive(Clone, Copy, Debug)]
-pub struct Settings {
-    pub find: Find,
-    pub scale: SearchScale,
-    pub precision: f64,
+pub(crate) struct Settings {
+    pub(crate) find: Find,
+    pub(crate) scale: SearchScale,
+    pub(crate) precision: f64,
     /// Every value tried is an integer (both ends written as integers).
-    pub integer: bool,
-    pub from: f64,
-    pub to: f64,
-    pub max_steps: u32,
+    pub(crate) integer: bool,
+    pub(crate) from: f64,
+    pub(crate) to: f64,
+    pub(crate) max_steps: u32,
 }
 
 /// Where a search stands.
@@ -47,18 +47,18 @@ pub enum Status {
 /// outside (`bad`), and the steps made after the ends.
 #[derive(Clone, Copy, Debug)]
 pub struct Bracket {
-    pub settings: Settings,
-    pub good: Option<f64>,
-    pub bad: Option<f64>,
+    pub(crate) settings: Settings,
+    pub(crate) good: Option<f64>,
+    pub(crate) bad: Option<f64>,
     pub status: Status,
     /// Steps made: 0 after the ends, then one per value tried.
-    pub steps: u32,
+    pub(crate) steps: u32,
     started: bool,
 }
 
 impl Settings {
     /// `x` as a value to try: rounded to an integer, or to 12 significant digits.
-    pub fn round(&self, x: f64) -> f64 {
+    pub(crate) fn round(&self, x: f64) -> f64 {
         if self.integer {
             x.round()
         } else {
@@ -67,7 +67,7 @@ impl Settings {
     }
 
     /// The value between `a` and `b` to try next, if one is strictly between them.
-    pub fn midpoint(&self, a: f64, b: f64) -> Option<f64> {
+    pub(crate) fn midpoint(&self, a: f64, b: f64) -> Option<f64> {
         let mid = match self.scale {
             SearchScale::Log => (a.ln() + (b.ln() - a.ln()) / 2.0).exp(),
             SearchScale::Linear => a + (b - a) / 2.0,
@@ -78,7 +78,7 @@ impl Settings {
     }
 
     /// Whether the bracket `a`, `b` is within the precision.
-    pub fn converged(&self, a: f64, b: f64) -> bool {
+    pub(crate) fn converged(&self, a: f64, b: f64) -> bool {
         let (lo, hi) = (a.min(b), a.max(b));
         match self.scale {
             SearchScale::Log => hi <= lo * (1.0 + self.precision),
@@ -88,7 +88,7 @@ impl Settings {
 
     /// The most steps after the ends that the search can make: those needed to halve the
     /// bracket to the precision (or to adjacent integers), at most `max_steps`.
-    pub fn steps_bound(&self) -> u32 {
+    pub(crate) fn steps_bound(&self) -> u32 {
         let halvings = |ratio: f64| -> u32 {
             if ratio <= 1.0 || !ratio.is_finite() {
                 0
@@ -110,7 +110,7 @@ impl Settings {
 }
 
 impl Bracket {
-    pub fn new(settings: Settings) -> Self {
+    pub(crate) fn new(settings: Settings) -> Self {
         Bracket {
             settings,
             good: None,
@@ -122,7 +122,7 @@ impl Bracket {
     }
 
     /// The values to try in the next step: both ends first, then one value, then none.
-    pub fn to_try(&self) -> Vec<f64> {
+    pub(crate) fn values_to_try(&self) -> Vec<f64> {
         let s = &self.settings;
         if !self.started {
             return vec![s.from, s.to];
@@ -133,8 +133,8 @@ impl Bracket {
         }
     }
 
-    /// Records the verdicts of the values [`to_try`](Self::to_try) gave, in that order.
-    pub fn record(&mut self, verdicts: &[(f64, bool)]) {
+    /// Records the verdicts of the values [`values_to_try`](Self::values_to_try) gave, in that order.
+    pub(crate) fn record(&mut self, verdicts: &[(f64, bool)]) {
         let s = self.settings;
         if !self.started {
             self.started = true;
@@ -207,7 +207,7 @@ mod tests {
         let mut b = Bracket::new(s);
         let mut tried = 0;
         loop {
-            let values = b.to_try();
+            let values = b.values_to_try();
             if values.is_empty() {
                 return (b, tried);
             }

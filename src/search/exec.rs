@@ -36,7 +36,7 @@ pub struct Finished {
     pub reused: usize,
     pub files: Vec<PathBuf>,
     /// What guildsim found and left alone (files it could not verify).
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// Told what a search does as it goes: each step as it starts, and its runs' progress as a
@@ -69,7 +69,7 @@ pub fn run(
         // (point, value, runs), in point order then value order.
         let mut batch: Vec<(usize, f64, Vec<RunSpec>)> = Vec::new();
         for (p, s) in searches.iter().enumerate() {
-            for value in s.bracket.to_try() {
+            for value in s.bracket.values_to_try() {
                 let runs = plan
                     .runs_at(
                         p,

@@ -13,10 +13,10 @@
 //! folders in plan order, and seeds depend only on the replication, so every file is
 //! byte-identical for any `--jobs`.
 
-pub mod bisect;
+pub(crate) mod bisect;
 pub mod exec;
 pub mod plan;
-pub mod report;
+pub(crate) mod report;
 pub mod tables;
 
 pub use plan::{SearchPlan, plan};

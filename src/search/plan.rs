@@ -30,15 +30,15 @@ pub struct SearchPlan {
     /// The experiment with its search (and sweep), as written to the top-level `resolved.yaml`.
     pub base: Loaded,
     pub search: Search,
-    pub settings: Settings,
+    pub(crate) settings: Settings,
     /// The swept field paths, in grid order (none without a sweep).
     pub columns: Vec<String>,
     /// The grid's points, one search each (one point without a sweep).
     pub points: Vec<Point>,
     /// The searched field's last key, for folder names (`members`).
-    pub key: String,
-    pub resolved_yaml: Vec<u8>,
-    pub experiment_sha256: String,
+    pub(crate) key: String,
+    pub(crate) resolved_yaml: Vec<u8>,
+    pub(crate) experiment_sha256: String,
     field: FieldPath,
     field_at: Location,
     run_doc: Arc<Value>,
@@ -187,7 +187,7 @@ fn settings(search: &Search) -> Settings {
 
 impl SearchPlan {
     /// The runs of `value` at point `point`, one per replication, indexed from `first`.
-    pub fn runs_at(
+    pub(crate) fn runs_at(
         &self,
         point: usize,
         value: f64,
@@ -262,7 +262,7 @@ impl SearchPlan {
     }
 
     /// The searched value as YAML: an integer when the search is over integers.
-    pub fn value(&self, value: f64) -> Value {
+    pub(crate) fn value(&self, value: f64) -> Value {
         if self.settings.integer {
             Value::Number(Number::from(value as i64))
         } else {
@@ -310,7 +310,7 @@ impl SearchPlan {
     }
 
     /// Whether `mean` (the metric's mean over a value's replications) is within the limit.
-    pub fn within(&self, mean: Option<f64>) -> bool {
+    pub(crate) fn within(&self, mean: Option<f64>) -> bool {
         match (mean, self.search.max, self.search.min) {
             (Some(m), Some(max), _) => m <= max,
             (Some(m), None, Some(min)) => m >= min,
@@ -328,7 +328,7 @@ impl SearchPlan {
 
 /// An error if a `--set` override changes the searched field or a swept one: the search
 /// would silently replace it at every run.
-pub fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), Refused> {
+pub(crate) fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), Refused> {
     // Items named by their `name:` (`model.nodes[session]`) are compared by index.
     let doc: Value = yaml_serde::from_slice(&plan.resolved_yaml).unwrap_or_default();
     let canonical = |path: FieldPath| yaml_source::resolve_names(&doc, &path).unwrap_or(path);

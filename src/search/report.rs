@@ -5,10 +5,10 @@ use super::plan::SearchPlan;
 use crate::report::html::{self, Figure, Page, Table};
 use anyhow::Result;
 
-pub const REPORT: &str = "report.html";
+pub(crate) const REPORT: &str = "report.html";
 
 /// The search's page from its answer and step tables and its chart (if drawn).
-pub fn page(
+pub(crate) fn page(
     plan: &SearchPlan,
     answers_csv: &[u8],
     steps_csv: &[u8],

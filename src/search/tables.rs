@@ -15,18 +15,18 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
 
-pub const ANSWERS_CSV: &str = "search.csv";
-pub const STEPS_CSV: &str = "search-steps.csv";
-pub const RUNS_CSV: &str = "search-runs.csv";
-pub const JSON: &str = "search.json";
-pub const PLOT: &str = "search.svg";
+pub(crate) const ANSWERS_CSV: &str = "search.csv";
+pub(crate) const STEPS_CSV: &str = "search-steps.csv";
+pub(crate) const RUNS_CSV: &str = "search-runs.csv";
+pub(crate) const JSON: &str = "search.json";
+pub(crate) const PLOT: &str = "search.svg";
 
 /// One run of a value: its replication, seed, folder and metric (`None`: no observations).
 #[derive(Clone, Debug, Serialize)]
 pub struct RunRecord {
-    pub replication: u32,
-    pub seed: u64,
-    pub run: String,
+    pub(crate) replication: u32,
+    pub(crate) seed: u64,
+    pub(crate) run: String,
     pub value: Option<f64>,
 }
 
@@ -34,11 +34,11 @@ pub struct RunRecord {
 /// no value), the verdict and the bracket after the step.
 #[derive(Clone, Debug)]
 pub struct Tried {
-    pub step: u32,
+    pub(crate) step: u32,
     pub value: f64,
     pub mean: Option<f64>,
     pub within: bool,
-    pub bracket: (Option<f64>, Option<f64>),
+    pub(crate) bracket: (Option<f64>, Option<f64>),
     pub runs: Vec<RunRecord>,
 }
 
@@ -57,7 +57,7 @@ impl PointSearch {
 }
 
 /// Every result file of a finished search, as (name, bytes), in the order they are written.
-pub fn files(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<(String, Vec<u8>)>> {
+pub(crate) fn files(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<(String, Vec<u8>)>> {
     let answers = answers_csv(plan, searches)?;
     let steps = steps_csv(plan, searches)?;
     let svg = chart(plan, searches)?;

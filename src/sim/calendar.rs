@@ -12,23 +12,23 @@ use dary_heap::QuaternaryHeap;
 use std::cmp::Ordering;
 
 /// Buckets per level (a power of two), the current one included.
-pub const BUCKETS: usize = 1 << 12;
+pub(crate) const BUCKETS: usize = 1 << 12;
 
 /// The largest storage (in events) a used-up bucket passes on to the next.
 const RECYCLED_CAPACITY: usize = 64;
 
 /// A pending event with its ordering key.
 #[derive(Clone, Copy)]
-pub struct Entry<E> {
+pub(crate) struct Entry<E> {
     /// The time in the high 64 bits, the sequence number in the low: one comparison orders
     /// by (time, seq).
-    pub key: u128,
-    pub event: E,
+    pub(crate) key: u128,
+    pub(crate) event: E,
 }
 
 impl<E> Entry<E> {
     #[inline(always)]
-    pub fn time(&self) -> Nanos {
+    pub(crate) fn time(&self) -> Nanos {
         (self.key >> 64) as Nanos
     }
 }
@@ -52,7 +52,7 @@ impl<E> Ord for Entry<E> {
 }
 
 /// A timing wheel over keys that never go below the last one popped.
-pub struct Level<E> {
+pub(crate) struct Level<E> {
     shift: u32,
     /// The current bucket's events in key order, `run[pos..]` still pending.
     run: Vec<Entry<E>>,
@@ -71,7 +71,7 @@ pub struct Level<E> {
 }
 
 impl<E: Copy> Level<E> {
-    pub fn new(shift: u32) -> Self {
+    pub(crate) fn new(shift: u32) -> Self {
         Self {
             shift,
             run: Vec::new(),
@@ -87,7 +87,7 @@ impl<E: Copy> Level<E> {
 
     /// Takes `entry` if its time is within the wheel's span, else gives it back.
     #[inline(always)]
-    pub fn push(&mut self, entry: Entry<E>) -> Result<(), Entry<E>> {
+    pub(crate) fn push(&mut self, entry: Entry<E>) -> Result<(), Entry<E>> {
         let bucket = entry.time() >> self.shift;
         if bucket <= self.cur {
             self.late.push(entry);
@@ -108,7 +108,7 @@ impl<E: Copy> Level<E> {
 
     /// The earliest event of the current bucket (none when it is used up).
     #[inline(always)]
-    pub fn head(&self) -> Option<&Entry<E>> {
+    pub(crate) fn head(&self) -> Option<&Entry<E>> {
         match (self.run.get(self.pos), self.late.peek()) {
             (Some(run), Some(late)) => Some(if late > run { late } else { run }),
             (run, late) => run.or(late),
@@ -117,7 +117,7 @@ impl<E: Copy> Level<E> {
 
     /// Removes the earliest event of the current bucket.
     #[inline(always)]
-    pub fn pop(&mut self) -> Option<Entry<E>> {
+    pub(crate) fn pop(&mut self) -> Option<Entry<E>> {
         let late_first = match (self.run.get(self.pos), self.late.peek()) {
             (Some(run), Some(late)) => late > run,
             (run, _) => run.is_none(),
@@ -134,7 +134,7 @@ impl<E: Copy> Level<E> {
     /// it starts after `bound` (the time of the earliest event outside this level): that
     /// event then comes before every event of the wheel.
     #[inline(always)]
-    pub fn refill(&mut self, bound: Nanos) {
+    pub(crate) fn refill(&mut self, bound: Nanos) {
         if self.pos < self.run.len() || !self.late.is_empty() || self.in_wheel == 0 {
             return;
         }
@@ -167,7 +167,7 @@ impl<E: Copy> Level<E> {
     /// Moves the wheel on to the bucket of `now` when the level is empty, so that its span
     /// starts at the present.
     #[inline(always)]
-    pub fn follow(&mut self, now: Nanos) {
+    pub(crate) fn follow(&mut self, now: Nanos) {
         if self.in_wheel == 0 && self.pos == self.run.len() && self.late.is_empty() {
             self.cur = self.cur.max(now >> self.shift);
         }

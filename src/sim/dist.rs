@@ -10,11 +10,13 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp, LogNormal};
 
 /// The largest draw: 10^4 s. Larger draws of an exponential or log-normal are clamped to it.
-pub const MAX_DRAW_NS: Nanos = 10_000 * 1_000_000_000;
+pub(crate) const MAX_DRAW_NS: Nanos = 10_000 * 1_000_000_000;
 
-/// A distribution of durations.
+/// A distribution of durations. Its parameters are kept beside the sampler for the tests'
+/// check of the sample means.
 #[derive(Clone, Debug)]
-pub enum Dist {
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) enum Dist {
     /// Always the same value.
     Constant(Nanos),
     /// Uniform over the integers `min..=max`.
@@ -30,16 +32,16 @@ pub enum Dist {
 }
 
 impl Dist {
-    pub fn constant(value: Nanos) -> Self {
+    pub(crate) fn constant(value: Nanos) -> Self {
         Dist::Constant(value)
     }
 
-    pub fn uniform(min: Nanos, max: Nanos) -> Self {
+    pub(crate) fn uniform(min: Nanos, max: Nanos) -> Self {
         assert!(min <= max, "uniform: min {min} > max {max}");
         Dist::Uniform { min, max }
     }
 
-    pub fn exponential(mean_ns: f64) -> Self {
+    pub(crate) fn exponential(mean_ns: f64) -> Self {
         assert!(mean_ns > 0.0 && mean_ns.is_finite());
         Dist::Exponential {
             mean: mean_ns,
@@ -47,7 +49,7 @@ impl Dist {
         }
     }
 
-    pub fn lognormal(median_ns: f64, sigma: f64) -> Self {
+    pub(crate) fn lognormal(median_ns: f64, sigma: f64) -> Self {
         assert!(median_ns > 0.0 && sigma >= 0.0);
         Dist::LogNormal {
             median: median_ns,
@@ -58,7 +60,7 @@ impl Dist {
 
     /// Draws one duration. A constant draws nothing from `rng`.
     #[inline(always)]
-    pub fn sample(&self, rng: &mut StreamRng) -> Nanos {
+    pub(crate) fn sample(&self, rng: &mut StreamRng) -> Nanos {
         match self {
             Dist::Constant(v) => *v,
             Dist::Uniform { min, max } => {
@@ -74,7 +76,8 @@ impl Dist {
     }
 
     /// The mean of the distribution, in nanoseconds.
-    pub fn mean(&self) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn mean(&self) -> f64 {
         match self {
             Dist::Constant(v) => *v as f64,
             Dist::Uniform { min, max } => (*min as f64 + *max as f64) / 2.0,
@@ -84,12 +87,12 @@ impl Dist {
     }
 
     /// Whether every draw is zero (lets the model skip work that would take no time).
-    pub fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         matches!(self, Dist::Constant(0))
     }
 
     /// Whether every draw is the same value.
-    pub fn constant_value(&self) -> Option<Nanos> {
+    pub(crate) fn constant_value(&self) -> Option<Nanos> {
         match self {
             Dist::Constant(v) => Some(*v),
             Dist::Uniform { min, max } if min == max => Some(*min),

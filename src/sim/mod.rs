@@ -5,15 +5,14 @@
 //! engine is generic over the event type; the model (`crate::world`) supplies the events and
 //! the handler.
 
-pub mod calendar;
-pub mod dist;
-pub mod queue;
+pub(crate) mod calendar;
+pub(crate) mod dist;
+pub(crate) mod queue;
 pub mod rng;
-pub mod run;
+pub(crate) mod run;
 pub mod time;
 
-pub use dist::Dist;
-pub use queue::EventQueue;
-pub use rng::RngStreams;
-pub use run::{Model, RunLimits, RunOutcome, StopReason, run, run_in_steps, run_until};
+pub(crate) use dist::Dist;
+pub(crate) use queue::EventQueue;
+pub(crate) use run::{Model, RunLimits, RunOutcome, StopReason, run_in_steps, run_until};
 pub use time::Nanos;

@@ -35,12 +35,12 @@ enum Head {
 
 /// The key of an event at `time` with sequence number `seq`.
 #[inline(always)]
-pub fn key(time: Nanos, seq: u64) -> u128 {
+pub(crate) fn key(time: Nanos, seq: u64) -> u128 {
     (u128::from(time) << 64) | u128::from(seq)
 }
 
 /// Pending events of one simulation, and the current virtual time.
-pub struct EventQueue<E> {
+pub(crate) struct EventQueue<E> {
     near: Level<E>,
     far: Level<E>,
     beyond: QuaternaryHeap<Entry<E>>,
@@ -53,7 +53,6 @@ pub struct EventQueue<E> {
     /// The sequence number of the event being handled (of the last one popped).
     cur_seq: u64,
     len: usize,
-    max_len: usize,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -63,7 +62,7 @@ impl<E: Copy> Default for EventQueue<E> {
 }
 
 impl<E: Copy> EventQueue<E> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             near: Level::new(NEAR_SHIFT),
             far: Level::new(FAR_SHIFT),
@@ -74,19 +73,18 @@ impl<E: Copy> EventQueue<E> {
             now: 0,
             cur_seq: 0,
             len: 0,
-            max_len: 0,
         }
     }
 
     /// The time of the event being handled (or of the last one handled).
     #[inline]
-    pub fn now(&self) -> Nanos {
+    pub(crate) fn now(&self) -> Nanos {
         self.now
     }
 
     /// Schedules `event` at absolute time `at`, which must not be in the past.
     #[inline]
-    pub fn schedule(&mut self, at: Nanos, event: E) {
+    pub(crate) fn schedule(&mut self, at: Nanos, event: E) {
         assert!(
             at >= self.now,
             "event scheduled into the past: at {at} ns, now {} ns",
@@ -100,7 +98,7 @@ impl<E: Copy> EventQueue<E> {
     /// never enter the queue (see [`Self::schedule_reserved`]): the events scheduled after it
     /// keep the numbers, and so the order, they would have had.
     #[inline]
-    pub fn reserve_seq(&mut self) -> u64 {
+    pub(crate) fn reserve_seq(&mut self) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         seq
@@ -109,7 +107,7 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `at` with the sequence number `seq` taken earlier by
     /// [`Self::reserve_seq`]: it runs where it would have had it been scheduled then. Its
     /// key must come after the event being handled.
-    pub fn schedule_reserved(&mut self, at: Nanos, seq: u64, event: E) {
+    pub(crate) fn schedule_reserved(&mut self, at: Nanos, seq: u64, event: E) {
         assert!(
             key(at, seq) > self.current_key(),
             "event scheduled into the past: at {at} ns (sequence {seq}), now {} ns",
@@ -120,7 +118,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// The (time, sequence) key of the event being handled, as one number.
     #[inline]
-    pub fn current_key(&self) -> u128 {
+    pub(crate) fn current_key(&self) -> u128 {
         key(self.now, self.cur_seq)
     }
 
@@ -138,12 +136,12 @@ impl<E: Copy> EventQueue<E> {
         }
         self.head = None;
         self.len += 1;
-        self.max_len = self.max_len.max(self.len);
     }
 
     /// Schedules `event` `delay` nanoseconds from now.
     #[inline]
-    pub fn schedule_in(&mut self, delay: Nanos, event: E) {
+    #[cfg(test)]
+    pub(crate) fn schedule_in(&mut self, delay: Nanos, event: E) {
         self.schedule(self.now + delay, event);
     }
 
@@ -177,7 +175,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Time of the earliest pending event.
     #[inline]
-    pub fn peek_time(&mut self) -> Option<Nanos> {
+    pub(crate) fn peek_time(&mut self) -> Option<Nanos> {
         match self.head()? {
             Head::Near => self.near.head().map(|e| e.time()),
             Head::Outer => Some((self.outer >> 64) as Nanos),
@@ -186,7 +184,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Removes the earliest event and advances the clock to its time.
     #[inline]
-    pub fn pop(&mut self) -> Option<(Nanos, E)> {
+    pub(crate) fn pop(&mut self) -> Option<(Nanos, E)> {
         let entry = match self.head()? {
             Head::Near => self.near.pop(),
             Head::Outer => {
@@ -215,17 +213,14 @@ impl<E: Copy> EventQueue<E> {
         Some((time, entry.event))
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
-    }
-
-    /// The largest number of events that were pending at once.
-    pub fn max_len(&self) -> usize {
-        self.max_len
     }
 }
 
@@ -286,7 +281,7 @@ mod tests {
     #[test]
     fn random_schedules_pop_in_time_then_sequence_order() {
         use rand::Rng;
-        let mut rng = crate::sim::RngStreams::new(15).stream("queue test");
+        let mut rng = crate::sim::rng::RngStreams::new(15).stream("queue test");
         let bucket = 1 << NEAR_SHIFT;
         let mut q = EventQueue::new();
         // The reference: every pending (time, seq), sorted at each pop.

@@ -20,10 +20,6 @@ impl RngStreams {
         Self { master_seed }
     }
 
-    pub fn master_seed(&self) -> u64 {
-        self.master_seed
-    }
-
     /// The stream for `purpose` (for example "placement", "workload", "costs"). The key is the
     /// master seed expanded with SplitMix64; the ChaCha stream id is the FNV-1a hash of the name.
     pub fn stream(&self, purpose: &str) -> StreamRng {
@@ -47,13 +43,13 @@ pub fn derive_seed(master_seed: u64, purpose: &str, index: u64) -> u64 {
 
 /// A short-lived generator for the draws of one keyed thing (one fan-out, one interval of one
 /// node): its numbers depend on `key` and `index` only, not on the order of other draws.
-pub fn keyed_stream(key: u64, index: u64) -> StreamRng {
+pub(crate) fn keyed_stream(key: u64, index: u64) -> StreamRng {
     ChaCha8Rng::seed_from_u64(hash64(key, index))
 }
 
 /// A stateless 64-bit mix of `value` under `key`: for placement hashes that must not depend on
 /// the order in which entities are created.
-pub fn hash64(key: u64, value: u64) -> u64 {
+pub(crate) fn hash64(key: u64, value: u64) -> u64 {
     let mut state = key ^ value.wrapping_mul(0xD6E8_FEB8_6659_FD93);
     splitmix64(&mut state)
 }
@@ -67,7 +63,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 }
 
 /// FNV-1a, 64 bits: a stable hash of a name (std's hashers are randomly keyed per process).
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
     for &b in bytes {
         hash ^= b as u64;

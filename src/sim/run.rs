@@ -6,7 +6,7 @@ use super::time::Nanos;
 use std::ops::ControlFlow;
 
 /// A simulation model driven by the engine.
-pub trait Model {
+pub(crate) trait Model {
     /// Events are plain values: the queue copies them while it sorts a bucket.
     type Event: Copy;
 
@@ -27,11 +27,11 @@ pub trait Model {
 
 /// Where a run stops.
 #[derive(Clone, Copy, Debug)]
-pub struct RunLimits {
+pub(crate) struct RunLimits {
     /// Events after this virtual time are not handled.
-    pub horizon: Nanos,
+    pub(crate) horizon: Nanos,
     /// At most this many events (queued and folded) are handled.
-    pub event_budget: u64,
+    pub(crate) event_budget: u64,
 }
 
 /// Why a run stopped.
@@ -52,20 +52,18 @@ pub enum StopReason {
 /// What the run loop observed.
 #[derive(Clone, Copy, Debug)]
 pub struct RunOutcome {
-    pub stop: StopReason,
+    pub(crate) stop: StopReason,
     /// Events that went through the queue.
     pub queued_events: u64,
     /// Time of the last event handled (the horizon if the run stopped there).
-    pub end_time: Nanos,
-    /// Most events pending at once.
-    pub queue_len_max: usize,
+    pub(crate) end_time: Nanos,
 }
 
 /// How often (in handled events) `progress` is called.
-pub const PROGRESS_EVERY: u64 = 1 << 16;
+pub(crate) const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// Runs `model` until a limit. `progress` receives the virtual time every few thousand events.
-pub fn run<M: Model>(
+pub(crate) fn run<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     limits: RunLimits,
@@ -79,7 +77,7 @@ pub fn run<M: Model>(
 
 /// Runs like [`run`]; `progress` may also stop the run (for example when the process runs out
 /// of memory), which then ends with [`StopReason::Interrupted`].
-pub fn run_until<M: Model>(
+pub(crate) fn run_until<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     limits: RunLimits,
@@ -114,14 +112,13 @@ pub fn run_until<M: Model>(
         stop,
         queued_events,
         end_time,
-        queue_len_max: queue.max_len(),
     }
 }
 
 /// Runs like [`run`], but stops every `step` of virtual time (and at the end) to call
 /// `checkpoint` with the virtual time reached, the model and the events queued so far. The
 /// events handled, and so the results, are the same as with one [`run`]: a stop only looks.
-pub fn run_in_steps<M: Model>(
+pub(crate) fn run_in_steps<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     limits: RunLimits,

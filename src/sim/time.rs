@@ -6,17 +6,17 @@
 /// Virtual time or a duration, in nanoseconds.
 pub type Nanos = u64;
 
-pub const NS_PER_US: u64 = 1_000;
-pub const NS_PER_MS: u64 = 1_000_000;
+pub(crate) const NS_PER_US: u64 = 1_000;
+pub(crate) const NS_PER_MS: u64 = 1_000_000;
 pub const NS_PER_S: u64 = 1_000_000_000;
 
 /// Converts a non-negative, finite number of microseconds to nanoseconds (rounded).
-pub fn us(value: f64) -> Nanos {
+pub(crate) fn us(value: f64) -> Nanos {
     from_unit(value, NS_PER_US)
 }
 
 /// Converts a non-negative, finite number of milliseconds to nanoseconds (rounded).
-pub fn ms(value: f64) -> Nanos {
+pub(crate) fn ms(value: f64) -> Nanos {
     from_unit(value, NS_PER_MS)
 }
 
@@ -39,7 +39,7 @@ fn from_unit(value: f64, scale: u64) -> Nanos {
 }
 
 /// Nanoseconds as fractional milliseconds, for reports.
-pub fn to_ms(ns: Nanos) -> f64 {
+pub(crate) fn to_ms(ns: Nanos) -> f64 {
     ns as f64 / NS_PER_MS as f64
 }
 

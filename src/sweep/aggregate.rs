@@ -18,28 +18,28 @@ use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub const SWEEP_CSV: &str = "sweep.csv";
-pub const AGGREGATE_CSV: &str = "aggregate.csv";
+pub(crate) const SWEEP_CSV: &str = "sweep.csv";
+pub(crate) const AGGREGATE_CSV: &str = "aggregate.csv";
 
 /// The results of every point.
-pub struct Aggregate {
+pub(crate) struct Aggregate {
     /// Metric names, sorted.
-    pub metrics: Vec<String>,
+    pub(crate) metrics: Vec<String>,
     /// `[point][metric]`: the statistics over the replications that have a value (none when
     /// no replication has one), and the merged-histogram value.
-    pub points: Vec<Vec<(Option<Stats>, Option<f64>)>>,
-    pub sweep_csv: Vec<u8>,
+    pub(crate) points: Vec<Vec<(Option<Stats>, Option<f64>)>>,
+    pub(crate) sweep_csv: Vec<u8>,
 }
 
 impl Aggregate {
     /// Position of `metric` in [`Aggregate::metrics`].
-    pub fn metric_index(&self, metric: &str) -> Option<usize> {
+    pub(crate) fn metric_index(&self, metric: &str) -> Option<usize> {
         self.metrics.iter().position(|m| m == metric)
     }
 }
 
 /// Reads every run of `plan` from `out` (all must be complete) and aggregates them.
-pub fn collect(plan: &Plan, out: &Path) -> Result<Aggregate> {
+pub(crate) fn collect(plan: &Plan, out: &Path) -> Result<Aggregate> {
     let mut header: Vec<String> = ["point", "replication", "seed", "run"]
         .map(String::from)
         .to_vec();
@@ -125,7 +125,7 @@ fn merged_metrics(merged: &[DurationHistogram]) -> BTreeMap<String, Option<f64>>
 }
 
 /// `aggregate.csv`.
-pub fn aggregate_csv(plan: &Plan, agg: &Aggregate) -> Result<Vec<u8>> {
+pub(crate) fn aggregate_csv(plan: &Plan, agg: &Aggregate) -> Result<Vec<u8>> {
     let mut header = vec!["point".to_string()];
     header.extend(plan.columns.iter().cloned());
     header.extend(

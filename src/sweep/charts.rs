@@ -11,7 +11,7 @@ use crate::report::plots::{self, Axis, Scale, Series};
 use anyhow::Result;
 
 /// Every declared plot, as (file name, SVG).
-pub fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
+pub(crate) fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let labels: Vec<Vec<String>> = plan.points.iter().map(|p| p.labels.clone()).collect();
     for plot in &plan.sweep.plots {

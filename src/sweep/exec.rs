@@ -65,7 +65,7 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
-    pub fn contains(&self, run: &RunSpec) -> bool {
+    pub(crate) fn contains(&self, run: &RunSpec) -> bool {
         run.index % self.count == self.index
     }
 
@@ -219,9 +219,9 @@ pub fn admit(runs: &[&RunSpec], jobs: usize, limits: &Limits) -> crate::error::R
 /// Runs admitted by [`admit`].
 pub struct Admitted {
     /// Each run's estimate, in the order of the runs.
-    pub estimates: Vec<Estimate>,
+    pub(crate) estimates: Vec<Estimate>,
     /// How many run at once.
-    pub jobs: usize,
+    pub(crate) jobs: usize,
 }
 
 /// The run's virtual horizon, for progress fractions.
@@ -248,11 +248,11 @@ pub struct Written {
     pub files: Vec<PathBuf>,
     pub verdicts: Option<Verdicts>,
     /// What guildsim found and left alone (files it could not verify).
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// The verdicts of `expect:` at every point of the sweep, if it has expectations.
-pub fn verdicts(plan: &Plan, agg: &aggregate::Aggregate) -> Option<Verdicts> {
+pub(crate) fn verdicts(plan: &Plan, agg: &aggregate::Aggregate) -> Option<Verdicts> {
     let expect = &plan.base.experiment.expect;
     if expect.is_empty() {
         return None;
@@ -282,7 +282,7 @@ pub fn verdicts(plan: &Plan, agg: &aggregate::Aggregate) -> Option<Verdicts> {
 /// `out`, removing shard manifests, the plots an earlier version of the experiment declared and
 /// runs that are not part of the plan (only what a manifest lists as guildsim's). The manifest
 /// lists the new files before they are written, so a kill at any moment leaves nothing unlisted.
-pub fn write_tables(plan: &Plan, out: &Path) -> Result<Written> {
+pub(crate) fn write_tables(plan: &Plan, out: &Path) -> Result<Written> {
     let agg = aggregate::collect(plan, out)?;
     let mut tables: Vec<(String, Vec<u8>)> = vec![
         (SWEEP_CSV.to_string(), agg.sweep_csv.clone()),
@@ -324,7 +324,7 @@ pub fn write_tables(plan: &Plan, out: &Path) -> Result<Written> {
 /// removed (each checked against its record), and the manifest lists only the new ones. A kill
 /// at any moment leaves nothing unlisted. `manifest` names the experiment whose
 /// `resolved.yaml` this is.
-pub fn replace_top_files(
+pub(crate) fn replace_top_files(
     out: &Path,
     resolved_yaml: &[u8],
     files: &[(String, Vec<u8>)],

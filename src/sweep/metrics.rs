@@ -2,7 +2,7 @@
 //! themselves are `crate::metrics::flat`'s).
 
 /// The histograms a run stores for exact merging: (`summary.json` block, file name).
-pub const HISTOGRAMS: [(&str, &str); 3] = [
+pub(crate) const HISTOGRAMS: [(&str, &str); 3] = [
     ("latency_ms", "latency.hist"),
     ("fanout_duration_ms", "fanout.hist"),
     ("guild_sojourn_ms", "sojourn.hist"),

@@ -17,16 +17,16 @@
 //! table is computed from the run folders in plan order, never from the order in which
 //! threads or shards finished.
 
-pub mod aggregate;
-pub mod charts;
+pub(crate) mod aggregate;
+pub(crate) mod charts;
 pub mod exec;
 pub mod merge;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod plan;
-pub mod points;
-pub mod report;
-pub mod store;
-pub mod timelines;
+pub(crate) mod points;
+pub(crate) mod report;
+pub(crate) mod store;
+pub(crate) mod timelines;
 
 pub use exec::{Observer, Shard, Silent};
 pub use plan::{Plan, RunSpec, plan};

@@ -34,13 +34,13 @@ pub struct Plan {
     pub base: Loaded,
     pub sweep: Sweep,
     /// The swept field paths, in grid order (a zip's fields one after another).
-    pub columns: Vec<String>,
+    pub(crate) columns: Vec<String>,
     pub points: Vec<Point>,
     /// Point-major: all replications of point 0, then of point 1, ...
     pub runs: Vec<RunSpec>,
     /// The top-level `resolved.yaml`, and its SHA-256 (identifies the experiment in `merge`).
-    pub resolved_yaml: Vec<u8>,
-    pub experiment_sha256: String,
+    pub(crate) resolved_yaml: Vec<u8>,
+    pub(crate) experiment_sha256: String,
 }
 
 /// One run: a point and a replication.
@@ -53,12 +53,12 @@ pub struct RunSpec {
     /// Folder relative to the sweep's output folder: `runs/<point>/r<replication>`.
     pub dir: String,
     /// Hex SHA-256 of the version and the run's `resolved.yaml`.
-    pub key: String,
+    pub(crate) key: String,
     /// The run's seed and horizon (for tables and progress without building the run).
-    pub seed: u64,
-    pub horizon_s: f64,
+    pub(crate) seed: u64,
+    pub(crate) horizon_s: f64,
     /// How to build the run's experiment.
-    pub source: Arc<RunSource>,
+    pub(crate) source: Arc<RunSource>,
 }
 
 impl RunSpec {
@@ -74,29 +74,29 @@ impl RunSpec {
 
 /// One value set at a field of the run document, with where it was written.
 #[derive(Clone, Debug)]
-pub struct SetValue {
-    pub field: FieldPath,
-    pub value: yaml_serde::Value,
-    pub map: SourceMap,
-    pub at: Location,
+pub(crate) struct SetValue {
+    pub(crate) field: FieldPath,
+    pub(crate) value: yaml_serde::Value,
+    pub(crate) map: SourceMap,
+    pub(crate) at: Location,
 }
 
 /// How to build the runs of one point (or one searched value): the run document shared by all
 /// points, and this point's values.
 #[derive(Debug)]
-pub struct RunSource {
-    pub doc: Arc<yaml_serde::Value>,
-    pub map: Arc<SourceMap>,
-    pub values: Vec<SetValue>,
-    pub path: PathBuf,
-    pub name: String,
+pub(crate) struct RunSource {
+    pub(crate) doc: Arc<yaml_serde::Value>,
+    pub(crate) map: Arc<SourceMap>,
+    pub(crate) values: Vec<SetValue>,
+    pub(crate) path: PathBuf,
+    pub(crate) name: String,
     /// The description of replication `r` ends with ` of <this>`.
-    pub described_as: String,
+    pub(crate) described_as: String,
 }
 
 impl RunSource {
     /// The document with this point's values set.
-    pub fn document(&self) -> Result<(yaml_serde::Value, SourceMap), ConfigErrors> {
+    pub(crate) fn document(&self) -> Result<(yaml_serde::Value, SourceMap), ConfigErrors> {
         let mut doc = (*self.doc).clone();
         let mut map = (*self.map).clone();
         let mut errors = Vec::new();
@@ -120,14 +120,14 @@ impl RunSource {
     }
 
     /// The experiment of replication `r`.
-    pub fn load(&self, r: u32) -> Result<Loaded, ConfigErrors> {
+    pub(crate) fn load(&self, r: u32) -> Result<Loaded, ConfigErrors> {
         let (doc, map) = self.document()?;
         let exp = check_run(&doc, &map)?;
         Ok(self.replication(&exp, map, r))
     }
 
     /// Replication `r` of the point's checked experiment `exp`.
-    pub fn replication(&self, exp: &Experiment, map: SourceMap, r: u32) -> Loaded {
+    pub(crate) fn replication(&self, exp: &Experiment, map: SourceMap, r: u32) -> Loaded {
         let mut experiment = exp.clone();
         experiment.seed = derive_seed(exp.seed, "replication", r as u64);
         experiment.name = Some(self.name.clone());
@@ -268,7 +268,10 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
 
 /// A run's experiment document deserialised and given every check a run would make (ranges,
 /// cross-field rules, the build's precheck), with errors located in `map`.
-pub fn check_run(doc: &yaml_serde::Value, map: &SourceMap) -> Result<Experiment, ConfigErrors> {
+pub(crate) fn check_run(
+    doc: &yaml_serde::Value,
+    map: &SourceMap,
+) -> Result<Experiment, ConfigErrors> {
     yaml_source::deserialize::<Experiment>(doc, map)
         .map_err(ConfigErrors::from)
         .and_then(|exp| validate::validate(&exp, map).map(|()| exp))
@@ -284,7 +287,7 @@ pub fn check_run(doc: &yaml_serde::Value, map: &SourceMap) -> Result<Experiment,
 
 /// An error if a `--set` override changes a swept field (or a part of one): the sweep would
 /// silently replace it at every point.
-pub fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), Refused> {
+pub(crate) fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), Refused> {
     // Items named by their `name:` (`model.nodes[session]`) are compared by index.
     let doc: yaml_serde::Value = yaml_serde::from_slice(&plan.resolved_yaml).unwrap_or_default();
     let canonical = |path: FieldPath| yaml_source::resolve_names(&doc, &path).unwrap_or(path);

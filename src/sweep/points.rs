@@ -15,7 +15,7 @@ pub struct Point {
 }
 
 /// Every combination of one value per axis, the first axis varying slowest.
-pub fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
+pub(crate) fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new()];
     for axis in axes {
         out = out
@@ -35,7 +35,7 @@ pub fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
 /// Folder names of the points: the point's index and its values, `03-strategy=naive,members=1000`
 /// (the last key of each field, or the whole path where two fields end alike), or
 /// `03-point-<hash>` when that would be too long or two points would share a name.
-pub fn point_dirs(columns: &[String], points: &[Vec<String>]) -> Vec<String> {
+pub(crate) fn point_dirs(columns: &[String], points: &[Vec<String>]) -> Vec<String> {
     let last = |c: &String| -> String {
         FieldPath::parse(c)
             .ok()

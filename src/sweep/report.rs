@@ -7,7 +7,7 @@ use crate::report::html::{self, Figure, Page, Table};
 use anyhow::Result;
 
 /// The sweep's page from its aggregate table and its drawn figures (`(file, svg)`).
-pub fn page(
+pub(crate) fn page(
     plan: &Plan,
     aggregate_csv: &[u8],
     charts: &[(String, String)],

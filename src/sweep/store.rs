@@ -22,12 +22,11 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-pub use crate::files::manifest::KEY_FILE;
-pub use crate::files::sweep_folder::RUNS;
-pub use crate::files::sweep_manifest::MANIFEST;
+pub(crate) use crate::files::manifest::KEY_FILE;
+pub(crate) use crate::files::sweep_manifest::MANIFEST;
 
 /// The manifest of `plan`'s folder (of one shard, or the whole sweep), listing no files yet.
-pub fn manifest_of(plan: &Plan, shard: Option<ShardInfo>) -> Manifest {
+pub(crate) fn manifest_of(plan: &Plan, shard: Option<ShardInfo>) -> Manifest {
     Manifest {
         guildsim: VERSION.to_string(),
         experiment: plan.base.name.clone(),
@@ -42,7 +41,7 @@ pub fn manifest_of(plan: &Plan, shard: Option<ShardInfo>) -> Manifest {
 
 /// Whether `dir` holds the complete results of `run`: a manifest with this version and the
 /// run's key, and every listed file with its size and SHA-256. `Err` says why not.
-pub fn completeness(dir: &Path, run: &RunSpec) -> Result<(), String> {
+pub(crate) fn completeness(dir: &Path, run: &RunSpec) -> Result<(), String> {
     let Some(m) = RunManifest::read(dir) else {
         return Err(format!("{} has no {KEY_FILE}", run.dir));
     };
@@ -56,13 +55,18 @@ pub fn completeness(dir: &Path, run: &RunSpec) -> Result<(), String> {
 }
 
 /// Whether `dir` holds the complete results of `run`.
-pub fn is_complete(dir: &Path, run: &RunSpec) -> bool {
+pub(crate) fn is_complete(dir: &Path, run: &RunSpec) -> bool {
     completeness(dir, run).is_ok()
 }
 
 /// Writes every file of a finished run into `dir`, whole: staged beside it, manifest last,
 /// then moved into place (replacing guildsim's own earlier run there).
-pub fn write_run(dir: &Path, run: &RunSpec, loaded: &Loaded, result: &RunResult) -> Result<()> {
+pub(crate) fn write_run(
+    dir: &Path,
+    run: &RunSpec,
+    loaded: &Loaded,
+    result: &RunResult,
+) -> Result<()> {
     folder::write_run_folder(dir, &run.key, &loaded.name, |staging| {
         report::write_results(staging, loaded, result)?;
         let rec = &result.world.rec;
@@ -78,7 +82,7 @@ pub fn write_run(dir: &Path, run: &RunSpec, loaded: &Loaded, result: &RunResult)
 }
 
 /// The parsed `summary.json` of a complete run.
-pub fn read_summary(dir: &Path) -> Result<serde_json::Value> {
+pub(crate) fn read_summary(dir: &Path) -> Result<serde_json::Value> {
     let path = dir.join(report::SUMMARY);
     let text =
         fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -86,7 +90,7 @@ pub fn read_summary(dir: &Path) -> Result<serde_json::Value> {
 }
 
 /// One stored histogram of a complete run.
-pub fn read_histogram(dir: &Path, file: &str) -> Result<DurationHistogram> {
+pub(crate) fn read_histogram(dir: &Path, file: &str) -> Result<DurationHistogram> {
     let path = dir.join(file);
     let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     match DurationHistogram::from_bytes(&bytes) {
@@ -96,7 +100,7 @@ pub fn read_histogram(dir: &Path, file: &str) -> Result<DurationHistogram> {
 }
 
 /// Copies the complete run folder `from` to `to`, whole (the files its manifest lists).
-pub fn copy_run(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn copy_run(from: &Path, to: &Path) -> Result<()> {
     let m =
         RunManifest::read(from).with_context(|| format!("{} has no {KEY_FILE}", from.display()))?;
     folder::write_run_folder(to, &m.key, &m.experiment, |staging| {
@@ -119,7 +123,7 @@ pub fn copy_run(from: &Path, to: &Path) -> Result<()> {
 /// Removes run folders under `out/runs` that are not part of `plan` (left by an earlier
 /// version of the experiment), and staging folders killed processes left, each cleared file by
 /// file against its records. Returns notes on what was left.
-pub fn prune_stale(out: &Path, plan: &Plan) -> Result<Vec<String>> {
+pub(crate) fn prune_stale(out: &Path, plan: &Plan) -> Result<Vec<String>> {
     let wanted: BTreeSet<&str> = plan.runs.iter().map(|r| r.dir.as_str()).collect();
     Ok(sweep_folder::prune_runs_except(out, &wanted)?.1)
 }

@@ -36,7 +36,7 @@ fn read_series(path: &Path) -> Result<BTreeMap<String, Vec<(f64, f64)>>> {
 }
 
 /// Every declared timeline, as (file name, SVG), from the runs in `out`.
-pub fn draw(plan: &Plan, out: &Path) -> Result<Vec<(String, String)>> {
+pub(crate) fn draw(plan: &Plan, out: &Path) -> Result<Vec<(String, String)>> {
     let mut charts = Vec::new();
     for timeline in &plan.sweep.timelines {
         let l = column(&plan.columns, &timeline.lines).context("checked when planning")?;

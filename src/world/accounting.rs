@@ -9,7 +9,7 @@ use crate::sim::Nanos;
 
 impl World {
     /// The kind of process `p` is, for the busy figures.
-    pub fn process_kind(&self, p: ProcRef) -> ProcessKind {
+    pub(crate) fn process_kind(&self, p: ProcRef) -> ProcessKind {
         match p {
             ProcRef::Guild(_) => ProcessKind::Guild,
             ProcRef::Session(_) => ProcessKind::Session,
@@ -18,7 +18,7 @@ impl World {
     }
 
     /// `p` held a scheduler over `[start, end)`.
-    pub fn record_process_busy(&mut self, p: ProcRef, start: Nanos, end: Nanos) {
+    pub(crate) fn record_process_busy(&mut self, p: ProcRef, start: Nanos, end: Nanos) {
         let kind = self.process_kind(p);
         let guild = match p {
             ProcRef::Guild(g) => Some(g.index()),

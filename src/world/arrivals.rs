@@ -17,31 +17,31 @@ use rand_distr::{Distribution, Exp};
 
 /// A burst that multiplies the publish rates of its guilds over `[from, to)`.
 #[derive(Clone, Debug)]
-pub struct RateBurst {
-    pub from: Nanos,
-    pub to: Nanos,
-    pub factor: f64,
-    pub guilds: Selection,
+pub(crate) struct RateBurst {
+    pub(crate) from: Nanos,
+    pub(crate) to: Nanos,
+    pub(crate) factor: f64,
+    pub(crate) guilds: Selection,
 }
 
 /// Every rate burst of a workload.
 #[derive(Clone, Debug, Default)]
-pub struct Multipliers {
+pub(crate) struct Multipliers {
     list: Vec<RateBurst>,
 }
 
 impl Multipliers {
-    pub fn new(list: Vec<RateBurst>) -> Self {
+    pub(crate) fn new(list: Vec<RateBurst>) -> Self {
         Multipliers { list }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
     /// The largest multiplier any guild has at `t` (the product of max(1, factor) over the
     /// windows holding `t`), and the next time after `t` at which it may change.
-    pub fn bound(&self, t: Nanos) -> (f64, Nanos) {
+    pub(crate) fn bound(&self, t: Nanos) -> (f64, Nanos) {
         let mut bound = 1.0;
         let mut next = Nanos::MAX;
         for b in &self.list {
@@ -56,7 +56,7 @@ impl Multipliers {
     }
 
     /// Guild `g`'s multiplier at `t`.
-    pub fn factor(&self, g: GuildId, t: Nanos, facts: &GuildFacts) -> f64 {
+    pub(crate) fn factor(&self, g: GuildId, t: Nanos, facts: &GuildFacts) -> f64 {
         self.list
             .iter()
             .filter(|b| b.from <= t && t < b.to && b.guilds.contains(g, facts))
@@ -67,7 +67,7 @@ impl Multipliers {
 
 /// When the arrivals of one process happen: a total rate, a shape, and the end of its window.
 #[derive(Clone, Debug)]
-pub struct Clock {
+pub(crate) struct Clock {
     /// Exponential gaps at the total rate, in nanoseconds of shape-weighted time.
     gap: Exp<f64>,
     shape: ShapeFn,
@@ -76,7 +76,7 @@ pub struct Clock {
 
 impl Clock {
     /// A process at `rate_per_s` (shaped) that stops at `end`; `None` without a rate.
-    pub fn new(rate_per_s: f64, shape: ShapeFn, end: Nanos) -> Option<Self> {
+    pub(crate) fn new(rate_per_s: f64, shape: ShapeFn, end: Nanos) -> Option<Self> {
         (rate_per_s > 0.0 && rate_per_s.is_finite()).then(|| Clock {
             gap: Exp::new(rate_per_s / 1e9).expect("positive rate"),
             shape,
@@ -86,7 +86,7 @@ impl Clock {
 
     /// The next arrival (a candidate, with multipliers) after `from`, or `None` past the end.
     /// A constant rate without multipliers adds one rounded exponential gap.
-    pub fn next(
+    pub(crate) fn next(
         &self,
         from: Nanos,
         rng: &mut StreamRng,

@@ -20,7 +20,7 @@ pub struct Channels {
 
 /// What happens to a send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SendOutcome {
+pub(crate) enum SendOutcome {
     /// Accepted; the last byte leaves at this time (the start time for unlimited channels).
     Leaves(Nanos),
     /// The channel is busy until this time: the sender must wait.
@@ -28,7 +28,7 @@ pub enum SendOutcome {
 }
 
 impl Channels {
-    pub fn new(nodes: usize, rate: Vec<Option<u64>>, buffer: u64) -> Self {
+    pub(crate) fn new(nodes: usize, rate: Vec<Option<u64>>, buffer: u64) -> Self {
         assert_eq!(rate.len(), nodes * nodes);
         let any_limited = rate.iter().any(|r| r.is_some());
         Self {
@@ -44,18 +44,18 @@ impl Channels {
 
     /// Whether any channel can queue (then sends are simulated one at a time).
     #[inline]
-    pub fn any_limited(&self) -> bool {
+    pub(crate) fn any_limited(&self) -> bool {
         self.any_limited
     }
 
     /// Whether the channel from `from` to `to` has a finite bandwidth.
     #[inline]
-    pub fn limited(&self, from: usize, to: usize) -> bool {
+    pub(crate) fn limited(&self, from: usize, to: usize) -> bool {
         self.any_limited && self.rate[from * self.nodes + to].is_some()
     }
 
     /// `bytes` enter the channel from `from` to `to` at `now`.
-    pub fn send(&mut self, from: usize, to: usize, now: Nanos, bytes: u64) -> SendOutcome {
+    pub(crate) fn send(&mut self, from: usize, to: usize, now: Nanos, bytes: u64) -> SendOutcome {
         let i = from * self.nodes + to;
         let Some(rate) = self.rate.get(i).copied().flatten() else {
             return SendOutcome::Leaves(now);

@@ -15,7 +15,8 @@ use crate::sim::rng::{hash64, keyed_stream};
 
 /// When fan-out send costs are drawn, in engine units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Draw {
+#[allow(clippy::enum_variant_names)] // `per_send`, `per_fanout`, `per_interval`: when a cost is drawn
+pub(crate) enum Draw {
     PerSend,
     PerFanout,
     /// Interval length in nanoseconds (>= 1).
@@ -26,7 +27,7 @@ impl World {
     /// The (local, remote) cost every send of `p`'s current fan-out takes in a slice starting
     /// at `now` on `node`, when costs are not drawn per send; `started`: when `p` started
     /// handling the message.
-    pub fn fanout_costs(
+    pub(crate) fn fanout_costs(
         &self,
         p: ProcRef,
         node: NodeId,
@@ -56,7 +57,7 @@ impl World {
     /// When a slice of fan-out sends starting at `now` on `node` must end: at the end of the
     /// time slice (see [`World::slice_deadline`]), and, with costs drawn per interval, at the
     /// end of the interval, so that each slice takes the costs of one interval.
-    pub fn fanout_deadline(&self, node: NodeId, now: Nanos) -> Nanos {
+    pub(crate) fn fanout_deadline(&self, node: NodeId, now: Nanos) -> Nanos {
         let end = self.slice_deadline(node, now);
         match self.params.send_draw {
             Draw::PerInterval(interval) => end.min((now / interval + 1).saturating_mul(interval)),

@@ -12,7 +12,7 @@ use crate::sim::{EventQueue, Nanos};
 
 impl World {
     /// `p` has work and is idle: run it if a scheduler is free, else queue it.
-    pub fn wake(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn wake(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
         debug_assert_eq!(self.core(p).state, RunState::Idle);
         let n = self.node_of(p).index();
         if !self.nodes[n].up {
@@ -46,7 +46,7 @@ impl World {
     }
 
     /// `p`'s slice ended: pass the scheduler on.
-    pub fn slice_end(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn slice_end(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
         self.finish_slice(p, now, queue);
         let suspended_until = self.suspended_until(p);
         let more = suspended_until.is_none() && self.has_work(p);
@@ -75,7 +75,7 @@ impl World {
     }
 
     /// A suspended process may send again.
-    pub fn resume(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn resume(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
         if self.core(p).state != RunState::Suspended {
             return;
         }

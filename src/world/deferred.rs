@@ -40,7 +40,7 @@ impl Deferred {
 
 /// The slice ends kept on one node, and the smallest of their keys (`u128::MAX` when none).
 #[derive(Debug)]
-pub struct Kept {
+pub(crate) struct Kept {
     ends: Vec<Deferred>,
     min: u128,
 }
@@ -57,18 +57,18 @@ impl Default for Kept {
 /// The kept slice ends of the whole world: which nodes hold some, a key at most the smallest
 /// of theirs, and what was settled.
 #[derive(Debug, Default)]
-pub struct Deferrals {
+pub(crate) struct Deferrals {
     /// Nodes that hold kept slice ends (possibly some that no longer do).
     nodes: Vec<u16>,
     /// At most the smallest kept key (`u128::MAX`, or less, when none is kept).
     min: u128,
     /// Slice ends handled out of the queue (they count as events), and the latest's time.
-    pub handled: u64,
-    pub until: Nanos,
+    pub(crate) handled: u64,
+    pub(crate) until: Nanos,
 }
 
 impl Deferrals {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Deferrals {
             min: u128::MAX,
             ..Default::default()
@@ -79,7 +79,7 @@ impl Deferrals {
 impl World {
     /// Ends `p`'s slice at `end`: in the queue, or kept on the node when the end would only
     /// give the scheduler back.
-    pub fn end_slice_at(&mut self, p: ProcRef, end: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn end_slice_at(&mut self, p: ProcRef, end: Nanos, queue: &mut EventQueue<Event>) {
         let n = self.node_of(p).index();
         let epoch = self.nodes[n].epoch;
         if let ProcRef::Service(i) = p
@@ -118,7 +118,7 @@ impl World {
     /// key order on each node (nodes do not share what a settlement changes). Called before
     /// every event.
     #[inline]
-    pub fn settle_due(&mut self, queue: &mut EventQueue<Event>) {
+    pub(crate) fn settle_due(&mut self, queue: &mut EventQueue<Event>) {
         if self.deferrals.min < queue.current_key() {
             self.settle_before(queue.current_key(), queue);
         }
@@ -169,7 +169,7 @@ impl World {
 
     /// Puts the slice ends kept on `node` in the queue under their keys: a process must wait
     /// for one of the node's schedulers, so they do more than give the scheduler back.
-    pub fn queue_kept(&mut self, node: NodeId, queue: &mut EventQueue<Event>) {
+    pub(crate) fn queue_kept(&mut self, node: NodeId, queue: &mut EventQueue<Event>) {
         let n = node.index();
         let epoch = self.nodes[n].epoch;
         let kept = std::mem::take(&mut self.nodes[n].kept);
@@ -181,7 +181,7 @@ impl World {
 
     /// Puts the kept slice end of `p`, if any, in the queue: `p` gets a message, and handles
     /// it when its slice ends.
-    pub fn queue_kept_of(&mut self, p: ProcRef, queue: &mut EventQueue<Event>) {
+    pub(crate) fn queue_kept_of(&mut self, p: ProcRef, queue: &mut EventQueue<Event>) {
         let ProcRef::Service(i) = p else { return };
         if self.services[i as usize].core.state != RunState::Running {
             return;
@@ -206,7 +206,7 @@ impl World {
     /// Node `node` crashes: the slice ends kept on it (all later than now: the due ones were
     /// settled before this event) are stale events, counted, as they are when queued, if they
     /// fall within the horizon.
-    pub fn drop_kept(&mut self, node: NodeId) {
+    pub(crate) fn drop_kept(&mut self, node: NodeId) {
         let n = node.index();
         for d in std::mem::take(&mut self.nodes[n].kept).ends {
             if d.time() <= self.params.horizon {
@@ -219,7 +219,7 @@ impl World {
     /// The run stopped: settles the kept slice ends within `horizon`, as the queue would
     /// have handled them. Returns whether one is left after it (the run would have stopped
     /// at the horizon rather than drained).
-    pub fn settle_at_end(&mut self, horizon: Nanos, queue: &mut EventQueue<Event>) -> bool {
+    pub(crate) fn settle_at_end(&mut self, horizon: Nanos, queue: &mut EventQueue<Event>) -> bool {
         self.settle_before(key(horizon, u64::MAX), queue);
         !self.deferrals.nodes.is_empty()
     }

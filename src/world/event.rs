@@ -5,7 +5,7 @@ use crate::sim::Nanos;
 
 /// A process that can hold a scheduler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProcRef {
+pub(crate) enum ProcRef {
     Guild(GuildId),
     Session(SessionId),
     /// A partitioner, worker, sender, registry or ring process (index into `World::services`).
@@ -14,7 +14,7 @@ pub enum ProcRef {
 
 /// Everything that can happen. Kept to 16 bytes: the queue holds many.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// The next Poisson publish of workload process `process` arrives at some guild.
     NextPublish { process: u32 },
     /// The next presence change of workload process `process` (some session's status changes).
@@ -59,7 +59,7 @@ const _: () = assert!(std::mem::size_of::<Event>() <= 16);
 /// Why a node crashes: the restart of storm number `i` (`workload.storms[i]`), or its memory
 /// passing the limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Crash {
+pub(crate) enum Crash {
     Storm(u32),
     Memory,
 }

@@ -15,7 +15,7 @@ use rand::Rng;
 
 /// Sessions connecting at planned times (a login storm, or a node's sessions after its
 /// restart), sorted by time: one pending event for the whole wave instead of one per session.
-pub struct Wave {
+pub(crate) struct Wave {
     entries: Vec<(Nanos, SessionId)>,
     next: usize,
 }
@@ -23,7 +23,7 @@ pub struct Wave {
 impl World {
     /// Starts a wave of connections at the given times (sessions at equal times connect in
     /// the order given).
-    pub fn start_wave(
+    pub(crate) fn start_wave(
         &mut self,
         mut entries: Vec<(Nanos, SessionId)>,
         queue: &mut EventQueue<Event>,
@@ -41,7 +41,7 @@ impl World {
     }
 
     /// The sessions of wave `w` due now connect.
-    pub fn wave_due(&mut self, w: u32, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn wave_due(&mut self, w: u32, now: Nanos, queue: &mut EventQueue<Event>) {
         loop {
             let wave = &mut self.waves[w as usize];
             match wave.entries.get(wave.next) {
@@ -62,7 +62,13 @@ impl World {
     }
 
     /// Node `node` crashes now.
-    pub fn crash(&mut self, node: NodeId, cause: Crash, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn crash(
+        &mut self,
+        node: NodeId,
+        cause: Crash,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let n = node.index();
         if !self.nodes[n].up {
             return;
@@ -162,7 +168,7 @@ impl World {
     }
 
     /// Node `node` is back: its sessions reconnect after a uniform jitter.
-    pub fn restart(
+    pub(crate) fn restart(
         &mut self,
         node: NodeId,
         cause: Crash,

@@ -13,7 +13,12 @@ use crate::sim::{EventQueue, Nanos};
 impl World {
     /// Runs guild `g`'s current message from `now` for about one time slice; returns the
     /// completion time of the slice's last send.
-    pub fn guild_slice(&mut self, g: GuildId, now: Nanos, queue: &mut EventQueue<Event>) -> Nanos {
+    pub(crate) fn guild_slice(
+        &mut self,
+        g: GuildId,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
         let gi = g.index();
         let head = self
             .mailboxes
@@ -96,14 +101,14 @@ impl World {
     }
 
     /// Whether guild `g` publishes presence updates: it is not above the size limit.
-    pub fn publishes_presence(&self, g: GuildId) -> bool {
+    pub(crate) fn publishes_presence(&self, g: GuildId) -> bool {
         self.params
             .presence_max_online
             .is_none_or(|max| self.guilds[g.index()].online <= max)
     }
 
     /// Members a message of guild `g` about `origin` goes to now.
-    pub fn recipients(&self, g: GuildId, origin: Origin) -> u32 {
+    pub(crate) fn recipients(&self, g: GuildId, origin: Origin) -> u32 {
         self.guilds[g.index()].online - u32::from(self.origin_joined(g, origin))
     }
 
@@ -157,7 +162,7 @@ impl World {
     }
 
     /// A slice of guild `g` ended at `now`: when its message is done it leaves the mailbox.
-    pub fn guild_slice_done(&mut self, g: GuildId, now: Nanos) {
+    pub(crate) fn guild_slice_done(&mut self, g: GuildId, now: Nanos) {
         let work = self.guilds[g.index()].work;
         if !work.done {
             return;

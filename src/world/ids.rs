@@ -6,7 +6,7 @@ pub struct NodeId(pub u16);
 
 /// A guild process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GuildId(pub u32);
+pub(crate) struct GuildId(pub u32);
 
 /// A session process (one per online user; user i has session i).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -14,14 +14,14 @@ pub struct SessionId(pub u32);
 
 impl NodeId {
     #[inline]
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
 }
 
 impl GuildId {
     #[inline]
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
 }

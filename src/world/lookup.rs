@@ -12,14 +12,14 @@ use crate::sim::time::us;
 use crate::sim::{Dist, EventQueue, Nanos};
 
 /// How sessions look guilds up: where, at what cost.
-pub struct Lookups {
-    pub mode: LookupMode,
+pub(crate) struct Lookups {
+    pub(crate) mode: LookupMode,
     /// One lookup's cost (in the session, or in the ring process).
-    pub cost: Dist,
+    pub(crate) cost: Dist,
 }
 
 impl Lookups {
-    pub fn new(exp: &Experiment) -> Lookups {
+    pub(crate) fn new(exp: &Experiment) -> Lookups {
         let ring = &exp.model.ring;
         Lookups {
             mode: ring.lookup,
@@ -90,7 +90,7 @@ impl World {
     }
 
     /// The ring process of session `s`'s node.
-    pub fn ring_process_of(&self, s: SessionId) -> u32 {
+    pub(crate) fn ring_process_of(&self, s: SessionId) -> u32 {
         self.nodes[self.session_node[s.index()].index()]
             .ring_process
             .expect("a session node has a ring process")

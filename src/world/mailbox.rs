@@ -8,7 +8,7 @@ use crate::sim::Nanos;
 
 /// A message waiting in (or being handled at the head of) a mailbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Msg {
+pub(crate) enum Msg {
     /// Guild: fan this event out: a chat event, a presence update about a member (not sent
     /// to it) or a digest for the passive members ([`Origin`]).
     Publish { publish_time: Nanos, origin: Origin },
@@ -60,7 +60,7 @@ const _: () = assert!(std::mem::size_of::<Msg>() <= 24);
 
 /// Manifold's batches: the event each carries, built and read as one `Outgoing`.
 impl Msg {
-    pub fn batch(guild: u32, out: Outgoing) -> Msg {
+    pub(crate) fn batch(guild: u32, out: Outgoing) -> Msg {
         let Outgoing {
             publish_time,
             origin,
@@ -76,7 +76,7 @@ impl Msg {
         }
     }
 
-    pub fn node_batch(first_group: u32, groups: u16, out: Outgoing) -> Msg {
+    pub(crate) fn node_batch(first_group: u32, groups: u16, out: Outgoing) -> Msg {
         let Outgoing {
             publish_time,
             origin,
@@ -93,7 +93,7 @@ impl Msg {
         }
     }
 
-    pub fn worker_batch(group: u32, out: Outgoing) -> Msg {
+    pub(crate) fn worker_batch(group: u32, out: Outgoing) -> Msg {
         let Outgoing {
             publish_time,
             origin,
@@ -110,7 +110,7 @@ impl Msg {
     }
 
     /// The event a batch carries; `None` for the other messages.
-    pub fn outgoing(&self) -> Option<Outgoing> {
+    pub(crate) fn outgoing(&self) -> Option<Outgoing> {
         match *self {
             Msg::Batch {
                 snapshot,
@@ -153,11 +153,11 @@ impl Msg {
 /// loop that skips a presence update's member by comparing slots (a slot equals only its own
 /// member's origin, never a chat event's or a digest's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Origin(u32);
+pub(crate) struct Origin(u32);
 
 /// What an [`Origin`] stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum About {
+pub(crate) enum About {
     Chat,
     Member(u32),
     Digest,
@@ -165,19 +165,19 @@ pub enum About {
 
 impl Origin {
     /// A chat event, about no member.
-    pub const CHAT: Origin = Origin(u32::MAX);
+    pub(crate) const CHAT: Origin = Origin(u32::MAX);
     /// A digest for the passive members.
-    pub const DIGEST: Origin = Origin(u32::MAX - 1);
+    pub(crate) const DIGEST: Origin = Origin(u32::MAX - 1);
 
     /// A presence update about the member in membership `slot`.
     #[inline]
-    pub fn member(slot: u32) -> Origin {
+    pub(crate) fn member(slot: u32) -> Origin {
         debug_assert!(slot < Self::DIGEST.0, "a membership slot");
         Origin(slot)
     }
 
     #[inline]
-    pub fn about(self) -> About {
+    pub(crate) fn about(self) -> About {
         match self {
             Self::CHAT => About::Chat,
             Self::DIGEST => About::Digest,
@@ -187,7 +187,7 @@ impl Origin {
 
     /// The member's membership slot, for a presence update.
     #[inline]
-    pub fn slot(self) -> Option<u32> {
+    pub(crate) fn slot(self) -> Option<u32> {
         match self.about() {
             About::Member(slot) => Some(slot),
             About::Chat | About::Digest => None,
@@ -195,13 +195,13 @@ impl Origin {
     }
 
     #[inline]
-    pub fn is_member(self) -> bool {
+    pub(crate) fn is_member(self) -> bool {
         self.0 < Self::DIGEST.0
     }
 
     /// The stored value: equal to a membership slot only for that member's own origin.
     #[inline]
-    pub fn raw(self) -> u32 {
+    pub(crate) fn raw(self) -> u32 {
         self.0
     }
 }
@@ -210,7 +210,7 @@ const NIL: u32 = u32::MAX;
 
 /// The head of one process's mailbox.
 #[derive(Clone, Copy, Debug)]
-pub struct Mailbox {
+pub(crate) struct Mailbox {
     head: u32,
     tail: u32,
     len: u32,
@@ -228,12 +228,12 @@ impl Default for Mailbox {
 
 impl Mailbox {
     #[inline]
-    pub fn len(&self) -> u32 {
+    pub(crate) fn len(&self) -> u32 {
         self.len
     }
 
     #[inline]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 }
@@ -244,7 +244,7 @@ struct Slot {
 }
 
 /// Storage for every mailbox's messages, with a free list.
-pub struct MailboxArena {
+pub(crate) struct MailboxArena {
     slots: Vec<Slot>,
     free: u32,
     live: usize,
@@ -257,7 +257,7 @@ impl Default for MailboxArena {
 }
 
 impl MailboxArena {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             slots: Vec::new(),
             free: NIL,
@@ -267,7 +267,7 @@ impl MailboxArena {
 
     /// Stores `msg` in a slot that belongs to no mailbox yet (a message in flight).
     #[inline]
-    pub fn detach(&mut self, msg: Msg) -> u32 {
+    pub(crate) fn detach(&mut self, msg: Msg) -> u32 {
         self.live += 1;
         if self.free != NIL {
             let i = self.free;
@@ -283,19 +283,19 @@ impl MailboxArena {
 
     /// The message in slot `slot`.
     #[inline]
-    pub fn msg(&self, slot: u32) -> Msg {
+    pub(crate) fn msg(&self, slot: u32) -> Msg {
         self.slots[slot as usize].msg
     }
 
     /// Replaces the message in slot `slot`.
     #[inline]
-    pub fn set_msg(&mut self, slot: u32, msg: Msg) {
+    pub(crate) fn set_msg(&mut self, slot: u32, msg: Msg) {
         self.slots[slot as usize].msg = msg;
     }
 
     /// Appends the detached slot `slot` to the back of `mailbox`.
     #[inline]
-    pub fn link(&mut self, mailbox: &mut Mailbox, slot: u32) {
+    pub(crate) fn link(&mut self, mailbox: &mut Mailbox, slot: u32) {
         self.slots[slot as usize].next = NIL;
         if mailbox.tail == NIL {
             mailbox.head = slot;
@@ -308,7 +308,7 @@ impl MailboxArena {
 
     /// Frees a detached slot (a message that will never arrive).
     #[inline]
-    pub fn release(&mut self, slot: u32) {
+    pub(crate) fn release(&mut self, slot: u32) {
         self.slots[slot as usize].next = self.free;
         self.free = slot;
         self.live -= 1;
@@ -316,20 +316,21 @@ impl MailboxArena {
 
     /// Appends `msg` to the back of `mailbox`.
     #[inline]
-    pub fn push(&mut self, mailbox: &mut Mailbox, msg: Msg) {
+    #[cfg(test)]
+    pub(crate) fn push(&mut self, mailbox: &mut Mailbox, msg: Msg) {
         let slot = self.detach(msg);
         self.link(mailbox, slot);
     }
 
     /// The message at the front of `mailbox`.
     #[inline]
-    pub fn front(&self, mailbox: &Mailbox) -> Option<Msg> {
+    pub(crate) fn front(&self, mailbox: &Mailbox) -> Option<Msg> {
         (mailbox.head != NIL).then(|| self.slots[mailbox.head as usize].msg)
     }
 
     /// Removes and returns the front message.
     #[inline]
-    pub fn pop(&mut self, mailbox: &mut Mailbox) -> Option<Msg> {
+    pub(crate) fn pop(&mut self, mailbox: &mut Mailbox) -> Option<Msg> {
         if mailbox.head == NIL {
             return None;
         }
@@ -348,7 +349,8 @@ impl MailboxArena {
     }
 
     /// Messages held in all mailboxes and in flight.
-    pub fn live(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn live(&self) -> usize {
         self.live
     }
 }

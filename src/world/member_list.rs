@@ -22,20 +22,20 @@ const PUBLISHED_SIZE: f64 = 250_000.0;
 
 /// The guilds' member list, when they keep one: its update cost, its ranges, and each
 /// guild's range groups.
-pub struct MemberList {
+pub(crate) struct MemberList {
     /// One update's cost at 250,000 members.
-    pub cost: Dist,
+    pub(crate) cost: Dist,
     /// The cost grows as log2(n) (else as n).
-    pub log_scaling: bool,
-    pub range_size: u32,
+    pub(crate) log_scaling: bool,
+    pub(crate) range_size: u32,
     /// With a grouped fan-out: per guild, its range groups in range order, as (first, len) in
     /// `groups` (built with the other groups, `fanout/groups.rs`).
-    pub range_groups: Vec<(u32, u32)>,
+    pub(crate) range_groups: Vec<(u32, u32)>,
 }
 
 impl MemberList {
     /// The member list of `exp`'s `guilds` guilds, if they keep one.
-    pub fn new(exp: &Experiment, guilds: usize) -> Option<MemberList> {
+    pub(crate) fn new(exp: &Experiment, guilds: usize) -> Option<MemberList> {
         let config = &exp.model.member_list;
         let published = config.structure.published_cost()?;
         let cost = config.update_cost_at_250k.as_ref().unwrap_or(&published);
@@ -54,7 +54,7 @@ impl MemberList {
 impl World {
     /// Guild `g` updates its member list once (a join, leave or presence change): the time it
     /// takes (0 without a member list).
-    pub fn list_update_cost(&mut self, g: GuildId) -> Nanos {
+    pub(crate) fn list_update_cost(&mut self, g: GuildId) -> Nanos {
         let Some(list) = &self.member_list else {
             return 0;
         };
@@ -72,7 +72,7 @@ impl World {
     /// The range of guild `g`'s list that membership `slot` sits in: an active member's by
     /// its position; a passive member subscribes to no range, and its changes go to the range
     /// its position would be in.
-    pub fn range_of(&self, g: GuildId, slot: u32) -> u32 {
+    pub(crate) fn range_of(&self, g: GuildId, slot: u32) -> u32 {
         let size = self.member_list.as_ref().map_or(u32::MAX, |l| l.range_size);
         let guild = &self.guilds[g.index()];
         let index = slot - guild.first;
@@ -85,7 +85,7 @@ impl World {
     }
 
     /// The membership slots of range `range` of guild `g`'s list, as (first, len).
-    pub fn range_slots(&self, g: GuildId, range: u32) -> (u32, u32) {
+    pub(crate) fn range_slots(&self, g: GuildId, range: u32) -> (u32, u32) {
         let size = self.member_list.as_ref().map_or(u32::MAX, |l| l.range_size);
         let guild = &self.guilds[g.index()];
         let lo = (range as u64 * size as u64).min(guild.active as u64) as u32;
@@ -95,7 +95,7 @@ impl World {
 
     /// With a grouped fan-out: the groups of range `range` of guild `g`'s list, as (first,
     /// len).
-    pub fn range_groups(&self, g: GuildId, range: u32) -> (u32, u32) {
+    pub(crate) fn range_groups(&self, g: GuildId, range: u32) -> (u32, u32) {
         let (first, len) = self.range_groups_of(g);
         let groups = &self.groups[first..first + len];
         let range_of = |gr: &Group| self.range_of(g, self.by_node[gr.start as usize]);
@@ -106,7 +106,7 @@ impl World {
 
     /// The index (into `groups`) of the range group holding active member `slot` of guild
     /// `g`; `None` without range groups or for a passive member.
-    pub fn range_group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
+    pub(crate) fn range_group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
         let guild = &self.guilds[g.index()];
         let (first, len) = self.range_groups_of(g);
         if len == 0 || slot - guild.first >= guild.active {

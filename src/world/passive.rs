@@ -21,14 +21,14 @@ use crate::sim::time::ms;
 use crate::sim::{EventQueue, Nanos};
 
 /// Passive sessions, when large guilds have them: the parameters, and the digests' state.
-pub struct Passive {
-    pub min_members: u32,
-    pub active_fraction: f64,
+pub(crate) struct Passive {
+    pub(crate) min_members: u32,
+    pub(crate) active_fraction: f64,
     /// Passive sessions receive chat events, presence updates, as they happen.
-    pub chat: bool,
-    pub presence: bool,
+    pub(crate) chat: bool,
+    pub(crate) presence: bool,
     /// How often passive members get a digest of missed chat.
-    pub digest_interval: Option<Nanos>,
+    pub(crate) digest_interval: Option<Nanos>,
     /// Per guild, whether chat arrived since its last digest; the guilds with passive members.
     digest_due: Vec<bool>,
     digest_guilds: Vec<u32>,
@@ -36,7 +36,7 @@ pub struct Passive {
 
 impl Passive {
     /// Passive sessions for `exp`, if its large guilds have them.
-    pub fn new(exp: &Experiment) -> Option<Passive> {
+    pub(crate) fn new(exp: &Experiment) -> Option<Passive> {
         let config = &exp.model.passive;
         Some(Passive {
             min_members: config.min_members?,
@@ -53,7 +53,7 @@ impl Passive {
 impl World {
     /// Marks each large guild's active members: the first `active_fraction` of its slots (at
     /// least one); and starts the digests.
-    pub fn mark_active(&mut self, queue: &mut EventQueue<Event>) {
+    pub(crate) fn mark_active(&mut self, queue: &mut EventQueue<Event>) {
         let Some(passive) = &self.passive else {
             return;
         };
@@ -82,7 +82,7 @@ impl World {
 
     /// Chat reached guild `g`: its passive members will get a digest.
     #[inline]
-    pub fn note_chat(&mut self, g: GuildId) {
+    pub(crate) fn note_chat(&mut self, g: GuildId) {
         if let Some(due) = self
             .passive
             .as_mut()
@@ -93,7 +93,7 @@ impl World {
     }
 
     /// Every guild with passive members and chat since its last digest publishes one.
-    pub fn digest_tick(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn digest_tick(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         let count = self.passive.as_ref().map_or(0, |p| p.digest_guilds.len());
         for k in 0..count {
             let passive = self.passive.as_mut().expect("digests are on");
@@ -128,7 +128,7 @@ impl World {
     /// for `i` in `next..len`, until `slice_end`: a send each, counted, not recorded as a
     /// delivery. `fixed` as in [`World::send_on_channel`].
     #[allow(clippy::too_many_arguments)]
-    pub fn digest_sends(
+    pub(crate) fn digest_sends(
         &mut self,
         from: NodeId,
         slots: impl Fn(u32) -> u32,

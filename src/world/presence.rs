@@ -12,7 +12,7 @@ use crate::sim::{EventQueue, Nanos};
 
 impl World {
     /// Session `s` starts connecting.
-    pub fn connect(&mut self, s: SessionId, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn connect(&mut self, s: SessionId, now: Nanos, queue: &mut EventQueue<Event>) {
         let node = self.session_node[s.index()];
         if !self.nodes[node.index()].up || self.sessions[s.index()].phase != Phase::Offline {
             return;
@@ -83,7 +83,7 @@ impl World {
     }
 
     /// A session's slice: its next connection step, or handling a delivery.
-    pub fn session_slice(
+    pub(crate) fn session_slice(
         &mut self,
         s: SessionId,
         now: Nanos,
@@ -131,7 +131,12 @@ impl World {
     }
 
     /// A session's slice ended.
-    pub fn session_slice_done(&mut self, s: SessionId, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn session_slice_done(
+        &mut self,
+        s: SessionId,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let step = std::mem::replace(&mut self.sessions[s.index()].step, Step::Nothing);
         match step {
             Step::Nothing => self.session_receive_done(s, now),
@@ -147,7 +152,7 @@ impl World {
     }
 
     /// A reply to call `token` reached session `s`.
-    pub fn session_reply(
+    pub(crate) fn session_reply(
         &mut self,
         s: SessionId,
         token: u32,

@@ -7,7 +7,7 @@ use crate::sim::Nanos;
 /// Whether a process is waiting for messages, for a scheduler, running, or suspended on a
 /// full distribution buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunState {
+pub(crate) enum RunState {
     Idle,
     Waiting,
     Running,
@@ -16,9 +16,9 @@ pub enum RunState {
 
 /// What every process has: a mailbox and a run state.
 #[derive(Clone, Copy, Debug)]
-pub struct ProcCore {
-    pub mailbox: Mailbox,
-    pub state: RunState,
+pub(crate) struct ProcCore {
+    pub(crate) mailbox: Mailbox,
+    pub(crate) state: RunState,
 }
 
 impl Default for ProcCore {
@@ -32,19 +32,19 @@ impl Default for ProcCore {
 
 /// Progress of the message a process is handling.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Work {
+pub(crate) struct Work {
     /// The message at the head of the mailbox is being handled.
-    pub active: bool,
+    pub(crate) active: bool,
     /// Next recipient, group or node run, depending on the process.
-    pub next: u32,
+    pub(crate) next: u32,
     /// When handling started.
-    pub started: Nanos,
+    pub(crate) started: Nanos,
     /// Sends made so far for this message.
-    pub sends: u32,
+    pub(crate) sends: u32,
     /// Members this message is for (fan-out size).
-    pub recipients: u32,
+    pub(crate) recipients: u32,
     /// Every send of this message is done.
-    pub done: bool,
+    pub(crate) done: bool,
     /// Suspended on a full distribution buffer until then.
-    pub suspended_until: Nanos,
+    pub(crate) suspended_until: Nanos,
 }

@@ -27,7 +27,7 @@ enum Picker {
 }
 
 /// Poisson publishes to a set of guilds over a window.
-pub struct PublishProcess {
+pub(crate) struct PublishProcess {
     rng: StreamRng,
     clock: Option<Clock>,
     start: Nanos,
@@ -38,7 +38,7 @@ pub struct PublishProcess {
 impl PublishProcess {
     /// Publishes to `guilds` at `rates[i]` per second for guild `guilds.get(i)`, shaped by
     /// the clock's shape, in `[start, end)`.
-    pub fn new(
+    pub(crate) fn new(
         rng: StreamRng,
         guilds: Selection,
         rates: &[f64],
@@ -68,26 +68,26 @@ impl PublishProcess {
 }
 
 /// Poisson presence changes of online sessions over a window.
-pub struct ChangeProcess {
+pub(crate) struct ChangeProcess {
     rng: StreamRng,
     clock: Option<Clock>,
     start: Nanos,
 }
 
 impl ChangeProcess {
-    pub fn new(rng: StreamRng, start: Nanos, clock: Option<Clock>) -> Self {
+    pub(crate) fn new(rng: StreamRng, start: Nanos, clock: Option<Clock>) -> Self {
         ChangeProcess { rng, clock, start }
     }
 }
 
 /// `count` publishes to each guild of a set at one time.
-pub struct CountBurst {
-    pub at: Nanos,
-    pub guilds: Selection,
-    pub count: u32,
+pub(crate) struct CountBurst {
+    pub(crate) at: Nanos,
+    pub(crate) guilds: Selection,
+    pub(crate) count: u32,
 }
 
-pub struct Publisher {
+pub(crate) struct Publisher {
     facts: GuildFacts,
     /// The base rate's process first, then one per phase with a rate.
     publishes: Vec<PublishProcess>,
@@ -99,7 +99,7 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub fn new(
+    pub(crate) fn new(
         facts: GuildFacts,
         publishes: Vec<PublishProcess>,
         changes: Vec<ChangeProcess>,
@@ -118,7 +118,7 @@ impl Publisher {
     }
 
     /// Schedules the first arrival of every process and every burst.
-    pub fn start(&mut self, queue: &mut EventQueue<Event>) {
+    pub(crate) fn start(&mut self, queue: &mut EventQueue<Event>) {
         for p in 0..self.publishes.len() {
             let start = self.publishes[p].start;
             self.schedule_publish(p, start, queue);
@@ -155,7 +155,7 @@ impl Publisher {
     }
 
     /// The presence change of `process` at `now`: which session changes; schedules the next.
-    pub fn next_presence_change(
+    pub(crate) fn next_presence_change(
         &mut self,
         process: u32,
         now: Nanos,
@@ -170,7 +170,7 @@ impl Publisher {
 
     /// The arrival of `process` at `now`: which guild it is for (none when a multiplier below
     /// the moment's largest thins it out); schedules the next one.
-    pub fn next_publish(
+    pub(crate) fn next_publish(
         &mut self,
         process: u32,
         now: Nanos,
@@ -199,7 +199,7 @@ impl Publisher {
 
     /// Burst `index` at its guild number `cursor`: the guild and its publish count, and
     /// whether another guild follows.
-    pub fn burst(&self, index: u32, cursor: u32) -> (GuildId, u32, bool) {
+    pub(crate) fn burst(&self, index: u32, cursor: u32) -> (GuildId, u32, bool) {
         let b = &self.bursts[index as usize];
         let g = b.guilds.get(cursor, &self.facts);
         (g, b.count, cursor + 1 < b.guilds.len())

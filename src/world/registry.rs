@@ -19,9 +19,9 @@ use std::collections::VecDeque;
 /// The registries' parameters, and the calls waiting for their timeout.
 pub struct Registries {
     /// Registry time per call.
-    pub call: Dist,
-    pub timeout: Nanos,
-    pub backoff: Backoff,
+    pub(crate) call: Dist,
+    pub(crate) timeout: Nanos,
+    pub(crate) backoff: Backoff,
     /// At most this many calls in flight per session node (the Semaphore), if any.
     pub semaphore: Option<u32>,
     /// Registry-call timeouts, in deadline order (all have the same length, so they come in
@@ -30,15 +30,15 @@ pub struct Registries {
 }
 
 /// Backoff before a retry (after a timeout or a Semaphore refusal), in nanoseconds.
-pub struct Backoff {
-    pub initial_ns: f64,
-    pub max_ns: f64,
-    pub multiplier: f64,
-    pub jitter: f64,
+pub(crate) struct Backoff {
+    pub(crate) initial_ns: f64,
+    pub(crate) max_ns: f64,
+    pub(crate) multiplier: f64,
+    pub(crate) jitter: f64,
 }
 
 impl Registries {
-    pub fn new(exp: &Experiment) -> Registries {
+    pub(crate) fn new(exp: &Experiment) -> Registries {
         let r = &exp.model.registry;
         Registries {
             call: super::build::dist(&r.call_cost),
@@ -158,7 +158,7 @@ impl World {
     }
 
     /// The timeouts due now fire (those of calls already answered are stale and ignored).
-    pub fn timeouts_due(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn timeouts_due(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         while let Some(&(deadline, s, token)) = self.registries.timeouts.front() {
             if deadline > now {
                 queue.schedule(deadline, Event::TimeoutsDue);
@@ -170,7 +170,7 @@ impl World {
     }
 
     /// Session `s`'s registry call `token` timed out.
-    pub fn session_timeout(
+    pub(crate) fn session_timeout(
         &mut self,
         s: SessionId,
         token: u32,
@@ -187,7 +187,7 @@ impl World {
     }
 
     /// Session `s`'s backoff `token` ended.
-    pub fn session_retry(
+    pub(crate) fn session_retry(
         &mut self,
         s: SessionId,
         token: u32,
@@ -200,7 +200,7 @@ impl World {
     }
 
     /// The registry process of the node of guild `g`.
-    pub fn registry_of(&self, g: super::ids::GuildId) -> u32 {
+    pub(crate) fn registry_of(&self, g: super::ids::GuildId) -> u32 {
         self.nodes[self.guilds[g.index()].node.index()]
             .registry
             .expect("a guild node has a registry")

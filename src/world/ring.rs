@@ -8,7 +8,7 @@ use super::ids::NodeId;
 use md5::{Digest, Md5};
 
 #[derive(Clone, Debug)]
-pub struct Ring {
+pub(crate) struct Ring {
     /// (point, node), sorted by point.
     points: Vec<(u64, NodeId)>,
 }
@@ -21,7 +21,7 @@ fn point(name: &str, replica: u32) -> u64 {
 
 impl Ring {
     /// A ring over `nodes` (id and name), `replicas` points each.
-    pub fn new(nodes: &[(NodeId, String)], replicas: u32) -> Self {
+    pub(crate) fn new(nodes: &[(NodeId, String)], replicas: u32) -> Self {
         assert!(
             !nodes.is_empty() && replicas > 0,
             "a ring needs nodes and replicas"
@@ -37,12 +37,12 @@ impl Ring {
 
     /// The node that owns `key` (a 64-bit hash of the guild id).
     #[inline]
-    pub fn lookup(&self, key: u64) -> NodeId {
+    pub(crate) fn lookup(&self, key: u64) -> NodeId {
         let i = self.points.partition_point(|&(p, _)| p < key);
         self.points[if i == self.points.len() { 0 } else { i }].1
     }
 
-    pub fn points(&self) -> usize {
+    pub(crate) fn points(&self) -> usize {
         self.points.len()
     }
 }

@@ -10,7 +10,7 @@ use crate::config::schema::GuildSelector;
 
 /// Guild sizes and their order, shared by every selection of a workload.
 #[derive(Clone, Debug, Default)]
-pub struct GuildFacts {
+pub(crate) struct GuildFacts {
     guilds: u32,
     /// Members of each guild (as drawn by `workload.guilds.sizes`); empty when unordered.
     members: Vec<u32>,
@@ -22,7 +22,7 @@ pub struct GuildFacts {
 
 impl GuildFacts {
     /// `guilds` guilds whose sizes no selection needs (`all` and lists only).
-    pub fn unordered(guilds: u32) -> Self {
+    pub(crate) fn unordered(guilds: u32) -> Self {
         GuildFacts {
             guilds,
             ..Default::default()
@@ -30,7 +30,7 @@ impl GuildFacts {
     }
 
     /// Guilds with `members` members each, ordered by size.
-    pub fn ordered(members: Vec<u32>) -> Self {
+    pub(crate) fn ordered(members: Vec<u32>) -> Self {
         let mut by_size: Vec<u32> = (0..members.len() as u32).collect();
         by_size.sort_by_key(|&g| (std::cmp::Reverse(members[g as usize]), g));
         let mut rank = vec![0u32; members.len()];
@@ -45,12 +45,12 @@ impl GuildFacts {
         }
     }
 
-    pub fn guilds(&self) -> u32 {
+    pub(crate) fn guilds(&self) -> u32 {
         self.guilds
     }
 
     /// Whether a selector needs the guilds ordered by size.
-    pub fn needs_order(selector: &GuildSelector) -> bool {
+    pub(crate) fn needs_order(selector: &GuildSelector) -> bool {
         matches!(
             selector,
             GuildSelector::Largest(_) | GuildSelector::Sizes { .. }
@@ -60,7 +60,7 @@ impl GuildFacts {
 
 /// A resolved set of guilds.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Selection {
+pub(crate) enum Selection {
     /// Guilds `0..n`.
     All(u32),
     /// `by_size[start..start + len]`.
@@ -72,7 +72,7 @@ pub enum Selection {
 impl Selection {
     /// `selector` over the guilds of `facts` (built with the order if the selector needs it).
     /// Indices past the last guild are left out (validation refuses them).
-    pub fn resolve(selector: &GuildSelector, facts: &GuildFacts) -> Self {
+    pub(crate) fn resolve(selector: &GuildSelector, facts: &GuildFacts) -> Self {
         let n = facts.guilds();
         match selector {
             GuildSelector::All => Selection::All(n),
@@ -99,7 +99,7 @@ impl Selection {
         }
     }
 
-    pub fn len(&self) -> u32 {
+    pub(crate) fn len(&self) -> u32 {
         match self {
             Selection::All(n) => *n,
             Selection::BySize { len, .. } => *len,
@@ -107,13 +107,13 @@ impl Selection {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The `i`-th guild of the set (`i < len()`).
     #[inline]
-    pub fn get(&self, i: u32, facts: &GuildFacts) -> GuildId {
+    pub(crate) fn get(&self, i: u32, facts: &GuildFacts) -> GuildId {
         GuildId(match self {
             Selection::All(_) => i,
             Selection::BySize { start, .. } => facts.by_size[(start + i) as usize],
@@ -122,7 +122,7 @@ impl Selection {
     }
 
     /// Whether guild `g` is in the set.
-    pub fn contains(&self, g: GuildId, facts: &GuildFacts) -> bool {
+    pub(crate) fn contains(&self, g: GuildId, facts: &GuildFacts) -> bool {
         match self {
             Selection::All(n) => g.0 < *n,
             Selection::BySize { start, len } => facts

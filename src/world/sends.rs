@@ -19,7 +19,7 @@ use crate::metrics::recorder::{BatchView, DeliveryBatch};
 use crate::sim::rng::StreamRng;
 use crate::sim::{Dist, EventQueue, Nanos};
 
-pub struct Sends<'a> {
+pub(crate) struct Sends<'a> {
     member_joined: &'a [u32],
     member_info: &'a [u32],
     latency: &'a [Nanos],
@@ -43,18 +43,18 @@ pub struct Sends<'a> {
 
 /// What a run of sends did.
 #[derive(Clone, Copy, Debug)]
-pub struct RunEnd {
+pub(crate) struct RunEnd {
     /// Completion time of the last send.
-    pub t: Nanos,
+    pub(crate) t: Nanos,
     /// Next member index (relative to the start of the member list).
-    pub next: u32,
+    pub(crate) next: u32,
     /// Sends made.
-    pub sends: u32,
+    pub(crate) sends: u32,
 }
 
 impl World {
     /// The parts of the world a run of sends uses.
-    pub fn sends<'a>(&'a mut self, queue: &'a mut EventQueue<Event>) -> Sends<'a> {
+    pub(crate) fn sends<'a>(&'a mut self, queue: &'a mut EventQueue<Event>) -> Sends<'a> {
         Sends {
             member_joined: &self.member_joined,
             member_info: &self.member_info,
@@ -80,14 +80,14 @@ impl World {
 
 /// One event (or presence update) for many members.
 #[derive(Clone, Copy, Debug)]
-pub struct Outgoing {
-    pub publish_time: Nanos,
+pub(crate) struct Outgoing {
+    pub(crate) publish_time: Nanos,
     /// Whom the event is about: a presence update is not sent to its member.
-    pub origin: Origin,
-    pub presence: bool,
+    pub(crate) origin: Origin,
+    pub(crate) presence: bool,
     /// Only members that joined before this join number (Manifold's snapshot); `u32::MAX`
     /// for every joined member.
-    pub snapshot: u32,
+    pub(crate) snapshot: u32,
 }
 
 /// The cost of one send, local or remote.
@@ -128,7 +128,7 @@ impl SendCosts for SampledCosts<'_> {
 impl Sends<'_> {
     /// Every send of the run takes these (local, remote) costs instead of drawing its own
     /// (`costs.send_draw`); `None` keeps the draws.
-    pub fn with_costs(mut self, fixed: Option<(Nanos, Nanos)>) -> Self {
+    pub(crate) fn with_costs(mut self, fixed: Option<(Nanos, Nanos)>) -> Self {
         self.fixed = fixed;
         self
     }
@@ -138,7 +138,7 @@ impl Sends<'_> {
     /// until `slice_end` is reached. `slots` maps a member index to its membership slot.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub fn run(
+    pub(crate) fn run(
         &mut self,
         from: NodeId,
         out: Outgoing,
@@ -347,7 +347,7 @@ impl Sends<'_> {
     /// A delivery of an event published at `publish_time` to membership `slot`, arriving at
     /// `arrival`: folded when the session is online, else an event.
     #[inline(always)]
-    pub fn deliver(
+    pub(crate) fn deliver(
         &mut self,
         slot: u32,
         info: u32,

@@ -11,7 +11,12 @@ use crate::sim::{EventQueue, Nanos};
 
 impl World {
     /// Runs service `i`'s current message for about one time slice.
-    pub fn service_slice(&mut self, i: u32, now: Nanos, queue: &mut EventQueue<Event>) -> Nanos {
+    pub(crate) fn service_slice(
+        &mut self,
+        i: u32,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
         let service = &mut self.services[i as usize];
         let head = self
             .mailboxes
@@ -58,7 +63,12 @@ impl World {
     }
 
     /// A slice of service `i` ended: when its message is done it leaves the mailbox.
-    pub fn service_slice_done(&mut self, i: u32, now: Nanos, _queue: &mut EventQueue<Event>) {
+    pub(crate) fn service_slice_done(
+        &mut self,
+        i: u32,
+        now: Nanos,
+        _queue: &mut EventQueue<Event>,
+    ) {
         if !self.services[i as usize].work.done {
             return;
         }

@@ -10,7 +10,7 @@ const DAY_S: f64 = 86_400.0;
 
 /// A shape placed on the time axis.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ShapeFn {
+pub(crate) enum ShapeFn {
     Constant,
     /// `from` at `start`, `to` at `start + len` (seconds), linear in between and held outside.
     Ramp {
@@ -32,7 +32,7 @@ fn s(t: Nanos) -> f64 {
 
 impl ShapeFn {
     /// `shape` over the window `[start, end]` (a ramp spans it; a daily cycle follows the clock).
-    pub fn new(shape: &Shape, start: Nanos, end: Nanos) -> Self {
+    pub(crate) fn new(shape: &Shape, start: Nanos, end: Nanos) -> Self {
         match *shape {
             Shape::Constant => ShapeFn::Constant,
             Shape::Ramp { from, to } => ShapeFn::Ramp {
@@ -54,7 +54,8 @@ impl ShapeFn {
     }
 
     /// The factor at time `t`.
-    pub fn factor(&self, t: Nanos) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn factor(&self, t: Nanos) -> f64 {
         match *self {
             ShapeFn::Constant => 1.0,
             ShapeFn::Ramp {
@@ -103,7 +104,7 @@ impl ShapeFn {
     }
 
     /// The integral of the factor over `[a, b]`, in nanoseconds (0 when `b <= a`).
-    pub fn integral(&self, a: Nanos, b: Nanos) -> f64 {
+    pub(crate) fn integral(&self, a: Nanos, b: Nanos) -> f64 {
         if b <= a {
             return 0.0;
         }
@@ -116,7 +117,7 @@ impl ShapeFn {
     /// The earliest time `t` in `[a, b]` whose integral from `a` reaches `amount` (ns), or `None`
     /// when the whole interval holds less. Found by bisection on whole nanoseconds (at most 64
     /// steps), so any shape and any amount cost the same.
-    pub fn reach(&self, a: Nanos, b: Nanos, amount: f64) -> Option<Nanos> {
+    pub(crate) fn reach(&self, a: Nanos, b: Nanos, amount: f64) -> Option<Nanos> {
         if self.integral(a, b) < amount {
             return None;
         }

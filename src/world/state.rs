@@ -14,81 +14,81 @@ use crate::sim::rng::StreamRng;
 use crate::sim::{Dist, EventQueue, Model, Nanos};
 
 /// `member_joined` of a member that is not joined.
-pub const NOT_JOINED: u32 = u32::MAX;
+pub(crate) const NOT_JOINED: u32 = u32::MAX;
 /// `member_info` flag: the member's session is online.
-pub const ONLINE_BIT: u32 = 1 << 31;
+pub(crate) const ONLINE_BIT: u32 = 1 << 31;
 
 /// Model parameters after validation, in engine units.
 pub struct Params {
-    pub send_local: Dist,
-    pub send_remote: Dist,
-    pub session_receive: Dist,
-    pub encode: Dist,
-    pub guild_join: Dist,
-    pub time_slice: Nanos,
-    pub horizon: Nanos,
+    pub(crate) send_local: Dist,
+    pub(crate) send_remote: Dist,
+    pub(crate) session_receive: Dist,
+    pub(crate) encode: Dist,
+    pub(crate) guild_join: Dist,
+    pub(crate) time_slice: Nanos,
+    pub(crate) horizon: Nanos,
     /// Deliveries to online sessions that are never busy are recorded in closed form
     /// instead of going through the event queue.
-    pub fold_deliveries: bool,
+    pub(crate) fold_deliveries: bool,
     /// One-way latency between nodes, row-major `from * nodes + to`.
-    pub latency: Vec<Nanos>,
-    pub event_bytes: u64,
-    pub presence_bytes: u64,
-    pub call_bytes: u64,
-    pub recipient_bytes: u64,
-    pub presence_on_join: bool,
-    pub presence_on_leave: bool,
-    pub presence_max_online: Option<u32>,
-    pub session_bytes: u64,
+    pub(crate) latency: Vec<Nanos>,
+    pub(crate) event_bytes: u64,
+    pub(crate) presence_bytes: u64,
+    pub(crate) call_bytes: u64,
+    pub(crate) recipient_bytes: u64,
+    pub(crate) presence_on_join: bool,
+    pub(crate) presence_on_leave: bool,
+    pub(crate) presence_max_online: Option<u32>,
+    pub(crate) session_bytes: u64,
     pub memory_limit: Option<u64>,
-    pub memory_restart: Nanos,
-    pub memory_reconnect_jitter: Nanos,
+    pub(crate) memory_restart: Nanos,
+    pub(crate) memory_reconnect_jitter: Nanos,
     /// Record, per membership, the last publish time delivered, and count order violations.
-    pub check_order: bool,
+    pub(crate) check_order: bool,
     /// Keep slice ends that only give the scheduler back out of the queue (`deferred.rs`);
     /// not with an event budget.
-    pub defer_slice_ends: bool,
+    pub(crate) defer_slice_ends: bool,
     /// When fan-out send costs are drawn, and the key of those draws (`costs.rs`).
-    pub send_draw: super::costs::Draw,
-    pub cost_key: u64,
+    pub(crate) send_draw: super::costs::Draw,
+    pub(crate) cost_key: u64,
 }
 
 /// A guild process. Its members are membership slots `first .. first + len`.
 pub struct Guild {
-    pub node: NodeId,
-    pub first: u32,
+    pub(crate) node: NodeId,
+    pub(crate) first: u32,
     pub len: u32,
-    pub core: ProcCore,
-    pub work: Work,
+    pub(crate) core: ProcCore,
+    pub(crate) work: Work,
     /// Joins handled so far: a member's `member_joined` is the value this had at its join.
-    pub join_seq: u32,
+    pub(crate) join_seq: u32,
     /// Members currently joined.
     pub online: u32,
     /// With a grouped fan-out, this guild's groups are
     /// `groups[groups_first .. groups_first + groups_len]` (`fanout/groups.rs`).
-    pub groups_first: u32,
-    pub groups_len: u32,
+    pub(crate) groups_first: u32,
+    pub(crate) groups_len: u32,
     /// Members `first .. first + active` are active (all of them unless the guild has passive
     /// sessions, `passive.rs`), and so are the members of its first `active_groups` groups.
-    pub active: u32,
-    pub active_groups: u32,
+    pub(crate) active: u32,
+    pub(crate) active_groups: u32,
 }
 
 /// A process other than a guild or a session: a fan-out strategy's, a registry or a ring
 /// process.
-pub struct Service {
-    pub core: ProcCore,
-    pub node: NodeId,
-    pub kind: ProcessKind,
+pub(crate) struct Service {
+    pub(crate) core: ProcCore,
+    pub(crate) node: NodeId,
+    pub(crate) kind: ProcessKind,
     /// Its number among its node's processes of its kind (a Manifold worker's index also
     /// places it), for names in traces.
-    pub number: u32,
-    pub work: Work,
+    pub(crate) number: u32,
+    pub(crate) work: Work,
 }
 
 /// Where a session is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     Offline,
     /// Joining its guilds one after another; deliveries wait in its mailbox.
     Connecting,
@@ -97,7 +97,7 @@ pub enum Phase {
 
 /// What a connecting session does next when it gets a scheduler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     Nothing,
     /// Look the guild up on the ring in its own process (ets, fastglobal), then call the registry.
     Lookup,
@@ -111,7 +111,7 @@ pub enum Step {
 
 /// What a connecting session is blocked on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wait {
+pub(crate) enum Wait {
     Nothing,
     Ring,
     Registry,
@@ -120,19 +120,19 @@ pub enum Wait {
 
 /// A session process.
 #[derive(Clone, Copy, Debug)]
-pub struct Session {
-    pub core: ProcCore,
+pub(crate) struct Session {
+    pub(crate) core: ProcCore,
     /// The current call or backoff; replies and timeouts with another token are stale.
-    pub token: u32,
+    pub(crate) token: u32,
     /// Index, in its guild list, of the guild it is joining.
-    pub cursor: u16,
-    pub phase: Phase,
-    pub step: Step,
+    pub(crate) cursor: u16,
+    pub(crate) phase: Phase,
+    pub(crate) step: Step,
     /// A step asked for while the session held its scheduler (a retry due at the very instant
     /// its slice ends): taken as soon as that slice is done, never lost.
-    pub pending: Step,
-    pub wait: Wait,
-    pub attempt: u8,
+    pub(crate) pending: Step,
+    pub(crate) wait: Wait,
+    pub(crate) attempt: u8,
 }
 
 pub struct World {
@@ -142,80 +142,80 @@ pub struct World {
     /// Membership slots, grouped by guild: the member's session, and the join number at
     /// which it joined (`NOT_JOINED` when it is not joined).
     pub member_session: Vec<SessionId>,
-    pub member_joined: Vec<u32>,
+    pub(crate) member_joined: Vec<u32>,
     /// Per membership slot, a copy of what a send reads about the member's session, so a
     /// fan-out walks its members' arrays in order: the node (low 16 bits) and whether the
     /// session is online (`ONLINE_BIT`).
-    pub member_info: Vec<u32>,
+    pub(crate) member_info: Vec<u32>,
     /// With a grouped fan-out: each guild's slots in group order, and its groups
     /// (`fanout/groups.rs`).
-    pub by_node: Vec<u32>,
+    pub(crate) by_node: Vec<u32>,
     pub(crate) groups: Vec<super::fanout::groups::Group>,
-    pub sessions: Vec<Session>,
+    pub(crate) sessions: Vec<Session>,
     /// The node of each session (kept apart: it is read on every send).
     pub session_node: Vec<NodeId>,
     /// Session `s`'s membership slots are `session_slots[session_first[s]..session_first[s + 1]]`.
-    pub session_first: Vec<u32>,
-    pub session_slots: Vec<u32>,
+    pub(crate) session_first: Vec<u32>,
+    pub(crate) session_slots: Vec<u32>,
     /// Sessions grouped by node (see `Node::sessions_first`).
-    pub node_sessions: Vec<SessionId>,
-    pub services: Vec<Service>,
-    pub mailboxes: MailboxArena,
+    pub(crate) node_sessions: Vec<SessionId>,
+    pub(crate) services: Vec<Service>,
+    pub(crate) mailboxes: MailboxArena,
     pub channels: Channels,
-    pub costs_rng: StreamRng,
-    pub faults_rng: StreamRng,
-    pub publisher: Publisher,
+    pub(crate) costs_rng: StreamRng,
+    pub(crate) faults_rng: StreamRng,
+    pub(crate) publisher: Publisher,
     /// Connection waves (login storms, restarts).
-    pub waves: Vec<super::faults::Wave>,
+    pub(crate) waves: Vec<super::faults::Wave>,
     /// Storm crashes: (node, down time, reconnect jitter).
-    pub storm_crashes: Vec<(NodeId, Nanos, Nanos)>,
+    pub(crate) storm_crashes: Vec<(NodeId, Nanos, Nanos)>,
     pub rec: Recorder,
     /// Deliveries recorded in closed form (they count as events).
-    pub folded: u64,
+    pub(crate) folded: u64,
     /// Closed-form events the event being handled may still account for (the event budget's
     /// room; `u32::MAX` without a budget).
-    pub folded_room: u32,
+    pub(crate) folded_room: u32,
     /// Latest arrival time among the deliveries recorded in closed form.
-    pub folded_until: Nanos,
+    pub(crate) folded_until: Nanos,
     /// Some delivery in closed form arrives after the horizon (so the run stops there, as it
     /// would with that delivery in the queue).
-    pub folded_late: bool,
-    pub sessions_online: u32,
-    pub sessions_online_at_start: u32,
+    pub(crate) folded_late: bool,
+    pub(crate) sessions_online: u32,
+    pub(crate) sessions_online_at_start: u32,
     /// The ring of guild nodes, and each guild's key on it.
-    pub ring: super::ring::Ring,
-    pub ring_key: u64,
+    pub(crate) ring: super::ring::Ring,
+    pub(crate) ring_key: u64,
     /// Per membership slot: last publish time delivered (only with `check_order`).
-    pub last_delivered: Vec<Nanos>,
+    pub(crate) last_delivered: Vec<Nanos>,
     /// The fan-out strategy and its state (`fanout/`).
     pub(crate) fanout: Fanout,
     /// Slice ends kept out of the queue (`deferred.rs`).
-    pub deferrals: super::deferred::Deferrals,
+    pub(crate) deferrals: super::deferred::Deferrals,
     /// Guild registries (`registry.rs`) and ring lookups (`lookup.rs`).
     pub registries: super::registry::Registries,
-    pub lookups: super::lookup::Lookups,
+    pub(crate) lookups: super::lookup::Lookups,
     /// The optional mechanisms, each in its own module: passive sessions (`passive.rs`), the
     /// member list (`member_list.rs`), ZenMonitor (`zen_monitor.rs`).
-    pub passive: Option<super::passive::Passive>,
-    pub member_list: Option<super::member_list::MemberList>,
-    pub zen: Option<super::zen_monitor::ZenMonitor>,
+    pub(crate) passive: Option<super::passive::Passive>,
+    pub(crate) member_list: Option<super::member_list::MemberList>,
+    pub(crate) zen: Option<super::zen_monitor::ZenMonitor>,
     /// Per mailbox slot holding a Manifold batch in flight: its recipients, counted as
     /// dropped if it reaches a crashed node (see `losses.rs`).
-    pub batch_recipients: Vec<u32>,
+    pub(crate) batch_recipients: Vec<u32>,
     /// The timeline trace being taken, if any (`tracing.rs`).
     pub trace: Option<Box<crate::metrics::trace::Trace>>,
 }
 
 impl World {
     /// Schedules the workload's first events.
-    pub fn start(&mut self, queue: &mut EventQueue<Event>) {
+    pub(crate) fn start(&mut self, queue: &mut EventQueue<Event>) {
         self.publisher.start(queue);
     }
 
     /// When a slice of work starting at `now` on `node` must end: after about one time
     /// slice, or never on a node that cannot be contended (slicing would change nothing).
     #[inline]
-    pub fn slice_deadline(&self, node: NodeId, now: Nanos) -> Nanos {
+    pub(crate) fn slice_deadline(&self, node: NodeId, now: Nanos) -> Nanos {
         if self.nodes[node.index()].uncontended {
             Nanos::MAX
         } else {
@@ -224,11 +224,11 @@ impl World {
     }
 
     #[inline]
-    pub fn latency(&self, from: NodeId, to: NodeId) -> Nanos {
+    pub(crate) fn latency(&self, from: NodeId, to: NodeId) -> Nanos {
         self.params.latency[from.index() * self.nodes.len() + to.index()]
     }
 
-    pub fn node_of(&self, p: ProcRef) -> NodeId {
+    pub(crate) fn node_of(&self, p: ProcRef) -> NodeId {
         match p {
             ProcRef::Guild(g) => self.guilds[g.index()].node,
             ProcRef::Session(s) => self.session_node[s.index()],
@@ -236,7 +236,7 @@ impl World {
         }
     }
 
-    pub fn core(&mut self, p: ProcRef) -> &mut ProcCore {
+    pub(crate) fn core(&mut self, p: ProcRef) -> &mut ProcCore {
         match p {
             ProcRef::Guild(g) => &mut self.guilds[g.index()].core,
             ProcRef::Session(s) => &mut self.sessions[s.index()].core,
@@ -245,17 +245,17 @@ impl World {
     }
 
     /// The guild that owns membership slot `slot`.
-    pub fn guild_of_slot(&self, slot: u32) -> GuildId {
+    pub(crate) fn guild_of_slot(&self, slot: u32) -> GuildId {
         GuildId((self.guilds.partition_point(|g| g.first <= slot) - 1) as u32)
     }
 
     /// Session `s`'s membership slots.
-    pub fn slots_of(&self, s: SessionId) -> std::ops::Range<usize> {
+    pub(crate) fn slots_of(&self, s: SessionId) -> std::ops::Range<usize> {
         self.session_first[s.index()] as usize..self.session_first[s.index() + 1] as usize
     }
 
     /// Bytes a message occupies in a mailbox.
-    pub fn msg_bytes(&self, msg: &Msg) -> u64 {
+    pub(crate) fn msg_bytes(&self, msg: &Msg) -> u64 {
         match msg {
             Msg::Publish { origin, .. } => {
                 if !origin.is_member() {
@@ -283,7 +283,13 @@ impl World {
 
     /// Sends `msg` to `to`, arriving at `at`.
     #[inline]
-    pub fn send_msg(&mut self, to: ProcRef, msg: Msg, at: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn send_msg(
+        &mut self,
+        to: ProcRef,
+        msg: Msg,
+        at: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let slot = self.mailboxes.detach(msg);
         self.trace_message(to, at);
         queue.schedule(at, Event::MsgArrive { to, slot });
@@ -319,7 +325,13 @@ impl World {
     }
 
     /// Puts `msg` in `to`'s mailbox now.
-    pub fn enqueue(&mut self, to: ProcRef, msg: Msg, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn enqueue(
+        &mut self,
+        to: ProcRef,
+        msg: Msg,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         let slot = self.mailboxes.detach(msg);
         self.link_and_wake(to, slot, now, queue);
     }
@@ -356,7 +368,7 @@ impl World {
     }
 
     /// Removes the head of `p`'s mailbox (the message just handled).
-    pub fn dequeue(&mut self, p: ProcRef, now: Nanos) -> Msg {
+    pub(crate) fn dequeue(&mut self, p: ProcRef, now: Nanos) -> Msg {
         let node = self.node_of(p);
         let core = match p {
             ProcRef::Guild(g) => &mut self.guilds[g.index()].core,
@@ -386,7 +398,7 @@ impl World {
     }
 
     /// Changes `node`'s memory; past the limit a session node crashes.
-    pub fn add_memory(
+    pub(crate) fn add_memory(
         &mut self,
         node: NodeId,
         queued_delta: i64,
@@ -443,7 +455,12 @@ impl World {
     }
 
     /// A publish arrives in guild `g`'s mailbox.
-    pub fn publish_arrives(&mut self, g: GuildId, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn publish_arrives(
+        &mut self,
+        g: GuildId,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
         self.rec.publish_arrived(now);
         self.note_chat(g);
         let msg = Msg::Publish {
@@ -456,7 +473,7 @@ impl World {
     /// An event published at `publish_time` is sent to the member in `slot` (whose
     /// `member_info` is `info`), arriving at `arrival` (see [`super::sends::Sends::deliver`]).
     #[inline]
-    pub fn deliver(
+    pub(crate) fn deliver(
         &mut self,
         slot: u32,
         info: u32,
@@ -470,7 +487,7 @@ impl World {
     }
 
     /// Marks every membership of session `s` online or not.
-    pub fn set_member_online(&mut self, s: SessionId, online: bool) {
+    pub(crate) fn set_member_online(&mut self, s: SessionId, online: bool) {
         for i in self.slots_of(s) {
             let slot = self.session_slots[i] as usize;
             if online {
@@ -527,7 +544,12 @@ impl World {
     }
 
     /// Runs one slice of `p`'s work starting at `now`; returns when it ends.
-    pub fn run_slice(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) -> Nanos {
+    pub(crate) fn run_slice(
+        &mut self,
+        p: ProcRef,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
         match p {
             ProcRef::Guild(g) => self.guild_slice(g, now, queue),
             ProcRef::Session(s) => self.session_slice(s, now, queue),
@@ -536,7 +558,7 @@ impl World {
     }
 
     /// The slice of `p` that started earlier ended at `now`: finish the message if done.
-    pub fn finish_slice(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn finish_slice(&mut self, p: ProcRef, now: Nanos, queue: &mut EventQueue<Event>) {
         match p {
             ProcRef::Guild(g) => self.guild_slice_done(g, now),
             ProcRef::Session(s) => self.session_slice_done(s, now, queue),
@@ -545,7 +567,7 @@ impl World {
     }
 
     /// Whether `p` has more to do after its slice.
-    pub fn has_work(&self, p: ProcRef) -> bool {
+    pub(crate) fn has_work(&self, p: ProcRef) -> bool {
         match p {
             ProcRef::Guild(g) => !self.guilds[g.index()].core.mailbox.is_empty(),
             ProcRef::Session(s) => {
@@ -558,13 +580,13 @@ impl World {
     }
 
     /// Handling a delivery: a session's slice when it has no connection step to take.
-    pub fn session_receive_slice(&mut self, s: SessionId, now: Nanos) -> Nanos {
+    pub(crate) fn session_receive_slice(&mut self, s: SessionId, now: Nanos) -> Nanos {
         debug_assert!(!self.sessions[s.index()].core.mailbox.is_empty());
         now + self.params.session_receive.sample(&mut self.costs_rng)
     }
 
     /// A session finished handling the delivery at the head of its mailbox.
-    pub fn session_receive_done(&mut self, s: SessionId, now: Nanos) {
+    pub(crate) fn session_receive_done(&mut self, s: SessionId, now: Nanos) {
         match self.dequeue(ProcRef::Session(s), now) {
             Msg::Delivery {
                 slot,
@@ -577,20 +599,20 @@ impl World {
 }
 
 /// How many guilds a change of the guild-node ring would move.
-pub struct RingMoves {
-    pub moved_on_removal: u64,
-    pub on_removed_node: u64,
-    pub moved_on_addition: u64,
+pub(crate) struct RingMoves {
+    pub(crate) moved_on_removal: u64,
+    pub(crate) on_removed_node: u64,
+    pub(crate) moved_on_addition: u64,
 }
 
 impl World {
     /// The ring's key of guild `g`.
-    pub fn guild_key(&self, g: usize) -> u64 {
+    pub(crate) fn guild_key(&self, g: usize) -> u64 {
         crate::sim::rng::hash64(self.ring_key, g as u64)
     }
 
     /// Guilds that would move if the last guild node left the ring, or one more joined it.
-    pub fn ring_moves(&self) -> RingMoves {
+    pub(crate) fn ring_moves(&self) -> RingMoves {
         let guild_nodes: Vec<(NodeId, String)> = (0..self.nodes.len())
             .filter(|&n| self.nodes[n].hosts_guilds)
             .map(|n| (NodeId(n as u16), self.nodes[n].name.clone()))

@@ -16,18 +16,18 @@ use super::state::{NOT_JOINED, World};
 /// The members a fan-out goes to: membership slots `first .. first + len`, and the groups
 /// `groups_first .. groups_first + groups_len` holding the same members.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Target {
-    pub first: u32,
-    pub len: u32,
-    pub groups_first: u32,
-    pub groups_len: u32,
+pub(crate) struct Target {
+    pub(crate) first: u32,
+    pub(crate) len: u32,
+    pub(crate) groups_first: u32,
+    pub(crate) groups_len: u32,
     /// The target is the whole guild.
-    pub whole: bool,
+    pub(crate) whole: bool,
 }
 
 impl World {
     /// Where `out`, published by guild `g`, goes.
-    pub fn fanout_target(&self, g: GuildId, out: &Outgoing) -> Target {
+    pub(crate) fn fanout_target(&self, g: GuildId, out: &Outgoing) -> Target {
         let guild = &self.guilds[g.index()];
         let active = guild.active;
         let part = |lo: u32, hi: u32, groups_lo: u32, groups_hi: u32| Target {
@@ -67,7 +67,7 @@ impl World {
     }
 
     /// Whether `origin` is a joined member in `target`.
-    pub fn origin_in(&self, target: &Target, origin: Origin) -> bool {
+    pub(crate) fn origin_in(&self, target: &Target, origin: Origin) -> bool {
         match origin.about() {
             About::Member(slot) => {
                 (target.first..target.first + target.len).contains(&slot)
@@ -78,7 +78,7 @@ impl World {
     }
 
     /// The group of `target` that holds `out`'s origin, if it is a joined member of it.
-    pub fn origin_group(&self, g: GuildId, target: &Target, out: &Outgoing) -> Option<u32> {
+    pub(crate) fn origin_group(&self, g: GuildId, target: &Target, out: &Outgoing) -> Option<u32> {
         if !self.origin_in(target, out.origin) {
             return None;
         }
@@ -93,7 +93,7 @@ impl World {
     }
 
     /// Members a message of guild `g` about `origin` reaches in `target` now.
-    pub fn target_recipients(&self, g: GuildId, target: &Target, origin: Origin) -> u32 {
+    pub(crate) fn target_recipients(&self, g: GuildId, target: &Target, origin: Origin) -> u32 {
         if target.whole {
             return self.recipients(g, origin);
         }

@@ -19,10 +19,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Latency and bandwidth between every pair of nodes, row-major `from * n + to`.
-pub struct Topology {
-    pub latency: Vec<Nanos>,
+pub(crate) struct Topology {
+    pub(crate) latency: Vec<Nanos>,
     /// Bytes per second, `None` for unlimited.
-    pub bandwidth: Vec<Option<u64>>,
+    pub(crate) bandwidth: Vec<Option<u64>>,
 }
 
 /// A path's (or a link's) quality: latency first, then the wider bottleneck. Bandwidth is in
@@ -311,12 +311,16 @@ fn widest_shortest(graph: &UnGraph<(), Label>, source: NodeIndex) -> Vec<Option<
 
 /// Checks that the network names only existing datacenters and nodes and that every node can
 /// reach every other, without building the node-pair table (cheap, for `guildsim check`).
-pub fn check(network: &Network, node_names: &[String], node_groups: &[String]) -> Result<(), Fail> {
+pub(crate) fn check(
+    network: &Network,
+    node_names: &[String],
+    node_groups: &[String],
+) -> Result<(), Fail> {
     Classes::build(network, node_names, node_groups)?.unreachable(network, node_names)
 }
 
 /// Builds the topology of `node_names` (node `i` belongs to group `node_groups[i]`).
-pub fn build(
+pub(crate) fn build(
     network: &Network,
     node_names: &[String],
     node_groups: &[String],

@@ -15,7 +15,7 @@ use crate::sim::time::secs;
 
 impl World {
     /// Starts taking a trace with `cfg`'s window, filters and cap (validated).
-    pub fn enable_trace(&mut self, cfg: &TraceConfig) {
+    pub(crate) fn enable_trace(&mut self, cfg: &TraceConfig) {
         // The trace records each slice end where the queue handles it (`deferred.rs`).
         self.params.defer_slice_ends = false;
         let mut filter = Filter {
@@ -71,7 +71,7 @@ impl World {
     }
 
     /// The trace's name of `p`.
-    pub fn trace_proc(&self, p: ProcRef) -> Proc {
+    pub(crate) fn trace_proc(&self, p: ProcRef) -> Proc {
         let index = match p {
             ProcRef::Guild(g) => g.0,
             ProcRef::Session(s) => s.0,
@@ -84,7 +84,7 @@ impl World {
     }
 
     /// A process's label in the trace: `guild 12`, `session 4031`, `worker 3`, `partitioner 0`.
-    pub fn process_label(&self, p: Proc) -> String {
+    pub(crate) fn process_label(&self, p: Proc) -> String {
         let number = match p.kind {
             ProcessKind::Guild | ProcessKind::Session => p.index,
             _ => self.service_number(p.index),
@@ -99,7 +99,7 @@ impl World {
 
     /// `p` starts a slice on a scheduler of its node at `now`.
     #[inline(always)]
-    pub fn trace_slice(&mut self, p: ProcRef, now: Nanos) {
+    pub(crate) fn trace_slice(&mut self, p: ProcRef, now: Nanos) {
         if self.trace.is_some() {
             self.trace_slice_cold(p, now);
         }
@@ -116,7 +116,7 @@ impl World {
 
     /// The slice started by [`World::trace_slice`] ends at `end`.
     #[inline(always)]
-    pub fn trace_slice_done(&mut self, end: Nanos) {
+    pub(crate) fn trace_slice_done(&mut self, end: Nanos) {
         if let Some(t) = self.trace.as_deref_mut() {
             t.slice_done(end);
         }
@@ -124,7 +124,7 @@ impl World {
 
     /// A message to `to` arriving at `at` (a flow when it crosses nodes).
     #[inline(always)]
-    pub fn trace_message(&mut self, to: ProcRef, at: Nanos) {
+    pub(crate) fn trace_message(&mut self, to: ProcRef, at: Nanos) {
         if self.trace.is_some() {
             self.trace_message_cold(to, at);
         }
@@ -141,7 +141,7 @@ impl World {
 
     /// `p`'s mailbox holds `depth` messages at `now` (sessions are not traced: too many).
     #[inline(always)]
-    pub fn trace_mailbox(&mut self, p: ProcRef, node: NodeId, depth: u32, now: Nanos) {
+    pub(crate) fn trace_mailbox(&mut self, p: ProcRef, node: NodeId, depth: u32, now: Nanos) {
         if self.trace.is_some() && !matches!(p, ProcRef::Session(_)) {
             self.trace_counter_cold(
                 Counter::Mailbox(node.0, self.trace_proc(p)),
@@ -153,7 +153,7 @@ impl World {
 
     /// `node`'s run queue changed at `now`.
     #[inline(always)]
-    pub fn trace_run_queue(&mut self, node: usize, now: Nanos) {
+    pub(crate) fn trace_run_queue(&mut self, node: usize, now: Nanos) {
         if self.trace.is_some() {
             let len = self.nodes[node].run_queue.len() as u64;
             self.trace_counter_cold(Counter::RunQueue(node as u16), now, len);
@@ -162,7 +162,7 @@ impl World {
 
     /// `node`'s memory is `bytes` at `now`.
     #[inline(always)]
-    pub fn trace_memory(&mut self, node: NodeId, now: Nanos, bytes: u64) {
+    pub(crate) fn trace_memory(&mut self, node: NodeId, now: Nanos, bytes: u64) {
         if self.trace.is_some() {
             self.trace_counter_cold(Counter::Memory(node.0), now, bytes);
         }
@@ -170,7 +170,7 @@ impl World {
 
     /// The number of sessions online changed at `now`.
     #[inline(always)]
-    pub fn trace_online(&mut self, now: Nanos) {
+    pub(crate) fn trace_online(&mut self, now: Nanos) {
         if self.trace.is_some() {
             let online = self.sessions_online as u64;
             self.trace_counter_cold(Counter::SessionsOnline, now, online);
@@ -188,7 +188,7 @@ impl World {
     /// Guild `g` finished handling a message at `end`, started at `work.started` (a publish
     /// unless `presence`).
     #[inline(always)]
-    pub fn trace_fanout(&mut self, g: GuildId, work: &Work, end: Nanos, presence: bool) {
+    pub(crate) fn trace_fanout(&mut self, g: GuildId, work: &Work, end: Nanos, presence: bool) {
         if self.trace.is_some() {
             self.trace_fanout_cold(g, work, end, presence);
         }
@@ -212,7 +212,7 @@ impl World {
 
     /// Something happened at `now` (a crash, a restart, a burst).
     #[inline(always)]
-    pub fn trace_mark(&mut self, now: Nanos, mark: Mark) {
+    pub(crate) fn trace_mark(&mut self, now: Nanos, mark: Mark) {
         if let Some(t) = self.trace.as_deref_mut() {
             t.mark(now, mark);
         }

@@ -21,15 +21,15 @@ use std::collections::VecDeque;
 
 /// ZenMonitor, when guilds use it: its rate (`batch` notifications per guild node every
 /// `interval`) and the notifications waiting on each node.
-pub struct ZenMonitor {
-    pub batch: u32,
-    pub interval: Nanos,
+pub(crate) struct ZenMonitor {
+    pub(crate) batch: u32,
+    pub(crate) interval: Nanos,
     queues: Vec<ZenQueue>,
 }
 
 impl ZenMonitor {
     /// ZenMonitor for `exp`'s cluster of `nodes` nodes, if its guilds use it.
-    pub fn new(exp: &Experiment, nodes: usize) -> Option<ZenMonitor> {
+    pub(crate) fn new(exp: &Experiment, nodes: usize) -> Option<ZenMonitor> {
         let m = &exp.model.monitors;
         (m.kind == MonitorKind::ZenMonitor).then(|| ZenMonitor {
             batch: m.zen_batch,
@@ -50,7 +50,7 @@ struct ZenQueue {
 impl World {
     /// Guild `g` learns that its member in `slot` is gone: the member's node `from` went down
     /// at `now`.
-    pub fn monitor_down(
+    pub(crate) fn monitor_down(
         &mut self,
         g: GuildId,
         slot: u32,
@@ -78,7 +78,7 @@ impl World {
     }
 
     /// ZenMonitor on guild node `node` delivers its next batch.
-    pub fn zen_sweep(&mut self, node: NodeId, now: Nanos, queue: &mut EventQueue<Event>) {
+    pub(crate) fn zen_sweep(&mut self, node: NodeId, now: Nanos, queue: &mut EventQueue<Event>) {
         let (batch, interval) = self
             .zen
             .as_ref()

@@ -7,26 +7,26 @@ use serde::{Deserialize, Serialize};
 /// CPU time of the operations the model knows about.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Costs {
+pub(crate) struct Costs {
     /// Time a sender is occupied by one send to a process on its own node.
-    pub send_local: DistConfig,
+    pub(crate) send_local: DistConfig,
     /// Time a sender is occupied by one send to a process on another node.
-    pub send_remote: DistConfig,
+    pub(crate) send_remote: DistConfig,
     /// Time a session is occupied by handling one delivered event (default 0: never busy).
     #[serde(default = "DistConfig::zero")]
-    pub session_receive: DistConfig,
+    pub(crate) session_receive: DistConfig,
     /// Time to encode an event for a remote node (Manifold: once per destination node, or
     /// once per publish with `binary`; default 0).
     #[serde(default = "DistConfig::zero")]
-    pub encode: DistConfig,
+    pub(crate) encode: DistConfig,
     /// Time a guild spends handling a member joining or leaving, before the presence
     /// fan-out (default 10 µs).
     #[serde(default = "default_guild_join")]
-    pub guild_join: DistConfig,
+    pub(crate) guild_join: DistConfig,
     /// When the sends of a fan-out (guild, Manifold sender, partitioner, worker) draw their
     /// cost from `send_local` and `send_remote` (default `per_send`).
     #[serde(default)]
-    pub send_draw: SendDraw,
+    pub(crate) send_draw: SendDraw,
 }
 
 /// When a fan-out's send costs are drawn. The cost of a send depends on the load of the
@@ -34,7 +34,8 @@ pub struct Costs {
 /// fan-out, or once per interval on each node, lets fan-outs differ as they did (V1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum SendDraw {
+#[allow(clippy::enum_variant_names)] // `per_send`, `per_fanout`, `per_interval`: when a cost is drawn
+pub(crate) enum SendDraw {
     /// Every send draws its own cost.
     #[default]
     PerSend,
@@ -53,11 +54,11 @@ fn default_guild_join() -> DistConfig {
 /// How nodes share their schedulers among runnable processes.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Scheduling {
+pub(crate) struct Scheduling {
     /// A process holding a scheduler gives it back after about this long (it finishes the
     /// send in progress), and goes to the back of the run queue if others wait. Default 1000.
     #[serde(default = "default_time_slice_us")]
-    pub time_slice_us: f64,
+    pub(crate) time_slice_us: f64,
 }
 
 fn default_time_slice_us() -> f64 {
@@ -75,7 +76,7 @@ impl Default for Scheduling {
 /// A distribution of durations.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DistConfig {
+pub(crate) enum DistConfig {
     Constant { us: f64 },
     Uniform { min_us: f64, max_us: f64 },
     Exponential { mean_us: f64 },
@@ -83,7 +84,7 @@ pub enum DistConfig {
 }
 
 impl DistConfig {
-    pub fn zero() -> Self {
+    pub(crate) fn zero() -> Self {
         DistConfig::Constant { us: 0.0 }
     }
 }

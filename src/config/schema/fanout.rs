@@ -7,14 +7,14 @@ use serde::{Deserialize, Serialize};
 /// How a guild sends one event to its members.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Fanout {
-    pub strategy: FanoutStrategy,
+pub(crate) struct Fanout {
+    pub(crate) strategy: FanoutStrategy,
     /// Settings of the `manifold` strategy (defaults when absent).
     #[serde(default)]
-    pub manifold: ManifoldConfig,
+    pub(crate) manifold: ManifoldConfig,
     /// Settings of the `relays` strategy (defaults when absent).
     #[serde(default)]
-    pub relays: RelaysConfig,
+    pub(crate) relays: RelaysConfig,
 }
 
 /// Relays (MJ, secondary): processes between a guild and its sessions, each serving at most
@@ -22,20 +22,20 @@ pub struct Fanout {
 /// permissions and making the sends.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RelaysConfig {
+pub(crate) struct RelaysConfig {
     /// Members one relay serves at most (default 15,000, MJ). A guild has, on each session
     /// node holding its members, as many relays as that takes, sharing them evenly.
     #[serde(default = "default_relay_sessions")]
-    pub max_sessions: u32,
+    pub(crate) max_sessions: u32,
     /// A relay's time per recipient to check its permissions (default 1 µs, assumption).
     #[serde(default = "default_permission_check_us")]
-    pub permission_check_us: f64,
+    pub(crate) permission_check_us: f64,
     /// Memory of one relay process (default 100,000, assumption) and per member it serves
     /// (default 100, assumption), on its node.
     #[serde(default = "default_relay_bytes")]
-    pub relay_bytes: u64,
+    pub(crate) relay_bytes: u64,
     #[serde(default = "default_relay_member_bytes")]
-    pub member_bytes: u64,
+    pub(crate) member_bytes: u64,
 }
 
 fn default_relay_sessions() -> u32 {
@@ -67,7 +67,7 @@ impl Default for RelaysConfig {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum FanoutStrategy {
+pub(crate) enum FanoutStrategy {
     /// One send per connected member, in member order, inside the guild process (2017).
     Naive,
     /// One send per destination node to a partitioner there, whose workers send locally.
@@ -79,26 +79,26 @@ pub enum FanoutStrategy {
 /// discord/manifold: partitioners and workers on every node.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ManifoldConfig {
+pub(crate) struct ManifoldConfig {
     /// Partitioner processes per node, 1 to 32 (default 1). A sender always uses the same one.
     #[serde(default = "one_u32")]
-    pub partitioners: u32,
+    pub(crate) partitioners: u32,
     /// Worker processes per node (default: one per scheduler of the node). A recipient always
     /// goes to the same one.
     #[serde(default)]
-    pub workers_per_node: Option<u32>,
+    pub(crate) workers_per_node: Option<u32>,
     /// Guild (or sender) time per recipient to group recipients by node (default 0.05 µs).
     #[serde(default = "default_per_recipient_us")]
-    pub group_cost_per_recipient_us: f64,
+    pub(crate) group_cost_per_recipient_us: f64,
     /// Partitioner time per recipient to hash it onto a worker (default 0.05 µs).
     #[serde(default = "default_per_recipient_us")]
-    pub partition_cost_per_recipient_us: f64,
+    pub(crate) partition_cost_per_recipient_us: f64,
     /// A local sender process does the grouping and remote sends; the guild makes one local send.
     #[serde(default)]
-    pub offload: bool,
+    pub(crate) offload: bool,
     /// Encode the event once per publish instead of once per destination node.
     #[serde(default)]
-    pub binary: bool,
+    pub(crate) binary: bool,
 }
 
 fn one_u32() -> u32 {

@@ -10,24 +10,24 @@ use serde::{Deserialize, Serialize};
 /// list it can see, so a presence update goes to the subscribers of its range only.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MemberListConfig {
+pub(crate) struct MemberListConfig {
     /// The data structure (default `none`: no member list).
     #[serde(default)]
-    pub structure: ListStructure,
+    pub(crate) structure: ListStructure,
     /// The cost of one update of a list of 250,000 members (default: R19's insert cost for
     /// the structure: list 170 ms, ordsets 27 ms, OrderedSet 4-640 µs, SortedSet
     /// 0.61-3.68 µs, uniform within a range).
     #[serde(default)]
-    pub update_cost_at_250k: Option<DistConfig>,
+    pub(crate) update_cost_at_250k: Option<DistConfig>,
     /// How the cost grows with the list's size n (default: `linear` for `list` and `ordsets`,
     /// `log` for `ordered_set` and `sorted_set`; assumption: R19 gives the cost at 250,000
     /// only). The cost at n is the cost at 250,000 times n / 250,000, or log2(n) / log2(250,000).
     #[serde(default)]
-    pub scaling: Option<ListScaling>,
+    pub(crate) scaling: Option<ListScaling>,
     /// Members in the range a client sees and subscribes to (default 100, assumption). The
     /// list is cut into ranges of this many members; each client subscribes to one.
     #[serde(default = "default_range_size")]
-    pub range_size: u32,
+    pub(crate) range_size: u32,
 }
 
 fn default_range_size() -> u32 {
@@ -48,7 +48,7 @@ impl Default for MemberListConfig {
 /// A member list's data structure (R19).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum ListStructure {
+pub(crate) enum ListStructure {
     /// No member list: presence goes to every online member.
     #[default]
     None,
@@ -64,7 +64,7 @@ pub enum ListStructure {
 
 impl ListStructure {
     /// R19's cost of one insert into a list of 250,000 members.
-    pub fn published_cost(self) -> Option<DistConfig> {
+    pub(crate) fn published_cost(self) -> Option<DistConfig> {
         let uniform = |min_us, max_us| DistConfig::Uniform { min_us, max_us };
         match self {
             ListStructure::None => None,
@@ -76,7 +76,7 @@ impl ListStructure {
     }
 
     /// How its cost grows with size, by default (assumption).
-    pub fn default_scaling(self) -> ListScaling {
+    pub(crate) fn default_scaling(self) -> ListScaling {
         match self {
             ListStructure::None | ListStructure::List | ListStructure::Ordsets => {
                 ListScaling::Linear
@@ -89,7 +89,7 @@ impl ListStructure {
 /// How a member list's update cost grows with its size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum ListScaling {
+pub(crate) enum ListScaling {
     Linear,
     Log,
 }

@@ -24,17 +24,17 @@ mod presence;
 mod run;
 mod workload;
 
-pub use costs::*;
-pub use expect::*;
-pub use fanout::*;
-pub use member_list::*;
-pub use model::*;
-pub use monitors::*;
-pub use network::*;
-pub use output::*;
-pub use passive::*;
-pub use presence::*;
-pub use run::*;
+pub(crate) use costs::*;
+pub(crate) use expect::*;
+pub(crate) use fanout::*;
+pub(crate) use member_list::*;
+pub(crate) use model::*;
+pub(crate) use monitors::*;
+pub(crate) use network::*;
+pub(crate) use output::*;
+pub(crate) use passive::*;
+pub(crate) use presence::*;
+pub(crate) use run::*;
 pub use workload::*;
 
 use schemars::JsonSchema;
@@ -53,30 +53,30 @@ pub struct Experiment {
     pub name: Option<String>,
     /// One or two sentences: what this experiment shows.
     #[serde(default)]
-    pub description: String,
+    pub(crate) description: String,
     /// The model. In an experiment file this is a path to a model file (relative to the
     /// experiment file) or an inline mapping; after assembly it is always the mapping.
-    pub model: ModelConfig,
+    pub(crate) model: ModelConfig,
     /// Master seed: every random stream is derived from it.
     pub seed: u64,
     pub run: RunConfig,
     pub workload: Workload,
     #[serde(default)]
-    pub output: Output,
+    pub(crate) output: Output,
     /// Vary fields over a grid with replications (`crate::config::sweep`); optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sweep: Option<super::sweep::Sweep>,
+    pub(crate) sweep: Option<super::sweep::Sweep>,
     /// Find the largest (or smallest) value of a field that keeps a metric within a limit
     /// (`crate::config::search`); optional, with a `sweep:` one search per grid point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search: Option<super::search::Search>,
+    pub(crate) search: Option<super::search::Search>,
     /// Pass/fail gates: each metric (a dotted name of `summary.json`, e.g. `latency_ms.p99` or
     /// `windows.after.latency_ms.p99`) must lie within its bounds after the run (for a sweep,
     /// at every point); a failed one makes `guildsim run` exit with code 1.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub expect: BTreeMap<String, Expectation>,
+    pub(crate) expect: BTreeMap<String, Expectation>,
     /// Overrides (`field.path: value`) that shrink the experiment for the snapshot tests.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
-    pub test_overrides: BTreeMap<String, yaml_serde::Value>,
+    pub(crate) test_overrides: BTreeMap<String, yaml_serde::Value>,
 }

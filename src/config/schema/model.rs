@@ -13,62 +13,62 @@ use serde::{Deserialize, Serialize};
 /// A cluster and its costs.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ModelConfig {
+pub(crate) struct ModelConfig {
     /// A name for the design this model describes, for reports and sweep legends (default
     /// empty; it changes nothing in a run).
     #[serde(default)]
-    pub design: String,
+    pub(crate) design: String,
     /// Groups of identical nodes (Erlang VMs on their own machines).
-    pub nodes: Vec<NodeGroup>,
-    pub network: Network,
-    pub costs: Costs,
+    pub(crate) nodes: Vec<NodeGroup>,
+    pub(crate) network: Network,
+    pub(crate) costs: Costs,
     #[serde(default)]
-    pub scheduling: Scheduling,
-    pub fanout: Fanout,
+    pub(crate) scheduling: Scheduling,
+    pub(crate) fanout: Fanout,
     /// Sizes of messages, for distribution buffers and memory accounting.
     #[serde(default)]
-    pub messages: Messages,
+    pub(crate) messages: Messages,
     /// The consistent-hash ring that places guilds on guild nodes, and how sessions look it up.
     #[serde(default)]
-    pub ring: RingConfig,
+    pub(crate) ring: RingConfig,
     /// The guild registry processes (one per guild node) and the Semaphore in front of them.
     #[serde(default)]
-    pub registry: RegistryConfig,
+    pub(crate) registry: RegistryConfig,
     /// What a guild does when a member comes online or goes offline.
     #[serde(default)]
-    pub presence: PresenceConfig,
+    pub(crate) presence: PresenceConfig,
     /// Memory accounting per node, and what happens past the limit.
     #[serde(default)]
-    pub memory: MemoryConfig,
+    pub(crate) memory: MemoryConfig,
     /// The member list each guild keeps, and what its clients subscribe to (R19; default:
     /// none, presence goes to every online member).
     #[serde(default)]
-    pub member_list: MemberListConfig,
+    pub(crate) member_list: MemberListConfig,
     /// How guilds learn that a member's session is gone when its node goes down (ZM; default:
     /// plain Erlang monitors).
     #[serde(default)]
-    pub monitors: MonitorsConfig,
+    pub(crate) monitors: MonitorsConfig,
     /// Passive sessions in large guilds (MJ, secondary; default: none).
     #[serde(default)]
-    pub passive: PassiveConfig,
+    pub(crate) passive: PassiveConfig,
 }
 
 /// `count` nodes with the same role and size.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NodeGroup {
+pub(crate) struct NodeGroup {
     /// Name of the group; node `i` of group `guild` is called `guild-i` in reports.
-    pub name: String,
-    pub count: u32,
+    pub(crate) name: String,
+    pub(crate) count: u32,
     /// What the nodes host: `guilds`, `sessions`, or both.
-    pub hosts: Vec<Role>,
+    pub(crate) hosts: Vec<Role>,
     /// Schedulers (cores): how many processes of the node run at once.
-    pub schedulers: u32,
+    pub(crate) schedulers: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub(crate) enum Role {
     Guilds,
     Sessions,
 }
@@ -76,19 +76,19 @@ pub enum Role {
 /// Message sizes in bytes.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Messages {
+pub(crate) struct Messages {
     /// A published chat event (default 1000).
     #[serde(default = "default_event_bytes")]
-    pub event_bytes: u64,
+    pub(crate) event_bytes: u64,
     /// A presence update (default 200).
     #[serde(default = "default_presence_bytes")]
-    pub presence_bytes: u64,
+    pub(crate) presence_bytes: u64,
     /// A call or reply: ring lookup, registry call, join (default 100).
     #[serde(default = "default_call_bytes")]
-    pub call_bytes: u64,
+    pub(crate) call_bytes: u64,
     /// Per recipient listed in a Manifold batch (default 8).
     #[serde(default = "default_recipient_bytes")]
-    pub recipient_bytes: u64,
+    pub(crate) recipient_bytes: u64,
 }
 
 fn default_event_bytes() -> u64 {
@@ -121,25 +121,25 @@ impl Default for Messages {
 /// Memory per node: fixed costs per entity plus every queued message.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MemoryConfig {
+pub(crate) struct MemoryConfig {
     /// Per connected session process (default 50,000: an Elixir session with its state).
     #[serde(default = "default_session_bytes")]
-    pub session_bytes: u64,
+    pub(crate) session_bytes: u64,
     /// Per guild process (default 100,000).
     #[serde(default = "default_guild_bytes")]
-    pub guild_bytes: u64,
+    pub(crate) guild_bytes: u64,
     /// Per member a guild tracks (default 200).
     #[serde(default = "default_member_bytes")]
-    pub member_bytes: u64,
+    pub(crate) member_bytes: u64,
     /// A node whose memory passes this crashes (default: no limit).
     #[serde(default)]
-    pub limit_bytes: Option<u64>,
+    pub(crate) limit_bytes: Option<u64>,
     /// A crashed node comes back after this long (default 30 s).
     #[serde(default = "default_restart_s")]
-    pub restart_s: f64,
+    pub(crate) restart_s: f64,
     /// After the restart, each of its sessions reconnects after a uniform delay in [0, this] (default 10 s).
     #[serde(default = "default_reconnect_jitter_s")]
-    pub reconnect_jitter_s: f64,
+    pub(crate) reconnect_jitter_s: f64,
 }
 
 fn default_session_bytes() -> u64 {

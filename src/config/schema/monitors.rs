@@ -9,16 +9,16 @@ use serde::{Deserialize, Serialize};
 /// ZenMonitor (ZM) delivers them from a queue on each guild node at a bounded rate.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MonitorsConfig {
+pub(crate) struct MonitorsConfig {
     /// `plain` (default) or `zen_monitor`.
     #[serde(default)]
-    pub kind: MonitorKind,
+    pub(crate) kind: MonitorKind,
     /// ZenMonitor: `:DOWN` notifications a guild node delivers per sweep (default 1000, ZM).
     #[serde(default = "default_zen_batch")]
-    pub zen_batch: u32,
+    pub(crate) zen_batch: u32,
     /// ZenMonitor: time between sweeps (default 100 ms, ZM).
     #[serde(default = "default_zen_interval_ms")]
-    pub zen_interval_ms: f64,
+    pub(crate) zen_interval_ms: f64,
 }
 
 fn default_zen_batch() -> u32 {
@@ -42,7 +42,7 @@ impl Default for MonitorsConfig {
 /// How a node going down reaches the guilds that monitor its sessions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum MonitorKind {
+pub(crate) enum MonitorKind {
     /// Every `:DOWN` at once, after the network latency.
     #[default]
     Plain,

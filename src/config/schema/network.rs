@@ -8,28 +8,28 @@ use serde::{Deserialize, Serialize};
 /// shortest path. By default every pair of nodes is linked directly (a full mesh).
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Network {
+pub(crate) struct Network {
     /// One-way latency of a link between two nodes of the same datacenter (every pair of
     /// nodes when there are no datacenters), after the send completes.
-    pub latency_us: f64,
+    pub(crate) latency_us: f64,
     /// Latency of a message between two processes of the same node (default 0).
     #[serde(default)]
-    pub local_latency_us: f64,
+    pub(crate) local_latency_us: f64,
     /// Bandwidth of those links in megabits per second (default: unlimited).
     #[serde(default)]
-    pub bandwidth_mbps: Option<f64>,
+    pub(crate) bandwidth_mbps: Option<f64>,
     /// Send buffer of the distribution channel between two nodes: a process sending on a
     /// channel holding more than this is suspended until it drains (OTP `+zdbbl`, default 1 MiB).
     #[serde(default = "default_send_buffer_bytes")]
-    pub send_buffer_bytes: u64,
+    pub(crate) send_buffer_bytes: u64,
     /// Datacenters, each a list of node groups. Nodes are fully meshed inside a datacenter;
     /// datacenters are joined only by `links`. Default: none (one full mesh).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub datacenters: Vec<Datacenter>,
+    pub(crate) datacenters: Vec<Datacenter>,
     /// Extra links, between two datacenters (every node of one to every node of the other)
     /// or two nodes (by name, `group-index`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub links: Vec<Link>,
+    pub(crate) links: Vec<Link>,
 }
 
 fn default_send_buffer_bytes() -> u64 {
@@ -38,20 +38,20 @@ fn default_send_buffer_bytes() -> u64 {
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Datacenter {
-    pub name: String,
+pub(crate) struct Datacenter {
+    pub(crate) name: String,
     /// Names of the node groups in this datacenter.
-    pub groups: Vec<String>,
+    pub(crate) groups: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Link {
+pub(crate) struct Link {
     /// A datacenter name or a node name (`session-3`).
-    pub from: String,
-    pub to: String,
-    pub latency_us: f64,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) latency_us: f64,
     /// Default: unlimited.
     #[serde(default)]
-    pub bandwidth_mbps: Option<f64>,
+    pub(crate) bandwidth_mbps: Option<f64>,
 }

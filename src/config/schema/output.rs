@@ -6,57 +6,57 @@ use serde::{Deserialize, Serialize};
 /// What a run writes besides the summary.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Output {
+pub(crate) struct Output {
     /// Width of the time-series bins (default 100).
     #[serde(default = "default_sample_interval_ms")]
-    pub sample_interval_ms: f64,
+    pub(crate) sample_interval_ms: f64,
     /// Plots to draw (default: all of the kinds).
     #[serde(default = "PlotKind::all")]
-    pub plots: Vec<PlotKind>,
+    pub(crate) plots: Vec<PlotKind>,
     /// Write `trace.json`, the run as a Chrome trace-event file for Perfetto, with these
     /// filters (optional; `{}` traces everything up to the cap).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trace: Option<TraceConfig>,
+    pub(crate) trace: Option<TraceConfig>,
     /// Named windows of virtual time, each summarised like the whole run in `summary.json`
     /// (`windows.<name>`), over what happened in it. Whole time bins: `from_s` and `to_s` are
     /// multiples of `sample_interval_ms`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub windows: Vec<OutputWindow>,
+    pub(crate) windows: Vec<OutputWindow>,
 }
 
 /// A named window of virtual time, `[from_s, to_s)`.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OutputWindow {
+pub(crate) struct OutputWindow {
     /// Letters, digits, `_` and `-`: it names the window's block in `summary.json` and its
     /// metrics (`windows.<name>.latency_ms.p99`).
-    pub name: String,
-    pub from_s: f64,
-    pub to_s: f64,
+    pub(crate) name: String,
+    pub(crate) from_s: f64,
+    pub(crate) to_s: f64,
 }
 
 /// What the timeline trace holds: a window of virtual time, some guilds, some nodes, and a
 /// cap on its events (`crate::metrics::trace`).
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TraceConfig {
+pub(crate) struct TraceConfig {
     /// Start of the traced window of virtual time (default 0).
     #[serde(default)]
-    pub from_s: f64,
+    pub(crate) from_s: f64,
     /// End of the traced window (default: the horizon).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_s: Option<f64>,
+    pub(crate) to_s: Option<f64>,
     /// Guild indices: only these guilds, their members' sessions and the processes their
     /// messages pass through (default: every process).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guilds: Option<Vec<u32>>,
+    pub(crate) guilds: Option<Vec<u32>>,
     /// Node names (`session-3`): only these nodes' tracks (default: every node).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nodes: Option<Vec<String>>,
+    pub(crate) nodes: Option<Vec<String>>,
     /// At most this many trace events (default 200000); reaching it ends the trace there,
     /// which the file's metadata and the command's output state.
     #[serde(default = "default_trace_events")]
-    pub max_events: u64,
+    pub(crate) max_events: u64,
 }
 
 fn default_trace_events() -> u64 {
@@ -92,7 +92,7 @@ impl Default for Output {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum PlotKind {
+pub(crate) enum PlotKind {
     /// Cumulative distribution of delivery latency.
     LatencyCdf,
     /// Fan-out duration against the number of recipients.
@@ -104,7 +104,7 @@ pub enum PlotKind {
 }
 
 impl PlotKind {
-    pub fn all() -> Vec<PlotKind> {
+    pub(crate) fn all() -> Vec<PlotKind> {
         vec![
             PlotKind::LatencyCdf,
             PlotKind::FanoutVsSize,

@@ -10,23 +10,23 @@ use serde::{Deserialize, Serialize};
 /// periodic digest of the chat they missed.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PassiveConfig {
+pub(crate) struct PassiveConfig {
     /// Guilds with at least this many members have passive sessions (default: none, no
     /// passive sessions).
     #[serde(default)]
-    pub min_members: Option<u32>,
+    pub(crate) min_members: Option<u32>,
     /// Share of a large guild's sessions that are active (default 0.1, assumption: V11's
     /// 90 % less fan-out work).
     #[serde(default = "default_active_fraction")]
-    pub active_fraction: f64,
+    pub(crate) active_fraction: f64,
     /// Event kinds passive sessions still receive as they happen: any of `chat`, `presence`
     /// (default none).
     #[serde(default)]
-    pub receives: Vec<EventKind>,
+    pub(crate) receives: Vec<EventKind>,
     /// Passive sessions receive a digest of the guild's chat this often, when there was any
     /// (default: no digests).
     #[serde(default)]
-    pub digest_interval_ms: Option<f64>,
+    pub(crate) digest_interval_ms: Option<f64>,
 }
 
 fn default_active_fraction() -> f64 {
@@ -47,7 +47,7 @@ impl Default for PassiveConfig {
 /// A kind of event a guild fans out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum EventKind {
+pub(crate) enum EventKind {
     Chat,
     Presence,
 }

@@ -9,17 +9,17 @@ use serde::{Deserialize, Serialize};
 /// The consistent-hash ring (discord/ex_hash_ring) and its lookup.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RingConfig {
+pub(crate) struct RingConfig {
     /// Virtual replicas (points) per guild node (default 512).
     #[serde(default = "default_replicas")]
-    pub replicas: u32,
+    pub(crate) replicas: u32,
     /// Where a session looks the ring up (default `fastglobal`).
     #[serde(default)]
-    pub lookup: LookupMode,
+    pub(crate) lookup: LookupMode,
     /// Cost of one lookup (default: the published cost of the mode: process 12 µs, ets 7 µs,
     /// fastglobal 0.3 µs).
     #[serde(default)]
-    pub lookup_cost: Option<DistConfig>,
+    pub(crate) lookup_cost: Option<DistConfig>,
 }
 
 fn default_replicas() -> u32 {
@@ -38,7 +38,7 @@ impl Default for RingConfig {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum LookupMode {
+pub(crate) enum LookupMode {
     /// A call to one ring process per session node: serialised.
     Process,
     /// A read of an ETS table, in the caller.
@@ -50,7 +50,7 @@ pub enum LookupMode {
 
 impl LookupMode {
     /// The published cost of one lookup, in µs (docs/sources.md).
-    pub fn published_cost_us(self) -> f64 {
+    pub(crate) fn published_cost_us(self) -> f64 {
         match self {
             LookupMode::Process => 12.0,
             LookupMode::Ets => 7.0,
@@ -62,21 +62,21 @@ impl LookupMode {
 /// Guild registries: one serialised process per guild node.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RegistryConfig {
+pub(crate) struct RegistryConfig {
     /// Registry time per call (default 20 µs).
     #[serde(default = "default_registry_cost")]
-    pub call_cost: DistConfig,
+    pub(crate) call_cost: DistConfig,
     /// A caller gives up waiting after this long; the request stays queued and is still
     /// served (default 5000 ms).
     #[serde(default = "default_timeout_ms")]
-    pub timeout_ms: f64,
+    pub(crate) timeout_ms: f64,
     /// Backoff before a retry (after a timeout or a Semaphore refusal).
     #[serde(default)]
-    pub backoff: Backoff,
+    pub(crate) backoff: Backoff,
     /// At most this many registry calls in flight per session node; a caller over the limit
     /// fails at once and backs off (default: no Semaphore).
     #[serde(default)]
-    pub semaphore: Option<u32>,
+    pub(crate) semaphore: Option<u32>,
 }
 
 fn default_registry_cost() -> DistConfig {
@@ -102,16 +102,16 @@ impl Default for RegistryConfig {
 /// uniform factor in [1 - jitter, 1].
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     #[serde(default = "default_backoff_initial_ms")]
-    pub initial_ms: f64,
+    pub(crate) initial_ms: f64,
     #[serde(default = "default_backoff_max_ms")]
-    pub max_ms: f64,
+    pub(crate) max_ms: f64,
     #[serde(default = "default_backoff_multiplier")]
-    pub multiplier: f64,
+    pub(crate) multiplier: f64,
     /// 0 (none) to 1 (full jitter); default 0.5.
     #[serde(default = "default_backoff_jitter")]
-    pub jitter: f64,
+    pub(crate) jitter: f64,
 }
 
 fn default_backoff_initial_ms() -> f64 {
@@ -145,17 +145,17 @@ impl Default for Backoff {
 /// member of each of its guilds.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PresenceConfig {
+pub(crate) struct PresenceConfig {
     /// Publish a presence update when a member joins (default true).
     #[serde(default = "yes")]
-    pub on_join: bool,
+    pub(crate) on_join: bool,
     /// Publish a presence update when a member leaves (default true).
     #[serde(default = "yes")]
-    pub on_leave: bool,
+    pub(crate) on_leave: bool,
     /// Guilds with more online members than this publish no presence updates: their clients
     /// fetch the member list lazily instead (R19; default: no limit).
     #[serde(default)]
-    pub max_online_members: Option<u32>,
+    pub(crate) max_online_members: Option<u32>,
 }
 
 fn yes() -> bool {

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
-    pub guilds: Guilds,
-    pub users: Users,
+    pub(crate) guilds: Guilds,
+    pub(crate) users: Users,
     pub publishes: Publishes,
     /// Extra publishes to one guild at one time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub bursts: Vec<Burst>,
+    pub(crate) bursts: Vec<Burst>,
     /// Presence storms: users coming online together, session nodes restarting.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub storms: Vec<Storm>,
@@ -47,12 +47,12 @@ pub enum Storm {
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Guilds {
+pub(crate) struct Guilds {
     /// Members per guild.
-    pub sizes: GuildSizes,
+    pub(crate) sizes: GuildSizes,
     /// Fraction of each guild's members that are online (have a session) (default 1).
     #[serde(default = "one")]
-    pub online_fraction: f64,
+    pub(crate) online_fraction: f64,
 }
 
 fn one() -> f64 {
@@ -62,7 +62,7 @@ fn one() -> f64 {
 /// Guild sizes (members): an explicit list, `count` guilds of one size, or a power law.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum GuildSizes {
+pub(crate) enum GuildSizes {
     List(Vec<u32>),
     Fixed {
         count: u32,
@@ -79,22 +79,22 @@ pub enum GuildSizes {
 
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Users {
+pub(crate) struct Users {
     /// Mean number of guilds a user is in: users = ceil(online memberships / this). Give this
     /// or `count`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guilds_per_user_mean: Option<f64>,
+    pub(crate) guilds_per_user_mean: Option<f64>,
     /// The number of users (each with one session). Give this or `guilds_per_user_mean`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u64>,
+    pub(crate) count: Option<u64>,
     /// How users' sessions are spread over the session nodes.
     #[serde(default)]
-    pub placement: SessionPlacement,
+    pub(crate) placement: SessionPlacement,
 }
 
 impl Users {
     /// The number of users for `memberships` online memberships.
-    pub fn resolve(&self, memberships: f64) -> u64 {
+    pub(crate) fn resolve(&self, memberships: f64) -> u64 {
         match (self.count, self.guilds_per_user_mean) {
             (Some(count), _) => count,
             (None, Some(mean)) => (memberships / mean).ceil() as u64,
@@ -105,7 +105,7 @@ impl Users {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SessionPlacement {
+pub(crate) enum SessionPlacement {
     /// Each session on a session node drawn uniformly at random.
     #[default]
     Uniform,
@@ -120,18 +120,18 @@ pub struct Publishes {
     pub rate: Rate,
     /// Publishing starts at this time (default 0).
     #[serde(default)]
-    pub start_s: f64,
+    pub(crate) start_s: f64,
     /// Publishing stops at this time (default: the horizon).
     #[serde(default)]
-    pub end_s: Option<f64>,
+    pub(crate) end_s: Option<f64>,
     /// Presence changes (a user goes idle, back, changes status): a Poisson rate per online
     /// session; each change is published to every guild of the session (default 0).
     #[serde(default)]
-    pub presence_changes_per_session_per_s: f64,
+    pub(crate) presence_changes_per_session_per_s: f64,
     /// More publishing, each phase over its own window with its own rate, shape and guilds;
     /// the rates of overlapping phases (and of `rate` above) add up.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub phases: Vec<PublishPhase>,
+    pub(crate) phases: Vec<PublishPhase>,
 }
 
 /// A phase of publishing: Poisson publishes to the chosen guilds over `[from_s, to_s)`, at a
@@ -139,21 +139,21 @@ pub struct Publishes {
 /// same shape.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PublishPhase {
-    pub from_s: f64,
-    pub to_s: f64,
+pub(crate) struct PublishPhase {
+    pub(crate) from_s: f64,
+    pub(crate) to_s: f64,
     /// The publish rate of each chosen guild (default: none), multiplied by the shape.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<Rate>,
+    pub(crate) rate: Option<Rate>,
     /// How the rate changes over the phase (default `constant`).
     #[serde(default)]
-    pub shape: Shape,
+    pub(crate) shape: Shape,
     /// Which guilds publish in this phase (default `all`).
     #[serde(default)]
-    pub guilds: GuildSelector,
+    pub(crate) guilds: GuildSelector,
     /// Presence changes per online session, multiplied by the shape (default 0).
     #[serde(default)]
-    pub presence_changes_per_session_per_s: f64,
+    pub(crate) presence_changes_per_session_per_s: f64,
 }
 
 /// How a rate changes over time: a factor that multiplies it.
@@ -179,7 +179,7 @@ pub enum Shape {
 /// A set of guilds: all, the largest, those of a size range, or listed indices.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum GuildSelector {
+pub(crate) enum GuildSelector {
     /// Every guild.
     #[default]
     All,
@@ -203,27 +203,27 @@ pub enum Rate {
 /// rate multiplied by `multiplier` over `[from_s, to_s)`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Burst {
+pub(crate) struct Burst {
     /// One guild, by index (0-based, in the order of `sizes`); or `guilds`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guild: Option<u32>,
+    pub(crate) guild: Option<u32>,
     /// The guilds (instead of `guild`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub guilds: Option<GuildSelector>,
+    pub(crate) guilds: Option<GuildSelector>,
     /// When the `count` publishes arrive (with `count`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_s: Option<f64>,
+    pub(crate) at_s: Option<f64>,
     /// Publishes to each guild at `at_s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u32>,
+    pub(crate) count: Option<u32>,
     /// The window of a rate multiplier (with `to_s` and `multiplier`, instead of `at_s` and
     /// `count`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_s: Option<f64>,
+    pub(crate) from_s: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_s: Option<f64>,
+    pub(crate) to_s: Option<f64>,
     /// Every publish rate of the guilds (the base rate and every phase's) is multiplied by
     /// this over the window; overlapping multipliers multiply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub multiplier: Option<f64>,
+    pub(crate) multiplier: Option<f64>,
 }

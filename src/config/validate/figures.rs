@@ -29,16 +29,16 @@ const CLUSTER_METRICS: &[&str] = &[
 const NODE_METRICS: &[&str] = &["busy_fraction", "run_queue_max", "memory_bytes_max"];
 
 /// What a plot shows: the columns of its x axis and lines, and the indices of its points.
-pub struct Selection {
-    pub x: usize,
-    pub lines: Option<usize>,
-    pub chosen: Vec<usize>,
+pub(crate) struct Selection {
+    pub(crate) x: usize,
+    pub(crate) lines: Option<usize>,
+    pub(crate) chosen: Vec<usize>,
 }
 
 /// The points a plot shows (after `where`), among the points with these `labels` (one list
 /// per point, a label per column), or the problem with its declaration as (field of the
 /// plot, message).
-pub fn select(
+pub(crate) fn select(
     plot: &SweepPlot,
     columns: &[String],
     labels: &[Vec<String>],
@@ -135,7 +135,7 @@ fn is_file_name(name: &str) -> bool {
 
 /// Problems with the plot declarations of `sweep` over the points with these `labels`,
 /// located in `base`'s sources.
-pub fn check_plots(
+pub(crate) fn check_plots(
     sweep: &Sweep,
     columns: &[String],
     labels: &[Vec<String>],
@@ -226,14 +226,14 @@ fn check_labels(
 }
 
 /// The column of the swept field `field`, if it is swept.
-pub fn column(columns: &[String], field: &str) -> Option<usize> {
+pub(crate) fn column(columns: &[String], field: &str) -> Option<usize> {
     let normal = FieldPath::parse(field).ok()?.to_string();
     columns.iter().position(|c| *c == normal)
 }
 
 /// Problems with the timeline declarations of `sweep` over the points with these `labels`,
 /// located in `base`'s sources.
-pub fn check_timelines(
+pub(crate) fn check_timelines(
     sweep: &Sweep,
     columns: &[String],
     labels: &[Vec<String>],

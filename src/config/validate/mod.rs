@@ -17,12 +17,12 @@
 //! `crate::search::bisect`).
 
 mod expect;
-pub mod figures;
+pub(crate) mod figures;
 mod model;
 mod phases;
-pub mod search;
-pub mod sweep;
-pub mod windows;
+pub(crate) mod search;
+pub(crate) mod sweep;
+pub(crate) mod windows;
 mod workload;
 
 use super::ConfigErrors;
@@ -171,7 +171,7 @@ impl Checker<'_> {
     }
 }
 
-pub fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
+pub(crate) fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigErrors> {
     let mut c = Checker {
         map,
         errors: Vec::new(),

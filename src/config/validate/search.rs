@@ -28,13 +28,13 @@ const NOT_SEARCHABLE: [&str; 6] = [
 ];
 
 /// The bracket's ends as numbers (`NaN` for an end that is not one).
-pub fn ends(search: &Search) -> (f64, f64) {
+pub(crate) fn ends(search: &Search) -> (f64, f64) {
     let number = |n: &yaml_serde::Number| n.as_f64().unwrap_or(f64::NAN);
     (number(&search.from), number(&search.to))
 }
 
 /// Checks the section's own fields; returns the searched field's path if it is one.
-pub fn check_section(
+pub(crate) fn check_section(
     search: &Search,
     base: &Loaded,
     errors: &mut Vec<ConfigError>,
@@ -143,7 +143,7 @@ pub fn check_section(
 
 /// What a search may be combined with: no `expect:` (a search judges its own limit), and a
 /// `sweep:` that gives only the grid (one search per point).
-pub fn check_company(base: &Loaded, errors: &mut Vec<ConfigError>) {
+pub(crate) fn check_company(base: &Loaded, errors: &mut Vec<ConfigError>) {
     let map = &base.source;
     if !base.experiment.expect.is_empty() {
         errors.push(yaml_source::error_at(
@@ -182,7 +182,7 @@ pub fn check_company(base: &Loaded, errors: &mut Vec<ConfigError>) {
 
 /// The searched `field` must not overlap a swept one (`columns`); items named by their
 /// `name:` (`model.nodes[session]`) are compared by index in the assembled document `doc`.
-pub fn check_overlap(
+pub(crate) fn check_overlap(
     field: &FieldPath,
     columns: &[String],
     doc: &Value,
@@ -206,7 +206,7 @@ pub fn check_overlap(
 
 /// The search plot's declaration checked like a sweep plot's over the grid's points (their
 /// `labels`), located at `search.plot`.
-pub fn check_plot(
+pub(crate) fn check_plot(
     search: &Search,
     columns: &[String],
     labels: &[Vec<String>],

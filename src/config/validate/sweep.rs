@@ -13,23 +13,23 @@ use yaml_serde::{Number, Value};
 
 /// One swept field and its values.
 #[derive(Clone, Debug)]
-pub struct Param {
-    pub field: FieldPath,
+pub(crate) struct Param {
+    pub(crate) field: FieldPath,
     /// Where the field path is written (`field:` of the entry): unknown fields point here.
-    pub field_at: Location,
+    pub(crate) field_at: Location,
     /// The values, each with its own positions (rooted at the value).
-    pub values: Vec<(Value, SourceMap)>,
+    pub(crate) values: Vec<(Value, SourceMap)>,
 }
 
 /// Parameters that vary together: one, or the members of a `zip`.
 #[derive(Clone, Debug)]
-pub struct Axis {
-    pub params: Vec<Param>,
+pub(crate) struct Axis {
+    pub(crate) params: Vec<Param>,
 }
 
 impl Axis {
     /// How many values the axis takes (every parameter of a zip has as many).
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.params[0].values.len()
     }
 }
@@ -44,7 +44,11 @@ const NOT_SWEEPABLE: [&str; 5] = [
 ];
 
 /// Checks `sweep` (found at `sweep` in `map`) and expands its grid into axes.
-pub fn axes(sweep: &Sweep, map: &SourceMap, input_bytes: u64) -> Result<Vec<Axis>, ConfigErrors> {
+pub(crate) fn axes(
+    sweep: &Sweep,
+    map: &SourceMap,
+    input_bytes: u64,
+) -> Result<Vec<Axis>, ConfigErrors> {
     let at = FieldPath::root().key("sweep");
     let mut errors = Vec::new();
     if !(1..=MAX_REPLICATIONS).contains(&sweep.replications) {
@@ -393,7 +397,7 @@ fn number(n: &Number) -> f64 {
 
 /// `x` rounded to `digits` significant digits (so ranges carry no float noise such as
 /// 0.30000000000000004).
-pub fn round_significant(x: f64, digits: usize) -> f64 {
+pub(crate) fn round_significant(x: f64, digits: usize) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
@@ -404,7 +408,7 @@ pub fn round_significant(x: f64, digits: usize) -> f64 {
 
 /// A value as text for tables, legends and folder names: strings as they are, numbers and
 /// booleans as YAML writes them, anything else as compact JSON.
-pub fn render(v: &Value) -> String {
+pub(crate) fn render(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -417,7 +421,7 @@ pub fn render(v: &Value) -> String {
 /// Refuses a grid whose planning would take too long: every point is checked as a run, which
 /// costs about the size of the experiment's files, so points x input bytes is bounded
 /// ([`MAX_PLAN_BYTES`]).
-pub fn check_planning_work(points: u64, input_bytes: u64) -> Result<(), String> {
+pub(crate) fn check_planning_work(points: u64, input_bytes: u64) -> Result<(), String> {
     let work = points.saturating_mul(input_bytes.max(1));
     if work > MAX_PLAN_BYTES {
         return Err(format!(

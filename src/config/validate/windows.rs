@@ -8,7 +8,7 @@ use crate::config::yaml_source::FieldPath;
 use crate::sim::time::{ms, secs};
 
 /// Whether `name` can name a window: 1 to 64 letters, digits, `_` and `-`.
-pub fn is_window_name(name: &str) -> bool {
+pub(crate) fn is_window_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .chars()

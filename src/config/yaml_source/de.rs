@@ -110,7 +110,10 @@ fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
 /// * anything else: the path serde_path_to_error reports, located at that value.
 ///
 /// Enums accept `{variant: content}` as well as `!variant content` (see the module docs).
-pub fn deserialize<T: DeserializeOwned>(value: &Value, map: &SourceMap) -> Result<T, ConfigError> {
+pub(crate) fn deserialize<T: DeserializeOwned>(
+    value: &Value,
+    map: &SourceMap,
+) -> Result<T, ConfigError> {
     let detagged;
     let input = if contains_tagged(value) {
         detagged = detag(value.clone());

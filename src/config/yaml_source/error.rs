@@ -8,9 +8,9 @@ use super::{FieldPath, Location, SourceMap};
 /// that are `None` (and the path when it is the root).
 #[derive(Debug, thiserror::Error)]
 pub struct ConfigError {
-    pub location: Option<Location>,
-    pub path: Option<FieldPath>,
-    pub message: String,
+    pub(crate) location: Option<Location>,
+    pub(crate) path: Option<FieldPath>,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for ConfigError {
@@ -28,7 +28,11 @@ impl fmt::Display for ConfigError {
 }
 
 /// For semantic validation after deserialization: build an error at a path.
-pub fn error_at(map: &SourceMap, path: &FieldPath, message: impl Into<String>) -> ConfigError {
+pub(crate) fn error_at(
+    map: &SourceMap,
+    path: &FieldPath,
+    message: impl Into<String>,
+) -> ConfigError {
     ConfigError {
         location: map.locate(path),
         path: Some(path.clone()),

@@ -20,42 +20,42 @@ pub(super) enum Segment {
 /// accepts the same syntax, so display and parse round-trip. In brackets, a name that is not a
 /// number (`model.nodes[session]`) selects the item of a sequence by its `name:` field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FieldPath(pub(super) Vec<Segment>);
+pub(crate) struct FieldPath(pub(super) Vec<Segment>);
 
 impl FieldPath {
     /// The empty path: the whole document.
-    pub fn root() -> Self {
+    pub(crate) fn root() -> Self {
         FieldPath(Vec::new())
     }
 
     /// This path extended by the mapping key `k`.
-    pub fn key(&self, k: &str) -> Self {
+    pub(crate) fn key(&self, k: &str) -> Self {
         let mut segments = self.0.clone();
         segments.push(Segment::Key(k.to_owned()));
         FieldPath(segments)
     }
 
     /// This path extended by the sequence index `i`.
-    pub fn index(&self, i: usize) -> Self {
+    pub(crate) fn index(&self, i: usize) -> Self {
         let mut segments = self.0.clone();
         segments.push(Segment::Index(i));
         FieldPath(segments)
     }
 
     /// Whether this is the root (empty) path.
-    pub fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The enclosing path, or `None` for the root.
-    pub fn parent(&self) -> Option<Self> {
+    pub(crate) fn parent(&self) -> Option<Self> {
         let (_, init) = self.0.split_last()?;
         Some(FieldPath(init.to_vec()))
     }
 
     /// Parse the rendering produced by `Display`: `a.b[2].c`, `[0].x`, `a."key with.dot"`.
     /// The empty string is the root.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub(crate) fn parse(s: &str) -> Result<Self, String> {
         #[derive(PartialEq)]
         enum State {
             Start,
@@ -165,7 +165,7 @@ impl FieldPath {
     }
 
     /// The last segment when it is a mapping key.
-    pub fn last_key(&self) -> Option<&str> {
+    pub(crate) fn last_key(&self) -> Option<&str> {
         match self.0.last() {
             Some(Segment::Key(k)) => Some(k),
             _ => None,
@@ -173,7 +173,7 @@ impl FieldPath {
     }
 
     /// Whether `prefix` is this path or one of its ancestors.
-    pub fn starts_with(&self, prefix: &FieldPath) -> bool {
+    pub(crate) fn starts_with(&self, prefix: &FieldPath) -> bool {
         self.0.starts_with(&prefix.0)
     }
 

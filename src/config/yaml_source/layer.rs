@@ -15,7 +15,7 @@ use super::{FieldPath, SourceMap};
 /// # Panics
 /// If `prefix` contains a sequence index that does not exist in `base`: prefixes come from
 /// code, not from users.
-pub fn merge_at(
+pub(crate) fn merge_at(
     base: &mut Value,
     base_map: &mut SourceMap,
     prefix: &FieldPath,

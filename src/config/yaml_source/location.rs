@@ -6,10 +6,10 @@ use std::sync::Arc;
 /// Where a value was written: a file path as given, or e.g. `--set workload.rate=3`; line and
 /// column are 1-based. Line 0 (column 0) means "no position within the origin".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    pub origin: Arc<str>,
-    pub line: usize,
-    pub column: usize,
+pub(crate) struct Location {
+    pub(crate) origin: Arc<str>,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
 }
 
 impl Location {

@@ -64,12 +64,14 @@ mod test_support;
 mod value;
 mod wording;
 
-pub use de::deserialize;
-pub use error::{ConfigError, error_at};
-pub use field_path::FieldPath;
-pub use layer::merge_at;
-pub use location::Location;
-pub use parse::{parse_file, parse_str};
-pub use set::{apply_set, set_at};
-pub use source_map::SourceMap;
-pub use value::{resolve_names, value_at};
+pub(crate) use de::deserialize;
+pub(crate) use error::{ConfigError, error_at};
+pub(crate) use field_path::FieldPath;
+pub(crate) use layer::merge_at;
+pub(crate) use location::Location;
+pub(crate) use parse::parse_file;
+#[cfg(test)]
+pub(crate) use parse::parse_str;
+pub(crate) use set::{apply_set, set_at};
+pub(crate) use source_map::SourceMap;
+pub(crate) use value::{resolve_names, value_at};

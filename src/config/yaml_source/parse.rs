@@ -13,7 +13,7 @@ use super::{ConfigError, FieldPath, Location, SourceMap};
 /// Parse YAML text (one document). Errors carry the location of the syntax error. An empty
 /// document is `Value::Null` located at 1:1. Duplicate mapping keys are an error located at
 /// the second occurrence.
-pub fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigError> {
+pub(crate) fn parse_str(text: &str, origin: &str) -> Result<(Value, SourceMap), ConfigError> {
     // A byte-order mark (some Windows editors write one) is not part of the document.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let origin: Arc<str> = Arc::from(origin);
@@ -149,7 +149,7 @@ fn too_deep_flow(text: &str) -> Option<(usize, usize)> {
 /// (`cannot read models/x.yaml: No such file or directory (os error 2)`), so that a caller can
 /// tell it apart from an error inside the file and re-locate it, e.g. at the field that named
 /// the file.
-pub fn parse_file(path: &Path) -> Result<(Value, SourceMap), ConfigError> {
+pub(crate) fn parse_file(path: &Path) -> Result<(Value, SourceMap), ConfigError> {
     let origin = path.display().to_string();
     let text = read_input(path)?;
     parse_str(&text, &origin)
@@ -157,12 +157,12 @@ pub fn parse_file(path: &Path) -> Result<(Value, SourceMap), ConfigError> {
 
 /// The largest experiment or model file guildsim reads: 4 MiB (the shipped ones are a few KiB;
 /// the limit keeps every pass over an input, and a sweep's planning, bounded).
-pub const MAX_INPUT_BYTES: u64 = 4 << 20;
+pub(crate) const MAX_INPUT_BYTES: u64 = 4 << 20;
 
 /// Reads an input file: a regular file of at most [`MAX_INPUT_BYTES`], UTF-8. A device, a FIFO
 /// or a folder is refused without being opened (reading `/dev/zero` never ends; opening a FIFO
 /// blocks); text that is not UTF-8 is refused at the line and column of its first bad byte.
-pub fn read_input(path: &Path) -> Result<String, ConfigError> {
+pub(crate) fn read_input(path: &Path) -> Result<String, ConfigError> {
     use std::io::Read;
     let origin = path.display().to_string();
     let fail = |message: String| ConfigError {

@@ -225,13 +225,13 @@ impl Tracker {
 }
 
 /// Items of one list located one by one; later items are located at the list.
-pub const MAX_LOCATED_ITEMS: usize = 1000;
+pub(crate) const MAX_LOCATED_ITEMS: usize = 1000;
 /// Items of one list in an input file.
-pub const MAX_LIST_ITEMS: usize = 1_000_000;
+pub(crate) const MAX_LIST_ITEMS: usize = 1_000_000;
 
 /// How deeply mappings and lists may nest in an input file: the deepest field of an experiment
 /// is about ten levels down, and refusing deeper input at once keeps every pass over it linear.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 impl MarkedEventReceiver for Tracker {
     fn on_event(&mut self, ev: Event, mark: Marker) {

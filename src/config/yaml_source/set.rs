@@ -30,7 +30,11 @@ fn split_assignment(arg: &str) -> Option<usize> {
 /// value (and everything in it, and any mapping created on the way) is located at
 /// `Location { origin: "--set <arg>", line: 1, column: 1 }`; errors in the argument itself
 /// (no `=`, bad path, bad YAML) point at their column within `<arg>`.
-pub fn apply_set(base: &mut Value, base_map: &mut SourceMap, arg: &str) -> Result<(), ConfigError> {
+pub(crate) fn apply_set(
+    base: &mut Value,
+    base_map: &mut SourceMap,
+    arg: &str,
+) -> Result<(), ConfigError> {
     let origin: Arc<str> = Arc::from(format!("--set {arg}"));
     let fail = |column: usize, path: Option<FieldPath>, message: String| ConfigError {
         location: Some(Location::at(&origin, 1, column)),
@@ -84,7 +88,7 @@ pub fn apply_set(base: &mut Value, base_map: &mut SourceMap, arg: &str) -> Resul
 /// Intermediate mappings are created if absent (a null is turned into a mapping). An index
 /// past the end of a sequence, an index into something that is not a sequence, or a key below
 /// something that is neither a mapping nor null is an error, and then nothing is changed.
-pub fn set_at(
+pub(crate) fn set_at(
     base: &mut Value,
     base_map: &mut SourceMap,
     path: &FieldPath,

@@ -13,7 +13,7 @@ pub(super) struct Entry {
 /// Where each path's value (and, for map entries, its key) came from. Deterministic: a
 /// `BTreeMap` ordered by path.
 #[derive(Clone, Debug, Default)]
-pub struct SourceMap {
+pub(crate) struct SourceMap {
     pub(super) entries: BTreeMap<FieldPath, Entry>,
 }
 
@@ -21,7 +21,7 @@ impl SourceMap {
     /// Best location for `path`: the value's own position if known, else its key's, else walk
     /// up to the nearest ancestor that is known (so an error about a missing field points at the
     /// mapping that should contain it).
-    pub fn locate(&self, path: &FieldPath) -> Option<Location> {
+    pub(crate) fn locate(&self, path: &FieldPath) -> Option<Location> {
         let mut current = Some(path.clone());
         while let Some(p) = current {
             if let Some(entry) = self.entries.get(&p)
@@ -36,7 +36,7 @@ impl SourceMap {
 
     /// Like [`SourceMap::locate`] but prefers the position of the mapping key (used for unknown
     /// fields and unknown enum variants written as keys).
-    pub fn locate_key(&self, path: &FieldPath) -> Option<Location> {
+    pub(crate) fn locate_key(&self, path: &FieldPath) -> Option<Location> {
         match self.entries.get(path).and_then(|e| e.key.clone()) {
             Some(loc) => Some(loc),
             None => self.locate(path),
@@ -45,7 +45,7 @@ impl SourceMap {
 
     /// A map that locates only the root value, at `loc`: for a value computed from an entry of
     /// a file (one step of a sweep's range), to pass to [`set_at`](super::set_at).
-    pub fn rooted_at(loc: Location) -> SourceMap {
+    pub(crate) fn rooted_at(loc: Location) -> SourceMap {
         let mut map = SourceMap::default();
         map.set_value(&FieldPath::root(), Some(loc));
         map
@@ -53,7 +53,7 @@ impl SourceMap {
 
     /// The part of this map at and below `path`, re-rooted so that `path` becomes the root
     /// (pair it with [`value_at`](super::value_at) to merge a section of one document into another).
-    pub fn subtree(&self, path: &FieldPath) -> SourceMap {
+    pub(crate) fn subtree(&self, path: &FieldPath) -> SourceMap {
         let entries = self
             .descendants(path)
             .map(|(p, e)| {

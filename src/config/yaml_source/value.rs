@@ -49,7 +49,7 @@ pub(super) fn find_key_mut<'a>(m: &'a mut Mapping, k: &str) -> Option<&'a mut Va
 }
 
 /// The value at `path` (tags are looked through), if present.
-pub fn value_at<'a>(value: &'a Value, path: &FieldPath) -> Option<&'a Value> {
+pub(crate) fn value_at<'a>(value: &'a Value, path: &FieldPath) -> Option<&'a Value> {
     let mut cur = value;
     for segment in &path.0 {
         cur = match (untag(cur), segment) {
@@ -79,7 +79,7 @@ fn position_of_name(items: &[Value], name: &str) -> Option<usize> {
 /// `path` with every `[name]` replaced by the index of the item of that name in `doc`
 /// (`model.nodes[session].count` becomes `model.nodes[1].count`). Fails, saying which names
 /// there are, when the sequence does not exist or has no item of that name.
-pub fn resolve_names(doc: &Value, path: &FieldPath) -> Result<FieldPath, String> {
+pub(crate) fn resolve_names(doc: &Value, path: &FieldPath) -> Result<FieldPath, String> {
     let mut resolved = FieldPath::root();
     let mut cur = Some(doc);
     for segment in &path.0 {

@@ -116,7 +116,7 @@ fn whole_number_hint(what: &str, got: &str) -> String {
 }
 
 /// `message` in the project's words (unchanged if it is not one of serde's type messages).
-pub fn in_our_words(message: &str) -> String {
+pub(crate) fn in_our_words(message: &str) -> String {
     // A whole number beyond what any field holds (YAML reads it as a 128-bit integer).
     if let Some(rest) = message.split("integer `").nth(1)
         && let Some((n, _)) = rest.split_once("` as u128")

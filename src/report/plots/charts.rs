@@ -12,23 +12,23 @@ use super::{Axis, Scale, Series};
 
 /// A line chart: one line (with point markers) per series, legend with series
 /// names, optional confidence bands.
-pub fn line_chart(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String> {
+pub(crate) fn line_chart(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String> {
     line_chart_with(title, x, y, series, &LineOptions::default())
 }
 
 /// Options of a line chart beyond its axes.
 #[derive(Clone, Debug, Default)]
-pub struct LineOptions {
+pub(crate) struct LineOptions {
     /// Label the x axis at these values (the swept values) instead of round numbers.
-    pub x_ticks_at: Option<Vec<f64>>,
+    pub(crate) x_ticks_at: Option<Vec<f64>>,
     /// Start a linear y axis at zero.
-    pub y_from_zero: bool,
+    pub(crate) y_from_zero: bool,
     /// Moments to mark with a labelled vertical line (x in data units).
-    pub marks: Vec<(f64, String)>,
+    pub(crate) marks: Vec<(f64, String)>,
 }
 
 /// [`line_chart`] with options.
-pub fn line_chart_with(
+pub(crate) fn line_chart_with(
     title: &str,
     x: &Axis,
     y: &Axis,
@@ -42,7 +42,7 @@ pub fn line_chart_with(
 /// Empirical CDF of latency: x axis = latency (label given), y = fraction of
 /// deliveries in [0,1]. Each series' points are (x, cumulative fraction)
 /// already computed by the caller; drawn as plain lines. x may be log.
-pub fn cdf_chart(title: &str, x: &Axis, series: &[Series]) -> Result<String> {
+pub(crate) fn cdf_chart(title: &str, x: &Axis, series: &[Series]) -> Result<String> {
     let y = Axis {
         label: "fraction of deliveries".to_string(),
         scale: Scale::Linear,
@@ -60,7 +60,8 @@ pub fn cdf_chart(title: &str, x: &Axis, series: &[Series]) -> Result<String> {
 
 /// Scatter of points (e.g. fan-out duration against guild size), one colour
 /// per series, legend.
-pub fn scatter_chart(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String> {
+#[cfg(test)]
+pub(crate) fn scatter_chart(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String> {
     render_single(
         title,
         x,

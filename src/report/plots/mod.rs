@@ -25,36 +25,40 @@ mod style;
 mod tests;
 mod timeline;
 
-pub use charts::{LineOptions, cdf_chart, line_chart, line_chart_with, scatter_chart};
-pub use timeline::{timeline_chart, timeline_chart_marked};
+#[cfg(test)]
+pub(crate) use charts::scatter_chart;
+pub(crate) use charts::{LineOptions, cdf_chart, line_chart, line_chart_with};
+#[cfg(test)]
+pub(crate) use timeline::timeline_chart;
+pub(crate) use timeline::timeline_chart_marked;
 
 /// One named data series.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Series {
-    pub name: String,
-    pub points: Vec<(f64, f64)>,
+pub(crate) struct Series {
+    pub(crate) name: String,
+    pub(crate) points: Vec<(f64, f64)>,
     /// Optional confidence band as `(x, low, high)`, drawn as a translucent
     /// filled area in the series colour.
-    pub band: Option<Vec<(f64, f64, f64)>>,
+    pub(crate) band: Option<Vec<(f64, f64, f64)>>,
 }
 
 /// Axis scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scale {
+pub(crate) enum Scale {
     Linear,
     Log,
 }
 
 /// Axis description: label text and scale.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Axis {
-    pub label: String,
-    pub scale: Scale,
+pub(crate) struct Axis {
+    pub(crate) label: String,
+    pub(crate) scale: Scale,
 }
 
 /// One panel of a [`timeline_chart`]: its own y axis and series.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Panel {
-    pub y: Axis,
-    pub series: Vec<Series>,
+pub(crate) struct Panel {
+    pub(crate) y: Axis,
+    pub(crate) series: Vec<Series>,
 }

@@ -14,7 +14,10 @@ use super::style::{DESC_SIZE, FONT, LEGEND_SIZE, TICK_SIZE, TITLE_SIZE, X_LABEL_
 /// How a panel's series are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Style {
-    Lines { markers: bool },
+    Lines {
+        markers: bool,
+    },
+    #[cfg(test)]
     Scatter,
 }
 
@@ -208,6 +211,7 @@ pub(super) fn draw_panel(
                     };
                 }
             }
+            #[cfg(test)]
             Style::Scatter => {
                 chart
                     .draw_series(

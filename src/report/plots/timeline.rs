@@ -13,13 +13,14 @@ use super::{Panel, Scale};
 /// Several panels stacked vertically that share one x axis (time). Each panel
 /// has its own y axis and legend; only the bottom panel has x tick labels and
 /// all panels share the x range (union of all series).
-pub fn timeline_chart(title: &str, x_label: &str, panels: &[Panel]) -> Result<String> {
+#[cfg(test)]
+pub(crate) fn timeline_chart(title: &str, x_label: &str, panels: &[Panel]) -> Result<String> {
     timeline_chart_marked(title, x_label, panels, &[])
 }
 
 /// A [`timeline_chart`] with moments marked by vertical lines on every panel (labelled on
 /// the top one): storms, restarts, bursts.
-pub fn timeline_chart_marked(
+pub(crate) fn timeline_chart_marked(
     title: &str,
     x_label: &str,
     panels: &[Panel],

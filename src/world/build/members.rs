@@ -9,8 +9,8 @@ use rand::Rng;
 /// Membership slots grouped by guild: the member's session of each slot, and each guild's
 /// first slot (guild `g` holds `first[g] .. first[g] + online[g]`).
 pub(super) struct Memberships {
-    pub member_session: Vec<SessionId>,
-    pub first: Vec<u32>,
+    pub(crate) member_session: Vec<SessionId>,
+    pub(crate) first: Vec<u32>,
 }
 
 /// Draws each guild's `online[g]` members among `users` users.

@@ -18,8 +18,8 @@ mod sizes;
 mod storms;
 mod workload;
 
-pub use params::dist;
-pub use sizes::{guild_sizes, zipf_size};
+pub(crate) use params::dist;
+pub(crate) use sizes::{guild_sizes, zipf_size};
 
 use super::channel::Channels;
 use super::event::Event;
@@ -35,9 +35,9 @@ use crate::sim::time::{ms, secs};
 
 /// A problem found while building: the field it concerns and what is wrong.
 #[derive(Debug)]
-pub struct BuildError {
-    pub path: String,
-    pub message: String,
+pub(crate) struct BuildError {
+    pub(crate) path: String,
+    pub(crate) message: String,
 }
 
 fn error(path: &str, message: String) -> BuildError {
@@ -50,14 +50,14 @@ fn error(path: &str, message: String) -> BuildError {
 /// Entity counts an experiment will build, computed without building it.
 #[derive(Clone, Copy, Debug)]
 pub struct Counts {
-    pub nodes: u64,
-    pub guilds: u64,
+    pub(crate) nodes: u64,
+    pub(crate) guilds: u64,
     pub sessions: u64,
     pub memberships: u64,
 }
 
 /// The entity counts of `exp`.
-pub fn counts(exp: &Experiment) -> Result<Counts, BuildError> {
+pub(crate) fn counts(exp: &Experiment) -> Result<Counts, BuildError> {
     let totals = sizes::totals(exp, &RngStreams::new(exp.seed))?;
     Ok(Counts {
         nodes: exp.model.nodes.iter().map(|g| g.count as u64).sum(),
@@ -69,7 +69,7 @@ pub fn counts(exp: &Experiment) -> Result<Counts, BuildError> {
 
 /// The checks of `build` that need no world: the network, the storms' nodes, and the
 /// entity counts (guild sizes against users). Cheap, for `guildsim check`.
-pub fn precheck(exp: &Experiment) -> Result<Counts, BuildError> {
+pub(crate) fn precheck(exp: &Experiment) -> Result<Counts, BuildError> {
     let layout = nodes::layout(exp);
     let names: Vec<String> = layout.iter().map(|l| l.0.clone()).collect();
     let groups: Vec<String> = layout.iter().map(|l| l.1.clone()).collect();
@@ -97,7 +97,7 @@ pub fn precheck(exp: &Experiment) -> Result<Counts, BuildError> {
 }
 
 /// Builds the world and schedules its first events.
-pub fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, BuildError> {
+pub(crate) fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<World, BuildError> {
     let streams = RngStreams::new(exp.seed);
     let nodes::Cluster {
         mut nodes,

@@ -14,11 +14,11 @@ use crate::world::topology::{self, Topology};
 
 /// The machines of the cluster and what runs on them, before any guild or session.
 pub(super) struct Cluster {
-    pub nodes: Vec<Node>,
-    pub guild_nodes: Vec<NodeId>,
-    pub session_nodes: Vec<NodeId>,
-    pub topology: Topology,
-    pub services: Vec<Service>,
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) guild_nodes: Vec<NodeId>,
+    pub(crate) session_nodes: Vec<NodeId>,
+    pub(crate) topology: Topology,
+    pub(crate) services: Vec<Service>,
 }
 
 /// Node names (`group-index`), their groups and whether each hosts guilds, in build order.

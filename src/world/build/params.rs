@@ -8,7 +8,7 @@ use crate::sim::time::{ms, secs, us};
 use crate::world::costs::Draw;
 use crate::world::state::Params;
 
-pub fn dist(config: &DistConfig) -> Dist {
+pub(crate) fn dist(config: &DistConfig) -> Dist {
     match *config {
         DistConfig::Constant { us: v } => Dist::constant(us(v)),
         DistConfig::Uniform { min_us, max_us } => Dist::uniform(us(min_us), us(max_us)),

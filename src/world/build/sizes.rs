@@ -9,7 +9,7 @@ use rand::Rng;
 
 /// The power-law guild size at quantile `u` (0..1): the inverse transform of the continuous
 /// power law k^-exponent on [min, max + 1), floored.
-pub fn zipf_size(min: u32, max: u32, exponent: f64, u: f64) -> u32 {
+pub(crate) fn zipf_size(min: u32, max: u32, exponent: f64, u: f64) -> u32 {
     let (lo, hi, s) = (min as f64, max as f64 + 1.0, exponent);
     let x = if (s - 1.0).abs() < 1e-12 {
         lo * (hi / lo).powf(u)
@@ -21,7 +21,7 @@ pub fn zipf_size(min: u32, max: u32, exponent: f64, u: f64) -> u32 {
 }
 
 /// Guild sizes (members) drawn or listed by the workload.
-pub fn guild_sizes(sizes: &GuildSizes, rng: &mut StreamRng) -> Vec<u32> {
+pub(crate) fn guild_sizes(sizes: &GuildSizes, rng: &mut StreamRng) -> Vec<u32> {
     each_size(sizes, rng).collect()
 }
 
@@ -53,9 +53,9 @@ fn online(members: u32, fraction: f64) -> u32 {
 /// the id limits and the largest guild.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Totals {
-    pub guilds: u64,
-    pub memberships: u64,
-    pub users: u64,
+    pub(crate) guilds: u64,
+    pub(crate) memberships: u64,
+    pub(crate) users: u64,
 }
 
 /// [`Totals`] without storing a size per guild: `check` stays cheap for any guild count.

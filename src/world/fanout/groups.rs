@@ -35,14 +35,14 @@ pub(crate) const MEMBERSHIP_BYTES: f64 = 20.0;
 /// `by_node[start..end]` (membership slots).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Group {
-    pub node: NodeId,
+    pub(crate) node: NodeId,
     /// Which process of the node sends to it: the strategy's sub-group (a Manifold worker's
     /// index, or the group's place among the guild's groups on its node).
-    pub worker: u16,
-    pub start: u32,
-    pub end: u32,
+    pub(crate) worker: u16,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
     /// Members of the group currently joined.
-    pub joined: u32,
+    pub(crate) joined: u32,
 }
 
 /// A slot with what orders it: (class, node, sub-group, slot), where the class is whether it

@@ -22,17 +22,17 @@ use crate::world::targets::Target;
 
 /// Manifold's parameters in engine units, and its hashing key.
 pub(crate) struct Manifold {
-    pub params: ManifoldParams,
+    pub(crate) params: ManifoldParams,
     /// Key for hashing guilds onto partitioners and sessions onto workers.
-    pub key: u64,
+    pub(crate) key: u64,
 }
 
 pub(crate) struct ManifoldParams {
-    pub partitioners: u32,
-    pub group_cost_per_recipient_ns: f64,
-    pub partition_cost_per_recipient_ns: f64,
-    pub offload: bool,
-    pub binary: bool,
+    pub(crate) partitioners: u32,
+    pub(crate) group_cost_per_recipient_ns: f64,
+    pub(crate) partition_cost_per_recipient_ns: f64,
+    pub(crate) offload: bool,
+    pub(crate) binary: bool,
 }
 
 impl Manifold {

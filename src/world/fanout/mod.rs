@@ -60,16 +60,16 @@ impl Fanout {
 /// What the estimator needs to know of a strategy, from the experiment alone.
 pub(crate) struct Estimates {
     /// Mean cost of one of the sends that reach sessions, in µs.
-    pub send_us: f64,
+    pub(crate) send_us: f64,
     /// How many processes send one guild's deliveries at once.
-    pub parallel_senders: f64,
+    pub(crate) parallel_senders: f64,
     /// Bytes per online membership for one set of the strategy's groups.
-    pub membership_bytes: f64,
+    pub(crate) membership_bytes: f64,
     /// Bytes of the strategy's own processes (relays) and what they hold.
-    pub process_bytes: f64,
+    pub(crate) process_bytes: f64,
     /// Events per join or leave of a storm (measured on discord-2017-full: with Manifold a
     /// batch per node and per worker, each an event in and out).
-    pub storm_join_events: f64,
+    pub(crate) storm_join_events: f64,
 }
 
 /// The estimator's view of `exp`'s strategy: `send_local_us` and `send_remote_us` are the

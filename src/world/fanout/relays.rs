@@ -23,17 +23,17 @@ use crate::world::state::{Service, World};
 
 /// Relays' parameters in engine units, and the relay process of each group.
 pub(crate) struct Relays {
-    pub params: RelayParams,
+    pub(crate) params: RelayParams,
     /// The relay process (service index) of each group (range groups included).
-    pub group_service: Vec<u32>,
+    pub(crate) group_service: Vec<u32>,
 }
 
 pub(crate) struct RelayParams {
-    pub max_sessions: u32,
+    pub(crate) max_sessions: u32,
     /// Permission check per recipient, in nanoseconds.
-    pub check_ns: f64,
-    pub relay_bytes: u64,
-    pub member_bytes: u64,
+    pub(crate) check_ns: f64,
+    pub(crate) relay_bytes: u64,
+    pub(crate) member_bytes: u64,
 }
 
 impl Relays {
