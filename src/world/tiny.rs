@@ -105,6 +105,28 @@ output:
     }
 }
 
+/// Asserts that `actual` is `expected` to within rounding (summary figures are rounded to six
+/// decimals, and hand-computed ones are sums of microseconds).
+#[track_caller]
+pub(crate) fn assert_close(actual: f64, expected: f64) {
+    let tolerance = 1e-9 + 1e-6 * expected.abs();
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "expected {expected}, got {actual}"
+    );
+}
+
+/// Nodes for tests that need local sends: one node hosting guilds and sessions (`mixed-0`,
+/// node 0) and one hosting sessions (`session-0`, node 1), with sessions placed in turn
+/// (session `i` on node `i % 2`). Use as `.set("model.nodes", MIXED_NODES)` with
+/// [`ROUND_ROBIN`] for `workload.users.placement`.
+pub(crate) const MIXED_NODES: &str = "[{name: mixed, count: 1, hosts: [guilds, sessions], \
+     schedulers: 4}, {name: session, count: 1, hosts: [sessions], schedulers: 4}]";
+
+/// Sessions placed in turn on the session nodes: with Tiny's nodes, session `i` is on
+/// `session-(i % 2)` (node `1 + i % 2`).
+pub(crate) const ROUND_ROBIN: &str = "round_robin";
+
 #[cfg(test)]
 mod tests {
     use super::*;

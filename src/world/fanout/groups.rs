@@ -224,3 +224,45 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::mailbox::Origin;
+    use crate::world::tiny::{ROUND_ROBIN, Tiny};
+
+    #[test]
+    fn groups_cover_each_guilds_members_once_and_count_the_joined() {
+        let w = Tiny::new(&[5, 3])
+            .set("model.fanout.strategy", "manifold")
+            .set("workload.users.placement", ROUND_ROBIN)
+            .world();
+        for guild in &w.guilds {
+            let groups = &w.groups[guild.groups_first as usize..][..guild.groups_len as usize];
+            // Contiguous runs of `by_node` that hold exactly the guild's slots.
+            let (start, end) = (groups[0].start, groups[groups.len() - 1].end);
+            assert!(groups.windows(2).all(|p| p[0].end == p[1].start));
+            let mut slots: Vec<u32> = w.by_node[start as usize..end as usize].to_vec();
+            slots.sort();
+            assert_eq!(
+                slots,
+                (guild.first..guild.first + guild.len).collect::<Vec<_>>()
+            );
+            // Every member is online at the start: a group's joined count is its size.
+            for gr in groups {
+                assert_eq!(gr.joined, gr.end - gr.start);
+                assert_eq!(
+                    w.group_recipients(*gr, 0, u32::MAX, Origin::CHAT),
+                    gr.joined
+                );
+                // A member that joined at or after the snapshot is not a recipient.
+                assert_eq!(w.group_recipients(*gr, 0, 0, Origin::CHAT), 0);
+            }
+            let joined: u32 = groups.iter().map(|gr| gr.joined).sum();
+            assert_eq!(joined, guild.online);
+        }
+        // A presence update is not sent to the member it is about.
+        let gr = w.groups[0];
+        let origin = Origin::member(w.by_node[gr.start as usize]);
+        assert_eq!(w.group_recipients(gr, 0, u32::MAX, origin), gr.joined - 1);
+    }
+}

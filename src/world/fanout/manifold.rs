@@ -426,3 +426,87 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::ids::SessionId;
+    use crate::world::tiny::{ROUND_ROBIN, Tiny, assert_close};
+
+    /// Five members in turn on two session nodes (3 on node 1, 2 on node 2), one worker per
+    /// node, no grouping or hashing cost.
+    fn tiny() -> Tiny {
+        Tiny::new(&[5])
+            .set("model.fanout.strategy", "manifold")
+            .set("model.fanout.manifold.workers_per_node", "1")
+            .set("model.fanout.manifold.group_cost_per_recipient_us", "0")
+            .set("model.fanout.manifold.partition_cost_per_recipient_us", "0")
+            .set("workload.users.placement", ROUND_ROBIN)
+            .publish_at(0.1)
+    }
+
+    #[test]
+    fn a_guild_sends_one_batch_per_session_node_and_workers_send_locally() {
+        let r = tiny().run();
+        let s = &r.summary;
+        // The guild: two remote sends (done at 50 and 100 µs, arriving at 150 and 200 µs).
+        assert_eq!(s.guild_sends, 2);
+        assert_eq!(s.inter_node_messages, 2);
+        assert_close(s.busy_s.of("guild"), 100e-6);
+        // Each partitioner: one local send to its worker (2 µs); each worker: a local send
+        // per recipient (2 µs each, no latency): 154, 156, 158 µs on node 1, 204, 206 µs on
+        // node 2.
+        assert_close(s.busy_s.of("partitioner"), 4e-6);
+        assert_close(s.busy_s.of("worker"), 10e-6);
+        assert_eq!(s.deliveries_total, 5);
+        assert_close(s.latency_ms.min, 0.154);
+        assert_close(s.latency_ms.max, 0.206);
+        assert_close(
+            s.latency_ms.mean,
+            (154.0 + 156.0 + 158.0 + 204.0 + 206.0) / 5.0 / 1e3,
+        );
+    }
+
+    #[test]
+    fn a_session_always_goes_to_the_same_worker_and_a_guild_to_the_same_partitioner() {
+        let w = tiny()
+            .set("model.fanout.manifold.workers_per_node", "4")
+            .set("model.fanout.manifold.partitioners", "3")
+            .world();
+        for s in 0..w.sessions.len() as u32 {
+            let worker = w.worker_of(SessionId(s));
+            assert!(worker < 4);
+            assert_eq!(worker, w.worker_of(SessionId(s)));
+        }
+        let g = crate::world::ids::GuildId(0);
+        for n in [1u16, 2] {
+            let node = crate::world::ids::NodeId(n);
+            let p = w.partitioner_of(node, g);
+            let first = w.nodes[n as usize].services_first;
+            assert!(
+                (first..first + 3).contains(&p),
+                "one of the node's partitioners"
+            );
+            assert_eq!(
+                w.services[p as usize].kind,
+                crate::metrics::recorder::ProcessKind::Partitioner
+            );
+        }
+        // Each group is one (node, worker) run of the guild's members, in that order.
+        let guild = &w.guilds[0];
+        let groups = &w.groups[guild.groups_first as usize..][..guild.groups_len as usize];
+        let keys: Vec<_> = groups.iter().map(|gr| (gr.node, gr.worker)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(keys, sorted);
+        for gr in groups {
+            for k in gr.start..gr.end {
+                let s = w.member_session[w.by_node[k as usize] as usize];
+                assert_eq!(
+                    (w.session_node[s.index()], w.worker_of(s)),
+                    (gr.node, gr.worker)
+                );
+            }
+        }
+    }
+}

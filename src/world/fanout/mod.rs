@@ -350,3 +350,40 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn the_estimator_counts_a_batch_per_node_and_worker_or_per_relay() {
+        // Tiny: 2 session nodes of 4 schedulers (a worker each). A publish to 5 members:
+        // Manifold, a batch per node (2) and per worker with recipients (at most 5), each an
+        // arrival and a slice end; relays of at most 2, min(5, 2) + 5 / 2; naive, none.
+        let exp = |strategy: &str| {
+            Tiny::new(&[5])
+                .set("model.fanout.strategy", strategy)
+                .set("model.fanout.relays.max_sessions", "2")
+                .loaded()
+                .experiment
+        };
+        assert_eq!(group_events(&exp("naive"), 5.0), 0.0);
+        assert_eq!(group_events(&exp("manifold"), 5.0), 2.0 * (2.0 + 5.0));
+        assert_eq!(group_events(&exp("relays"), 5.0), 2.0 * (2.0 + 2.5));
+        assert_eq!(estimates(&exp("naive"), 2.0, 50.0, 5.0, 1.0).send_us, 50.0);
+        let manifold = estimates(&exp("manifold"), 2.0, 50.0, 5.0, 1.0);
+        assert_eq!((manifold.send_us, manifold.parallel_senders), (2.0, 8.0));
+    }
+
+    #[test]
+    fn only_the_grouped_strategies_build_groups() {
+        for (strategy, grouped) in [("naive", false), ("manifold", true), ("relays", true)] {
+            let w = Tiny::new(&[4])
+                .set("model.fanout.strategy", strategy)
+                .world();
+            assert_eq!(w.fanout.grouped(), grouped, "{strategy}");
+            assert_eq!(!w.groups.is_empty(), grouped, "{strategy}");
+        }
+    }
+}

@@ -109,3 +109,52 @@ impl World {
         t
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::{MIXED_NODES, ROUND_ROBIN, Tiny, assert_close};
+
+    #[test]
+    fn a_guild_sends_to_each_member_one_send_after_another() {
+        // Five members, all on session nodes: five remote sends of 50 µs from the publish;
+        // send k (1..=5) completes at 50k µs and arrives 100 µs later.
+        let r = Tiny::new(&[5]).publish_at(0.1).run();
+        let s = &r.summary;
+        assert_eq!(s.guild_sends, 5);
+        assert_eq!(s.deliveries_total, 5);
+        assert_eq!(s.inter_node_messages, 5);
+        assert_close(s.latency_ms.min, 0.150);
+        assert_close(s.latency_ms.max, 0.350);
+        assert_close(s.latency_ms.mean, 0.250);
+        assert_close(s.busy_s.of("guild"), 250e-6);
+        assert_close(s.fanout_duration_ms.max, 0.250);
+    }
+
+    #[test]
+    fn a_guild_sends_to_its_members_in_member_order() {
+        // Half the members are on the guild's node (2 µs, no latency), half remote (50 µs,
+        // 100 µs): the mean latency depends on the order of the sends.
+        let tiny = Tiny::new(&[6])
+            .set("model.nodes", MIXED_NODES)
+            .set("workload.users.placement", ROUND_ROBIN)
+            .publish_at(0.1);
+        let w = tiny.world();
+        let g = &w.guilds[0];
+        let latency_sum = |slots: &mut dyn Iterator<Item = u32>| {
+            let (mut t, mut sum) = (0u64, 0u64);
+            for slot in slots {
+                let local = w.session_node[w.member_session[slot as usize].index()] == g.node;
+                t += if local { 2_000 } else { 50_000 };
+                sum += t + if local { 0 } else { 100_000 };
+            }
+            sum as f64 / 6.0 / 1e6
+        };
+        let in_order = latency_sum(&mut (g.first..g.first + g.len));
+        let reversed = latency_sum(&mut (g.first..g.first + g.len).rev());
+        assert_ne!(in_order, reversed, "a member order that tells orders apart");
+        let r = tiny.run();
+        assert_eq!(r.summary.deliveries_total, 6);
+        assert_eq!(r.summary.inter_node_messages, 3);
+        assert_close(r.summary.latency_ms.mean, in_order);
+    }
+}

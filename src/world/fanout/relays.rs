@@ -263,3 +263,65 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::metrics::recorder::ProcessKind;
+    use crate::world::tiny::{ROUND_ROBIN, Tiny, assert_close};
+
+    #[test]
+    fn a_guild_sends_to_its_relays_which_check_then_send_to_their_sessions() {
+        // Five members in turn on two session nodes (3 on node 1, 2 on node 2); relays of at
+        // most 2 members: node 1's three are cut into relays of 1 and 2, node 2's two make one.
+        let tiny = Tiny::new(&[5])
+            .set("model.fanout.strategy", "relays")
+            .set("model.fanout.relays.max_sessions", "2")
+            .set("model.fanout.relays.permission_check_us", "1")
+            .set("workload.users.placement", ROUND_ROBIN)
+            .publish_at(0.1);
+        let w = tiny.world();
+        let sizes: Vec<(u16, u32)> = w
+            .groups
+            .iter()
+            .map(|gr| (gr.node.0, gr.end - gr.start))
+            .collect();
+        assert_eq!(sizes, vec![(1, 1), (1, 2), (2, 2)]);
+        let relays = w.services.iter().filter(|s| s.kind == ProcessKind::Relay);
+        assert_eq!(relays.count(), 3);
+        let r = tiny.run();
+        let s = &r.summary;
+        // The guild: one remote send per relay, done at 50, 100, 150 µs, arriving 100 µs
+        // later. Each relay checks 1 µs per recipient, then sends locally at 2 µs each:
+        // 150+1+2 = 153; 200+2+2 = 204, 206; 250+2+2 = 254, 256.
+        assert_eq!(s.guild_sends, 3);
+        assert_eq!(s.inter_node_messages, 3);
+        assert_close(s.busy_s.of("guild"), 150e-6);
+        assert_close(
+            s.busy_s.of("relay"),
+            (1.0 + 2.0) * 1e-6 + 2.0 * (2.0 + 4.0) * 1e-6,
+        );
+        assert_eq!(s.deliveries_total, 5);
+        assert_close(s.latency_ms.min, 0.153);
+        assert_close(s.latency_ms.max, 0.256);
+        assert_close(
+            s.latency_ms.mean,
+            (153.0 + 204.0 + 206.0 + 254.0 + 256.0) / 5.0 / 1e3,
+        );
+    }
+
+    #[test]
+    fn each_relay_holds_its_process_and_its_members_in_its_nodes_memory() {
+        let base = Tiny::new(&[5]).set("workload.users.placement", ROUND_ROBIN);
+        let naive = base.world();
+        let relays = base
+            .set("model.fanout.strategy", "relays")
+            .set("model.fanout.relays.max_sessions", "2")
+            .set("model.fanout.relays.relay_bytes", "1000")
+            .set("model.fanout.relays.member_bytes", "10")
+            .world();
+        let extra = |n: usize| relays.nodes[n].memory_static - naive.nodes[n].memory_static;
+        assert_eq!(extra(0), 0);
+        assert_eq!(extra(1), 2 * 1000 + 3 * 10);
+        assert_eq!(extra(2), 1000 + 2 * 10);
+    }
+}
