@@ -65,3 +65,56 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::{Tiny, assert_close};
+
+    fn uniform_remote(draw: &str) -> Tiny {
+        Tiny::new(&[5])
+            .set(
+                "model.costs.send_remote",
+                "{dist: uniform, min_us: 10, max_us: 90}",
+            )
+            .set("model.costs.send_draw", draw)
+            .publish_at(0.1)
+    }
+
+    #[test]
+    fn a_cost_drawn_per_fanout_holds_for_every_send_of_it() {
+        // Five sends of one cost c: latencies 100 + c, ..., 100 + 5c µs.
+        let s = uniform_remote("per_fanout").run().summary;
+        let c = s.latency_ms.min - 0.1;
+        assert!(c > 0.0);
+        assert_close(s.latency_ms.max, 0.1 + 5.0 * c);
+        assert_close(s.latency_ms.mean, 0.1 + 3.0 * c);
+        // Busy seconds are rounded to the microsecond.
+        assert!((s.busy_s.of("guild") - 5.0 * c / 1e3).abs() <= 0.5e-6);
+        // Per send, five draws: not evenly spaced (with this seed).
+        let s = uniform_remote("per_send").run().summary;
+        let c = s.latency_ms.min - 0.1;
+        assert!((s.latency_ms.max - (0.1 + 5.0 * c)).abs() > 1e-3);
+    }
+
+    #[test]
+    fn a_cost_drawn_per_interval_is_the_nodes_for_the_whole_interval() {
+        let w = uniform_remote("{per_interval_ms: 1}").world();
+        let (guild, node) = (ProcRef::Guild(crate::world::ids::GuildId(0)), NodeId(0));
+        let ms = 1_000_000;
+        let a = w
+            .fanout_costs(guild, node, 0, ms + 100)
+            .expect("a fixed cost");
+        let b = w
+            .fanout_costs(guild, node, 7, 2 * ms - 1)
+            .expect("a fixed cost");
+        assert_eq!(a, b, "the same interval, whoever asks, whenever it started");
+        assert!((10_000..=90_000).contains(&a.1));
+        // A slice ends with its interval (the guild node is uncontended: no time slice).
+        assert_eq!(w.fanout_deadline(node, ms + 500_000), 2 * ms);
+        // Per send: no fixed cost.
+        let w = uniform_remote("per_send").world();
+        assert_eq!(w.fanout_costs(guild, node, 0, ms), None);
+        assert_eq!(w.fanout_deadline(node, ms), Nanos::MAX);
+    }
+}

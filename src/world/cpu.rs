@@ -103,3 +103,53 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::{Tiny, assert_close};
+
+    /// Two guilds of 3 on a guild node of one scheduler, a publish into each at 0.1 s.
+    fn two_guilds_one_scheduler() -> Tiny {
+        Tiny::new(&[3, 3])
+            .set("model.nodes[guild].schedulers", "1")
+            .set(
+                "workload.bursts",
+                "[{guild: 0, at_s: 0.1, count: 1}, {guild: 1, at_s: 0.1, count: 1}]",
+            )
+    }
+
+    #[test]
+    fn a_guild_waits_for_the_scheduler_another_guild_holds() {
+        // Guild 0 sends from 0 to 150 µs; guild 1 waits in the run queue, then sends from
+        // 150 to 300 µs: latencies 150, 200, 250 and 300, 350, 400 µs.
+        let r = two_guilds_one_scheduler().run();
+        let s = &r.summary;
+        assert_eq!(s.deliveries_total, 6);
+        assert_close(s.latency_ms.max, 0.400);
+        assert_close(s.latency_ms.mean, 0.275);
+        assert_close(s.fanout_duration_ms.max, 0.150);
+        assert_close(s.guild_sojourn_ms.max, 0.300);
+        assert_eq!(s.nodes[0].run_queue_max, 1);
+        // With two schedulers both send at once.
+        let r = two_guilds_one_scheduler()
+            .set("model.nodes[guild].schedulers", "2")
+            .run();
+        assert_close(r.summary.latency_ms.max, 0.250);
+        assert_eq!(r.summary.nodes[0].run_queue_max, 0);
+    }
+
+    #[test]
+    fn a_guild_gives_its_scheduler_up_after_a_time_slice() {
+        // Slices of 100 µs (two sends): guild 0 sends 0-100, guild 1 100-200, guild 0
+        // 200-250, guild 1 250-300. Fan-outs take 250 and 200 µs from their start.
+        let r = two_guilds_one_scheduler()
+            .set("model.scheduling.time_slice_us", "100")
+            .run();
+        let s = &r.summary;
+        assert_eq!(s.deliveries_total, 6);
+        assert_close(s.fanout_duration_ms.min, 0.200);
+        assert_close(s.fanout_duration_ms.max, 0.250);
+        assert_close(s.latency_ms.max, 0.400);
+        assert_close(s.latency_ms.min, 0.150);
+    }
+}

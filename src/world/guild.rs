@@ -186,3 +186,64 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::{Tiny, assert_close};
+
+    #[test]
+    fn a_guild_handles_its_publishes_one_after_another_in_arrival_order() {
+        // Three publishes at once into a guild of 5: each fan-out takes 5 x 50 µs, the second
+        // waits for the first and the third for both; the last send of the third completes at
+        // 750 µs and arrives at 850 µs.
+        let r = Tiny::new(&[5])
+            .set("workload.bursts", "[{guild: 0, at_s: 0.1, count: 3}]")
+            .set("run.check_order", "true")
+            .run();
+        let s = &r.summary;
+        assert_eq!(s.publishes_total, 3);
+        assert_eq!(s.publishes_completed, 3);
+        assert_eq!(s.deliveries_total, 15);
+        assert_eq!(s.guild_mailbox_depth_max, 3);
+        assert_eq!(s.order_violations, Some(0));
+        assert_close(s.latency_ms.min, 0.150);
+        assert_close(s.latency_ms.max, 0.850);
+        // Each fan-out takes 250 µs once started; they leave the guild at 250, 500, 750 µs.
+        assert_close(s.fanout_duration_ms.max, 0.250);
+        assert_close(s.guild_sojourn_ms.min, 0.250);
+        assert_close(s.guild_sojourn_ms.max, 0.750);
+        assert_close(s.busy_s.of("guild"), 750e-6);
+    }
+
+    #[test]
+    fn a_presence_change_goes_to_every_other_joined_member() {
+        // One guild of 5, each user in it: every presence change of a member reaches the
+        // four others, and no chat is published.
+        let r = Tiny::new(&[5])
+            .set("workload.publishes.presence_changes_per_session_per_s", "4")
+            .run();
+        let s = &r.summary;
+        assert!(
+            s.presence_changes > 5,
+            "some presence changes: {}",
+            s.presence_changes
+        );
+        assert_eq!(s.presence_deliveries_total, 4 * s.presence_changes);
+        assert_eq!(s.deliveries_total, 0);
+        assert_eq!(s.guild_sends, 4 * s.presence_changes);
+        // Four remote sends each: the update's last one arrives 4 x 50 + 100 µs after it.
+        assert_close(s.presence_latency_ms.min, 0.150);
+        assert_close(s.presence_latency_ms.max, 0.300);
+    }
+
+    #[test]
+    fn a_guild_above_the_presence_limit_publishes_no_presence() {
+        let r = Tiny::new(&[5])
+            .set("workload.publishes.presence_changes_per_session_per_s", "4")
+            .set("model.presence.max_online_members", "4")
+            .run();
+        assert!(r.summary.presence_changes > 5);
+        assert_eq!(r.summary.presence_deliveries_total, 0);
+        assert_eq!(r.summary.guild_sends, 0);
+    }
+}

@@ -390,3 +390,45 @@ impl Sends<'_> {
 fn queue_delivery(queue: &mut EventQueue<Event>, at: Nanos, event: Event) {
     queue.schedule(at, event);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::{MIXED_NODES, ROUND_ROBIN, Tiny};
+
+    #[test]
+    fn deliveries_in_closed_form_equal_deliveries_through_the_queue() {
+        let tiny = Tiny::new(&[6, 4])
+            .set("model.nodes", MIXED_NODES)
+            .set("workload.users.placement", ROUND_ROBIN)
+            .set("workload.users.guilds_per_user_mean", "1.5")
+            .set("workload.publishes.rate", "{per_guild_per_s: 20}");
+        let folded = tiny.run().summary;
+        let queued = tiny.set("run.deliveries", "per_event").run().summary;
+        assert!(folded.deliveries_total > 100);
+        assert_eq!(folded.deliveries_total, queued.deliveries_total);
+        assert_eq!(folded.events_total, queued.events_total);
+        assert_eq!(folded.latency_ms.mean, queued.latency_ms.mean);
+        assert_eq!(folded.latency_ms.max, queued.latency_ms.max);
+        assert_eq!(folded.guild_sends, queued.guild_sends);
+        // Folded deliveries are recorded without an event, yet counted as events.
+        assert!(folded.events_total > folded.deliveries_total);
+    }
+
+    #[test]
+    fn a_send_to_a_member_offline_at_the_start_is_skipped() {
+        // A login storm keeps users 0 and 1 offline until 0.5 s: a publish at 0.1 s goes to
+        // the three others only, and costs three sends; their joins then cost 3 and 4
+        // presence sends.
+        let r = Tiny::new(&[5])
+            .set(
+                "workload.storms",
+                "[{login: {users: 2, start_s: 0.5, window_s: 0}}]",
+            )
+            .publish_at(0.1)
+            .run();
+        assert_eq!(r.summary.guild_sends, 3 + 3 + 4);
+        assert_eq!(r.summary.deliveries_total, 3);
+        assert_eq!(r.summary.presence_deliveries_total, 3 + 4);
+        assert_eq!(r.summary.deliveries_dropped, 0);
+    }
+}

@@ -103,3 +103,57 @@ impl World {
         joined.saturating_sub(u32::from(self.origin_in(target, origin)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::ids::GuildId;
+    use crate::world::mailbox::Origin;
+    use crate::world::sends::Outgoing;
+    use crate::world::tiny::Tiny;
+
+    fn out(origin: Origin, presence: bool) -> Outgoing {
+        Outgoing {
+            publish_time: 0,
+            origin,
+            presence,
+            snapshot: u32::MAX,
+        }
+    }
+
+    #[test]
+    fn a_target_is_the_whole_guild_its_active_members_its_passive_ones_or_a_range() {
+        let g = GuildId(0);
+        let w = Tiny::new(&[10])
+            .set("model.fanout.strategy", "manifold")
+            .set("model.passive.min_members", "5")
+            .set("model.passive.active_fraction", "0.5")
+            .set("model.passive.digest_interval_ms", "100")
+            .world();
+        let first = w.guilds[0].first;
+        // Chat: the 5 active members; a digest: the 5 passive ones; the groups alike.
+        let chat = w.fanout_target(g, &out(Origin::CHAT, false));
+        assert_eq!((chat.first, chat.len, chat.whole), (first, 5, false));
+        assert_eq!(chat.groups_len, w.guilds[0].active_groups);
+        let digest = w.fanout_target(g, &out(Origin::DIGEST, false));
+        assert_eq!((digest.first, digest.len), (first + 5, 5));
+        assert_eq!(
+            digest.groups_first + digest.groups_len,
+            w.guilds[0].groups_first + w.guilds[0].groups_len
+        );
+        assert_eq!(w.target_recipients(g, &chat, Origin::CHAT), 5);
+        // A presence update about an active member goes to the four other active ones.
+        let about = Origin::member(first);
+        assert!(w.origin_in(&chat, about));
+        assert_eq!(w.target_recipients(g, &chat, about), 4);
+
+        // Without passive sessions, the whole guild; with a member list, the member's range.
+        let w = Tiny::new(&[10])
+            .set("model.member_list.structure", "sorted_set")
+            .set("model.member_list.range_size", "4")
+            .world();
+        let whole = w.fanout_target(g, &out(Origin::CHAT, false));
+        assert_eq!((whole.first, whole.len, whole.whole), (first, 10, true));
+        let range = w.fanout_target(g, &out(Origin::member(first + 9), true));
+        assert_eq!((range.first, range.len, range.whole), (first + 8, 2, false));
+    }
+}
