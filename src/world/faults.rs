@@ -197,3 +197,73 @@ impl World {
         self.start_wave(wave, queue);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::ids::NodeId;
+    use crate::world::state::Phase;
+    use crate::world::tiny::{ROUND_ROBIN, Tiny};
+
+    /// Five members in turn on two session nodes; `session-1` (node 2: sessions 1 and 3)
+    /// restarts at 0.2 s for 0.3 s, its sessions reconnecting at once at 0.5 s.
+    fn restart() -> Tiny {
+        Tiny::new(&[5])
+            .set("workload.users.placement", ROUND_ROBIN)
+            .set(
+                "workload.storms",
+                "[{node_restart: {node: session-1, at_s: 0.2, down_s: 0.3, reconnect_jitter_s: 0}}]",
+            )
+    }
+
+    #[test]
+    fn a_crashed_nodes_sessions_leave_their_guilds_and_reconnect_after_the_restart() {
+        let r = restart().publish_at(0.3).run();
+        let s = &r.summary;
+        assert_eq!(s.crashes, 1);
+        assert_eq!(r.world.nodes[2].crashes, 1);
+        assert_eq!(r.world.nodes[1].crashes, 0);
+        assert!(r.world.nodes[2].up);
+        // Two :DOWN (leaves) reach the guild; the publish while the node is down goes to the
+        // three members left.
+        assert_eq!(s.monitors.downs, 2);
+        assert_eq!(s.deliveries_total, 3);
+        assert_eq!(s.sessions.online_at_end, 5);
+        assert!(s.sessions.last_join_handled_s > 0.5);
+        assert!(
+            r.world
+                .sessions
+                .iter()
+                .all(|session| session.phase == Phase::Online)
+        );
+        assert_eq!(r.world.guilds[0].online, 5);
+    }
+
+    #[test]
+    fn a_crash_takes_its_sessions_memory_and_drops_what_was_on_its_way_to_them() {
+        // The leave of the first crashed member goes to the four other joined members,
+        // including the second crashed one, whose leave is not handled yet: dropped. The
+        // second leave goes to the three members online. Then each reconnecting member's
+        // join goes to the others joined: 3, then 4.
+        let r = restart().run();
+        let s = &r.summary;
+        assert_eq!(s.deliveries_dropped, 1);
+        assert_eq!(s.presence_deliveries_total, 4 - 1 + 3 + 3 + 4);
+        // While down (checked on the world built: a crash at 0.2 s removes two sessions).
+        let mut w = restart().world();
+        let before = w.nodes[2].memory_static;
+        let mut queue = crate::sim::EventQueue::new();
+        w.crash(
+            NodeId(2),
+            crate::world::event::Crash::Storm(0),
+            200_000_000,
+            &mut queue,
+        );
+        assert_eq!(
+            before - w.nodes[2].memory_static,
+            2 * w.params.session_bytes
+        );
+        assert_eq!(w.sessions_online, 3);
+        assert!(!w.nodes[2].up);
+        assert_eq!(w.nodes[2].epoch, 1);
+    }
+}

@@ -96,3 +96,38 @@ impl World {
             .expect("a session node has a ring process")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::{Tiny, assert_close};
+
+    /// Users 0 and 1 log in at 0.5 s (each joins its one guild), with lookups `mode`.
+    fn login(mode: &str) -> Tiny {
+        Tiny::new(&[5])
+            .set(
+                "workload.storms",
+                "[{login: {users: 2, start_s: 0.5, window_s: 0}}]",
+            )
+            .set("model.ring.lookup", mode)
+    }
+
+    #[test]
+    fn a_lookup_in_the_session_costs_the_modes_published_cost() {
+        let s = login("ets").run().summary;
+        assert_eq!(s.ring.lookups, 2);
+        assert_close(s.ring.lookup_work_s, 2.0 * 7e-6);
+        assert_close(s.busy_s.of("ring"), 0.0);
+        assert_eq!(s.sessions.online_at_end, 5);
+    }
+
+    #[test]
+    fn a_lookup_by_the_ring_process_is_its_work_and_a_local_call() {
+        // Each lookup: 12 µs in the ring process, plus its local reply (2 µs).
+        let s = login("process").run().summary;
+        assert_eq!(s.ring.lookups, 2);
+        assert_close(s.ring.lookup_work_s, 2.0 * 12e-6);
+        assert_close(s.busy_s.of("ring"), 2.0 * 14e-6);
+        assert_eq!(s.sessions.online_at_end, 5);
+        assert_eq!(s.ring.lookup, "process");
+    }
+}

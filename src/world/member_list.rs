@@ -137,3 +137,51 @@ impl World {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::ids::GuildId;
+    use crate::world::tiny::{Tiny, assert_close};
+
+    /// A guild of 6 with a member list of ranges of 2, whose update costs 250 ms at 250,000
+    /// members, growing linearly: 6 µs at 6 members. Members change status at 4 per second.
+    fn listed() -> Tiny {
+        Tiny::new(&[6])
+            .set("model.member_list.structure", "list")
+            .set(
+                "model.member_list.update_cost_at_250k",
+                "{dist: constant, us: 250000}",
+            )
+            .set("model.member_list.range_size", "2")
+            .set("workload.publishes.presence_changes_per_session_per_s", "4")
+    }
+
+    #[test]
+    fn a_presence_change_updates_the_list_and_goes_to_its_range_only() {
+        let s = listed().run().summary;
+        assert!(s.presence_changes > 5);
+        // Each change: one update, and one recipient (the other member of its range).
+        assert_eq!(s.member_list.updates, s.presence_changes);
+        assert_close(s.member_list.update_us_min, 6.0);
+        assert_close(s.member_list.update_us_max, 6.0);
+        assert_eq!(s.presence_deliveries_total, s.presence_changes);
+        // The update (6 µs), then one remote send (50 µs), arriving 100 µs later.
+        assert_close(s.presence_latency_ms.max, 0.156);
+    }
+
+    #[test]
+    fn ranges_are_runs_of_range_size_slots() {
+        let w = listed().world();
+        let g = GuildId(0);
+        let first = w.guilds[0].first;
+        let ranges: Vec<u32> = (first..first + 6).map(|slot| w.range_of(g, slot)).collect();
+        assert_eq!(ranges, vec![0, 0, 1, 1, 2, 2]);
+        assert_eq!(w.range_slots(g, 1), (first + 2, 2));
+        let log = listed()
+            .set("model.member_list.scaling", "log")
+            .world()
+            .member_list
+            .expect("a list");
+        assert!(log.log_scaling);
+    }
+}

@@ -163,3 +163,38 @@ impl World {
         RunEnd { t, next, sends }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::Tiny;
+
+    /// A guild of 5 with passive sessions: 40 % active (2 members), digests every 100 ms.
+    fn passive() -> Tiny {
+        Tiny::new(&[5, 3])
+            .set("model.passive.min_members", "5")
+            .set("model.passive.active_fraction", "0.4")
+            .set("model.passive.digest_interval_ms", "100")
+            .publish_at(0.05)
+    }
+
+    #[test]
+    fn chat_goes_to_active_members_and_a_digest_to_passive_ones() {
+        let w = passive().world();
+        assert_eq!((w.guilds[0].active, w.guilds[1].active), (2, 3));
+        let s = passive().run().summary;
+        // The chat: two sends; one digest at 0.1 s: three sends, none after (no more chat).
+        assert_eq!(s.deliveries_total, 2);
+        assert_eq!(s.passive.digests, 1);
+        assert_eq!(s.passive.digest_deliveries, 3);
+        assert_eq!(s.guild_sends, 2 + 3);
+    }
+
+    #[test]
+    fn passive_members_receive_the_kinds_they_ask_for() {
+        let s = passive()
+            .set("model.passive.receives", "[chat]")
+            .run()
+            .summary;
+        assert_eq!(s.deliveries_total, 5);
+    }
+}

@@ -181,3 +181,45 @@ impl World {
         session.token == token && session.wait == wait && session.phase == Phase::Connecting
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::Tiny;
+
+    /// A login storm of `users` users (sessions 0..users) at 0.5 s, all at once.
+    fn login(users: u32) -> Tiny {
+        Tiny::new(&[5]).set(
+            "workload.storms",
+            &format!("[{{login: {{users: {users}, start_s: 0.5, window_s: 0}}}}]"),
+        )
+    }
+
+    #[test]
+    fn a_connecting_session_looks_up_calls_the_registry_then_joins() {
+        // From 0.5 s: lookup 0.3 µs, call sent at 50.3 µs (a remote send), at the registry at
+        // 150.3; served in 20 µs plus a 50 µs reply, back at 320.3; join sent at 370.3,
+        // at the guild at 470.3, handled (10 µs) at 480.3 µs.
+        let r = login(1).run();
+        let s = &r.summary;
+        assert_eq!(s.sessions.online_at_start, 4);
+        assert_eq!(s.sessions.online_at_end, 5);
+        assert!((s.sessions.last_join_handled_s - 0.500_480_3).abs() < 1e-6);
+        assert_eq!(s.ring.lookups, 1);
+        assert_eq!(s.registry.answered, 1);
+        // The join goes to the four members online.
+        assert_eq!(s.presence_deliveries_total, 4);
+        assert_eq!(r.world.guilds[0].online, 5);
+    }
+
+    #[test]
+    fn a_session_joins_only_after_connecting_and_receives_nothing_before() {
+        // Users 0 and 1 are offline until 0.5 s: a publish at 0.1 s reaches the other three,
+        // and the two joins reach 3, then 4, members.
+        let r = login(2).publish_at(0.1).run();
+        let s = &r.summary;
+        assert_eq!(s.deliveries_total, 3);
+        assert_eq!(s.sessions.online_at_end, 5);
+        assert_eq!(s.presence_deliveries_total, 3 + 4);
+        assert_eq!(s.registry.answered, 2);
+    }
+}

@@ -206,3 +206,58 @@ impl World {
             .expect("a guild node has a registry")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::{Tiny, assert_close};
+
+    /// Users 0..`users` log in at 0.5 s, each joining its one guild.
+    fn login(users: u32) -> Tiny {
+        Tiny::new(&[5]).set(
+            "workload.storms",
+            &format!("[{{login: {{users: {users}, start_s: 0.5, window_s: 0}}}}]"),
+        )
+    }
+
+    #[test]
+    fn the_registry_serves_one_call_at_a_time() {
+        // Three calls arrive at once: the registry works 20 µs and replies (50 µs) for each.
+        let s = login(3).run().summary;
+        assert_eq!(s.registry.answered, 3);
+        assert_eq!(s.registry.timeouts, 0);
+        assert_eq!(s.registry.queue_depth_max, 3);
+        assert_close(s.busy_s.of("registry"), 3.0 * 70e-6);
+    }
+
+    #[test]
+    fn a_call_that_times_out_is_retried_after_a_backoff() {
+        // The reply comes 320.3 µs after the call step starts: a timeout of 0.3 ms always
+        // fires first, so the session backs off (100-200 ms, doubling) and never joins.
+        let s = login(1)
+            .set("model.registry.timeout_ms", "0.3")
+            .run()
+            .summary;
+        assert!(s.registry.timeouts >= 2, "{}", s.registry.timeouts);
+        assert_eq!(s.registry.answered, 0);
+        // Calls at 0.5 s, then after 50-100, 100-200, 200-400 ms: the fourth is past the
+        // horizon, and each call's timeout fires 0.3 ms after it.
+        assert_eq!(s.registry.calls, s.registry.timeouts);
+        assert_eq!(s.registry.calls, 3);
+        assert_eq!(s.sessions.online_at_end, 4);
+    }
+
+    #[test]
+    fn the_semaphore_refuses_calls_over_its_limit_per_node() {
+        // Four users on one session node at once, a Semaphore of 1: while the first call is
+        // in flight, the three others are refused and back off; all join in the end.
+        let s = login(4)
+            .set("model.nodes[session].count", "1")
+            .set("model.registry.semaphore", "1")
+            .run()
+            .summary;
+        assert!(s.registry.semaphore_rejections >= 3);
+        assert_eq!(s.registry.answered, 4);
+        assert_eq!(s.registry.queue_depth_max, 1);
+        assert_eq!(s.sessions.online_at_end, 5);
+    }
+}

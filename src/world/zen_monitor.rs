@@ -131,3 +131,58 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::{ROUND_ROBIN, Tiny};
+
+    /// Five members in turn on two session nodes; `session-1` (sessions 1 and 3) restarts
+    /// at 0.2 s for 0.3 s, its sessions reconnecting at once at 0.5 s.
+    fn restart() -> Tiny {
+        Tiny::new(&[5])
+            .set("workload.users.placement", ROUND_ROBIN)
+            .set(
+                "workload.storms",
+                "[{node_restart: {node: session-1, at_s: 0.2, down_s: 0.3, reconnect_jitter_s: 0}}]",
+            )
+    }
+
+    #[test]
+    fn plain_monitors_deliver_every_down_at_once_after_the_latency() {
+        let s = restart().run().summary;
+        assert_eq!(s.monitors.downs, 2);
+        assert!((s.monitors.first_down_s - 0.2001).abs() < 1e-9);
+        assert!((s.monitors.last_down_s - 0.2001).abs() < 1e-9);
+    }
+
+    #[test]
+    fn zen_monitor_delivers_its_batch_per_interval() {
+        // One :DOWN per 10 ms sweep: at 0.2001 s and 0.2101 s.
+        let s = restart()
+            .set("model.monitors.kind", "zen_monitor")
+            .set("model.monitors.zen_batch", "1")
+            .set("model.monitors.zen_interval_ms", "10")
+            .run()
+            .summary;
+        assert_eq!(s.monitors.downs, 2);
+        assert!((s.monitors.first_down_s - 0.2001).abs() < 1e-9);
+        assert!((s.monitors.last_down_s - 0.2101).abs() < 1e-9);
+        assert_eq!(s.sessions.online_at_end, 5);
+    }
+
+    #[test]
+    fn a_down_whose_session_has_rejoined_is_dropped() {
+        // The second :DOWN's turn comes at 0.6001 s: its session rejoined at about 0.5005 s.
+        let r = restart()
+            .set("model.monitors.kind", "zen_monitor")
+            .set("model.monitors.zen_batch", "1")
+            .set("model.monitors.zen_interval_ms", "400")
+            .run();
+        assert_eq!(r.summary.monitors.downs, 1);
+        assert_eq!(r.summary.sessions.online_at_end, 5);
+        assert_eq!(
+            r.world.guilds[0].online, 5,
+            "the rejoined member stays joined"
+        );
+    }
+}
