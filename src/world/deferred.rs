@@ -224,3 +224,32 @@ impl World {
         !self.deferrals.nodes.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn slice_ends_kept_out_of_the_queue_give_what_queued_ones_give() {
+        // Manifold workers under a steady publish rate: their slice ends only give the
+        // scheduler back, and are kept out of the queue; with an event budget they are not.
+        let tiny = Tiny::new(&[6, 4])
+            .set("model.fanout.strategy", "manifold")
+            .set("workload.users.guilds_per_user_mean", "1.5")
+            .set("workload.publishes.rate", "{per_guild_per_s: 50}");
+        let kept = tiny.run();
+        let queued = tiny.set("run.event_budget", "100000000").run();
+        assert!(
+            kept.world.deferrals.handled > 0,
+            "some slice ends were kept"
+        );
+        assert_eq!(queued.world.deferrals.handled, 0);
+        let (k, q) = (&kept.summary, &queued.summary);
+        assert!(k.deliveries_total > 100);
+        assert_eq!(k.events_total, q.events_total);
+        assert_eq!(k.deliveries_total, q.deliveries_total);
+        assert_eq!(k.latency_ms.mean, q.latency_ms.mean);
+        assert_eq!(k.busy_s.of("worker"), q.busy_s.of("worker"));
+        assert_eq!(k.node_memory_peak_bytes, q.node_memory_peak_bytes);
+    }
+}

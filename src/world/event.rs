@@ -63,3 +63,28 @@ pub(crate) enum Crash {
     Storm(u32),
     Memory,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_fits_in_sixteen_bytes_and_processes_compare_by_kind_and_index() {
+        assert!(std::mem::size_of::<Event>() <= 16);
+        assert_eq!(ProcRef::Guild(GuildId(3)), ProcRef::Guild(GuildId(3)));
+        assert_ne!(ProcRef::Guild(GuildId(3)), ProcRef::Session(SessionId(3)));
+        assert_ne!(ProcRef::Service(3), ProcRef::Guild(GuildId(3)));
+        assert_ne!(Crash::Storm(0), Crash::Memory);
+        let slice = Event::SliceEnd {
+            proc: ProcRef::Service(1),
+            epoch: 2,
+        };
+        assert_ne!(
+            slice,
+            Event::SliceEnd {
+                proc: ProcRef::Service(1),
+                epoch: 3
+            }
+        );
+    }
+}

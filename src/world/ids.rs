@@ -32,3 +32,19 @@ impl SessionId {
         self.0 as usize
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_its_index_and_orders_by_it() {
+        assert_eq!(NodeId(7).index(), 7);
+        assert_eq!(GuildId(70_000).index(), 70_000);
+        assert_eq!(SessionId(u32::MAX).index(), u32::MAX as usize);
+        assert!(NodeId(1) < NodeId(2));
+        let mut ids = vec![SessionId(3), SessionId(1), SessionId(2)];
+        ids.sort();
+        assert_eq!(ids, [SessionId(1), SessionId(2), SessionId(3)]);
+    }
+}

@@ -41,3 +41,49 @@ pub struct Node {
     /// Slice ends of this node's processes kept out of the queue (`deferred.rs`).
     pub(crate) kept: super::deferred::Kept,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn nodes_are_built_in_group_order_with_their_roles_and_sessions() {
+        let w = Tiny::new(&[4, 3])
+            .set("workload.users.placement", crate::world::tiny::ROUND_ROBIN)
+            .world();
+        let names: Vec<&str> = w.nodes.iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(names, ["guild-0", "session-0", "session-1"]);
+        let roles: Vec<_> = w
+            .nodes
+            .iter()
+            .map(|n| (n.hosts_guilds, n.hosts_sessions, n.schedulers, n.up))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                (true, false, 4, true),
+                (false, true, 4, true),
+                (false, true, 4, true)
+            ]
+        );
+        // Seven users in turn: 4 on session-0, 3 on session-1.
+        let counts: Vec<u32> = w
+            .nodes
+            .iter()
+            .map(|n| n.sessions_end - n.sessions_first)
+            .collect();
+        assert_eq!(counts, [0, 4, 3]);
+        for n in 1..3 {
+            let node = &w.nodes[n];
+            for k in node.sessions_first..node.sessions_end {
+                assert_eq!(
+                    w.session_node[w.node_sessions[k as usize].index()].index(),
+                    n
+                );
+            }
+        }
+        // Two guilds and a registry on 4 schedulers: never contended.
+        assert!(w.nodes[0].uncontended);
+        assert_eq!(w.nodes[0].registry, Some(0));
+    }
+}

@@ -48,3 +48,34 @@ pub(crate) struct Work {
     /// Suspended on a full distribution buffer until then.
     pub(crate) suspended_until: Nanos,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn every_process_is_idle_with_an_empty_mailbox_before_and_after_a_run() {
+        let r = Tiny::new(&[5])
+            .set("model.fanout.strategy", "manifold")
+            .publish_at(0.1)
+            .run();
+        assert_eq!(r.summary.deliveries_total, 5);
+        let w = &r.world;
+        let cores = w
+            .guilds
+            .iter()
+            .map(|g| g.core)
+            .chain(w.sessions.iter().map(|s| s.core))
+            .chain(w.services.iter().map(|s| s.core));
+        for core in cores {
+            assert_eq!(core.state, RunState::Idle);
+            assert!(core.mailbox.is_empty());
+        }
+        // Work is reset when a message is done.
+        assert!(!w.guilds[0].work.active);
+        assert_eq!(w.guilds[0].work.sends, 0);
+        let default = ProcCore::default();
+        assert_eq!((default.state, default.mailbox.len()), (RunState::Idle, 0));
+    }
+}

@@ -205,3 +205,46 @@ impl Publisher {
         (g, b.count, cursor + 1 < b.guilds.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn a_burst_publishes_its_count_into_each_selected_guild_at_its_instant() {
+        // Two publishes into each of guilds of 3 and 4 at 0.1 s: 2 x 3 + 2 x 4 deliveries.
+        let r = Tiny::new(&[3, 4])
+            .set("workload.bursts", "[{guilds: all, at_s: 0.1, count: 2}]")
+            .run();
+        assert_eq!(r.summary.publishes_total, 4);
+        assert_eq!(r.summary.deliveries_total, 2 * 3 + 2 * 4);
+        assert_eq!(
+            r.world.publisher.burst(0, 1).0.0,
+            1,
+            "the second guild next"
+        );
+    }
+
+    #[test]
+    fn a_phase_publishes_only_to_its_guilds_in_its_window() {
+        // 200 publishes per second into guild 1 (4 members) from 0.2 to 0.4 s: about 40,
+        // each delivered to its 4 members; nothing into guild 0.
+        let s = Tiny::new(&[3, 4])
+            .set(
+                "workload.publishes.phases",
+                "[{from_s: 0.2, to_s: 0.4, rate: {per_guild_per_s: 200}, guilds: {list: [1]}}]",
+            )
+            .set("output.windows", "[{name: before, from_s: 0, to_s: 0.2}, {name: during, from_s: 0.2, to_s: 0.4}, {name: after, from_s: 0.4, to_s: 1}]")
+            .run()
+            .summary;
+        assert!(
+            (20..=60).contains(&s.publishes_total),
+            "{}",
+            s.publishes_total
+        );
+        assert_eq!(s.deliveries_total, 4 * s.publishes_total);
+        assert_eq!(s.windows["before"].publishes_total, 0);
+        assert_eq!(s.windows["during"].publishes_total, s.publishes_total);
+        assert_eq!(s.windows["after"].publishes_total, 0);
+    }
+}

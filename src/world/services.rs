@@ -76,3 +76,59 @@ impl World {
         self.services[i as usize].work = Work::default();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::metrics::recorder::ProcessKind;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn each_node_has_its_registry_or_ring_process_and_the_strategys_processes() {
+        let kinds = |strategy: &str| {
+            let w = Tiny::new(&[3])
+                .set("model.fanout.strategy", strategy)
+                .set("model.fanout.manifold.partitioners", "2")
+                .world();
+            w.services
+                .iter()
+                .map(|s| (s.node.0, s.kind))
+                .collect::<Vec<_>>()
+        };
+        use ProcessKind::*;
+        assert_eq!(kinds("naive"), vec![(0, Registry), (1, Ring), (2, Ring)]);
+        let manifold = kinds("manifold");
+        // Per node: 2 partitioners, 4 workers (one per scheduler), 2 senders, then its
+        // registry or ring process.
+        assert_eq!(manifold.len(), 3 * 9);
+        let node1: Vec<_> = manifold.iter().filter(|s| s.0 == 1).map(|s| s.1).collect();
+        assert_eq!(
+            node1,
+            vec![
+                Partitioner,
+                Partitioner,
+                Worker,
+                Worker,
+                Worker,
+                Worker,
+                Sender,
+                Sender,
+                Ring
+            ]
+        );
+    }
+
+    #[test]
+    fn a_registry_reply_across_nodes_is_an_inter_node_message() {
+        // One login: the registry call, its reply and the join cross nodes (3 messages);
+        // the join's presence goes to 4 members (4 more).
+        let s = Tiny::new(&[5])
+            .set(
+                "workload.storms",
+                "[{login: {users: 1, start_s: 0.5, window_s: 0}}]",
+            )
+            .run()
+            .summary;
+        assert_eq!(s.inter_node_messages, 3 + 4);
+        assert_eq!(s.registry.served, 1);
+    }
+}

@@ -714,3 +714,72 @@ impl Model for World {
         self.folded_room = room.min(u32::MAX as u64) as u32;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::mailbox::Origin;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn each_slot_belongs_to_its_guild_and_each_session_lists_its_slots() {
+        let w = Tiny::new(&[3, 5, 2])
+            .set("workload.users.guilds_per_user_mean", "2")
+            .world();
+        assert_eq!(w.member_session.len(), 10);
+        for (g, guild) in w.guilds.iter().enumerate() {
+            for slot in guild.first..guild.first + guild.len {
+                assert_eq!(w.guild_of_slot(slot), GuildId(g as u32));
+            }
+        }
+        for s in 0..w.sessions.len() {
+            for i in w.slots_of(SessionId(s as u32)) {
+                assert_eq!(w.member_session[w.session_slots[i] as usize].0, s as u32);
+            }
+        }
+        assert_eq!(w.slots_of(SessionId(w.sessions.len() as u32 - 1)).end, 10);
+    }
+
+    #[test]
+    fn a_message_occupies_the_bytes_of_its_kind() {
+        let w = Tiny::new(&[3])
+            .set("model.messages.event_bytes", "1000")
+            .set("model.messages.presence_bytes", "200")
+            .set("model.messages.call_bytes", "30")
+            .world();
+        let chat = Msg::Publish {
+            publish_time: 0,
+            origin: Origin::CHAT,
+        };
+        let presence = Msg::Publish {
+            publish_time: 0,
+            origin: Origin::member(1),
+        };
+        let join = Msg::Join {
+            slot: 1,
+            publish_time: 0,
+        };
+        assert_eq!(w.msg_bytes(&chat), 1000);
+        assert_eq!(w.msg_bytes(&presence), 200);
+        assert_eq!(w.msg_bytes(&join), 30);
+        // A guild node's queue memory rises while a publish waits: 5 publishes at once.
+        let r = Tiny::new(&[3])
+            .set("model.messages.event_bytes", "1000")
+            .set("workload.bursts", "[{guild: 0, at_s: 0.1, count: 5}]")
+            .run();
+        let start = r.world.nodes[0].memory_static;
+        assert_eq!(r.world.nodes[0].memory_queued, 0, "every message handled");
+        assert_eq!(r.summary.nodes[0].memory_peak_bytes, start + 5 * 1000);
+    }
+
+    #[test]
+    fn with_one_guild_node_every_guild_sits_on_the_node_a_removal_would_empty() {
+        let w = Tiny::new(&[3, 5, 2]).world();
+        let moves = w.ring_moves();
+        assert_eq!(moves.on_removed_node, 3);
+        assert_eq!(moves.moved_on_removal, 0, "no smaller ring to move to");
+        assert!(moves.moved_on_addition <= 3);
+        assert_eq!(w.latency(NodeId(0), NodeId(1)), 100_000);
+        assert_eq!(w.latency(NodeId(1), NodeId(1)), 0);
+    }
+}

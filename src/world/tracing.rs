@@ -218,3 +218,54 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::ids::SessionId;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn a_guild_filter_covers_its_members_and_the_processes_its_messages_pass_through() {
+        let mut w = Tiny::new(&[2, 2])
+            .set("model.fanout.strategy", "manifold")
+            .set("workload.users.guilds_per_user_mean", "2")
+            .world();
+        let mut filter = Filter::default();
+        w.filter_guilds(&mut filter, &[1]);
+        assert_eq!(filter.guilds, Some(vec![false, true]));
+        let sessions = filter.sessions.expect("sessions filtered");
+        for (s, &traced) in sessions.iter().enumerate() {
+            let member = (w.guilds[1].first..w.guilds[1].first + 2)
+                .any(|slot| w.member_session[slot as usize] == SessionId(s as u32));
+            assert_eq!(traced, member, "session {s}");
+        }
+        let services = filter.services.expect("services filtered");
+        let registry = w.nodes[0].registry.expect("a registry") as usize;
+        assert!(services[registry]);
+        // Each session node's partitioner for the guild, not the other partitioners.
+        for n in [1u16, 2] {
+            let p = w.partitioner_of(NodeId(n), GuildId(1)) as usize;
+            assert!(services[p]);
+        }
+        // Taking a trace queues every slice end.
+        w.enable_trace(&TraceConfig::default());
+        assert!(!w.params.defer_slice_ends);
+        assert!(w.trace.is_some());
+    }
+
+    #[test]
+    fn processes_are_named_by_kind_and_number() {
+        let w = Tiny::new(&[3])
+            .set("model.fanout.strategy", "manifold")
+            .world();
+        let label = |p| w.process_label(w.trace_proc(p));
+        assert_eq!(label(ProcRef::Guild(GuildId(0))), "guild 0");
+        assert_eq!(label(ProcRef::Session(SessionId(2))), "session 2");
+        // Session node 1's services: partitioner 0, workers 0-3, sender 0, then its ring.
+        let first = w.nodes[1].services_first;
+        assert_eq!(label(ProcRef::Service(first)), "partitioner 0");
+        assert_eq!(label(ProcRef::Service(first + 3)), "worker 2");
+        assert_eq!(label(ProcRef::Service(first + 5)), "sender 0");
+    }
+}
