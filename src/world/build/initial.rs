@@ -83,3 +83,58 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::state::{NOT_JOINED, ONLINE_BIT, Phase};
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn at_time_zero_every_session_is_online_and_joined_in_guild_order() {
+        let w = Tiny::new(&[3, 2])
+            .set("model.memory.guild_bytes", "1000")
+            .set("model.memory.member_bytes", "10")
+            .set("model.memory.session_bytes", "100")
+            .set("workload.users.placement", crate::world::tiny::ROUND_ROBIN)
+            .world();
+        assert!(w.sessions.iter().all(|s| s.phase == Phase::Online));
+        assert_eq!(w.sessions_online, 5);
+        for guild in &w.guilds {
+            assert_eq!(guild.online, guild.len);
+            let joined: Vec<u32> = (guild.first..guild.first + guild.len)
+                .map(|slot| w.member_joined[slot as usize])
+                .collect();
+            assert_eq!(joined, (0..guild.len).collect::<Vec<_>>());
+            assert_eq!(guild.join_seq, guild.len);
+        }
+        assert!(w.member_info.iter().all(|&i| i & ONLINE_BIT != 0));
+        // Memory: guilds and members on the guild node, sessions on theirs (3 and 2).
+        assert_eq!(w.nodes[0].memory_static, 2 * 1000 + 5 * 10);
+        assert_eq!(w.nodes[1].memory_static, 3 * 100);
+        assert_eq!(w.nodes[2].memory_static, 2 * 100);
+    }
+
+    #[test]
+    fn a_session_waiting_for_a_login_storm_starts_offline_and_unjoined() {
+        let w = Tiny::new(&[4])
+            .set(
+                "workload.storms",
+                "[{login: {users: 1, start_s: 0.5, window_s: 0}}]",
+            )
+            .world();
+        assert_eq!(w.sessions[0].phase, Phase::Offline);
+        assert_eq!(w.sessions_online, 3);
+        assert_eq!(w.guilds[0].online, 3);
+        let slot = w.session_slots[w.slots_of(crate::world::ids::SessionId(0)).start];
+        assert_eq!(w.member_joined[slot as usize], NOT_JOINED);
+        // With a storm sessions run (to connect): a session node is uncontended only if its
+        // sessions and ring process fit its 4 schedulers; the guild node (a guild and a
+        // registry) always is.
+        assert!(w.nodes[0].uncontended);
+        for n in 1..3 {
+            let node = &w.nodes[n];
+            let runnable = node.sessions_end - node.sessions_first + 1;
+            assert_eq!(node.uncontended, runnable <= 4, "node {n}");
+        }
+    }
+}

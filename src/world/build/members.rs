@@ -68,3 +68,44 @@ pub(super) fn session_slots(member_session: &[SessionId], users: u32) -> (Vec<u3
     }
     (session_first, session_slots)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::RngStreams;
+
+    #[test]
+    fn each_guilds_members_are_distinct_users_and_each_user_lists_its_slots() {
+        let online = [4, 2, 5];
+        let m = draw(&online, 5, &mut RngStreams::new(7).stream("membership"));
+        assert_eq!(m.first, [0, 4, 6]);
+        assert_eq!(m.member_session.len(), 11);
+        for (g, &count) in online.iter().enumerate() {
+            let mut users: Vec<u32> = m.member_session[m.first[g] as usize..][..count as usize]
+                .iter()
+                .map(|s| s.0)
+                .collect();
+            users.sort();
+            users.dedup();
+            assert_eq!(users.len(), count as usize, "guild {g}: distinct users");
+            assert!(users.iter().all(|&u| u < 5));
+        }
+        let (first, slots) = session_slots(&m.member_session, 5);
+        assert_eq!(first.len(), 6);
+        assert_eq!(first[5], 11);
+        for u in 0..5 {
+            let mine = &slots[first[u] as usize..first[u + 1] as usize];
+            assert!(mine.windows(2).all(|p| p[0] < p[1]), "in guild order");
+            assert!(
+                mine.iter()
+                    .all(|&s| m.member_session[s as usize].0 == u as u32)
+            );
+        }
+        // Guild 2 holds all 5 users: each user has a slot in it.
+        assert!((0..5).all(|u| {
+            slots[first[u] as usize..first[u + 1] as usize]
+                .iter()
+                .any(|&s| s >= 6)
+        }));
+    }
+}

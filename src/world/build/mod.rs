@@ -207,3 +207,36 @@ pub(crate) fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<W
     world.start(queue);
     Ok(world)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn the_counts_computed_without_building_are_the_worlds() {
+        let tiny = Tiny::new(&[3, 5, 2]).set("workload.users.guilds_per_user_mean", "2");
+        let exp = tiny.loaded().experiment;
+        let c = counts(&exp).expect("counts");
+        let w = tiny.world();
+        assert_eq!(c.nodes, w.nodes.len() as u64);
+        assert_eq!(c.guilds, w.guilds.len() as u64);
+        assert_eq!(c.sessions, w.sessions.len() as u64);
+        assert_eq!(c.memberships, w.member_session.len() as u64);
+        // 10 memberships, 2 per user: 5 users.
+        assert_eq!((c.guilds, c.sessions, c.memberships), (3, 5, 10));
+    }
+
+    #[test]
+    fn a_login_storm_larger_than_the_users_is_refused_by_the_precheck() {
+        let exp = Tiny::new(&[3])
+            .set(
+                "workload.storms",
+                "[{login: {users: 4, start_s: 0.5, window_s: 0}}]",
+            )
+            .loaded()
+            .experiment;
+        let e = precheck(&exp).expect_err("4 users out of 3");
+        assert_eq!(e.path, "workload.storms[0].login.users");
+    }
+}

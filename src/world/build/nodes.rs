@@ -143,3 +143,36 @@ fn services(exp: &Experiment, nodes: &mut [Node]) -> Vec<Service> {
     }
     services
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn nodes_are_named_by_group_and_index_and_need_both_roles() {
+        let exp = Tiny::new(&[3])
+            .set("model.nodes[session].count", "3")
+            .loaded()
+            .experiment;
+        let names: Vec<(String, bool)> = layout(&exp).into_iter().map(|l| (l.0, l.2)).collect();
+        assert_eq!(
+            names,
+            [
+                ("guild-0".to_string(), true),
+                ("session-0".to_string(), false),
+                ("session-1".to_string(), false),
+                ("session-2".to_string(), false),
+            ]
+        );
+        let cluster = build(&exp).expect("a cluster");
+        assert_eq!(cluster.guild_nodes, [NodeId(0)]);
+        assert_eq!(cluster.session_nodes, [NodeId(1), NodeId(2), NodeId(3)]);
+        let exp = Tiny::new(&[3])
+            .set("model.nodes[guild].hosts", "[sessions]")
+            .loaded()
+            .experiment;
+        let e = build(&exp).err().expect("no guild node");
+        assert_eq!(e.path, "model.nodes");
+    }
+}

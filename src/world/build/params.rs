@@ -52,3 +52,35 @@ pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
         cost_key: hash64(exp.seed, 0x0063_6f73_7473),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn parameters_are_in_nanoseconds_and_bytes() {
+        let exp = Tiny::new(&[3])
+            .set("model.costs.send_draw", "{per_interval_ms: 2.5}")
+            .set("model.memory.restart_s", "1.5")
+            .loaded()
+            .experiment;
+        let p = params(&exp, vec![0, 100_000, 100_000, 0]);
+        assert_eq!(p.send_local.constant_value(), Some(2_000));
+        assert_eq!(p.send_remote.constant_value(), Some(50_000));
+        assert_eq!(p.time_slice, 1_000_000);
+        assert_eq!(p.horizon, 1_000_000_000);
+        assert_eq!(p.memory_restart, 1_500_000_000);
+        assert_eq!(p.send_draw, Draw::PerInterval(2_500_000));
+        assert!(
+            p.fold_deliveries,
+            "folded: sessions take no time to receive"
+        );
+        assert!(p.defer_slice_ends);
+        let exp = Tiny::new(&[3])
+            .set("model.costs.session_receive", "{dist: constant, us: 5}")
+            .loaded()
+            .experiment;
+        assert!(!params(&exp, vec![0; 4]).fold_deliveries);
+    }
+}

@@ -86,3 +86,49 @@ pub(super) fn node_sessions(nodes: &mut [Node], session_node: &[NodeId]) -> Vec<
     }
     node_sessions
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn sessions_go_in_turn_or_uniformly_and_nodes_list_theirs() {
+        let session_nodes = [NodeId(1), NodeId(2)];
+        let exp = |placement: &str| {
+            Tiny::new(&[3])
+                .set("workload.users.placement", placement)
+                .loaded()
+                .experiment
+        };
+        let streams = RngStreams::new(1);
+        let turn = sessions(&exp("round_robin"), &session_nodes, 5, &streams);
+        assert_eq!(turn, [1, 2, 1, 2, 1].map(NodeId));
+        let uniform = sessions(&exp("uniform"), &session_nodes, 1000, &streams);
+        let on_first = uniform.iter().filter(|&&n| n == NodeId(1)).count();
+        assert!((400..=600).contains(&on_first), "{on_first}");
+        // Node lists: a counting sort by node.
+        let mut nodes = crate::world::tiny::Tiny::new(&[3]).world().nodes;
+        let listed = node_sessions(&mut nodes, &turn);
+        assert_eq!(listed, [0, 2, 4, 1, 3].map(SessionId));
+        let ranges: Vec<_> = nodes
+            .iter()
+            .map(|n| (n.sessions_first, n.sessions_end))
+            .collect();
+        assert_eq!(ranges, [(0, 0), (0, 3), (3, 5)]);
+    }
+
+    #[test]
+    fn a_guild_sits_on_the_node_the_ring_gives_its_key() {
+        let w = Tiny::new(&[3, 3, 3, 3])
+            .set("workload.users.guilds_per_user_mean", "4")
+            .set("model.nodes[guild].count", "3")
+            .world();
+        for (g, guild) in w.guilds.iter().enumerate() {
+            assert_eq!(guild.node, w.ring.lookup(w.guild_key(g)));
+            assert!(w.nodes[guild.node.index()].hosts_guilds);
+        }
+        assert_eq!(w.guilds[1].first, 3);
+        assert_eq!(w.guilds[3].len, 3);
+    }
+}

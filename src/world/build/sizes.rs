@@ -114,3 +114,39 @@ pub(super) fn online_and_users(
         .collect();
     Ok((online, totals.users as u32))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn a_power_law_size_spans_min_to_max_by_quantile() {
+        assert_eq!(zipf_size(10, 1000, 2.0, 0.0), 10);
+        assert_eq!(zipf_size(10, 1000, 2.0, 0.999_999_999), 1000);
+        // Exponent 1: log-uniform; the median of [1, 100] is floor(sqrt(101)) = 10.
+        assert_eq!(zipf_size(1, 100, 1.0, 0.5), 10);
+        assert!(zipf_size(1, 100, 2.0, 0.5) < zipf_size(1, 100, 1.0, 0.5));
+    }
+
+    #[test]
+    fn online_members_are_the_rounded_fraction_and_users_follow_memberships() {
+        let tiny = Tiny::new(&[10, 5, 3])
+            .set("workload.guilds.online_fraction", "0.5")
+            .set("workload.users.guilds_per_user_mean", "1.5");
+        let exp = tiny.loaded().experiment;
+        let (online, users) = online_and_users(&exp, &RngStreams::new(exp.seed)).expect("sizes");
+        // 5, 2.5 -> 3 (rounded half away from zero), 1.5 -> 2; 10 memberships / 1.5 -> 7 users.
+        assert_eq!(online, [5, 3, 2]);
+        assert_eq!(users, 7);
+        let e = online_and_users(
+            &Tiny::new(&[10])
+                .set("workload.users.guilds_per_user_mean", "2")
+                .loaded()
+                .experiment,
+            &RngStreams::new(1),
+        )
+        .expect_err("a guild of 10 among 5 users");
+        assert_eq!(e.path, "workload.users");
+    }
+}

@@ -110,3 +110,47 @@ pub(super) fn schedule(
     }
     Ok(offline_until_login)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn a_node_restart_names_a_node_that_hosts_only_sessions() {
+        let exp = Tiny::new(&[3]).loaded().experiment;
+        assert_eq!(
+            restart_node(&exp, 0, "session-1").expect("a session node"),
+            2
+        );
+        let e = restart_node(&exp, 0, "guild-0").expect_err("a guild node");
+        assert_eq!(e.path, "workload.storms[0].node_restart.node");
+        assert!(e.message.contains("hosts guilds"));
+        let e = restart_node(&exp, 3, "session-9").expect_err("no such node");
+        assert!(e.message.contains("session-0, session-1"), "{}", e.message);
+    }
+
+    #[test]
+    fn storms_schedule_their_crash_and_keep_their_login_users_offline() {
+        let tiny = Tiny::new(&[4]).set(
+            "workload.storms",
+            "[{login: {users: 2, start_s: 0.2, window_s: 0.1}}, \
+              {node_restart: {node: session-0, at_s: 0.5, down_s: 0.2, reconnect_jitter_s: 0.05}}]",
+        );
+        let w = tiny.world();
+        assert_eq!(w.storm_crashes[1], (NodeId(1), 200_000_000, 50_000_000));
+        assert!(w.nodes[1].may_crash);
+        assert!(!w.nodes[2].may_crash);
+        let offline: Vec<bool> = w
+            .sessions
+            .iter()
+            .map(|s| s.phase == crate::world::state::Phase::Offline)
+            .collect();
+        assert_eq!(offline, [true, true, false, false]);
+        let s = tiny.run().summary;
+        assert_eq!(s.crashes, 1);
+        assert_eq!(s.sessions.online_at_start, 2);
+        assert_eq!(s.sessions.online_at_end, 4);
+        assert!(s.sessions.last_join_handled_s > 0.7);
+    }
+}

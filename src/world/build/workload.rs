@@ -125,3 +125,47 @@ pub(super) fn publisher(
         Multipliers::new(multipliers),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::world::tiny::Tiny;
+
+    #[test]
+    fn a_rate_per_member_publishes_in_proportion_to_guild_size() {
+        // 20 publishes per member per second: guilds of 1 and 9 publish about 20 and 180 a
+        // second; every publish reaches all its members, so deliveries are about
+        // 20 x 1 + 180 x 9 = 1640 against 200 publishes (8.2 per publish).
+        let s = Tiny::new(&[1, 9])
+            .set("workload.publishes.rate", "{per_member_per_s: 20}")
+            .run()
+            .summary;
+        assert!(
+            (150..=250).contains(&s.publishes_total),
+            "{}",
+            s.publishes_total
+        );
+        let per_publish = s.deliveries_total as f64 / s.publishes_total as f64;
+        assert!((7.5..=8.8).contains(&per_publish), "{per_publish}");
+    }
+
+    #[test]
+    fn the_base_rate_stops_at_end_s_and_publishes_nothing_before_start_s() {
+        let s = Tiny::new(&[3])
+            .set("workload.publishes.rate", "{per_guild_per_s: 100}")
+            .set("workload.publishes.start_s", "0.25")
+            .set("workload.publishes.end_s", "0.5")
+            .set(
+                "output.windows",
+                "[{name: before, from_s: 0, to_s: 0.2}, {name: after, from_s: 0.5, to_s: 1}]",
+            )
+            .run()
+            .summary;
+        assert!(
+            (10..=45).contains(&s.publishes_total),
+            "{}",
+            s.publishes_total
+        );
+        assert_eq!(s.windows["before"].publishes_total, 0);
+        assert_eq!(s.windows["after"].publishes_total, 0);
+    }
+}
