@@ -17,6 +17,7 @@
 //! `crate::search::bisect`).
 
 mod expect;
+mod fanout;
 pub(crate) mod figures;
 mod model;
 mod phases;

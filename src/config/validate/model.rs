@@ -1,4 +1,4 @@
-//! Checks of the model: node groups, network, costs, scheduling, Manifold, messages, ring,
+//! Checks of the model: node groups, network, costs, scheduling, messages, ring,
 //! registry and memory, each against its range in `limits`.
 
 use super::Checker;
@@ -12,6 +12,7 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) -> f64 {
     nodes(c, exp, &model);
     let max_latency_us = network(c, exp, &model.key("network"));
     costs(c, exp, &model);
+    super::fanout::check(c, exp, &model.key("fanout"));
     services(c, exp, &model);
     member_list(c, exp, &model);
     monitors(c, exp, &model);
@@ -152,31 +153,6 @@ fn costs(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
 }
 
 fn services(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
-    let manifold = model.key("fanout").key("manifold");
-    let m = &exp.model.fanout.manifold;
-    c.count(m.partitioners as u64, 1, 32, &manifold.key("partitioners"));
-    if let Some(w) = m.workers_per_node {
-        c.count(
-            w as u64,
-            1,
-            MAX_SCHEDULERS as u64,
-            &manifold.key("workers_per_node"),
-        );
-    }
-    c.range(
-        m.group_cost_per_recipient_us,
-        0.0,
-        MAX_DURATION_US,
-        &manifold.key("group_cost_per_recipient_us"),
-    );
-    c.range(
-        m.partition_cost_per_recipient_us,
-        0.0,
-        MAX_DURATION_US,
-        &manifold.key("partition_cost_per_recipient_us"),
-    );
-    relays(c, exp, model);
-
     let messages = model.key("messages");
     let msg = &exp.model.messages;
     for (name, value) in [
@@ -244,36 +220,6 @@ fn member_list(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
         1,
         MAX_GUILD_MEMBERS as u64,
         &list.key("range_size"),
-    );
-}
-
-/// Relays: their size, check cost and memory.
-fn relays(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
-    let relays = model.key("fanout").key("relays");
-    let r = &exp.model.fanout.relays;
-    c.count(
-        r.max_sessions as u64,
-        1,
-        MAX_GUILD_MEMBERS as u64,
-        &relays.key("max_sessions"),
-    );
-    c.range(
-        r.permission_check_us,
-        0.0,
-        MAX_DURATION_US,
-        &relays.key("permission_check_us"),
-    );
-    c.count(
-        r.relay_bytes,
-        0,
-        MAX_ENTITY_BYTES,
-        &relays.key("relay_bytes"),
-    );
-    c.count(
-        r.member_bytes,
-        0,
-        MAX_ENTITY_BYTES,
-        &relays.key("member_bytes"),
     );
 }
 
