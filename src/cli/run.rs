@@ -377,6 +377,14 @@ fn print_table(result: &RunResult, wall_s: f64) {
         s.node_busy_fraction_mean,
         s.node_busy_fraction_max
     );
+    match s.keeps_up.all {
+        Some(true) => outln!("keeps up: yes ({})", s.keeps_up.why()),
+        Some(false) => outln!(
+            "keeps up: NO: {}; the latencies above are bounded by the run's length, not answers",
+            s.keeps_up.why()
+        ),
+        None => outln!("keeps up: {}", s.keeps_up.why()),
+    }
     outln!(
         "stopped: {:?} at {:.3} s virtual  |  wall {:.2} s, {:.2} M events/s, {:.2} M deliveries/s, {} queued events",
         s.stop.reason,

@@ -1,4 +1,5 @@
-//! The metrics of a run, by name: every numeric field of `summary.json`, named by its dotted
+//! The metrics of a run, by name: every numeric field of `summary.json` (a verdict, `true` or
+//! `false`, as 1 or 0), named by its dotted
 //! path (`latency_ms.p99`, `deliveries_total`, `windows.burst.latency_ms.p99`), sorted by name;
 //! a `null` (no observations) is a metric without a value. Per-node figures (the `nodes` list)
 //! and the fields that restate the configuration (`seed`, `stop.horizon_s`,
@@ -26,6 +27,8 @@ fn walk(value: &Value, prefix: &str, out: &mut Vec<(String, Option<Number>)>) {
     match value {
         Value::Number(n) => out.push((prefix.to_string(), Some(n.clone()))),
         Value::Null => out.push((prefix.to_string(), None)),
+        // A verdict is a metric of 0 or 1: a sweep's mean is the share of runs where it held.
+        Value::Bool(b) => out.push((prefix.to_string(), Some(Number::from(*b as u8)))),
         Value::Object(map) => {
             for (key, v) in map {
                 let name = if prefix.is_empty() {
@@ -68,6 +71,7 @@ pub fn lookup(summary: &Value, name: &str) -> Option<Option<f64>> {
     match value {
         Value::Null => Some(None),
         Value::Number(n) => Some(n.as_f64()),
+        Value::Bool(b) => Some(Some(*b as u8 as f64)),
         _ => None,
     }
 }

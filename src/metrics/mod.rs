@@ -7,6 +7,7 @@ pub(crate) mod bin_histogram;
 pub mod flat;
 pub(crate) mod gauge;
 pub(crate) mod histogram;
+pub mod keeps_up;
 pub(crate) mod recorder;
 pub(crate) mod stats;
 pub(crate) mod summary;

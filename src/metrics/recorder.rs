@@ -221,6 +221,9 @@ pub struct Recorder {
     pub(crate) member_list_cost_min_ns: Nanos,
     pub(crate) member_list_cost_max_ns: Nanos,
     pub(crate) guild_busy_ns: Vec<u64>,
+    /// The same counted only over the run's second half, `[horizon / 2, horizon)`, where
+    /// `keeps_up` judges the run.
+    pub(crate) guild_busy_late_ns: Vec<u64>,
     pub(crate) fanout_work_ns: u64,
 
     pub(crate) guild_mailbox_depth_max: u32,
@@ -230,6 +233,9 @@ pub struct Recorder {
     in_guilds: u64,
     in_guilds_since: Nanos,
     in_guilds_integral: u128,
+    /// Per bin, the integral of `in_guilds` over the bin (publishes x ns), up to
+    /// `in_guilds_since`.
+    bin_in_guilds: Vec<u128>,
 }
 
 impl Recorder {
@@ -305,6 +311,7 @@ impl Recorder {
             member_list_cost_min_ns: Nanos::MAX,
             member_list_cost_max_ns: 0,
             guild_busy_ns: Vec::new(),
+            guild_busy_late_ns: Vec::new(),
             fanout_work_ns: 0,
             guild_mailbox_depth_max: 0,
             registry_depth_max: 0,
@@ -312,6 +319,7 @@ impl Recorder {
             in_guilds: 0,
             in_guilds_since: 0,
             in_guilds_integral: 0,
+            bin_in_guilds: vec![0; bins],
         }
     }
 
@@ -527,11 +535,72 @@ impl Recorder {
 
     fn change_in_guilds(&mut self, now: Nanos, delta: i64) {
         self.in_guilds_integral += self.in_guilds as u128 * (now - self.in_guilds_since) as u128;
+        if self.in_guilds > 0 {
+            let (since, level) = (self.in_guilds_since, self.in_guilds);
+            Self::spread(
+                &mut self.bin_in_guilds,
+                self.interval,
+                self.horizon,
+                since,
+                now,
+                level,
+            );
+        }
         self.in_guilds_since = now;
         self.in_guilds = self
             .in_guilds
             .checked_add_signed(delta)
             .expect("publish count underflow");
+    }
+
+    /// Adds `level x` the overlap of `[from, to)` with each bin to `bins` (time cut at `horizon`).
+    fn spread(
+        bins: &mut [u128],
+        interval: Nanos,
+        horizon: Nanos,
+        from: Nanos,
+        to: Nanos,
+        level: u64,
+    ) {
+        let to = to.min(horizon);
+        let mut t = from;
+        while t < to {
+            let b = ((t / interval) as usize).min(bins.len() - 1);
+            let bin_end = ((b as u64 + 1) * interval).min(to);
+            let end = if b == bins.len() - 1 { to } else { bin_end };
+            bins[b] += level as u128 * (end - t) as u128;
+            t = end;
+        }
+    }
+
+    /// Per bin, the time-average number of publishes in guild mailboxes (waiting or being
+    /// fanned out): the guilds' backlog, which `keeps_up` follows.
+    pub(crate) fn guild_backlog_by_bin(&self) -> Vec<f64> {
+        let mut bins = self.bin_in_guilds.clone();
+        if self.in_guilds > 0 {
+            let (since, level) = (self.in_guilds_since, self.in_guilds);
+            Self::spread(
+                &mut bins,
+                self.interval,
+                self.horizon,
+                since,
+                self.horizon,
+                level,
+            );
+        }
+        bins.iter()
+            .enumerate()
+            .map(|(b, &v)| {
+                let start = b as u64 * self.interval;
+                let end = if b + 1 == self.bins {
+                    self.horizon
+                } else {
+                    start + self.interval
+                };
+                let len = end.saturating_sub(start).max(1);
+                v as f64 / len as f64
+            })
+            .collect()
     }
 
     /// Time-average number of publishes in guild mailboxes (waiting or being fanned out) over
@@ -572,6 +641,15 @@ impl Recorder {
                 self.guild_busy_ns.resize(g + 1, 0);
             }
             self.guild_busy_ns[g] += time;
+            let late = end
+                .min(self.horizon)
+                .saturating_sub(start.max(self.horizon / 2));
+            if late > 0 {
+                if g >= self.guild_busy_late_ns.len() {
+                    self.guild_busy_late_ns.resize(g + 1, 0);
+                }
+                self.guild_busy_late_ns[g] += late;
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 //! are rounded to 6 decimals.
 
 use super::histogram::DurationStats;
+use super::keeps_up::KeepsUp;
 use crate::sim::StopReason;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,6 +16,9 @@ pub struct Summary {
     pub(crate) experiment: String,
     pub(crate) seed: u64,
     pub stop: StopInfo,
+    /// Whether the guilds and registries keep up with their load, judged over the run's
+    /// second half (`metrics/keeps_up.rs`).
+    pub keeps_up: KeepsUp,
     pub entities: Entities,
     /// Events handled: queued events plus deliveries computed in closed form.
     pub events_total: u64,
@@ -30,8 +34,11 @@ pub struct Summary {
     pub presence_deliveries_total: u64,
     /// Deliveries that reached a session that was offline (dropped).
     pub deliveries_dropped: u64,
-    /// Sends made by guild processes (to sessions, or with Manifold to partitioners/senders).
+    /// Sends made by guild processes (to sessions, or with Manifold to partitioners/senders)
+    /// for fan-outs that finished.
     pub guild_sends: u64,
+    /// Sends of fan-outs still going when the run ended (not in `guild_sends`).
+    pub guild_sends_unfinished: u64,
     /// Messages between processes on different nodes (all kinds).
     pub inter_node_messages: u64,
     /// `guild_sends` and `inter_node_messages` per completed chat publish (null without

@@ -266,8 +266,49 @@ pub(crate) fn key_tables(s: &Summary) -> Vec<Table> {
         );
         row
     };
+    let k = &s.keeps_up;
+    let verdict = match k.all {
+        Some(true) => "yes".to_string(),
+        Some(false) => format!("NO: {}", k.not_keeping_up),
+        None => "not judged".to_string(),
+    };
+    let growth = |t: &crate::metrics::keeps_up::Trend| match (
+        t.backlog_growth_per_s,
+        t.backlog_growth_low,
+        t.backlog_growth_high,
+    ) {
+        (Some(g), Some(lo), Some(hi)) => format!("{g} (95 %: {lo} to {hi})"),
+        _ => "not judged".into(),
+    };
+    let keeps_up = Table {
+        caption: "keeps up (judged over the run's second half)".into(),
+        header: vec!["".into(), "value".into()],
+        rows: vec![
+            vec!["verdict".into(), verdict],
+            vec!["why".into(), k.why().to_string()],
+            vec![
+                "guilds' backlog growth (publishes/s)".into(),
+                growth(&k.guilds),
+            ],
+            vec![
+                "busiest guild's busy fraction".into(),
+                k.guilds
+                    .busiest_busy_fraction
+                    .map_or("-".into(), |f| f.to_string()),
+            ],
+            vec![
+                "registries' backlog growth (calls/s)".into(),
+                growth(&k.registries),
+            ],
+        ],
+    };
+    let caption = if k.all == Some(false) {
+        "durations (ms): bounded by the run's length, not answers (the run does not keep up)"
+    } else {
+        "durations (ms)"
+    };
     let durations = Table {
-        caption: "durations (ms)".into(),
+        caption: caption.into(),
         header: ["", "count", "mean", "p50", "p99", "p99.9", "max"]
             .map(String::from)
             .to_vec(),
@@ -315,7 +356,7 @@ pub(crate) fn key_tables(s: &Summary) -> Vec<Table> {
             count("crashes", s.crashes.to_string()),
         ],
     };
-    vec![durations, counts]
+    vec![keeps_up, durations, counts]
 }
 
 /// A CSV file as a table (its first line the header).

@@ -14,6 +14,7 @@ mod estimates;
 mod exit_codes;
 mod expect;
 mod input_limits;
+mod keeps_up;
 mod layers;
 mod located_errors;
 mod manifest_fuzz;
