@@ -268,6 +268,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             horizon_s: exp.run.horizon_s,
             event_budget: exp.run.event_budget,
         },
+        steady: crate::metrics::steady::steady(rec, end_time, keeps_up.all),
         keeps_up,
         entities: Entities {
             nodes: world.nodes.len() as u64,

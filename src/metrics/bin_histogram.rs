@@ -51,6 +51,15 @@ impl BinHistogram {
         self.counts[(c - self.lo) as usize] += n;
     }
 
+    /// Adds `other`'s counts to this histogram's.
+    pub(crate) fn merge(&mut self, other: &BinHistogram) {
+        for (k, &c) in other.counts.iter().enumerate() {
+            if c > 0 {
+                self.add_n(other.lo + k as u32, c);
+            }
+        }
+    }
+
     /// The counts held and the coarse bucket of the first: a loop may count into them directly
     /// (a bucket outside goes through [`BinHistogram::add`]).
     #[inline]

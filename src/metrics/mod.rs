@@ -10,6 +10,7 @@ pub(crate) mod histogram;
 pub mod keeps_up;
 pub(crate) mod recorder;
 pub(crate) mod stats;
+pub mod steady;
 pub(crate) mod summary;
 pub mod trace;
 pub(crate) mod windows;

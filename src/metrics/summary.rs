@@ -6,6 +6,7 @@
 
 use super::histogram::DurationStats;
 use super::keeps_up::KeepsUp;
+use super::steady::Steady;
 use crate::sim::StopReason;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,6 +20,9 @@ pub struct Summary {
     /// Whether the guilds and registries keep up with their load, judged over the run's
     /// second half (`metrics/keeps_up.rs`).
     pub keeps_up: KeepsUp,
+    /// The warm-up found in the run's own series, and steady-state latency with 95 %
+    /// intervals from batch means (`metrics/steady.rs`).
+    pub steady: Steady,
     pub entities: Entities,
     /// Events handled: queued events plus deliveries computed in closed form.
     pub events_total: u64,

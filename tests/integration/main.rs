@@ -27,6 +27,7 @@ mod report_html;
 mod search;
 mod slice_ends;
 mod snapshots;
+mod steady_state;
 mod support;
 mod sweep_checks;
 mod sweeps;

@@ -1,0 +1,216 @@
+//! Steady state found, not assumed: the warm-up a run's own series shows, and the precision of
+//! its steady-state latency within the one run.
+//!
+//! - **Warm-up: MSER-5** (White 1997; White, Cobb and Spratt 2000, "A comparison of five
+//!   steady-state truncation heuristics for simulation", Proc. Winter Simulation Conference).
+//!   The per-bin mean delivery latency is grouped into batches of 5 bins, `Y_1..Y_m` (a batch
+//!   without deliveries is left out). For each truncation `d` from 0 to `m / 2`, the statistic
+//!   `sum_{j > d} (Y_j - mean_d)^2 / (m - d)^2` weighs the spread of what is kept against how
+//!   much is kept; the `d` that minimises it is the warm-up (`warmup_s`: where the first kept
+//!   batch starts). At least 10 batches (50 bins) are needed.
+//! - **Precision: batch means** (Law, "Simulation Modeling and Analysis", ch. 9). The bins
+//!   after the warm-up are grouped into 20 batches of equal length (fewer with fewer bins, at
+//!   least 5); each batch's mean latency and its p50 and p99 (from the bins' latency
+//!   histograms, merged) are one observation each, and Student's t over the batches gives a
+//!   95 % interval around the steady-state value, which is computed from every delivery after
+//!   the warm-up. Batches much longer than the queue's correlation time are close to
+//!   independent; a run too short for that gets intervals that are too narrow, which a
+//!   longer horizon fixes.
+//!
+//! A run that does not keep up has no steady state: its block says so and holds no numbers.
+
+use super::bin_histogram::BinHistogram;
+use super::histogram::round_ns_ms;
+use super::recorder::Recorder;
+use super::stats::describe;
+use crate::sim::Nanos;
+use crate::sim::time::NS_PER_S;
+use serde::Serialize;
+
+/// Bins per MSER batch.
+const MSER_BATCH: usize = 5;
+/// Fewest MSER batches for a warm-up to be looked for.
+const MSER_MIN_BATCHES: usize = 10;
+/// Batches for the intervals, and the fewest accepted.
+const BATCHES: usize = 20;
+const MIN_BATCHES: usize = 5;
+
+/// `summary.json`'s `steady` block.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Steady {
+    /// The warm-up MSER-5 found (seconds; null when not judged).
+    pub warmup_s: Option<f64>,
+    /// Batches the intervals come from (0 when not judged).
+    pub batches: u32,
+    /// Why there are no numbers, when there are none (empty otherwise).
+    pub(crate) note: String,
+    /// Chat delivery latency after the warm-up: the value from every delivery, and the 95 %
+    /// interval from the batches' spread (ms).
+    pub latency_ms: SteadyLatency,
+}
+
+/// Steady-state latency figures (ms), each with its 95 % interval.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SteadyLatency {
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub mean_low: Option<f64>,
+    pub mean_high: Option<f64>,
+    pub p50: Option<f64>,
+    pub p50_low: Option<f64>,
+    pub p50_high: Option<f64>,
+    pub p99: Option<f64>,
+    pub p99_low: Option<f64>,
+    pub p99_high: Option<f64>,
+}
+
+/// The MSER truncation of `y` (at least [`MSER_MIN_BATCHES`] values): how many leading values
+/// to drop.
+pub(crate) fn mser(y: &[f64]) -> Option<usize> {
+    let m = y.len();
+    if m < MSER_MIN_BATCHES {
+        return None;
+    }
+    let mut best = (f64::INFINITY, 0);
+    for d in 0..=m / 2 {
+        let kept = &y[d..];
+        let n = kept.len() as f64;
+        let mean = kept.iter().sum::<f64>() / n;
+        let ss: f64 = kept.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let z = ss / (n * n);
+        if z < best.0 {
+            best = (z, d);
+        }
+    }
+    Some(best.1)
+}
+
+/// A set of bins merged: deliveries, latency sum and maximum, and their histogram.
+#[derive(Default)]
+struct Merged {
+    count: u64,
+    sum: u128,
+    max: Nanos,
+    hist: BinHistogram,
+}
+
+impl Merged {
+    fn of(rec: &Recorder, bins: std::ops::Range<usize>) -> Merged {
+        let mut m = Merged::default();
+        for b in bins {
+            m.count += rec.bin_deliveries[b];
+            m.sum += rec.bin_latency_sum_ns[b] as u128;
+            m.max = m.max.max(rec.bin_latency_max_ns[b]);
+            m.hist.merge(&rec.bin_latency[b]);
+        }
+        m
+    }
+
+    fn mean_ms(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum as f64 / self.count as f64 / 1e6)
+    }
+
+    fn quantile_ms(&self, q: f64) -> Option<f64> {
+        self.hist
+            .quantile(q, self.count, self.max)
+            .map(|ns| ns as f64 / 1e6)
+    }
+}
+
+/// The steady-state block of a run that covers `[0, end)`; `keeps_up` is the run's verdict
+/// (`Some(false)`: no steady state).
+pub(crate) fn steady(rec: &Recorder, end: Nanos, keeps_up: Option<bool>) -> Steady {
+    let mut out = Steady::default();
+    if keeps_up == Some(false) {
+        out.note = "no steady state: the run does not keep up (keeps_up)".into();
+        return out;
+    }
+    let bins = (end.div_ceil(rec.interval) as usize).clamp(1, rec.bins);
+    // MSER-5 on the per-bin mean latency, batches of 5 bins.
+    let mut starts = Vec::new();
+    let mut y = Vec::new();
+    for start in (0..bins).step_by(MSER_BATCH) {
+        let m = Merged::of(rec, start..(start + MSER_BATCH).min(bins));
+        if let Some(mean) = m.mean_ms() {
+            starts.push(start);
+            y.push(mean);
+        }
+    }
+    let Some(d) = mser(&y) else {
+        out.note = format!(
+            "too short to judge: {} batches of {MSER_BATCH} bins with deliveries, {MSER_MIN_BATCHES} needed",
+            y.len()
+        );
+        return out;
+    };
+    let warm = starts[d];
+    out.warmup_s = Some(warm as f64 * rec.interval as f64 / NS_PER_S as f64);
+    let n = bins - warm;
+    let k = BATCHES.min(n);
+    if k < MIN_BATCHES {
+        out.note = format!("too short after the warm-up: {n} bins, {MIN_BATCHES} needed");
+        return out;
+    }
+    let size = n / k;
+    let first = bins - size * k;
+    let all = Merged::of(rec, warm..bins);
+    let (mut means, mut p50s, mut p99s) = (Vec::new(), Vec::new(), Vec::new());
+    for b in 0..k {
+        let m = Merged::of(rec, first + b * size..first + (b + 1) * size);
+        if let (Some(mean), Some(p50), Some(p99)) =
+            (m.mean_ms(), m.quantile_ms(0.5), m.quantile_ms(0.99))
+        {
+            means.push(mean);
+            p50s.push(p50);
+            p99s.push(p99);
+        }
+    }
+    if means.len() < MIN_BATCHES {
+        out.note = format!(
+            "too few batches with deliveries after the warm-up: {}, {MIN_BATCHES} needed",
+            means.len()
+        );
+        return out;
+    }
+    out.batches = means.len() as u32;
+    let interval = |point: Option<f64>, values: &[f64]| {
+        let s = describe(values);
+        let half = s.ci95.map(|(lo, hi)| (hi - lo) / 2.0);
+        match (point, half) {
+            (Some(p), Some(h)) => (
+                Some(round_ns_ms(p)),
+                Some(round_ns_ms(p - h)),
+                Some(round_ns_ms(p + h)),
+            ),
+            (p, _) => (p.map(round_ns_ms), None, None),
+        }
+    };
+    let l = &mut out.latency_ms;
+    l.count = all.count;
+    (l.mean, l.mean_low, l.mean_high) = interval(all.mean_ms(), &means);
+    (l.p50, l.p50_low, l.p50_high) = interval(all.quantile_ms(0.5), &p50s);
+    (l.p99, l.p99_low, l.p99_high) = interval(all.quantile_ms(0.99), &p99s);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mser_drops_a_transient_and_keeps_a_flat_series() {
+        // A climb over the first 6 values, then noise around 10.
+        let mut y: Vec<f64> = (0..6).map(|i| i as f64 * 1.5).collect();
+        y.extend((0..30).map(|i| 10.0 + if i % 2 == 0 { 0.3 } else { -0.3 }));
+        let d = mser(&y).unwrap();
+        assert!((5..=8).contains(&d), "{d}");
+        let flat: Vec<f64> = (0..30).map(|i| 10.0 + (i % 3) as f64 * 0.1).collect();
+        assert!(mser(&flat).unwrap() <= 3);
+    }
+
+    #[test]
+    fn mser_needs_ten_batches() {
+        assert_eq!(mser(&[1.0; 9]), None);
+        assert_eq!(mser(&[1.0; 10]), Some(0));
+    }
+}
