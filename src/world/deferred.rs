@@ -131,6 +131,18 @@ impl World {
         let mut k = 0;
         while k < self.deferrals.nodes.len() {
             let n = self.deferrals.nodes[k] as usize;
+            if self.nodes[n].kept.ends.is_empty() {
+                // Emptied by `queue_kept`: no longer a node with kept ends.
+                self.deferrals.nodes.swap_remove(k);
+                continue;
+            }
+            let node_min = self.nodes[n].kept.min;
+            if node_min >= before {
+                // Nothing due on this node: its smallest key stands, no scan.
+                min = min.min(node_min);
+                k += 1;
+                continue;
+            }
             while let Some(i) = self.earliest_kept(n, before) {
                 let d = self.nodes[n].kept.ends.swap_remove(i);
                 self.deferrals.handled += 1;

@@ -255,6 +255,7 @@ impl World {
     }
 
     /// The worker of its node that session `s` always goes to.
+    #[inline]
     pub(crate) fn worker_of(&self, s: SessionId) -> u16 {
         let n = &self.nodes[self.session_node[s.index()].index()];
         (hash64(self.manifold().key ^ 0x5bd1_e995, s.0 as u64) % n.workers as u64) as u16

@@ -328,6 +328,7 @@ impl World {
     }
 
     /// Manifold's state (the strategy is Manifold).
+    #[inline]
     pub(crate) fn manifold(&self) -> &manifold::Manifold {
         match &self.fanout {
             Fanout::Manifold(m) => m,
@@ -336,6 +337,7 @@ impl World {
     }
 
     /// Relays' state (the strategy is relays).
+    #[inline]
     pub(crate) fn relays(&self) -> &relays::Relays {
         match &self.fanout {
             Fanout::Relays(r) => r,
@@ -343,6 +345,7 @@ impl World {
         }
     }
 
+    #[inline]
     pub(crate) fn relays_mut(&mut self) -> &mut relays::Relays {
         match &mut self.fanout {
             Fanout::Relays(r) => r,
