@@ -208,6 +208,7 @@ fn bins_used(result: &RunResult) -> usize {
 pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
     let rec = &result.world.rec;
     let online = rec.sessions_online.series();
+    let online_min = rec.sessions_online.series_min();
     let memory: Vec<Vec<u64>> = rec.node_memory.iter().map(|g| g.series()).collect();
     // Rows go straight into the CSV text: memory is the file's size, not a row structure.
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -256,6 +257,7 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
             rec.bin_presence_deliveries[b].to_string(),
         );
         row("cluster", "sessions_online", online[b].to_string());
+        row("cluster", "sessions_online_min", online_min[b].to_string());
         row(
             "cluster",
             "registry_queue_depth_max",
@@ -448,7 +450,8 @@ pub(crate) fn storm_panels(result: &RunResult) -> Vec<plots::Panel> {
     let rec = &result.world.rec;
     let bins = bins_used(result);
     let time = |b: usize| to_secs(b as u64 * rec.interval);
-    let online = rec.sessions_online.series();
+    // The lowest count in each bin: a storm's dip shows even when it starts and ends in one bin.
+    let online = rec.sessions_online.series_min();
     let memory: Vec<Vec<u64>> = rec.node_memory.iter().map(|g| g.series()).collect();
     let series = |name: &str, value: &dyn Fn(usize) -> f64| Series {
         name: name.into(),
@@ -476,7 +479,9 @@ pub(crate) fn storm_panels(result: &RunResult) -> Vec<plots::Panel> {
     vec![
         plots::Panel {
             y: linear("sessions online"),
-            series: vec![series("sessions online", &|b| online[b] as f64)],
+            series: vec![series("sessions online (lowest in each bin)", &|b| {
+                online[b] as f64
+            })],
         },
         plots::Panel {
             y: linear("registry queue (calls)"),

@@ -203,7 +203,10 @@ pub(crate) fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<W
     world.mark_memory_crashes();
     world.initial_memory(exp, queue);
     world.sessions_online_at_start = world.sessions_online;
-    world.rec.sessions_online(0, world.sessions_online);
+    world
+        .rec
+        .sessions_online
+        .start_at(world.sessions_online as u64);
     world.start(queue);
     Ok(world)
 }
