@@ -335,6 +335,13 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             last_join_handled_s: to_secs(rec.last_join_handled),
             last_presence_delivery_s: to_secs(rec.last_presence_delivery),
         },
+        storms: crate::metrics::storms::measure(
+            &storm_windows(exp),
+            rec,
+            end_time,
+            world.sessions_online as u64,
+            world.sessions.len() as u64,
+        ),
         ring: RingSummary {
             points: world.ring.points() as u64,
             lookup: format!("{:?}", exp.model.ring.lookup).to_lowercase(),
@@ -372,4 +379,25 @@ fn process_busy(rec: &crate::metrics::Recorder) -> ProcessBusy {
             })
             .collect(),
     )
+}
+
+/// Each storm's start and the end its configuration gives (seconds): a login window's, or a
+/// restart's crash plus down time plus reconnect jitter.
+fn storm_windows(exp: &crate::config::schema::Experiment) -> Vec<(f64, f64)> {
+    use crate::config::schema::Storm;
+    exp.workload
+        .storms
+        .iter()
+        .map(|s| match s {
+            Storm::Login {
+                start_s, window_s, ..
+            } => (*start_s, start_s + window_s),
+            Storm::NodeRestart {
+                at_s,
+                down_s,
+                reconnect_jitter_s,
+                ..
+            } => (*at_s, at_s + down_s + reconnect_jitter_s),
+        })
+        .collect()
 }

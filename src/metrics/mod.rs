@@ -11,6 +11,7 @@ pub mod keeps_up;
 pub(crate) mod recorder;
 pub(crate) mod stats;
 pub mod steady;
+pub mod storms;
 pub(crate) mod summary;
 pub mod trace;
 pub(crate) mod windows;

@@ -7,6 +7,7 @@
 use super::histogram::DurationStats;
 use super::keeps_up::KeepsUp;
 use super::steady::Steady;
+use super::storms::Storms;
 use crate::sim::StopReason;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -77,6 +78,8 @@ pub struct Summary {
     pub node_busy_fraction_mean: f64,
     pub node_busy_fraction_max: f64,
     pub sessions: SessionsSummary,
+    /// The presence storms' length, backlog and whether they ended (`metrics/storms.rs`).
+    pub storms: Storms,
     pub ring: RingSummary,
     pub registry: RegistrySummary,
     /// Node crashes (storms and memory).

@@ -28,6 +28,7 @@ mod search;
 mod slice_ends;
 mod snapshots;
 mod steady_state;
+mod storms;
 mod support;
 mod sweep_checks;
 mod sweeps;
