@@ -2,6 +2,10 @@
 //! swept field, one line per value of another swept field, with the 95 % confidence band,
 //! drawn by `crate::report::plots::line_chart`. The declarations are checked when the plan is
 //! made (`crate::config::validate::figures`).
+//!
+//! A duration (a `_ms` metric) at a point where a replication did not keep up with its load
+//! (`keeps_up.all` below 1) is bounded by the run's length, not an answer: it is left out of
+//! its line, and the line's legend says how many points were left out and why.
 
 use super::aggregate::Aggregate;
 use super::plan::Plan;
@@ -20,6 +24,15 @@ pub(crate) fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>
         let m = agg
             .metric_index(&plot.metric)
             .ok_or_else(|| anyhow::anyhow!("no metric `{}` in the results", plot.metric))?;
+        // Points where a replication did not keep up: their durations are not answers.
+        let is_duration = plot.metric.contains("_ms.") || plot.metric.ends_with("_ms");
+        let keeps = agg.metric_index("keeps_up.all");
+        let saturated = |p: usize| {
+            is_duration
+                && keeps
+                    .and_then(|k| agg.points[p][k].0.as_ref())
+                    .is_some_and(|s| s.mean < 1.0)
+        };
         let mut groups: Vec<(String, Vec<(f64, usize)>)> = Vec::new();
         for &p in &chosen {
             let label = lines.map(|l| labels[p][l].clone()).unwrap_or_default();
@@ -33,16 +46,24 @@ pub(crate) fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>
             .into_iter()
             .map(|(label, mut pts)| {
                 pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let left_out = pts.iter().filter(|&&(_, p)| saturated(p)).count();
+                pts.retain(|&(_, p)| !saturated(p));
                 // A point whose replications observed nothing has no value to draw.
                 let stat = |p: usize| agg.points[p][m].0.as_ref();
                 let band: Vec<(f64, f64, f64)> = pts
                     .iter()
                     .filter_map(|&(xv, p)| stat(p)?.ci95.map(|(lo, hi)| (xv, lo, hi)))
                     .collect();
-                let name = match lines {
+                let mut name = match lines {
                     Some(l) => line_label(&plot.labels, &plan.columns[l], &label),
                     None => human(&plot.metric),
                 };
+                if left_out > 0 {
+                    name = format!(
+                        "{name} ({left_out} point{} left out: does not keep up, bounded by the run's length)",
+                        if left_out == 1 { "" } else { "s" }
+                    );
+                }
                 Series {
                     name,
                     points: pts

@@ -95,3 +95,59 @@ fn a_drained_run_kept_up_and_a_budget_stopped_one_is_not_judged() {
         budget.summary.keeps_up.why()
     );
 }
+
+#[test]
+fn a_sweep_plot_leaves_out_latencies_of_points_that_do_not_keep_up() {
+    // One guild at 1,000 members keeps up; at 300,000 (15 s a publish at 5 a second) it does
+    // not, and its p99 is the run's length: left out of the line, and the legend says so.
+    let dir = scratch_dir("keeps-up-sweep");
+    let file = dir.join("sweep.yaml");
+    let model = root().join("models/discord-2017.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "model: {}
+seed: 1
+run: {{horizon_s: 20}}
+workload:
+  guilds:
+    sizes: {{fixed: {{count: 1, members: 1000}}}}
+    online_fraction: 1.0
+  users: {{guilds_per_user_mean: 1, placement: uniform}}
+  publishes:
+    rate: {{per_guild_per_s: 5}}
+output: {{sample_interval_ms: 100, plots: []}}
+sweep:
+  replications: 1
+  grid:
+    - field: workload.guilds.sizes.fixed.members
+      values: [1000, 3000, 300000]
+  plots:
+    - {{file: p99, metric: latency_ms.p99, x: workload.guilds.sizes.fixed.members, log_x: true}}
+    - {{file: deliveries, metric: deliveries_total, x: workload.guilds.sizes.fixed.members}}
+",
+            model.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let (code, stderr) = super::support::guildsim(&[
+        "run",
+        &super::support::arg(&file),
+        "--out",
+        &super::support::arg(&out),
+        "-q",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let p99 = std::fs::read_to_string(out.join("p99.svg")).unwrap();
+    assert!(
+        p99.contains("1 point left out: does not keep up"),
+        "the legend names the point left out"
+    );
+    let deliveries = std::fs::read_to_string(out.join("deliveries.svg")).unwrap();
+    assert!(
+        !deliveries.contains("left out"),
+        "a count is drawn at every point"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
