@@ -32,11 +32,12 @@ const CHECK_ORDER_BYTES: f64 = 8.0;
 const STORM_JOIN_BYTES: f64 = 64.0;
 /// Per guild: its process, placement, size and publish rate (alias table).
 const GUILD_BYTES: f64 = 96.0;
-/// Per time bin: the recorder's cluster counters, and per node and bin its busy time and run
-/// queue.
-const BIN_BYTES: f64 = 100.0;
-/// Per node and bin: busy time and run queue (12), and the memory series while it is written.
-const NODE_BIN_BYTES: f64 = 28.0;
+/// Per time bin: the recorder's cluster counters (with the guilds' backlog integral, 16, and
+/// the lowest sessions online, 8), and per node and bin its busy time and run queue.
+const BIN_BYTES: f64 = 124.0;
+/// Per node and bin: busy time and run queue (12), the memory gauge's highest and lowest (16),
+/// and the memory series while it is written.
+const NODE_BIN_BYTES: f64 = 36.0;
 /// Per event of a timeline trace: its record (about 40 bytes), its place in the time order
 /// (16) and its line of JSON while the file is written (about 110).
 const TRACE_EVENT_BYTES: f64 = 170.0;
@@ -44,7 +45,7 @@ const TRACE_EVENT_BYTES: f64 = 170.0;
 /// memory while the file is written.
 const SERIES_ROW_BYTES: f64 = 48.0;
 /// Rows of `timeseries.csv` per bin: cluster metrics, and per node.
-const CLUSTER_ROWS_PER_BIN: f64 = 10.0;
+const CLUSTER_ROWS_PER_BIN: f64 = 11.0;
 const NODE_ROWS_PER_BIN: f64 = 3.0;
 /// Per point of the consistent-hash ring (its hash and node).
 const RING_POINT_BYTES: f64 = 16.0;
