@@ -37,6 +37,15 @@ impl Tiny {
         self
     }
 
+    /// `session-1` (with round-robin placement, sessions 1, 3, ...) restarts at 0.2 s for 0.3
+    /// s, its sessions reconnecting at once at 0.5 s.
+    pub(crate) fn restart_session_1(self) -> Tiny {
+        self.set("workload.users.placement", ROUND_ROBIN).set(
+            "workload.storms",
+            "[{node_restart: {node: session-1, at_s: 0.2, down_s: 0.3, reconnect_jitter_s: 0}}]",
+        )
+    }
+
     /// One publish into guild 0 at `at_s`.
     pub(crate) fn publish_at(self, at_s: f64) -> Tiny {
         self.set(

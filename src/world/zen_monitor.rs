@@ -134,17 +134,11 @@ impl World {
 
 #[cfg(test)]
 mod tests {
-    use crate::world::tiny::{ROUND_ROBIN, Tiny};
+    use crate::world::tiny::Tiny;
 
-    /// Five members in turn on two session nodes; `session-1` (sessions 1 and 3) restarts
-    /// at 0.2 s for 0.3 s, its sessions reconnecting at once at 0.5 s.
+    /// Five members in turn on two session nodes; `session-1` restarts (`Tiny::restart_session_1`).
     fn restart() -> Tiny {
-        Tiny::new(&[5])
-            .set("workload.users.placement", ROUND_ROBIN)
-            .set(
-                "workload.storms",
-                "[{node_restart: {node: session-1, at_s: 0.2, down_s: 0.3, reconnect_jitter_s: 0}}]",
-            )
+        Tiny::new(&[5]).restart_session_1()
     }
 
     #[test]
