@@ -3,6 +3,7 @@
 //! folders, running the built binary) are in `support.rs`.
 
 mod calibrate;
+mod capacity;
 mod cluster_2017;
 mod compare;
 mod delivery_accounting;
