@@ -345,7 +345,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             horizon_s: exp.run.horizon_s,
             event_budget: exp.run.event_budget,
         },
-        steady: crate::metrics::steady::steady(rec, end_time, keeps_up.all),
+        steady: crate::metrics::steady::steady(rec, end_time, keeps_up.all, changing(exp)),
         keeps_up,
         until: None,
         entities: Entities {
@@ -457,6 +457,23 @@ fn process_busy(rec: &crate::metrics::Recorder) -> ProcessBusy {
             })
             .collect(),
     )
+}
+
+/// What makes the workload change during the run, if anything: storms, publishing phases,
+/// bursts after the start (none of them: the run may reach a steady state; a burst at time 0
+/// is a backlog to start from, the transient MSER-5 takes out).
+fn changing(exp: &crate::config::schema::Experiment) -> Option<&'static str> {
+    let w = &exp.workload;
+    let later = |b: &crate::config::schema::Burst| b.at_s.is_none_or(|t| t > 0.0);
+    if !w.storms.is_empty() {
+        Some("storms")
+    } else if !w.publishes.phases.is_empty() {
+        Some("publishing phases")
+    } else if w.bursts.iter().any(later) {
+        Some("bursts")
+    } else {
+        None
+    }
 }
 
 /// Each storm's start and the end its configuration gives (seconds): a login window's, or a

@@ -146,10 +146,25 @@ impl Merged {
 
 /// The steady-state block of a run that covers `[0, end)`; `keeps_up` is the run's verdict
 /// (`Some(false)`: no steady state).
-pub(crate) fn steady(rec: &Recorder, end: Nanos, keeps_up: Option<bool>) -> Steady {
+/// `changing` names what makes the workload change over the run (storms, phases, bursts), if
+/// anything: MSER-5 takes out a transient at the start only, so such a run has no steady state
+/// to report (its windows, `output.windows`, describe its parts).
+pub(crate) fn steady(
+    rec: &Recorder,
+    end: Nanos,
+    keeps_up: Option<bool>,
+    changing: Option<&str>,
+) -> Steady {
     let mut out = Steady::default();
     if keeps_up == Some(false) {
         out.note = "no steady state: the run does not keep up (keeps_up)".into();
+        return out;
+    }
+    if let Some(what) = changing {
+        out.note = format!(
+            "no steady state: the workload changes during the run ({what}); name its parts \
+             with output.windows"
+        );
         return out;
     }
     let bins = (end.div_ceil(rec.interval) as usize).clamp(1, rec.bins);
