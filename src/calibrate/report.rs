@@ -163,6 +163,8 @@ pub(crate) fn page(
             c.base.name
         ),
         facts,
+        answer: None,
+        collapse_tables: false,
         verdicts: None,
         key_results: vec![parameters, errors],
         tables: vec![

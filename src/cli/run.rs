@@ -5,7 +5,7 @@
 
 use super::args::RunArgs;
 use super::memory::{self, MemoryWatch};
-use super::output::{errln, outln, print_notes, print_verdicts};
+use super::output::{errln, outln, print_notes, print_table_text, print_verdicts};
 use super::progress::{RunBar, SweepBar};
 use guildsim::config::{self, LoadOptions};
 use guildsim::error::Result;
@@ -83,7 +83,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
                     _ => outln!("tables and plots: {} files", written.files.len()),
                 }
             }
-            print_verdicts(written.verdicts.as_ref(), &job.out, quiet)
+            let code = print_verdicts(written.verdicts.as_ref(), &job.out, quiet);
+            if !quiet && let Some(answer) = &written.answer {
+                print_answer(answer);
+            }
+            code
         }
         Done::Search(finished) => {
             if !quiet && let Kind::Search { plan } = &job.kind {
@@ -394,4 +398,13 @@ fn print_table(result: &RunResult, wall_s: f64) {
         s.deliveries_total as f64 / wall_s / 1e6,
         result.outcome.queued_events
     );
+}
+
+/// A sweep's answer: one row per point, then its notes (the last thing a sweep prints).
+fn print_answer(answer: &guildsim::sweep::answer::Answer) {
+    outln!("answer (one row per point; report.html shows it too):");
+    print_table_text(&guildsim::table::text(&answer.header, &answer.rows));
+    for note in &answer.notes {
+        outln!("  {note}");
+    }
 }

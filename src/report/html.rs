@@ -33,12 +33,17 @@ pub(crate) struct Page {
     pub(crate) description: String,
     /// Short facts under the title: how to repeat the run, the seed, why it stopped.
     pub(crate) facts: Vec<(String, String)>,
+    /// A sweep's answer table (one row per point), with notes under it: the first thing
+    /// after the facts.
+    pub(crate) answer: Option<(Table, Vec<String>)>,
     /// Verdicts of the experiment's expectations, when it declares any.
     pub(crate) verdicts: Option<Table>,
     /// The main figures, before the plots.
     pub(crate) key_results: Vec<Table>,
     /// Every figure, after the plots.
     pub(crate) tables: Vec<Table>,
+    /// Show `tables` collapsed (a sweep's aggregate is long; its answer heads the page).
+    pub(crate) collapse_tables: bool,
     pub(crate) figures: Vec<Figure>,
     pub(crate) resolved_yaml: String,
 }
@@ -65,7 +70,8 @@ padding:2px 8px;text-align:left;vertical-align:top}td.num{text-align:right;\
 font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:bold;padding:4px 0}\
 figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto}figcaption{color:#555}\
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:0.85em}\
-.wide{overflow-x:auto}.pass{color:#060}.fail{color:#a00;font-weight:bold}";
+.wide{overflow-x:auto;max-width:100%}.note{color:#555;font-size:0.9em}\
+summary{cursor:pointer;font-weight:bold;padding:4px 0}.pass{color:#060}.fail{color:#a00;font-weight:bold}";
 
 /// The page as HTML.
 pub(crate) fn render(page: &Page) -> String {
@@ -86,6 +92,9 @@ pub(crate) fn render(page: &Page) -> String {
     }
     h.push_str("</table>\n<p>Contents: ");
     let mut toc = vec![];
+    if page.answer.is_some() {
+        toc.push(("answer", "Answer"));
+    }
     if page.verdicts.is_some() {
         toc.push(("expectations", "Expectations"));
     }
@@ -102,6 +111,13 @@ pub(crate) fn render(page: &Page) -> String {
         .map(|(id, name)| format!("<a href=\"#{id}\">{name}</a>"))
         .collect();
     let _ = writeln!(h, "{}.</p>", links.join(", "));
+    if let Some((t, notes)) = &page.answer {
+        h.push_str("<h2 id=\"answer\">Answer</h2>\n");
+        table(&mut h, t);
+        for n in notes {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(n));
+        }
+    }
     if let Some(v) = &page.verdicts {
         h.push_str("<h2 id=\"expectations\">Expectations</h2>\n");
         table(&mut h, v);
@@ -115,7 +131,18 @@ pub(crate) fn render(page: &Page) -> String {
     figures(&mut h, &page.figures);
     h.push_str("<h2 id=\"all\">All results</h2>\n");
     for t in &page.tables {
-        table(&mut h, t);
+        if page.collapse_tables {
+            let _ = writeln!(
+                h,
+                "<details><summary>{} ({} rows)</summary>",
+                escape(&t.caption),
+                t.rows.len()
+            );
+            table(&mut h, t);
+            h.push_str("</details>\n");
+        } else {
+            table(&mut h, t);
+        }
     }
     let _ = write!(
         h,

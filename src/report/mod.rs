@@ -157,6 +157,8 @@ fn run_report(
         key_results: html::key_tables(s),
         tables: html::summary_tables(s)?,
         figures,
+        answer: None,
+        collapse_tables: false,
         resolved_yaml: String::from_utf8(identity::resolved_yaml(
             &loaded.name,
             &loaded.experiment,

@@ -229,6 +229,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
 
     let mut plot_errors = figures::check_plots(&sweep, &columns, &points, &base);
     plot_errors.extend(figures::check_timelines(&sweep, &columns, &points, &base));
+    plot_errors.extend(figures::check_summary(&sweep, &base));
     if !plot_errors.is_empty() {
         return Err(ConfigErrors(plot_errors));
     }

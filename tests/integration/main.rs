@@ -2,6 +2,7 @@
 //! checks. Shared helpers (loading and running experiments through the library, scratch
 //! folders, running the built binary) are in `support.rs`.
 
+mod answers;
 mod calibrate;
 mod cluster_2017;
 mod compare;
