@@ -165,6 +165,7 @@ pub(crate) fn page(
         facts,
         answer: None,
         collapse_tables: false,
+        plots_field: None,
         verdicts: None,
         key_results: vec![parameters, errors],
         tables: vec![

@@ -353,7 +353,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
             }
         };
         outln!(
-            "{name:<22} {} {} {} {} {}",
+            "{name:<31} {} {} {} {} {}",
             cell(st.mean),
             cell(st.p50),
             cell(st.p99),
@@ -362,7 +362,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
         );
     };
     outln!(
-        "{:<22} {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "{:<31} {:>12} {:>12} {:>12} {:>12} {:>12}",
         "(ms)",
         "mean",
         "p50",
@@ -372,7 +372,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
     );
     row("delivery latency", &s.latency_ms);
     row("fan-out duration", &s.fanout_duration_ms);
-    row("time in guild queue", &s.guild_sojourn_ms);
+    row("time in guild queue and fan-out", &s.guild_sojourn_ms);
     outln!(
         "publishes {}  deliveries {}  guild mailbox max {}  node busy mean {:.3}  max {:.3}",
         s.publishes_total,
@@ -389,10 +389,9 @@ fn print_table(result: &RunResult, wall_s: f64) {
         ),
         None => outln!("keeps up: {}", s.keeps_up.why()),
     }
+    outln!("stopped: {}", s.stop.words());
     outln!(
-        "stopped: {:?} at {:.3} s virtual  |  wall {:.2} s, {:.2} M events/s, {:.2} M deliveries/s, {} queued events",
-        s.stop.reason,
-        s.stop.end_time_s,
+        "wall {:.2} s, {:.2} M events/s, {:.2} M deliveries/s, {} queued events",
         wall_s,
         s.events_total as f64 / wall_s / 1e6,
         s.deliveries_total as f64 / wall_s / 1e6,

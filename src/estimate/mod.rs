@@ -142,8 +142,11 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let classes: Vec<(f64, f64)> = all.iter().map(|c| (c.n, c.online)).collect();
     let guilds: f64 = classes.iter().map(|c| c.0).sum();
     let online_sum: f64 = classes.iter().map(|c| c.0 * c.1).sum();
-    let memberships = online_sum.round() as u64;
-    let sessions = exp.workload.users.resolve(online_sum);
+    // The counts the run builds (the guild sizes drawn as the build draws them, as `check`
+    // counts them: cheap, no size stored), else the expected counts of the size classes.
+    let exact = crate::world::build::counts(exp).ok();
+    let memberships = exact.map_or(online_sum.round() as u64, |c| c.memberships);
+    let sessions = exact.map_or_else(|| exp.workload.users.resolve(online_sum), |c| c.sessions);
     let nodes: u64 = exp.model.nodes.iter().map(|g| g.count as u64).sum();
     let horizon = exp.run.horizon_s;
     let interval_s = exp.output.sample_interval_ms / 1e3;

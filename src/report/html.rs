@@ -45,6 +45,9 @@ pub(crate) struct Page {
     /// Show `tables` collapsed (a sweep's aggregate is long; its answer heads the page).
     pub(crate) collapse_tables: bool,
     pub(crate) figures: Vec<Figure>,
+    /// The field that declares the page's plots, for a page without any (default
+    /// `output.plots`).
+    pub(crate) plots_field: Option<&'static str>,
     pub(crate) resolved_yaml: String,
 }
 
@@ -128,7 +131,11 @@ pub(crate) fn render(page: &Page) -> String {
     for t in &page.key_results {
         table(&mut h, t);
     }
-    figures(&mut h, &page.figures);
+    figures(
+        &mut h,
+        &page.figures,
+        page.plots_field.unwrap_or("output.plots"),
+    );
     h.push_str("<h2 id=\"all\">All results</h2>\n");
     for t in &page.tables {
         if page.collapse_tables {
@@ -152,10 +159,14 @@ pub(crate) fn render(page: &Page) -> String {
     h
 }
 
-fn figures(h: &mut String, figures: &[Figure]) {
+fn figures(h: &mut String, figures: &[Figure], field: &str) {
     h.push_str("<h2 id=\"plots\">Plots</h2>\n");
     if figures.is_empty() {
-        h.push_str("<p>This experiment draws no plot (<code>output.plots</code>).</p>\n");
+        let _ = writeln!(
+            h,
+            "<p>This experiment draws no plot (<code>{}</code>).</p>",
+            escape(field)
+        );
     }
     for f in figures {
         let _ = write!(
@@ -238,6 +249,8 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
             }
         }
         serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        // `null` in summary.json: nothing was observed.
+        serde_json::Value::Null => out.push((prefix.to_string(), "– (no observations)".into())),
         other => out.push((prefix.to_string(), other.to_string())),
     }
 }
@@ -287,10 +300,14 @@ pub(crate) fn summary_tables(summary: &Summary) -> Result<Vec<Table>> {
 /// The run's main figures: the duration statistics, then the main counts.
 pub(crate) fn key_tables(s: &Summary) -> Vec<Table> {
     let d = |name: &str, st: &crate::metrics::DurationStats| {
-        let mut row = vec![name.to_string()];
-        row.extend(
-            [st.count as f64, st.mean, st.p50, st.p99, st.p999, st.max].map(|v| v.to_string()),
-        );
+        let mut row = vec![name.to_string(), st.count.to_string()];
+        if st.count == 0 {
+            // Nothing measured (`null` in summary.json): never 0.
+            row.push("no observations".into());
+            row.extend(["–"; 4].map(String::from));
+        } else {
+            row.extend([st.mean, st.p50, st.p99, st.p999, st.max].map(|v| v.to_string()));
+        }
         row
     };
     let k = &s.keeps_up;

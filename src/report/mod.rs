@@ -133,14 +133,7 @@ fn run_report(
             format!("guildsim run {RESOLVED} (in this folder)"),
         ),
         ("seed".into(), s.seed.to_string()),
-        (
-            "stopped".into(),
-            format!(
-                "{} at {} s of virtual time",
-                serde_json::to_value(s.stop.reason)?.as_str().unwrap_or("?"),
-                s.stop.end_time_s
-            ),
-        ),
+        ("stopped".into(), s.stop.words()),
         ("guildsim".into(), VERSION.into()),
     ];
     if loaded.experiment.output.trace.is_some() {
@@ -159,6 +152,7 @@ fn run_report(
         figures,
         answer: None,
         collapse_tables: false,
+        plots_field: None,
         resolved_yaml: String::from_utf8(identity::resolved_yaml(
             &loaded.name,
             &loaded.experiment,
@@ -335,7 +329,11 @@ pub(crate) fn latency_cdf_csv(result: &RunResult) -> Result<Vec<u8>> {
 
 fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static str, String)> {
     let rec = &result.world.rec;
-    let title = |what: &str| format!("{}: {what}", loaded.name);
+    // A sweep's run names its point: its plots are told apart from the other points'.
+    let title = |what: &str| match &loaded.point {
+        Some(point) => format!("{} ({point}): {what}", loaded.name),
+        None => format!("{}: {what}", loaded.name),
+    };
     Ok(match kind {
         PlotKind::LatencyCdf => {
             let points = rec
@@ -371,6 +369,35 @@ fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static
                     )
                 })
                 .collect();
+            // One size class (one guild, say): its statistics side by side, not four dots
+            // on top of each other.
+            if let [(recipients, s)] = classes.as_slice() {
+                let series = [Series {
+                    name: format!(
+                        "{} recipients per publish (one size class)",
+                        crate::table::fmt_short(*recipients)
+                    ),
+                    points: vec![(0.0, s.mean), (1.0, s.p50), (2.0, s.p99), (3.0, s.max)],
+                    band: None,
+                }];
+                let x = Axis {
+                    label: "statistic of the fan-out durations".into(),
+                    scale: Scale::Linear,
+                };
+                let y = Axis {
+                    label: "fan-out duration (ms)".into(),
+                    scale: Scale::Log,
+                };
+                let options = plots::LineOptions {
+                    x_categories: Some(["mean", "p50", "p99", "max"].map(String::from).to_vec()),
+                    ..Default::default()
+                };
+                let title = title("fan-out duration of the one guild size");
+                return Ok((
+                    "fanout_vs_size.svg",
+                    plots::line_chart_with(&title, &x, &y, &series, &options)?,
+                ));
+            }
             let line = |name: &str, f: fn(&crate::metrics::DurationStats) -> f64| Series {
                 name: name.into(),
                 points: classes.iter().map(|(x, s)| (*x, f(s))).collect(),

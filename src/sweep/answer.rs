@@ -10,6 +10,7 @@
 use super::aggregate::Aggregate;
 use super::plan::Plan;
 use crate::metrics::stats::Stats;
+use crate::table::fmt_short as short;
 
 /// The metric whose mean over replications gives the verdict column.
 const KEEPS_UP: &str = "keeps_up.all";
@@ -41,28 +42,6 @@ pub(crate) fn key_metrics(plan: &Plan) -> Vec<String> {
         out.push("latency_ms.p99".into());
     }
     out
-}
-
-/// A number with 4 significant digits, no exponent for everyday magnitudes: `12.35`, `1250`,
-/// `0.0004213`.
-pub(crate) fn short(x: f64) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    if !(-4..12).contains(&magnitude) {
-        return format!("{x:.3e}");
-    }
-    let decimals = (3 - magnitude).max(0) as usize;
-    let text = format!("{x:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
 }
 
 /// One cell: the mean and its interval, `12.3 [11.9, 12.7]`; the mean alone with one
@@ -188,18 +167,6 @@ fn is_duration(metric: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_short() {
-        assert_eq!(short(12.3456), "12.35");
-        assert_eq!(short(1250.0), "1250");
-        assert_eq!(short(123456.7), "123457");
-        assert_eq!(short(0.00042131), "0.0004213");
-        assert_eq!(short(1.0), "1");
-        assert_eq!(short(0.0), "0");
-        assert_eq!(short(-2.5), "-2.5");
-        assert_eq!(short(3.2e-7), "3.200e-7");
-    }
 
     #[test]
     fn cells_never_show_zero_for_nothing_observed() {

@@ -62,6 +62,7 @@ pub(crate) fn page(
             answer.notes.clone(),
         )),
         collapse_tables: true,
+        plots_field: Some("sweep.plots"),
         verdicts: verdicts.map(crate::report::verdicts_table),
         key_results: Vec::new(),
         tables,

@@ -35,7 +35,11 @@ fn a_sweep_ends_its_output_with_one_row_per_point() {
     // The header: the swept field shown, each key metric of `sweep.summary`, the verdict.
     let header = lines[1];
     assert!(header.starts_with("model.design"), "{header}");
-    for metric in ["latency_ms.p99", "guild_busy_fraction_max", "deliveries_total"] {
+    for metric in [
+        "latency_ms.p99",
+        "guild_busy_fraction_max",
+        "deliveries_total",
+    ] {
         assert!(header.contains(metric), "{metric} missing: {header}");
     }
     assert!(header.contains("(mean [95 % CI])") && header.ends_with("keeps up?"));
@@ -54,14 +58,21 @@ fn a_sweep_ends_its_output_with_one_row_per_point() {
     assert!(!header.contains("model.fanout.strategy"));
     assert!(answer.contains("model.fanout.strategy varies with the fields shown"));
     // It is the end of the output.
-    assert!(lines.last().unwrap().contains("aggregate.csv has every metric"));
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains("aggregate.csv has every metric")
+    );
 }
 
 #[test]
 fn the_answer_heads_the_report_and_the_aggregate_is_collapsed() {
     let (out, stdout) = run_designs("report", &[]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    let answer = html.find("<h2 id=\"answer\">Answer</h2>").expect("an answer");
+    let answer = html
+        .find("<h2 id=\"answer\">Answer</h2>")
+        .expect("an answer");
     let plots = html.find("<h2 id=\"plots\">").unwrap();
     let all = html.find("<h2 id=\"all\">").unwrap();
     assert!(answer < plots && plots < all, "the answer comes first");
@@ -80,13 +91,18 @@ fn the_answer_heads_the_report_and_the_aggregate_is_collapsed() {
     // Wide tables scroll in their own box; the aggregate is collapsed below the plots.
     assert!(html.contains(".wide{overflow-x:auto"));
     assert!(html[answer..plots].contains("<div class=\"wide\"><table>"));
-    let details = html[all..].find("<details><summary>aggregate.csv").expect("collapsed");
+    let details = html[all..]
+        .find("<details><summary>aggregate.csv")
+        .expect("collapsed");
     assert!(html[all + details..].contains("</details>"));
 }
 
 #[test]
 fn summary_lists_the_answer_s_metrics() {
-    let (_, stdout) = run_designs("summary", &["--set", "sweep.summary=[fanout_duration_ms.p50]"]);
+    let (_, stdout) = run_designs(
+        "summary",
+        &["--set", "sweep.summary=[fanout_duration_ms.p50]"],
+    );
     let header = stdout
         .lines()
         .find(|l| l.starts_with("model.design"))
@@ -122,12 +138,24 @@ fn designs_go_on_a_categorical_axis_in_the_sweep_s_order() {
             svg.find(&tick).unwrap_or_else(|| panic!("{n} not a tick"))
         })
         .collect();
-    assert!(at.windows(2).all(|w| w[0] < w[1]), "not in the sweep's order");
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "not in the sweep's order"
+    );
     // No line joins the designs: each point stands alone with its interval bar (every path
     // drawn is an axis, a tick, a bar or a cap: two points).
     for line in svg.lines().filter(|l| l.contains("<polyline")) {
-        let points = line.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
-        assert!(points.split_whitespace().count() <= 2, "a joining line: {line}");
+        let points = line
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            points.split_whitespace().count() <= 2,
+            "a joining line: {line}"
+        );
     }
 }
 

@@ -125,7 +125,10 @@ pub(crate) fn select(
                 "`{}` takes values that are not numbers ({}): its axis lists them, it cannot be \
                  logarithmic",
                 plot.x,
-                categories.as_ref().map(|c| c.join(", ")).unwrap_or_default()
+                categories
+                    .as_ref()
+                    .map(|c| c.join(", "))
+                    .unwrap_or_default()
             ),
         ));
     }
