@@ -174,7 +174,10 @@ impl job::Observer for Watch {
             return;
         }
         match admitted {
-            Admitted::Single { estimate, .. } => outln!("estimate: {}", estimate.describe()),
+            Admitted::Single { estimate, .. } => {
+                let speed = machine_speed(estimate.seconds);
+                outln!("estimate: {}", estimate.on_this_machine(speed).describe());
+            }
             Admitted::Sweep {
                 plan,
                 shard,
@@ -214,6 +217,9 @@ impl job::Observer for Watch {
                     .max_by_key(|(_, e)| e.memory_bytes)
                 {
                     let total: f64 = estimates.iter().map(|e| e.seconds).sum();
+                    let speed = machine_speed(total);
+                    let total = total * speed;
+                    let e = e.on_this_machine(speed);
                     outln!("  largest run {}: {}", todo.run[i].dir, e.describe());
                     outln!(
                         "  all runs: {} on {jobs} job(s)",
@@ -406,4 +412,17 @@ fn print_answer(answer: &guildsim::sweep::answer::Answer) {
     for note in &answer.notes {
         outln!("  {note}");
     }
+}
+
+/// This machine's factor for an estimate of `reference_s` seconds at the reference costs: the
+/// cached factor, else measured now when the estimate is long enough to matter (over a
+/// second), else 1 (a short run is "under a second" either way).
+fn machine_speed(reference_s: f64) -> f64 {
+    super::speed::cached().unwrap_or_else(|| {
+        if reference_s > 1.0 {
+            super::speed::measure()
+        } else {
+            1.0
+        }
+    })
 }

@@ -11,6 +11,7 @@ mod delivery_modes;
 mod designs;
 mod determinism;
 mod editor_schema;
+mod estimate_calibration;
 mod estimates;
 mod exit_codes;
 mod expect;
