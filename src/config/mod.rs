@@ -56,8 +56,8 @@ pub struct Loaded {
     pub(crate) path: PathBuf,
     /// The experiment's name: its `name:` field, or else its file name without extension.
     pub name: String,
-    /// For a run of a sweep, its point's values in short (`design=2017 naive, members=1000`),
-    /// for the titles of its plots; it reaches no result file.
+    /// For a run of a sweep, its point's values in words (`fan-out: naive, Semaphore: none`),
+    /// for the titles of its plots; it reaches no result file but those plots.
     pub(crate) point: Option<String>,
 }
 

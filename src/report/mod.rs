@@ -106,17 +106,19 @@ pub(crate) fn verdicts_table(v: &Verdicts) -> html::Table {
     }
 }
 
-/// The plots of `output.plots` that have something to show: the storm timeline only when the
-/// experiment has a storm or a memory limit (a node may crash).
+/// The plots of `output.plots` that have something to show, each once (a plot listed twice
+/// is one file): the storm timeline only when the experiment has a storm or a memory limit (a
+/// node may crash).
 pub(crate) fn drawn_plots(loaded: &Loaded) -> Vec<PlotKind> {
     let exp = &loaded.experiment;
     let storms = !exp.workload.storms.is_empty() || exp.model.memory.limit_bytes.is_some();
-    exp.output
-        .plots
-        .iter()
-        .copied()
-        .filter(|&k| k != PlotKind::StormTimeline || storms)
-        .collect()
+    let mut kinds: Vec<PlotKind> = Vec::new();
+    for &k in &exp.output.plots {
+        if (k != PlotKind::StormTimeline || storms) && !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    kinds
 }
 
 /// The run's `report.html`: description, how to repeat it, results, plots, resolved YAML.

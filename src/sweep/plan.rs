@@ -92,8 +92,9 @@ pub(crate) struct RunSource {
     pub(crate) name: String,
     /// The description of replication `r` ends with ` of <this>`.
     pub(crate) described_as: String,
-    /// The point's values in short, for its plots' titles: `design=2017 naive, members=1000`.
-    pub(crate) point: String,
+    /// A sweep point's values in words, for its plots' titles: `fan-out: naive, Semaphore:
+    /// none` (none for a search's or a calibration's runs).
+    pub(crate) point: Option<String>,
 }
 
 impl RunSource {
@@ -139,7 +140,7 @@ impl RunSource {
             source: map,
             path: self.path.clone(),
             name: self.name.clone(),
-            point: Some(self.point.clone()),
+            point: self.point.clone(),
         }
     }
 }
@@ -190,13 +191,10 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
         let short: Vec<String> = columns
             .iter()
             .zip(&labels)
-            .map(|(c, v)| {
-                let last = c.rsplit('.').next().unwrap_or(c);
-                format!("{}={v}", last.split('[').next().unwrap_or(last))
-            })
+            .map(|(c, v)| crate::report::names::value_label(c, v))
             .collect();
         let source = RunSource {
-            point: short.join(", "),
+            point: Some(short.join(", ")),
             doc: Arc::clone(&run_doc),
             map: Arc::clone(&run_map),
             values,

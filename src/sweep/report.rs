@@ -53,7 +53,7 @@ pub(crate) fn page(
         facts,
         answer: Some((
             Table {
-                caption: "one row per point: the key metrics (`sweep.summary`) and whether the \
+                caption: "one row per point: the key metrics (sweep.summary) and whether the \
                           point keeps up with its load"
                     .into(),
                 header: answer.header.clone(),

@@ -98,7 +98,7 @@ fn estimates_hold_on_this_machine() {
         }
     }
     let ratio = all_actual / all_estimated;
-    eprint!("{table}all but the overstated: {ratio:.2}\n");
+    eprintln!("{table}all but the overstated: {ratio:.2}");
     assert!(
         failures.is_empty(),
         "off by more than {EACH}x: {failures:?}\n{table}"

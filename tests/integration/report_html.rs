@@ -151,8 +151,8 @@ mod reading {
         );
         assert_eq!(code, 0, "{err}");
         for (dir, design) in [
-            ("0-", "design=2017 naive"),
-            ("2-", "design=2023 relays + passive"),
+            ("0-", "design: 2017 naive"),
+            ("2-", "design: 2023 relays + passive"),
         ] {
             let point = std::fs::read_dir(out.join("runs"))
                 .unwrap()
@@ -211,4 +211,18 @@ mod reading {
             "{stdout}"
         );
     }
+}
+
+/// Post-mortem (issue 25's mutants): a plot listed twice in `output.plots` was drawn twice into
+/// one run's folder, which the staging refuses as a bug; it is one file.
+#[test]
+fn a_plot_listed_twice_is_drawn_once() {
+    let out = run(
+        "discord-2017-naive-fanout.yaml",
+        &[
+            "--set",
+            "output.plots=[fanout_vs_size, latency_cdf, fanout_vs_size]",
+        ],
+    );
+    assert!(out.join("fanout_vs_size.svg").is_file());
 }
