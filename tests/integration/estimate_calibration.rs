@@ -17,8 +17,8 @@ const EACH: f64 = 4.0;
 /// Experiments whose counts the estimator overstates (so their estimate is long, never short;
 /// issue 25 measured them): ring lookups (5 million deliveries estimated, 6,000 made), the
 /// member list (guilds that fall behind under a slow list make fewer), ZenMonitor (3.4 million
-/// queued events estimated, 0.3 million made) and the relays sweep's naive point (200 million
-/// deliveries estimated, 20 million made).
+/// queued events estimated, 0.3 million made) and the relays sweep's relays point (200 million
+/// deliveries estimated, 20 million made: passive sessions, 10 % active).
 const OVERSTATED: [&str; 4] = [
     "discord-2017-ring-lookups.yaml",
     "discord-2019-member-list.yaml",
