@@ -22,6 +22,9 @@ pub enum Checked {
         guilds: u64,
         sessions: u64,
         memberships: u64,
+        /// Warnings that do not stop the run: storms too small at this scale to show their
+        /// own dynamics (`estimate::storms`).
+        warnings: Vec<String>,
     },
     /// A capacity search: one per point, each at most `max_runs / points` runs.
     Search {
@@ -91,5 +94,6 @@ fn check_once(path: &Path, options: &LoadOptions) -> Result<Checked, ConfigError
         guilds: counts.guilds,
         sessions: counts.sessions,
         memberships: counts.memberships,
+        warnings: crate::estimate::storms::bounded_storms(&loaded.experiment),
     })
 }

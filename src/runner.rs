@@ -6,6 +6,7 @@ use crate::metrics::summary::{
     Entities, MemberListSummary, MonitorsSummary, NodeSummary, PassiveSummary, ProcessBusy,
     RegistrySummary, RingSummary, SessionsSummary, StopInfo, Summary, round6,
 };
+use crate::metrics::until;
 use crate::sim::time::{secs, to_secs};
 use crate::sim::{self, EventQueue, Nanos, RunLimits, RunOutcome, StopReason};
 use crate::world::{self, World};
@@ -100,8 +101,19 @@ pub fn execute(loaded: &Loaded, prepared: Prepared, mut progress: impl FnMut(Nan
     })
 }
 
-/// Like [`execute`]; `progress` may stop the run (`StopReason::Interrupted`).
+/// Like [`execute`]; `progress` may stop the run (`StopReason::Interrupted`). With
+/// `run.until`, runs again to longer horizons until the rule stops it (see [`extend`]).
 pub(crate) fn execute_until(
+    loaded: &Loaded,
+    prepared: Prepared,
+    mut progress: impl FnMut(Nanos) -> ControlFlow<()>,
+) -> RunResult {
+    let traced = prepared.world.trace.is_some();
+    let first = execute_once(loaded, prepared, &mut progress);
+    extend(loaded, first, traced, progress)
+}
+
+fn execute_once(
     loaded: &Loaded,
     prepared: Prepared,
     progress: impl FnMut(Nanos) -> ControlFlow<()>,
@@ -113,6 +125,71 @@ pub(crate) fn execute_until(
     let mut outcome = sim::run_until(&mut world, &mut queue, limits(loaded), progress);
     settle_at_end(loaded, &mut world, &mut queue, &mut outcome);
     finish(loaded, world, outcome)
+}
+
+/// `run.until`: while the run's steady-state interval is wider than asked (and the run keeps
+/// up, and has not reached its cap), runs the experiment again from the start to the longer
+/// horizon [`until::decide`] names. The seed is the same, so the longer run handles the
+/// shorter one's events exactly as it did and goes on: the result is a plain run to the last
+/// horizon (`guildsim run` with that `horizon_s` writes the same files), and it is what any
+/// rerun or resumed sweep finds again. Each attempt's world is dropped before the next is
+/// built. The summary's `until` block lists the horizons and the rule that stopped.
+fn extend(
+    loaded: &Loaded,
+    mut result: RunResult,
+    traced: bool,
+    mut progress: impl FnMut(Nanos) -> ControlFlow<()>,
+) -> RunResult {
+    let Some(u) = &loaded.experiment.run.until else {
+        return result;
+    };
+    let rule = until::Rule {
+        metric: u.metric.clone(),
+        relative_half_width: u.relative_half_width,
+        max_horizon_s: u.max_horizon_s,
+        decide_at: u.decide_at,
+    };
+    let mut horizons = vec![loaded.experiment.run.horizon_s];
+    loop {
+        if result.outcome.stop == StopReason::Interrupted {
+            return result;
+        }
+        let horizon = *horizons.last().expect("one horizon at least");
+        let stopped_by = match until::decide(&result.summary, horizon, &rule) {
+            until::Decision::Stop(why) => why,
+            until::Decision::Extend(next) => {
+                let mut longer = loaded.clone();
+                longer.experiment.run.horizon_s = next;
+                // The world was built once already: only the horizon changed, which the
+                // checks allowed up to the cap.
+                match prepare(&longer) {
+                    Ok(mut prepared) => {
+                        if traced {
+                            prepared.ensure_trace();
+                        }
+                        drop(result);
+                        result = execute_once(&longer, prepared, &mut progress);
+                        horizons.push(next);
+                        continue;
+                    }
+                    Err(_) => until::UntilStop::MaxHorizon,
+                }
+            }
+        };
+        let reached = until::interval(&result.summary.steady.latency_ms, &rule.metric)
+            .map(until::relative_half_width)
+            .filter(|w| w.is_finite())
+            .map(round6);
+        result.summary.until = Some(until::UntilSummary {
+            metric: rule.metric.clone(),
+            relative_half_width: rule.relative_half_width,
+            reached,
+            decide_at: rule.decide_at,
+            stopped_by,
+            horizons_s: horizons,
+        });
+        return result;
+    }
 }
 
 /// What a run has done by a checkpoint of [`execute_in_steps`].
@@ -270,6 +347,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         },
         steady: crate::metrics::steady::steady(rec, end_time, keeps_up.all),
         keeps_up,
+        until: None,
         entities: Entities {
             nodes: world.nodes.len() as u64,
             guilds: world.guilds.len() as u64,

@@ -37,10 +37,16 @@ pub fn check(args: CheckArgs) -> Result<ExitCode> {
                 guilds,
                 sessions,
                 memberships,
-            }) => outln!(
-                "ok: {} ({nodes} nodes, {guilds} guilds, {sessions} sessions, {memberships} memberships)",
-                path.display(),
-            ),
+                warnings,
+            }) => {
+                outln!(
+                    "ok: {} ({nodes} nodes, {guilds} guilds, {sessions} sessions, {memberships} memberships)",
+                    path.display(),
+                );
+                for w in warnings {
+                    outln!("  warning: {w}");
+                }
+            }
             Err(e) => errors.extend(e.0),
         }
     }

@@ -234,7 +234,8 @@ impl job::Observer for Watch {
         let _ = self.started.set(Instant::now());
         match admitted {
             Admitted::Single { loaded, .. } => {
-                let horizon = secs(loaded.experiment.run.horizon_s);
+                // With run.until, each attempt restarts from 0 towards at most the cap.
+                let horizon = secs(loaded.experiment.run.longest_horizon_s());
                 let _ = self.single.set(RunBar::new(horizon, self.quiet));
             }
             Admitted::Sweep {
@@ -396,6 +397,19 @@ fn print_table(result: &RunResult, wall_s: f64) {
         None => outln!("keeps up: {}", s.keeps_up.why()),
     }
     outln!("stopped: {}", s.stop.words());
+    let l = &s.steady.latency_ms;
+    match (s.steady.warmup_s, l.p99, l.p99_low, l.p99_high) {
+        (Some(w), Some(p99), Some(lo), Some(hi)) => outln!(
+            "steady state after {w} s of warm-up: delivery latency p99 {p99:.3} ms (95 %: {lo:.3} \
+             to {hi:.3}), mean {} ms",
+            l.mean.map_or("-".to_string(), |m| format!("{m:.3}"))
+        ),
+        _ if !s.steady.note().is_empty() => outln!("steady state: {}", s.steady.note()),
+        _ => {}
+    }
+    if let Some(u) = &s.until {
+        outln!("{}", u.describe());
+    }
     outln!(
         "wall {:.2} s, {:.2} M events/s, {:.2} M deliveries/s, {} queued events",
         wall_s,

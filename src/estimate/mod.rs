@@ -9,6 +9,7 @@
 //! does not count.
 
 mod admit;
+pub(crate) mod storms;
 pub(crate) mod workload;
 
 pub use admit::{Candidate, Limits, admit, fmt_seconds};
@@ -142,6 +143,14 @@ fn mean_us(d: &DistConfig) -> f64 {
 
 /// The estimate for one validated experiment.
 pub fn estimate(exp: &Experiment) -> Estimate {
+    // With `run.until` the run may be taken to its cap: estimated there (memory holds one
+    // attempt at a time; the attempts before the last add at most twice its time, which the
+    // estimate leaves out).
+    if exp.run.until.is_some() && exp.run.longest_horizon_s() > exp.run.horizon_s {
+        let mut longest = exp.clone();
+        longest.run.horizon_s = exp.run.longest_horizon_s();
+        return estimate(&longest);
+    }
     let all = workload::classes(
         &exp.workload.guilds.sizes,
         exp.workload.guilds.online_fraction,

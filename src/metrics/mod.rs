@@ -14,6 +14,7 @@ pub mod steady;
 pub mod storms;
 pub(crate) mod summary;
 pub mod trace;
+pub mod until;
 pub(crate) mod windows;
 
 pub use histogram::{DurationHistogram, DurationStats};

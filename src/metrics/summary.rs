@@ -24,6 +24,10 @@ pub struct Summary {
     /// The warm-up found in the run's own series, and steady-state latency with 95 %
     /// intervals from batch means (`metrics/steady.rs`).
     pub steady: Steady,
+    /// With `run.until`: the horizons the run was taken to and the rule that stopped it
+    /// (`metrics/until.rs`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<super::until::UntilSummary>,
     pub entities: Entities,
     /// Events handled: queued events plus deliveries computed in closed form.
     pub events_total: u64,

@@ -100,12 +100,17 @@ pub fn run(
                 .map(|r| read_metric(plan, out, r))
                 .collect::<Result<_>>()?;
             let mean = mean(&records);
-            let within = plan.within(mean);
+            // A value where a run does not keep up is beyond capacity, whatever its latency
+            // (bounded by the run's length) reads.
+            let saturated = records.iter().any(|r| r.keeps_up == Some(false));
+            let within = !saturated && plan.within(mean);
             made.extend(runs.iter().map(|r| r.dir.clone()));
             searches[*p].tried.push(Tried {
                 step: number,
                 value: *value,
                 mean,
+                interval: tables::combined_interval(&records),
+                saturated,
                 within,
                 bracket: (None, None),
                 runs: records,
@@ -146,12 +151,30 @@ pub fn run(
 /// A run's metric from its `summary.json` (`None`: no observations).
 fn read_metric(plan: &SearchPlan, out: &Path, run: &RunSpec) -> Result<RunRecord> {
     let summary = store::read_summary(&out.join(&run.dir))?;
-    let value = flat::lookup(&summary, &plan.search.metric).flatten();
+    let metric = &plan.search.metric;
+    let get = |name: &str| flat::lookup(&summary, name).flatten();
+    // A steady-state metric has its interval beside it (`steady.latency_ms.p99_low`).
+    let (low, high) = if metric.starts_with("steady.") {
+        (
+            get(&format!("{metric}_low")),
+            get(&format!("{metric}_high")),
+        )
+    } else {
+        (None, None)
+    };
     Ok(RunRecord {
         replication: run.replication,
         seed: run.seed(),
         run: run.dir.clone(),
-        value,
+        value: get(metric),
+        keeps_up: get("keeps_up.all").map(|v| v > 0.5),
+        low,
+        high,
+        end_time_s: get("stop.end_time_s"),
+        until: summary
+            .pointer("/until/stopped_by")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
     })
 }
 

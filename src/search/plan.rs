@@ -108,6 +108,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
             m.remove(key);
         }
     }
+    decide_at_limit(&mut run_doc, &base, &search);
     let labels: Vec<Vec<String>> = choices
         .iter()
         .map(|choice| {
@@ -169,6 +170,33 @@ pub fn plan(assembled: &Assembled) -> Result<Option<SearchPlan>, ConfigErrors> {
         return Err(ConfigErrors(errors));
     }
     Ok(Some(plan))
+}
+
+/// With `run.until`, each run stops as soon as its interval lies on one side of the search's
+/// limit (`run.until.decide_at`, unless the experiment sets it): a value far from the answer
+/// is decided in a short run, and only those near it run long enough to be precise.
+fn decide_at_limit(run_doc: &mut Value, base: &Loaded, search: &Search) {
+    let Some(u) = &base.experiment.run.until else {
+        return;
+    };
+    let Some(limit) = search.max.or(search.min) else {
+        return;
+    };
+    if u.decide_at.is_some() {
+        return;
+    }
+    let until = run_doc
+        .as_mapping_mut()
+        .and_then(|m| m.get_mut("run"))
+        .and_then(Value::as_mapping_mut)
+        .and_then(|m| m.get_mut("until"))
+        .and_then(Value::as_mapping_mut);
+    if let Some(until) = until {
+        until.insert(
+            Value::String("decide_at".into()),
+            Value::Number(Number::from(limit)),
+        );
+    }
 }
 
 /// The bisection settings of a checked section.

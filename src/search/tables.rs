@@ -9,6 +9,7 @@ use super::plan::SearchPlan;
 use super::report;
 use crate::config::search::Find;
 use crate::config::validate::figures::column;
+use crate::metrics::summary::round6;
 use crate::report::names::{human, line_label};
 use crate::report::plots::{self, Axis, Scale, Series};
 use anyhow::Result;
@@ -21,25 +22,66 @@ pub(crate) const RUNS_CSV: &str = "search-runs.csv";
 pub(crate) const JSON: &str = "search.json";
 pub(crate) const PLOT: &str = "search.svg";
 
-/// One run of a value: its replication, seed, folder and metric (`None`: no observations).
+/// One run of a value: its replication, seed, folder and metric (`None`: no observations),
+/// with the run's verdicts: whether it keeps up (`keeps_up.all`), the metric's 95 % interval
+/// when it is a steady-state one, the virtual time it covered and, with `run.until`, what
+/// stopped it.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunRecord {
     pub(crate) replication: u32,
     pub(crate) seed: u64,
     pub(crate) run: String,
     pub value: Option<f64>,
+    pub keeps_up: Option<bool>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub(crate) end_time_s: Option<f64>,
+    pub(crate) until: Option<String>,
 }
 
 /// One value tried: the step, the mean of the metric over its runs (`None` when a run has
-/// no value), the verdict and the bracket after the step.
+/// no value), its 95 % interval (from the runs' own intervals, when they have them), whether
+/// a run does not keep up, the verdict and the bracket after the step.
 #[derive(Clone, Debug)]
 pub struct Tried {
     pub(crate) step: u32,
     pub value: f64,
     pub mean: Option<f64>,
+    pub interval: Option<(f64, f64)>,
+    pub saturated: bool,
     pub within: bool,
     pub(crate) bracket: (Option<f64>, Option<f64>),
     pub runs: Vec<RunRecord>,
+}
+
+impl Tried {
+    /// The interval's half-width relative to the mean (the precision reached).
+    pub fn relative_half_width(&self) -> Option<f64> {
+        let (lo, hi) = self.interval?;
+        let m = self.mean?;
+        (m > 0.0).then(|| round6((hi - lo) / 2.0 / m))
+    }
+}
+
+/// The 95 % interval of the mean of independent replications, each with its own interval
+/// (symmetric or not, half-widths combined as independent errors: the root of the sum of
+/// their squares, over their number). `None` unless every run has one.
+pub(crate) fn combined_interval(runs: &[RunRecord]) -> Option<(f64, f64)> {
+    let n = runs.len() as f64;
+    let mut mean = 0.0;
+    let (mut below, mut above) = (0.0, 0.0);
+    for r in runs {
+        let (v, lo, hi) = (r.value?, r.low?, r.high?);
+        mean += v / n;
+        below += (v - lo).powi(2);
+        above += (hi - v).powi(2);
+    }
+    (!runs.is_empty()).then(|| {
+        (
+            round6(mean - below.sqrt() / n),
+            round6(mean + above.sqrt() / n),
+        )
+    })
 }
 
 /// One point's search: its final bracket and the values it tried, in order.
@@ -53,6 +95,12 @@ impl PointSearch {
     /// The answer: the best value known within the limit (none if even the best end fails).
     pub fn answer(&self) -> Option<f64> {
         self.bracket.good
+    }
+
+    /// The value tried at the answer, with its metric and interval.
+    pub fn at_answer(&self) -> Option<&Tried> {
+        let a = self.answer()?;
+        self.tried.iter().rev().find(|t| t.value == a)
     }
 }
 
@@ -127,11 +175,17 @@ fn answers_csv(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<u8>> {
             "bracket_high",
             "steps",
             "runs",
+            "metric_at_answer",
+            "metric_at_answer_low",
+            "metric_at_answer_high",
+            "relative_half_width_at_answer",
+            "values_not_keeping_up",
         ],
     ))?;
     for (p, s) in searches.iter().enumerate() {
         let (lo, hi) = s.bracket.bounds();
         let runs: usize = s.tried.iter().map(|t| t.runs.len()).sum();
+        let at = s.at_answer();
         let mut row = lead(plan, p);
         row.extend([
             status_name(s.bracket.status).to_string(),
@@ -140,6 +194,11 @@ fn answers_csv(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<u8>> {
             text(plan, hi),
             s.bracket.steps.to_string(),
             runs.to_string(),
+            number(at.and_then(|t| t.mean)),
+            number(at.and_then(|t| t.interval).map(|i| i.0)),
+            number(at.and_then(|t| t.interval).map(|i| i.1)),
+            number(at.and_then(Tried::relative_half_width)),
+            s.tried.iter().filter(|t| t.saturated).count().to_string(),
         ]);
         w.write_record(row)?;
     }
@@ -155,6 +214,9 @@ fn steps_csv(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<u8>> {
             "step",
             &plan.search.field,
             &mean,
+            "low",
+            "high",
+            "keeps_up",
             "within",
             "bracket_low",
             "bracket_high",
@@ -167,6 +229,9 @@ fn steps_csv(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<u8>> {
                 t.step.to_string(),
                 plan.value_text(t.value),
                 number(t.mean),
+                number(t.interval.map(|i| i.0)),
+                number(t.interval.map(|i| i.1)),
+                (!t.saturated).to_string(),
                 t.within.to_string(),
                 text(plan, t.bracket.0),
                 text(plan, t.bracket.1),
@@ -188,6 +253,11 @@ fn runs_csv(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<u8>> {
             "seed",
             "run",
             &plan.search.metric,
+            "low",
+            "high",
+            "keeps_up",
+            "end_time_s",
+            "until",
         ],
     ))?;
     for (p, s) in searches.iter().enumerate() {
@@ -201,6 +271,11 @@ fn runs_csv(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<u8>> {
                     r.seed.to_string(),
                     r.run.clone(),
                     number(r.value),
+                    number(r.low),
+                    number(r.high),
+                    r.keeps_up.map(|k| k.to_string()).unwrap_or_default(),
+                    number(r.end_time_s),
+                    r.until.clone().unwrap_or_default(),
                 ]);
                 w.write_record(row)?;
             }
@@ -236,6 +311,8 @@ fn json_file(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Vec<u8>> {
                         "step": t.step,
                         "value": value(Some(t.value)),
                         "mean": t.mean,
+                        "interval": t.interval.map(|(lo, hi)| [lo, hi]),
+                        "keeps_up": !t.saturated,
                         "within": t.within,
                         "bracket": [value(t.bracket.0), value(t.bracket.1)],
                         "runs": t.runs,
@@ -278,27 +355,34 @@ fn chart(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Option<String>> 
     let swept = |f: &str| column(&plan.columns, f);
     let x = swept(&plot.x).expect("checked by the plan");
     let lines = plot.lines.as_deref().and_then(swept);
-    let mut groups: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    // Per line: the answers, and the bracket around each (the answer to the first value
+    // beyond the limit), drawn as the line's band.
+    type Group = (String, Vec<(f64, f64)>, Vec<(f64, f64, f64)>);
+    let mut groups: Vec<Group> = Vec::new();
     for (p, s) in searches.iter().enumerate() {
         let label = lines
             .map(|l| plan.points[p].labels[l].clone())
             .unwrap_or_default();
         let xv: f64 = plan.points[p].labels[x].parse().expect("checked numeric");
-        let entry = match groups.iter_mut().position(|(g, _)| *g == label) {
-            Some(i) => &mut groups[i].1,
+        let i = match groups.iter().position(|g| g.0 == label) {
+            Some(i) => i,
             None => {
-                groups.push((label, Vec::new()));
-                &mut groups.last_mut().expect("pushed").1
+                groups.push((label, Vec::new(), Vec::new()));
+                groups.len() - 1
             }
         };
         if let Some(a) = s.answer() {
-            entry.push((xv, a));
+            groups[i].1.push((xv, a));
+            if let (Some(lo), Some(hi)) = s.bracket.bounds() {
+                groups[i].2.push((xv, lo.min(hi), lo.max(hi)));
+            }
         }
     }
     let series: Vec<Series> = groups
         .into_iter()
-        .map(|(label, mut points)| {
+        .map(|(label, mut points, mut band)| {
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            band.sort_by(|a, b| a.0.total_cmp(&b.0));
             let name = match lines {
                 Some(l) => line_label(&Default::default(), &plan.columns[l], &label),
                 None => human(&plan.search.field),
@@ -306,10 +390,14 @@ fn chart(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Option<String>> 
             Series {
                 name,
                 points,
-                band: None,
+                band: (band.len() > 1).then_some(band),
             }
         })
         .collect();
+    let saturated: usize = searches
+        .iter()
+        .map(|s| s.tried.iter().filter(|t| t.saturated).count())
+        .sum();
     let scale = |log| if log { Scale::Log } else { Scale::Linear };
     let x_axis = Axis {
         label: human(&plan.columns[x]),
@@ -336,6 +424,16 @@ fn chart(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Option<String>> 
         .title
         .clone()
         .unwrap_or_else(|| format!("{}: {which} {}", plan.base.name, human(&plan.search.field)));
+    // Under the x axis: what the shading means, and the values judged beyond capacity because
+    // a run did not keep up (their latency would only be the run's length).
+    let mut x_axis = x_axis;
+    x_axis.label.push_str(" (shaded: the bracket");
+    if saturated > 0 {
+        x_axis.label.push_str(&format!(
+            "; {saturated} value(s) tried did not keep up: beyond capacity"
+        ));
+    }
+    x_axis.label.push(')');
     let mut swept: Vec<f64> = plan
         .points
         .iter()

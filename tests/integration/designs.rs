@@ -81,6 +81,13 @@ fn v9_member_list_costs_and_who_keeps_up() {
             list.update_us_min >= min_us - 0.01 && list.update_us_max <= max_us + 0.01,
             "{structure}: {list:?}"
         );
+        // The run's own verdict agrees with its busy fraction (issue 21).
+        assert_eq!(
+            s.keeps_up.all,
+            Some(keeps_up),
+            "{structure}: {}",
+            s.keeps_up.why()
+        );
         if keeps_up {
             assert!(s.guild_busy_fraction_max < 0.6, "{structure}: {s:?}");
             assert!(s.presence_latency_ms.p99 < 100.0, "{structure}");
@@ -228,6 +235,7 @@ fn v12_relays_and_passive_sessions_keep_a_huge_guild_up() {
     );
     assert!(relays.latency_ms.p99 < 1000.0, "{}", relays.latency_ms.p99);
     assert!(relays.guild_busy_fraction_max < 0.5);
+    assert_eq!(relays.keeps_up.all, Some(true), "{}", relays.keeps_up.why());
     let naive = run(&load(
         &experiment,
         &[
@@ -244,6 +252,7 @@ fn v12_relays_and_passive_sessions_keep_a_huge_guild_up() {
         "{naive:?}"
     );
     assert!(naive.guild_mailbox_depth_max > 1000);
+    assert_eq!(naive.keeps_up.all, Some(false), "{}", naive.keeps_up.why());
 }
 
 /// Relays keep every guild's order for every session, with passive sessions, a member list
@@ -281,13 +290,19 @@ fn design_generations_stop_keeping_up_in_order() {
             "workload.guilds.sizes={fixed: {count: 1, members: 100000}}".to_string(),
             "workload.publishes.presence_changes_per_session_per_s=0.003".to_string(),
             "run.horizon_s=5".to_string(),
+            // Bins short enough for the verdict to be judged over the second half.
+            "output.sample_interval_ms=250".to_string(),
             format!("model.fanout.strategy={}", design[0]),
             format!("model.member_list.structure={}", design[1]),
             format!("model.passive.min_members={}", design[2]),
         ];
         let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
         let s = run(&load(&experiment("design-generations.yaml"), &sets, false)).summary;
-        (s.guild_busy_fraction_max, s.presence_latency_ms.p99)
+        (
+            s.guild_busy_fraction_max,
+            s.presence_latency_ms.p99,
+            s.keeps_up.all,
+        )
     };
     let naive = busy(["naive", "none", "null"]);
     let manifold = busy(["manifold", "none", "null"]);
@@ -303,6 +318,15 @@ fn design_generations_stop_keeping_up_in_order() {
         relays.0 < lists.0 && relays.1 < 100.0,
         "{relays:?} {lists:?}"
     );
+    // Each run's own verdict agrees with its busy fraction (issue 21).
+    for (design, verdict) in [
+        (naive, false),
+        (manifold, false),
+        (lists, true),
+        (relays, true),
+    ] {
+        assert_eq!(design.2, Some(verdict), "{design:?}");
+    }
 }
 
 /// A zip may repeat one parameter's value (two designs with the same strategy), not a whole

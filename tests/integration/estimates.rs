@@ -66,6 +66,7 @@ fn deliveries_spread_over_session_nodes_are_not_capped_at_one_guild_s_pace() {
             "workload.publishes.rate.per_guild_per_s=10".to_string(),
             "run.horizon_s=3".to_string(),
             "workload.publishes.end_s=3".to_string(),
+            "run.until=null".to_string(),
         ];
         let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
         let loaded = load(&experiment("capacity-guild-size.yaml"), &sets, false);

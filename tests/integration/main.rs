@@ -4,6 +4,7 @@
 
 mod answers;
 mod calibrate;
+mod capacity;
 mod cluster_2017;
 mod compare;
 mod delivery_accounting;

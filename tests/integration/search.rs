@@ -278,7 +278,7 @@ fn a_search_keeps_to_its_own_files() {
             "{}-strategy={},per_guild_per_s={},members={}",
             cols[0], cols[1], cols[2], cols[4]
         );
-        assert!(out.join("runs").join(&dir).join("r001").is_dir(), "{dir}");
+        assert!(out.join("runs").join(&dir).join("r000").is_dir(), "{dir}");
     }
     let folders = std::fs::read_dir(out.join("runs")).unwrap().count();
     assert_eq!(

@@ -75,3 +75,41 @@ fn a_run_that_does_not_keep_up_has_no_steady_state() {
     assert_eq!(s.steady.warmup_s, None);
     assert_eq!(s.steady.latency_ms.mean, None);
 }
+
+#[test]
+fn an_mm1_queue_at_0_95_started_empty_reaches_the_closed_form_mean_within_its_interval() {
+    // lambda = 950/s: mean time in the system 1 / (1000 - 950) = 20 ms; the queue relaxes in
+    // about 1 / (mu (1 - sqrt(rho))^2) = 1.6 s but swings slowly, so each run goes on
+    // (run.until) until its mean is within 3 % or 5,000 s. An empty start's transient is
+    // seconds against thousands: MSER-5 finds a warm-up in some seeds and rightly none in
+    // others (the known-transient test is the one above); what must hold is the answer.
+    let mut covered = 0;
+    for seed in 1..=6 {
+        let s = mm1(
+            seed,
+            100,
+            250,
+            &[
+                "workload.publishes.rate.per_guild_per_s=950",
+                "workload.publishes.end_s=null",
+                "run.until={metric: latency_ms.mean, relative_half_width: 0.03, max_horizon_s: 5000}",
+            ],
+        )
+        .summary;
+        // A busy fraction of 95 % is not mistaken for saturation: a doubtful verdict is
+        // judged again on longer runs.
+        assert_eq!(
+            s.keeps_up.all,
+            Some(true),
+            "seed {seed}: {}",
+            s.keeps_up.why()
+        );
+        let l = &s.steady.latency_ms;
+        let (lo, hi) = (l.mean_low.unwrap(), l.mean_high.unwrap());
+        assert!(hi - lo < 0.1 * 20.0, "seed {seed}: {lo} to {hi}");
+        if lo <= 20.0 && 20.0 <= hi {
+            covered += 1;
+        }
+    }
+    assert!(covered >= 5, "covered in {covered} of 6 seeds");
+}

@@ -153,6 +153,20 @@ pub(crate) fn check_company(base: &Loaded, errors: &mut Vec<ConfigError>) {
              remove `expect:` or the `search:`",
         ));
     }
+    if let (Some(u), Some(search)) = (&base.experiment.run.until, &base.experiment.search) {
+        let steady = format!("steady.{}", u.metric);
+        if search.metric != steady {
+            errors.push(yaml_source::error_at(
+                map,
+                &FieldPath::root().key("search").key("metric"),
+                format!(
+                    "with run.until, each run refines the steady-state `{}`, so the search must \
+                     judge that: write `metric: {steady}` (or change run.until.metric), got `{}`",
+                    u.metric, search.metric
+                ),
+            ));
+        }
+    }
     let Some(sweep) = &base.experiment.sweep else {
         return;
     };

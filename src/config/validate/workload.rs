@@ -4,7 +4,9 @@
 use super::Checker;
 use super::phases;
 use crate::config::limits::*;
-use crate::config::schema::{Experiment, GuildSizes, Rate, Shape, Storm, TraceConfig};
+use crate::config::schema::{
+    Experiment, GuildSizes, Rate, Shape, Storm, TraceConfig, UNTIL_METRICS, UntilConfig,
+};
 use crate::config::yaml_source::FieldPath;
 
 pub(super) fn check(c: &mut Checker, exp: &Experiment, min_restart_s: f64) {
@@ -13,6 +15,9 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment, min_restart_s: f64) {
     c.above(exp.run.horizon_s, 0.0, MAX_TIME_S, &run.key("horizon_s"));
     if let Some(budget) = exp.run.event_budget {
         c.count(budget, 1, u64::MAX, &run.key("event_budget"));
+    }
+    if let Some(u) = &exp.run.until {
+        until(c, exp, u, &run.key("until"));
     }
     let workload = root.key("workload");
     let guild_count = guilds(c, exp, &workload.key("guilds"));
@@ -29,6 +34,55 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment, min_restart_s: f64) {
     output(c, exp, &root.key("output"));
     if let Some(trace) = &exp.output.trace {
         self::trace(c, exp, trace, guild_count, &root.key("output").key("trace"));
+    }
+}
+
+/// `run.until`: a metric with an interval, a sensible precision, a cap at or after the first
+/// horizon, and a workload that goes on as long as the run may.
+fn until(c: &mut Checker, exp: &Experiment, u: &UntilConfig, path: &FieldPath) {
+    c.check(UNTIL_METRICS.contains(&u.metric.as_str()), &path.key("metric"), || {
+        format!(
+            "must be one of {} (the `steady` block's latencies, which have intervals), got {:?}",
+            UNTIL_METRICS.join(", "),
+            u.metric
+        )
+    });
+    c.above(
+        u.relative_half_width,
+        0.0,
+        1.0,
+        &path.key("relative_half_width"),
+    );
+    let cap = path.key("max_horizon_s");
+    c.above(u.max_horizon_s, 0.0, MAX_TIME_S, &cap);
+    let horizon = exp.run.horizon_s;
+    if horizon.is_finite() && u.max_horizon_s.is_finite() {
+        c.check(u.max_horizon_s >= horizon, &cap, || {
+            format!(
+                "must be at least run.horizon_s ({} s), where the run is first judged, got {} s",
+                fmt_num(horizon),
+                fmt_num(u.max_horizon_s)
+            )
+        });
+    }
+    if let Some(d) = u.decide_at {
+        c.range(d, -MAX_TIME_S, MAX_TIME_S, &path.key("decide_at"));
+    }
+    if let Some(end) = exp.workload.publishes.end_s {
+        let publishes = FieldPath::root()
+            .key("workload")
+            .key("publishes")
+            .key("end_s");
+        c.check(end >= u.max_horizon_s || end.is_nan(), &publishes, || {
+            format!(
+                "publishing stops at {} s, but run.until may run to {} s: a longer run would \
+                 only watch the queues drain, never reaching a steady state; remove end_s (so \
+                 publishing lasts as long as the run) or make it at least {} s",
+                fmt_num(end),
+                fmt_num(u.max_horizon_s),
+                fmt_num(u.max_horizon_s)
+            )
+        });
     }
 }
 
@@ -240,7 +294,7 @@ fn output(c: &mut Checker, exp: &Experiment, output: &FieldPath) {
     let interval = exp.output.sample_interval_ms;
     let path = output.key("sample_interval_ms");
     c.above(interval, 0.0, MAX_TIME_MS, &path);
-    let horizon = exp.run.horizon_s;
+    let horizon = exp.run.longest_horizon_s();
     if interval > 0.0 && horizon.is_finite() && horizon > 0.0 {
         let bins = horizon * 1e3 / interval;
         c.check(bins <= MAX_BINS as f64, &path, || {

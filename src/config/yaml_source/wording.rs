@@ -73,7 +73,8 @@ fn struct_fields(name: &str) -> Option<&'static str> {
         "Datacenter" => "a datacenter: name, groups",
         "Burst" => "a burst: guild, at_s, count",
         "Backoff" => "initial_ms, max_ms, multiplier, jitter",
-        "RunConfig" => "horizon_s, event_budget, deliveries, check_order",
+        "RunConfig" => "horizon_s, event_budget, deliveries, check_order, until",
+        "UntilConfig" => "metric, relative_half_width, max_horizon_s, decide_at",
         _ => return None,
     })
 }
@@ -174,7 +175,7 @@ mod tests {
             (
                 "invalid type: sequence, expected struct RunConfig",
                 "invalid type: expected a mapping of fields (horizon_s, event_budget, \
-                 deliveries, check_order), got a list",
+                 deliveries, check_order, until), got a list",
             ),
         ] {
             assert_eq!(in_our_words(serde), ours);
