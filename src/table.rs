@@ -55,12 +55,46 @@ pub(crate) fn fmt_num(x: f64) -> String {
     rounded.to_string()
 }
 
+/// A number with 4 significant digits, no exponent for everyday magnitudes: `12.35`, `1250`,
+/// `0.0004213`.
+pub(crate) fn fmt_short(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-4..12).contains(&magnitude) {
+        return format!("{x:.3e}");
+    }
+    let decimals = (3 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn strings(cells: &[&str]) -> Vec<String> {
         cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn numbers_are_fmt_short() {
+        assert_eq!(fmt_short(12.3456), "12.35");
+        assert_eq!(fmt_short(1250.0), "1250");
+        assert_eq!(fmt_short(123456.7), "123457");
+        assert_eq!(fmt_short(0.00042131), "0.0004213");
+        assert_eq!(fmt_short(1.0), "1");
+        assert_eq!(fmt_short(0.0), "0");
+        assert_eq!(fmt_short(-2.5), "-2.5");
+        assert_eq!(fmt_short(3.2e-7), "3.200e-7");
     }
 
     #[test]

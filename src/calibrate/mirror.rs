@@ -191,6 +191,7 @@ impl Base {
                 row.line,
                 describe(row)
             ),
+            point: None,
         });
         let (doc, map) = source.document()?;
         let exp = check_run(&doc, &map)?;

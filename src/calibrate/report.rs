@@ -163,6 +163,9 @@ pub(crate) fn page(
             c.base.name
         ),
         facts,
+        answer: None,
+        collapse_tables: false,
+        plots_field: None,
         verdicts: None,
         key_results: vec![parameters, errors],
         tables: vec![

@@ -6,6 +6,7 @@
 //!   output), notes and verdicts.
 //! - [`run`]: `guildsim run`: the job planned and run by the library, what the terminal shows.
 //! - [`progress`]: the progress bars of a single run and of a sweep.
+//! - [`speed`]: this machine's speed for the time estimates (a cached probe).
 //! - [`memory`]: the memory runs may use, and the watch that stops a run past it.
 //! - [`compare`], [`check`], [`merge`]: those commands' printing.
 //! - [`bench`]: the benchmark, each case in a child process.
@@ -19,3 +20,4 @@ pub mod merge;
 pub mod output;
 pub mod progress;
 pub mod run;
+pub mod speed;

@@ -5,7 +5,7 @@
 
 use super::args::RunArgs;
 use super::memory::{self, MemoryWatch};
-use super::output::{errln, outln, print_notes, print_verdicts};
+use super::output::{errln, outln, print_notes, print_table_text, print_verdicts};
 use super::progress::{RunBar, SweepBar};
 use guildsim::config::{self, LoadOptions};
 use guildsim::error::Result;
@@ -83,7 +83,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
                     _ => outln!("tables and plots: {} files", written.files.len()),
                 }
             }
-            print_verdicts(written.verdicts.as_ref(), &job.out, quiet)
+            let code = print_verdicts(written.verdicts.as_ref(), &job.out, quiet);
+            if !quiet && let Some(answer) = &written.answer {
+                print_answer(answer);
+            }
+            code
         }
         Done::Search(finished) => {
             if !quiet && let Kind::Search { plan } = &job.kind {
@@ -170,7 +174,10 @@ impl job::Observer for Watch {
             return;
         }
         match admitted {
-            Admitted::Single { estimate, .. } => outln!("estimate: {}", estimate.describe()),
+            Admitted::Single { estimate, .. } => {
+                let speed = machine_speed(estimate.seconds);
+                outln!("estimate: {}", estimate.on_this_machine(speed).describe());
+            }
             Admitted::Sweep {
                 plan,
                 shard,
@@ -210,6 +217,9 @@ impl job::Observer for Watch {
                     .max_by_key(|(_, e)| e.memory_bytes)
                 {
                     let total: f64 = estimates.iter().map(|e| e.seconds).sum();
+                    let speed = machine_speed(total);
+                    let total = total * speed;
+                    let e = e.on_this_machine(speed);
                     outln!("  largest run {}: {}", todo.run[i].dir, e.describe());
                     outln!(
                         "  all runs: {} on {jobs} job(s)",
@@ -350,7 +360,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
             }
         };
         outln!(
-            "{name:<22} {} {} {} {} {}",
+            "{name:<31} {} {} {} {} {}",
             cell(st.mean),
             cell(st.p50),
             cell(st.p99),
@@ -359,7 +369,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
         );
     };
     outln!(
-        "{:<22} {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "{:<31} {:>12} {:>12} {:>12} {:>12} {:>12}",
         "(ms)",
         "mean",
         "p50",
@@ -369,7 +379,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
     );
     row("delivery latency", &s.latency_ms);
     row("fan-out duration", &s.fanout_duration_ms);
-    row("time in guild queue", &s.guild_sojourn_ms);
+    row("time in guild queue and fan-out", &s.guild_sojourn_ms);
     outln!(
         "publishes {}  deliveries {}  guild mailbox max {}  node busy mean {:.3}  max {:.3}",
         s.publishes_total,
@@ -386,6 +396,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
         ),
         None => outln!("keeps up: {}", s.keeps_up.why()),
     }
+    outln!("stopped: {}", s.stop.words());
     let l = &s.steady.latency_ms;
     match (s.steady.warmup_s, l.p99, l.p99_low, l.p99_high) {
         (Some(w), Some(p99), Some(lo), Some(hi)) => outln!(
@@ -400,12 +411,32 @@ fn print_table(result: &RunResult, wall_s: f64) {
         outln!("{}", u.describe());
     }
     outln!(
-        "stopped: {:?} at {:.3} s virtual  |  wall {:.2} s, {:.2} M events/s, {:.2} M deliveries/s, {} queued events",
-        s.stop.reason,
-        s.stop.end_time_s,
+        "wall {:.2} s, {:.2} M events/s, {:.2} M deliveries/s, {} queued events",
         wall_s,
         s.events_total as f64 / wall_s / 1e6,
         s.deliveries_total as f64 / wall_s / 1e6,
         result.outcome.queued_events
     );
+}
+
+/// A sweep's answer: one row per point, then its notes (the last thing a sweep prints).
+fn print_answer(answer: &guildsim::sweep::answer::Answer) {
+    outln!("answer (one row per point; report.html shows it too):");
+    print_table_text(&guildsim::table::text(&answer.header, &answer.rows));
+    for note in &answer.notes {
+        outln!("  {note}");
+    }
+}
+
+/// This machine's factor for an estimate of `reference_s` seconds at the reference costs: the
+/// cached factor, else measured now when the estimate is long enough to matter (over a
+/// second), else 1 (a short run is "under a second" either way).
+fn machine_speed(reference_s: f64) -> f64 {
+    super::speed::cached().unwrap_or_else(|| {
+        if reference_s > 1.0 {
+            super::speed::measure()
+        } else {
+            1.0
+        }
+    })
 }

@@ -56,6 +56,9 @@ pub struct Loaded {
     pub(crate) path: PathBuf,
     /// The experiment's name: its `name:` field, or else its file name without extension.
     pub name: String,
+    /// For a run of a sweep, its point's values in words (`fan-out: naive, Semaphore: none`),
+    /// for the titles of its plots; it reaches no result file but those plots.
+    pub(crate) point: Option<String>,
 }
 
 impl Loaded {
@@ -101,7 +104,20 @@ pub fn finish(assembled: Assembled) -> Result<Loaded, ConfigErrors> {
         name,
         ..
     } = assembled;
-    let mut experiment: Experiment = yaml_source::deserialize(&doc, &map)?;
+    let mut experiment: Experiment = yaml_source::deserialize(&doc, &map).map_err(|mut e| {
+        // `model_overrides` is read (and taken out) before the experiment's fields: serde's
+        // list of top-level fields does not know it.
+        let top = e
+            .path
+            .as_ref()
+            .is_some_and(|p| p.parent().is_some_and(|q| q.is_root()));
+        if top && e.message.contains("unknown field") {
+            e.message = e
+                .message
+                .replace("`model`, ", "`model`, `model_overrides`, ");
+        }
+        e
+    })?;
     validate::validate(&experiment, &map)?;
     experiment.name = Some(name.clone());
     Ok(Loaded {
@@ -109,6 +125,7 @@ pub fn finish(assembled: Assembled) -> Result<Loaded, ConfigErrors> {
         source: map,
         path,
         name,
+        point: None,
     })
 }
 

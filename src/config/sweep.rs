@@ -39,6 +39,11 @@ pub struct Sweep {
     /// Time series of the points' first replications, compared on one shared time axis.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) timelines: Vec<SweepTimeline>,
+    /// Metrics of the answer table (one row per point, printed at the end of the sweep and at
+    /// the top of its `report.html`): dotted fields of `summary.json`, like a plot's `metric`
+    /// (default: the metrics of the plots and of `expect:`, or `latency_ms.p99`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) summary: Vec<String>,
 }
 
 /// Panels of time series (`timeseries.csv` metrics), one line per value of a swept field,
@@ -106,7 +111,9 @@ pub(crate) struct SweepPlot {
     pub(crate) file: String,
     /// A numeric field of `summary.json`, dotted: `latency_ms.p99`, `deliveries_total`, ...
     pub(crate) metric: String,
-    /// The swept field on the x axis (numeric values).
+    /// The swept field on the x axis: numbers, or other values (a design's label, a strategy)
+    /// for a categorical axis listing them in the sweep's order, a point with its interval
+    /// per value.
     pub(crate) x: String,
     /// A swept field: one line per value (optional: one line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,8 +142,9 @@ pub(crate) struct SweepPlot {
     /// Start the (linear) y axis at zero (default false: the data's range).
     #[serde(default)]
     pub(crate) y_from_zero: bool,
-    /// Legend text per value of `lines`: `{null: no Semaphore, 100: Semaphore 100}` (default:
-    /// the field and the value in words, `Semaphore: none`).
+    /// Legend text per value of `lines` (or tick text per value of a categorical `x`):
+    /// `{null: no Semaphore, 100: Semaphore 100}` (default: the field and the value in words,
+    /// `Semaphore: none`).
     #[serde(default, skip_serializing_if = "Mapping::is_empty")]
     #[schemars(with = "BTreeMap<String, String>")]
     pub(crate) labels: Mapping,

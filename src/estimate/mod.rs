@@ -13,6 +13,7 @@ pub(crate) mod storms;
 pub(crate) mod workload;
 
 pub use admit::{Candidate, Limits, admit, fmt_seconds};
+pub mod speed;
 
 use crate::config::schema::{DeliveryMode, DistConfig, Experiment, ListStructure, Role, Storm};
 use crate::error::Refused;
@@ -63,10 +64,15 @@ const QUEUED_DELIVERY_BYTES: f64 = 32.0;
 /// `run.event_budget` or be started with `--allow-long-run`: about an hour on one core.
 pub(crate) const MAX_WORK: f64 = 1e11;
 
-/// Seconds per folded delivery, per queued event, and per session or membership built.
-const DELIVERY_S: f64 = 15e-9;
-const EVENT_S: f64 = 300e-9;
+/// Seconds per folded delivery, per queued event, per session or membership built, per run
+/// (building the recorder, summarising), and per time bin and node (gauges, rows), on the
+/// reference machine (this project's 2-core machine, release build, fitted to the shipped
+/// experiments' runs in issue 25); `speed` scales them to the machine a run is on.
+const DELIVERY_S: f64 = 8e-9;
+const EVENT_S: f64 = 200e-9;
 const BUILD_S: f64 = 25e-9;
+const RUN_S: f64 = 1e-3;
+const BIN_NODE_S: f64 = 0.5e-6;
 
 /// What a run is expected to hold and do.
 #[derive(Clone, Debug, PartialEq)]
@@ -92,7 +98,8 @@ pub struct Estimate {
     pub(crate) retry_bound: f64,
     /// Expected peak resident memory.
     pub memory_bytes: u64,
-    /// Expected wall time on the reference machine (release build, one core).
+    /// Expected wall time on the reference machine (release build, one core); see
+    /// [`Estimate::on_this_machine`] for this machine's.
     pub seconds: f64,
     /// The largest memory term, for a message that says what to shrink.
     pub dominant: &'static str,
@@ -151,8 +158,11 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     let classes: Vec<(f64, f64)> = all.iter().map(|c| (c.n, c.online)).collect();
     let guilds: f64 = classes.iter().map(|c| c.0).sum();
     let online_sum: f64 = classes.iter().map(|c| c.0 * c.1).sum();
-    let memberships = online_sum.round() as u64;
-    let sessions = exp.workload.users.resolve(online_sum);
+    // The counts the run builds (the guild sizes drawn as the build draws them, as `check`
+    // counts them: cheap, no size stored), else the expected counts of the size classes.
+    let exact = crate::world::build::counts(exp).ok();
+    let memberships = exact.map_or(online_sum.round() as u64, |c| c.memberships);
+    let sessions = exact.map_or_else(|| exp.workload.users.resolve(online_sum), |c| c.sessions);
     let nodes: u64 = exp.model.nodes.iter().map(|g| g.count as u64).sum();
     let horizon = exp.run.horizon_s;
     let interval_s = exp.output.sample_interval_ms / 1e3;
@@ -185,8 +195,14 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     // mean: with power-law sizes, many times more.
     let size_biased_online =
         classes.iter().map(|c| c.0 * c.1 * c.1).sum::<f64>() / online_sum.max(1.0);
+    // With a member list an update reaches the subscribers of its range only.
+    let per_update_cap = match exp.model.member_list.structure {
+        ListStructure::None => f64::INFINITY,
+        _ => exp.model.member_list.range_size as f64,
+    };
     let presence_deliveries =
-        (changes * guilds_per_session * size_biased_online).min(sends_cap * guilds);
+        (changes * guilds_per_session * size_biased_online.min(per_update_cap))
+            .min(sends_cap * guilds);
     deliveries += presence_deliveries;
     publishes += changes * guilds_per_session;
     // A guild yields its scheduler every time slice: one queued event per slice of sends.
@@ -296,11 +312,6 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         // The first crash of each node: its sessions leave every guild they had joined.
         storm_shares.push((node_share * session_nodes as f64, 1.0));
     }
-    let per_update_cap = match exp.model.member_list.structure {
-        // With a member list an update reaches the subscribers of its range only.
-        ListStructure::None => f64::INFINITY,
-        _ => exp.model.member_list.range_size as f64,
-    };
     let mut storm_sessions = 0.0;
     let mut storm_deliveries = 0.0;
     // Memory holds one storm's reconnections at a time per storm (a crash loop's cycles
@@ -365,8 +376,11 @@ pub fn estimate(exp: &Experiment) -> Estimate {
         deliveries *= scale;
         retry_bound = retry_bound.min(budget as f64);
     }
-    let seconds =
-        DELIVERY_S * deliveries + EVENT_S * events + BUILD_S * (sessions + memberships) as f64;
+    let seconds = RUN_S
+        + DELIVERY_S * deliveries
+        + EVENT_S * events
+        + BUILD_S * (sessions + memberships) as f64
+        + BIN_NODE_S * (bins * nodes) as f64;
     Estimate {
         guilds: guilds.round() as u64,
         memberships,

@@ -231,6 +231,35 @@ pub struct StopInfo {
     pub(crate) event_budget: Option<u64>,
 }
 
+impl StopInfo {
+    /// Why the run stopped, in words: `drained` before the horizon says that the workload
+    /// generates no arrival past the horizon (the traffic did not end: the run ended it), so
+    /// the run ends when what arrived before it is handled.
+    pub fn words(&self) -> String {
+        match self.reason {
+            StopReason::Drained if self.end_time_s < self.horizon_s => format!(
+                "drained at {} s of virtual time: everything that arrived was handled before \
+                 the {} s horizon (no arrival is generated past the horizon or the workload's \
+                 end, so traffic that goes on to the horizon drains just before it)",
+                self.end_time_s, self.horizon_s
+            ),
+            StopReason::Drained => {
+                format!("drained at {} s of virtual time", self.end_time_s)
+            }
+            StopReason::Horizon => format!("at the horizon, {} s of virtual time", self.end_time_s),
+            StopReason::EventBudget => format!(
+                "by the event budget ({}) at {} s of virtual time, before the {} s horizon",
+                self.event_budget.unwrap_or_default(),
+                self.end_time_s,
+                self.horizon_s
+            ),
+            StopReason::Interrupted => {
+                format!("interrupted at {} s of virtual time", self.end_time_s)
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Entities {
     pub nodes: u64,

@@ -248,15 +248,20 @@ impl Trace {
         }
     }
 
-    /// A guild's handling of one message, from `start` to `end` (recorded at its end).
+    /// A guild's handling of one message, from `start` to `end` (recorded at its end): kept
+    /// when it overlaps the window (it starts before the window ends and ends after it
+    /// starts) and is not empty (no time and no recipient: nothing to see).
     pub(crate) fn fanout(&mut self, rec: FanoutRec) {
         let guild = Proc {
             kind: ProcessKind::Guild,
             index: rec.guild,
         };
+        let overlaps = rec.start <= self.to && (rec.end > self.from || rec.start >= self.from);
+        let empty = rec.end == rec.start && rec.recipients == 0;
         if self.filter.node(rec.node)
             && self.filter.proc(guild)
-            && rec.start <= self.to
+            && overlaps
+            && !empty
             && self.take(rec.end.max(self.from).min(self.to), 1)
         {
             self.fanouts.push(rec);
@@ -323,5 +328,32 @@ mod tests {
         t.counter(Counter::Memory(1), 150, 3);
         assert_eq!(t.counters.len(), 1);
         assert_eq!(t.counters[0].value, 2);
+    }
+
+    /// Post-mortem (issue 25): a fan-out was kept when it started before the window's end,
+    /// even when it had ended long before the window began (6,049 of them in a 0.2 s window).
+    #[test]
+    fn fanouts_are_kept_only_when_they_overlap_the_window_and_are_not_empty() {
+        let mut t = Trace::new(100, 200, 100, everything(1));
+        let fanout = |start, end, recipients| FanoutRec {
+            guild: 0,
+            node: 0,
+            start,
+            end,
+            recipients,
+            presence: recipients == 0,
+        };
+        t.fanout(fanout(10, 60, 5)); // ends before the window
+        t.fanout(fanout(10, 100, 5)); // ends as the window starts
+        t.fanout(fanout(250, 260, 5)); // starts after the window
+        t.fanout(fanout(150, 150, 0)); // empty: no time, no recipient
+        assert!(t.fanouts.is_empty(), "{:?}", t.fanouts);
+        t.fanout(fanout(50, 120, 5)); // straddles the start
+        t.fanout(fanout(150, 170, 5)); // inside
+        t.fanout(fanout(190, 230, 5)); // straddles the end
+        t.fanout(fanout(160, 160, 3)); // instantaneous, with recipients
+        t.fanout(fanout(100, 100, 3)); // instantaneous, at the window's start
+        let kept: Vec<Nanos> = t.fanouts.iter().map(|f| f.start).collect();
+        assert_eq!(kept, [50, 150, 190, 160, 100]);
     }
 }

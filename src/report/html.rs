@@ -33,13 +33,21 @@ pub(crate) struct Page {
     pub(crate) description: String,
     /// Short facts under the title: how to repeat the run, the seed, why it stopped.
     pub(crate) facts: Vec<(String, String)>,
+    /// A sweep's answer table (one row per point), with notes under it: the first thing
+    /// after the facts.
+    pub(crate) answer: Option<(Table, Vec<String>)>,
     /// Verdicts of the experiment's expectations, when it declares any.
     pub(crate) verdicts: Option<Table>,
     /// The main figures, before the plots.
     pub(crate) key_results: Vec<Table>,
     /// Every figure, after the plots.
     pub(crate) tables: Vec<Table>,
+    /// Show `tables` collapsed (a sweep's aggregate is long; its answer heads the page).
+    pub(crate) collapse_tables: bool,
     pub(crate) figures: Vec<Figure>,
+    /// The field that declares the page's plots, for a page without any (default
+    /// `output.plots`).
+    pub(crate) plots_field: Option<&'static str>,
     pub(crate) resolved_yaml: String,
 }
 
@@ -65,7 +73,8 @@ padding:2px 8px;text-align:left;vertical-align:top}td.num{text-align:right;\
 font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:bold;padding:4px 0}\
 figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto}figcaption{color:#555}\
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:0.85em}\
-.wide{overflow-x:auto}.pass{color:#060}.fail{color:#a00;font-weight:bold}";
+.wide{overflow-x:auto;max-width:100%}.note{color:#555;font-size:0.9em}\
+summary{cursor:pointer;font-weight:bold;padding:4px 0}.pass{color:#060}.fail{color:#a00;font-weight:bold}";
 
 /// The page as HTML.
 pub(crate) fn render(page: &Page) -> String {
@@ -86,6 +95,9 @@ pub(crate) fn render(page: &Page) -> String {
     }
     h.push_str("</table>\n<p>Contents: ");
     let mut toc = vec![];
+    if page.answer.is_some() {
+        toc.push(("answer", "Answer"));
+    }
     if page.verdicts.is_some() {
         toc.push(("expectations", "Expectations"));
     }
@@ -102,6 +114,13 @@ pub(crate) fn render(page: &Page) -> String {
         .map(|(id, name)| format!("<a href=\"#{id}\">{name}</a>"))
         .collect();
     let _ = writeln!(h, "{}.</p>", links.join(", "));
+    if let Some((t, notes)) = &page.answer {
+        h.push_str("<h2 id=\"answer\">Answer</h2>\n");
+        table(&mut h, t);
+        for n in notes {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(n));
+        }
+    }
     if let Some(v) = &page.verdicts {
         h.push_str("<h2 id=\"expectations\">Expectations</h2>\n");
         table(&mut h, v);
@@ -112,10 +131,25 @@ pub(crate) fn render(page: &Page) -> String {
     for t in &page.key_results {
         table(&mut h, t);
     }
-    figures(&mut h, &page.figures);
+    figures(
+        &mut h,
+        &page.figures,
+        page.plots_field.unwrap_or("output.plots"),
+    );
     h.push_str("<h2 id=\"all\">All results</h2>\n");
     for t in &page.tables {
-        table(&mut h, t);
+        if page.collapse_tables {
+            let _ = writeln!(
+                h,
+                "<details><summary>{} ({} rows)</summary>",
+                escape(&t.caption),
+                t.rows.len()
+            );
+            table(&mut h, t);
+            h.push_str("</details>\n");
+        } else {
+            table(&mut h, t);
+        }
     }
     let _ = write!(
         h,
@@ -125,10 +159,14 @@ pub(crate) fn render(page: &Page) -> String {
     h
 }
 
-fn figures(h: &mut String, figures: &[Figure]) {
+fn figures(h: &mut String, figures: &[Figure], field: &str) {
     h.push_str("<h2 id=\"plots\">Plots</h2>\n");
     if figures.is_empty() {
-        h.push_str("<p>This experiment draws no plot (<code>output.plots</code>).</p>\n");
+        let _ = writeln!(
+            h,
+            "<p>This experiment draws no plot (<code>{}</code>).</p>",
+            escape(field)
+        );
     }
     for f in figures {
         let _ = write!(
@@ -211,6 +249,8 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
             }
         }
         serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        // `null` in summary.json: nothing was observed.
+        serde_json::Value::Null => out.push((prefix.to_string(), "– (no observations)".into())),
         other => out.push((prefix.to_string(), other.to_string())),
     }
 }
@@ -260,10 +300,14 @@ pub(crate) fn summary_tables(summary: &Summary) -> Result<Vec<Table>> {
 /// The run's main figures: the duration statistics, then the main counts.
 pub(crate) fn key_tables(s: &Summary) -> Vec<Table> {
     let d = |name: &str, st: &crate::metrics::DurationStats| {
-        let mut row = vec![name.to_string()];
-        row.extend(
-            [st.count as f64, st.mean, st.p50, st.p99, st.p999, st.max].map(|v| v.to_string()),
-        );
+        let mut row = vec![name.to_string(), st.count.to_string()];
+        if st.count == 0 {
+            // Nothing measured (`null` in summary.json): never 0.
+            row.push("no observations".into());
+            row.extend(["–"; 4].map(String::from));
+        } else {
+            row.extend([st.mean, st.p50, st.p99, st.p999, st.max].map(|v| v.to_string()));
+        }
         row
     };
     let k = &s.keeps_up;

@@ -106,17 +106,19 @@ pub(crate) fn verdicts_table(v: &Verdicts) -> html::Table {
     }
 }
 
-/// The plots of `output.plots` that have something to show: the storm timeline only when the
-/// experiment has a storm or a memory limit (a node may crash).
+/// The plots of `output.plots` that have something to show, each once (a plot listed twice
+/// is one file): the storm timeline only when the experiment has a storm or a memory limit (a
+/// node may crash).
 pub(crate) fn drawn_plots(loaded: &Loaded) -> Vec<PlotKind> {
     let exp = &loaded.experiment;
     let storms = !exp.workload.storms.is_empty() || exp.model.memory.limit_bytes.is_some();
-    exp.output
-        .plots
-        .iter()
-        .copied()
-        .filter(|&k| k != PlotKind::StormTimeline || storms)
-        .collect()
+    let mut kinds: Vec<PlotKind> = Vec::new();
+    for &k in &exp.output.plots {
+        if (k != PlotKind::StormTimeline || storms) && !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    kinds
 }
 
 /// The run's `report.html`: description, how to repeat it, results, plots, resolved YAML.
@@ -133,14 +135,7 @@ fn run_report(
             format!("guildsim run {RESOLVED} (in this folder)"),
         ),
         ("seed".into(), s.seed.to_string()),
-        (
-            "stopped".into(),
-            format!(
-                "{} at {} s of virtual time",
-                serde_json::to_value(s.stop.reason)?.as_str().unwrap_or("?"),
-                s.stop.end_time_s
-            ),
-        ),
+        ("stopped".into(), s.stop.words()),
         ("guildsim".into(), VERSION.into()),
     ];
     if loaded.experiment.output.trace.is_some() {
@@ -157,6 +152,9 @@ fn run_report(
         key_results: html::key_tables(s),
         tables: html::summary_tables(s)?,
         figures,
+        answer: None,
+        collapse_tables: false,
+        plots_field: None,
         resolved_yaml: String::from_utf8(identity::resolved_yaml(
             &loaded.name,
             &loaded.experiment,
@@ -333,7 +331,11 @@ pub(crate) fn latency_cdf_csv(result: &RunResult) -> Result<Vec<u8>> {
 
 fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static str, String)> {
     let rec = &result.world.rec;
-    let title = |what: &str| format!("{}: {what}", loaded.name);
+    // A sweep's run names its point: its plots are told apart from the other points'.
+    let title = |what: &str| match &loaded.point {
+        Some(point) => format!("{} ({point}): {what}", loaded.name),
+        None => format!("{}: {what}", loaded.name),
+    };
     Ok(match kind {
         PlotKind::LatencyCdf => {
             let points = rec
@@ -369,6 +371,35 @@ fn plot(kind: PlotKind, loaded: &Loaded, result: &RunResult) -> Result<(&'static
                     )
                 })
                 .collect();
+            // One size class (one guild, say): its statistics side by side, not four dots
+            // on top of each other.
+            if let [(recipients, s)] = classes.as_slice() {
+                let series = [Series {
+                    name: format!(
+                        "{} recipients per publish (one size class)",
+                        crate::table::fmt_short(*recipients)
+                    ),
+                    points: vec![(0.0, s.mean), (1.0, s.p50), (2.0, s.p99), (3.0, s.max)],
+                    band: None,
+                }];
+                let x = Axis {
+                    label: "statistic of the fan-out durations".into(),
+                    scale: Scale::Linear,
+                };
+                let y = Axis {
+                    label: "fan-out duration (ms)".into(),
+                    scale: Scale::Log,
+                };
+                let options = plots::LineOptions {
+                    x_categories: Some(["mean", "p50", "p99", "max"].map(String::from).to_vec()),
+                    ..Default::default()
+                };
+                let title = title("fan-out duration of the one guild size");
+                return Ok((
+                    "fanout_vs_size.svg",
+                    plots::line_chart_with(&title, &x, &y, &series, &options)?,
+                ));
+            }
             let line = |name: &str, f: fn(&crate::metrics::DurationStats) -> f64| Series {
                 name: name.into(),
                 points: classes.iter().map(|(x, s)| (*x, f(s))).collect(),

@@ -29,7 +29,7 @@ const NAMES: &[(&str, &str)] = &[
     ("presence_latency_ms", "presence latency"),
     ("fanout_duration_ms", "fan-out duration"),
     ("presence_fanout_duration_ms", "presence fan-out duration"),
-    ("guild_sojourn_ms", "time in guild queue"),
+    ("guild_sojourn_ms", "time in guild queue and fan-out"),
     (
         "inter_node_messages_per_publish",
         "inter-node messages per publish",

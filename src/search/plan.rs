@@ -247,6 +247,7 @@ impl SearchPlan {
             path: self.base.path.clone(),
             name: self.name.clone(),
             described_as: format!("the search at {at}"),
+            point: None,
         });
         let (doc, map) = source.document()?;
         let exp = check_run(&doc, &map)?;

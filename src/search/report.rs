@@ -70,6 +70,7 @@ pub(crate) fn page(
         tables,
         figures,
         resolved_yaml: String::from_utf8(plan.resolved_yaml.clone())?,
+        ..Default::default()
     };
     Ok(html::render(&page))
 }

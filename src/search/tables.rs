@@ -445,6 +445,7 @@ fn chart(plan: &SearchPlan, searches: &[PointSearch]) -> Result<Option<String>> 
         x_ticks_at: plot.log_x.then_some(swept),
         y_from_zero: false,
         marks: Vec::new(),
+        x_categories: None,
     };
     Ok(Some(plots::line_chart_with(
         &title, &x_axis, &y_axis, &series, &options,

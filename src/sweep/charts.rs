@@ -1,6 +1,8 @@
 //! The plots a sweep declares (`sweep.plots`): one metric's mean over replications against a
 //! swept field, one line per value of another swept field, with the 95 % confidence band,
-//! drawn by `crate::report::plots::line_chart`. The declarations are checked when the plan is
+//! drawn by `crate::report::plots::line_chart`. A swept field whose values are not numbers (a
+//! design's label, a strategy) makes a categorical x axis: its values in the sweep's order,
+//! each point with its interval as a bar. The declarations are checked when the plan is
 //! made (`crate::config::validate::figures`).
 //!
 //! A duration (a `_ms` metric) at a point where a replication did not keep up with its load
@@ -19,7 +21,12 @@ pub(crate) fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>
     let mut out = Vec::new();
     let labels: Vec<Vec<String>> = plan.points.iter().map(|p| p.labels.clone()).collect();
     for plot in &plan.sweep.plots {
-        let Selection { x, lines, chosen } = select(plot, &plan.columns, &labels)
+        let Selection {
+            x,
+            lines,
+            chosen,
+            categories,
+        } = select(plot, &plan.columns, &labels)
             .map_err(|(key, m)| anyhow::anyhow!("sweep plot `{}`: {key}: {m}", plot.file))?;
         let m = agg
             .metric_index(&plot.metric)
@@ -36,15 +43,27 @@ pub(crate) fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>
         let mut groups: Vec<(String, Vec<(f64, usize)>)> = Vec::new();
         for &p in &chosen {
             let label = lines.map(|l| labels[p][l].clone()).unwrap_or_default();
-            let xv: f64 = labels[p][x].parse().expect("checked numeric");
+            let xv: f64 = match &categories {
+                // A categorical axis: the category's position in the sweep's order.
+                Some(names) => names.iter().position(|n| *n == labels[p][x]).unwrap_or(0) as f64,
+                None => labels[p][x].parse().expect("checked numeric"),
+            };
             match groups.iter_mut().find(|(g, _)| *g == label) {
                 Some((_, v)) => v.push((xv, p)),
                 None => groups.push((label, vec![(xv, p)])),
             }
         }
+        // On a categorical axis the lines' points sit side by side within their category.
+        let count = groups.len();
+        let offset = |i: usize| match (&categories, count) {
+            (Some(_), n) if n > 1 => (i as f64 - (n - 1) as f64 / 2.0) * (0.5 / n as f64),
+            _ => 0.0,
+        };
         let series: Vec<Series> = groups
             .into_iter()
-            .map(|(label, mut pts)| {
+            .enumerate()
+            .map(|(i, (label, mut pts))| {
+                pts.iter_mut().for_each(|(xv, _)| *xv += offset(i));
                 pts.sort_by(|a, b| a.0.total_cmp(&b.0));
                 let left_out = pts.iter().filter(|&&(_, p)| saturated(p)).count();
                 pts.retain(|&(_, p)| !saturated(p));
@@ -103,12 +122,28 @@ pub(crate) fn draw(plan: &Plan, agg: &Aggregate) -> Result<Vec<(String, String)>
         swept.sort_by(f64::total_cmp);
         swept.dedup();
         let options = plots::LineOptions {
-            x_ticks_at: plot.log_x.then_some(swept),
+            x_ticks_at: (plot.log_x && categories.is_none()).then_some(swept),
             y_from_zero: plot.y_from_zero,
             marks: Vec::new(),
+            x_categories: categories.map(|names| category_labels(plot, &names)),
         };
         let svg = plots::line_chart_with(&title, &x_axis, &y_axis, &series, &options)?;
         out.push((format!("{}.svg", plot.file), svg));
     }
     Ok(out)
+}
+
+/// The tick labels of a categorical axis: a value's text from the plot's `labels` when it
+/// names one (as for lines), else the value itself.
+fn category_labels(plot: &crate::config::sweep::SweepPlot, names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| {
+            plot.labels
+                .iter()
+                .find(|(k, _)| crate::config::validate::sweep::render(k) == *n)
+                .and_then(|(_, v)| v.as_str().map(String::from))
+                .unwrap_or_else(|| n.clone())
+        })
+        .collect()
 }

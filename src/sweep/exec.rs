@@ -7,6 +7,7 @@
 //! any split into shards.
 
 use super::aggregate::{self, AGGREGATE_CSV, SWEEP_CSV};
+use super::answer::Answer;
 use super::charts;
 use super::plan::{Plan, RunSpec};
 use super::store;
@@ -237,6 +238,7 @@ pub fn finish(plan: &Plan, out: &Path, shard: Shard) -> Result<Written> {
             files: Vec::new(),
             verdicts: None,
             notes: Vec::new(),
+            answer: None,
         });
     }
     write_tables(plan, out)
@@ -249,6 +251,8 @@ pub struct Written {
     pub verdicts: Option<Verdicts>,
     /// What guildsim found and left alone (files it could not verify).
     pub(crate) notes: Vec<String>,
+    /// The answer table of a whole sweep (none for a shard).
+    pub answer: Option<Answer>,
 }
 
 /// The verdicts of `expect:` at every point of the sweep, if it has expectations.
@@ -294,7 +298,8 @@ pub(crate) fn write_tables(plan: &Plan, out: &Path) -> Result<Written> {
     let verdicts = verdicts(plan, &agg);
     let mut charts = charts::draw(plan, &agg)?;
     charts.extend(super::timelines::draw(plan, out)?);
-    let report = super::report::page(plan, &tables[1].1, &charts, verdicts.as_ref())?;
+    let answer = super::answer::answer(plan, &agg);
+    let report = super::report::page(plan, &tables[1].1, &charts, verdicts.as_ref(), &answer)?;
     if let Some(v) = &verdicts {
         tables.push((EXPECTATIONS_CSV.to_string(), v.csv()));
     }
@@ -315,6 +320,7 @@ pub(crate) fn write_tables(plan: &Plan, out: &Path) -> Result<Written> {
         files: written,
         verdicts,
         notes,
+        answer: Some(answer),
     })
 }
 

@@ -8,7 +8,7 @@
 //! their folders), [`metrics`] (the histograms merged exactly), [`plan`] (every run as a
 //! validated experiment with a seed, folder and key), [`store`] (run folders, key files,
 //! manifests), [`aggregate`] (`sweep.csv`, `aggregate.csv`, with the statistics of
-//! `crate::metrics::stats`), [`charts`] and [`timelines`] (drawing the declared figures),
+//! `crate::metrics::stats`), [`answer`] (the answer table: one row per point), [`charts`] and [`timelines`] (drawing the declared figures),
 //! [`report`] (the folder's `report.html`), [`exec`] (resume, shards, parallel runs) and
 //! [`merge`] (shards combined).
 //!
@@ -18,6 +18,7 @@
 //! threads or shards finished.
 
 pub(crate) mod aggregate;
+pub mod answer;
 pub(crate) mod charts;
 pub mod exec;
 pub mod merge;

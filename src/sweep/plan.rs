@@ -92,6 +92,9 @@ pub(crate) struct RunSource {
     pub(crate) name: String,
     /// The description of replication `r` ends with ` of <this>`.
     pub(crate) described_as: String,
+    /// A sweep point's values in words, for its plots' titles: `fan-out: naive, Semaphore:
+    /// none` (none for a search's or a calibration's runs).
+    pub(crate) point: Option<String>,
 }
 
 impl RunSource {
@@ -137,6 +140,7 @@ impl RunSource {
             source: map,
             path: self.path.clone(),
             name: self.name.clone(),
+            point: self.point.clone(),
         }
     }
 }
@@ -184,7 +188,13 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
             .zip(&labels)
             .map(|(c, v)| format!("{c}={v}"))
             .collect();
+        let short: Vec<String> = columns
+            .iter()
+            .zip(&labels)
+            .map(|(c, v)| crate::report::names::value_label(c, v))
+            .collect();
         let source = RunSource {
+            point: Some(short.join(", ")),
             doc: Arc::clone(&run_doc),
             map: Arc::clone(&run_map),
             values,
@@ -229,6 +239,7 @@ pub fn plan(assembled: &Assembled) -> Result<Option<Plan>, ConfigErrors> {
 
     let mut plot_errors = figures::check_plots(&sweep, &columns, &points, &base);
     plot_errors.extend(figures::check_timelines(&sweep, &columns, &points, &base));
+    plot_errors.extend(figures::check_summary(&sweep, &base));
     if !plot_errors.is_empty() {
         return Err(ConfigErrors(plot_errors));
     }
@@ -302,12 +313,36 @@ pub(crate) fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), Refused> {
         for column in &plan.columns {
             let swept = canonical(FieldPath::parse(column).expect("columns are field paths"));
             if path.starts_with(&swept) {
+                let entry = grid_entry_of(&plan.sweep, column)
+                    .unwrap_or_else(|| "sweep.grid[0]".to_string());
                 return Err(Refused(format!(
                     "--set {set}: `{column}` is swept, so the sweep would replace this value at \
-                     every point; change the sweep instead (e.g. --set 'sweep.grid[0].values=[...]')"
+                     every point; change the sweep instead (e.g. --set '{entry}.values=[...]')"
                 )));
             }
         }
     }
     Ok(())
+}
+
+/// The path of the grid entry that sweeps `column`: `sweep.grid[1]`, or
+/// `sweep.grid[0].zip[1]` for a zipped field.
+fn grid_entry_of(sweep: &Sweep, column: &str) -> Option<String> {
+    let same = |field: &Option<String>| {
+        field
+            .as_deref()
+            .and_then(|f| FieldPath::parse(f).ok())
+            .is_some_and(|f| f.to_string() == column)
+    };
+    for (i, entry) in sweep.grid.iter().enumerate() {
+        if same(&entry.field) {
+            return Some(format!("sweep.grid[{i}]"));
+        }
+        for (j, zipped) in entry.zip.iter().flatten().enumerate() {
+            if same(&zipped.field) {
+                return Some(format!("sweep.grid[{i}].zip[{j}]"));
+            }
+        }
+    }
+    None
 }

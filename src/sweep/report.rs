@@ -1,7 +1,9 @@
 //! A sweep folder's `report.html`: the experiment's description, how to repeat it, the grid,
-//! the verdicts of its expectations, the aggregate table and every plot and timeline of the sweep inline (`report::html`).
+//! the answer table (one row per point), the verdicts of its expectations, the aggregate table
+//! (collapsed) and every plot and timeline of the sweep inline (`report::html`).
 
 use super::Plan;
+use super::answer::Answer;
 use crate::expect::Verdicts;
 use crate::report::html::{self, Figure, Page, Table};
 use anyhow::Result;
@@ -12,6 +14,7 @@ pub(crate) fn page(
     aggregate_csv: &[u8],
     charts: &[(String, String)],
     verdicts: Option<&Verdicts>,
+    answer: &Answer,
 ) -> Result<String> {
     let exp = &plan.base.experiment;
     let facts = vec![
@@ -48,6 +51,18 @@ pub(crate) fn page(
         title: format!("guildsim sweep: {}", plan.base.name),
         description: exp.description.clone(),
         facts,
+        answer: Some((
+            Table {
+                caption: "one row per point: the key metrics (sweep.summary) and whether the \
+                          point keeps up with its load"
+                    .into(),
+                header: answer.header.clone(),
+                rows: answer.rows.clone(),
+            },
+            answer.notes.clone(),
+        )),
+        collapse_tables: true,
+        plots_field: Some("sweep.plots"),
         verdicts: verdicts.map(crate::report::verdicts_table),
         key_results: Vec::new(),
         tables,

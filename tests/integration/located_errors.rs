@@ -341,3 +341,38 @@ fn small_things_say_what_is_allowed() {
         "starts at or after the run's horizon",
     );
 }
+
+/// Issue 25: the list of an experiment's top-level fields includes `model_overrides` (read
+/// before the others, so serde's list did not know it).
+#[test]
+fn the_unknown_field_list_names_model_overrides() {
+    let out = check_edited("no-overrides", |t| {
+        t.replace("seed: 42", "seed: 42\nmodel_override: {}")
+    });
+    let (code, err) = &out;
+    assert_eq!(*code, 2, "{err}");
+    assert!(err.contains("unknown field `model_override`"), "{err}");
+    assert!(err.contains("`model`, `model_overrides`, `seed`"), "{err}");
+}
+
+/// Issue 25: a node group addressed as a mapping key is told how items are named.
+#[test]
+fn a_node_group_by_key_is_told_about_brackets() {
+    let (code, err) = guildsim(&[
+        "check",
+        &experiment_arg("quickstart.yaml"),
+        "--set",
+        "model.nodes.session.count=20",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`model.nodes[session].count`"), "{err}");
+    // Not for a key that names no item.
+    let (code, err) = guildsim(&[
+        "check",
+        &experiment_arg("quickstart.yaml"),
+        "--set",
+        "model.nodes.relay.count=20",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("named in brackets"), "{err}");
+}

@@ -2,6 +2,7 @@
 //! checks. Shared helpers (loading and running experiments through the library, scratch
 //! folders, running the built binary) are in `support.rs`.
 
+mod answers;
 mod calibrate;
 mod capacity;
 mod cluster_2017;
@@ -11,6 +12,7 @@ mod delivery_modes;
 mod designs;
 mod determinism;
 mod editor_schema;
+mod estimate_calibration;
 mod estimates;
 mod exit_codes;
 mod expect;

@@ -288,3 +288,27 @@ fn bad_labels_and_axis_options_are_located() {
         "must be at most 200 characters",
     );
 }
+
+/// Issue 25: a zipped swept field's `--set` suggestion names its place in the zip.
+#[test]
+fn a_zipped_field_s_suggestion_names_its_place_in_the_zip() {
+    let (code, err) = guildsim(&[
+        "check",
+        &super::support::experiment_arg("design-generations.yaml"),
+        "--set",
+        "model.fanout.strategy=naive",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--set 'sweep.grid[0].zip[1].values=[...]'"),
+        "{err}"
+    );
+    let (code, err) = guildsim(&[
+        "check",
+        &super::support::experiment_arg("design-generations.yaml"),
+        "--set",
+        "workload.guilds.sizes.fixed.members=5",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--set 'sweep.grid[1].values=[...]'"), "{err}");
+}

@@ -33,6 +33,9 @@ pub(crate) struct Selection {
     pub(crate) x: usize,
     pub(crate) lines: Option<usize>,
     pub(crate) chosen: Vec<usize>,
+    /// When a value of `x` is not a number (a design's label, a strategy): the axis is
+    /// categorical, with these values in the order the sweep lists them.
+    pub(crate) categories: Option<Vec<String>>,
 }
 
 /// The points a plot shows (after `where`), among the points with these `labels` (one list
@@ -90,7 +93,10 @@ pub(crate) fn select(
         let mut seen: Vec<&str> = chosen.iter().map(|&p| labels[p][c].as_str()).collect();
         seen.sort();
         seen.dedup();
-        let with_lines = lines.is_some_and(|l| follows(chosen.iter().map(|&p| &labels[p]), l, c));
+        let with = |f: usize| follows(chosen.iter().map(|&p| &labels[p]), f, c);
+        // A field zipped with `x` or `lines` varies with it: the design's strategy with its
+        // label.
+        let with_lines = lines.is_some_and(with) || with(x);
         if seen.len() > 1 && !with_lines {
             return Err((
                 "x",
@@ -102,19 +108,36 @@ pub(crate) fn select(
             ));
         }
     }
-    if let Some(&p) = chosen
-        .iter()
-        .find(|&&p| labels[p][x].parse::<f64>().is_err())
-    {
+    let numeric = chosen.iter().all(|&p| labels[p][x].parse::<f64>().is_ok());
+    let categories = (!numeric).then(|| {
+        let mut names: Vec<String> = Vec::new();
+        for &p in &chosen {
+            if !names.contains(&labels[p][x]) {
+                names.push(labels[p][x].clone());
+            }
+        }
+        names
+    });
+    if categories.is_some() && plot.log_x {
         return Err((
-            "x",
+            "log_x",
             format!(
-                "the x axis needs numbers, but `{}` takes the value {}",
-                plot.x, labels[p][x]
+                "`{}` takes values that are not numbers ({}): its axis lists them, it cannot be \
+                 logarithmic",
+                plot.x,
+                categories
+                    .as_ref()
+                    .map(|c| c.join(", "))
+                    .unwrap_or_default()
             ),
         ));
     }
-    Ok(Selection { x, lines, chosen })
+    Ok(Selection {
+        x,
+        lines,
+        chosen,
+        categories,
+    })
 }
 
 /// Whether column `c` follows column `l` among `points` (their labels: a field zipped with
@@ -165,9 +188,13 @@ pub(crate) fn check_plots(
                 ),
             ));
         }
-        if let Err((key, message)) = select(plot, columns, labels) {
-            errors.push(base.error_at(&at(key), message));
-        }
+        let categorical = match select(plot, columns, labels) {
+            Err((key, message)) => {
+                errors.push(base.error_at(&at(key), message));
+                false
+            }
+            Ok(sel) => sel.categories.is_some(),
+        };
         for (key, text) in [
             ("title", &plot.title),
             ("x_label", &plot.x_label),
@@ -185,11 +212,46 @@ pub(crate) fn check_plots(
                 "a log axis cannot start at zero: drop log_y or y_from_zero",
             ));
         }
+        // `labels` names the values of `lines`, or of a categorical x axis.
         let lines = plot.lines.as_deref().and_then(|l| column(columns, l));
-        errors.extend(check_labels(&plot.labels, lines, base, &at("labels")));
+        let named = lines.or(categorical.then(|| column(columns, &plot.x)).flatten());
+        errors.extend(check_labels(&plot.labels, named, base, &at("labels")));
     }
     errors
 }
+
+/// Problems with `sweep.summary`, the metrics of the answer table: each a known metric, none
+/// twice, at most [`MAX_SUMMARY`] of them (the table stays readable).
+pub(crate) fn check_summary(sweep: &Sweep, base: &Loaded) -> Vec<ConfigError> {
+    let windows = &base.experiment.output.windows;
+    let names = names_with_windows(windows.iter().map(|w| w.name.as_str()));
+    let mut errors = Vec::new();
+    if sweep.summary.len() > MAX_SUMMARY {
+        errors.push(base.error_at(
+            "sweep.summary",
+            format!(
+                "at most {MAX_SUMMARY} metrics (got {}): the answer table must stay readable; \
+                 aggregate.csv has every metric",
+                sweep.summary.len()
+            ),
+        ));
+    }
+    for (i, metric) in sweep.summary.iter().enumerate() {
+        let at = format!("sweep.summary[{i}]");
+        if !names.contains(metric) {
+            errors.push(base.error_at(
+                &at,
+                format!("unknown metric `{metric}`; one of: {}", names.join(", ")),
+            ));
+        } else if sweep.summary[..i].contains(metric) {
+            errors.push(base.error_at(&at, format!("`{metric}` is listed twice")));
+        }
+    }
+    errors
+}
+
+/// The most metrics an answer table shows.
+pub(crate) const MAX_SUMMARY: usize = 8;
 
 /// The longest title, axis label or legend text.
 const MAX_LABEL: usize = 200;
@@ -208,7 +270,10 @@ fn check_labels(
         return errors;
     }
     if lines.is_none() {
-        errors.push(base.error_at(at, "names values of `lines`, but the figure has none"));
+        errors.push(base.error_at(
+            at,
+            "names values of `lines` (or of a categorical `x`), but the figure has none",
+        ));
         return errors;
     }
     for (key, text) in labels {

@@ -244,6 +244,15 @@ pub(crate) fn check_plot(
     };
     let at = FieldPath::root().key("search").key("plot");
     match figures::select(&as_sweep, columns, labels) {
+        Ok(sel) if sel.categories.is_some() => Some(yaml_source::error_at(
+            map,
+            &at.key("x"),
+            format!(
+                "a search's plot needs numbers on its x axis, but `{}` takes other values; \
+                 draw it as `lines`",
+                plot.x
+            ),
+        )),
         Ok(_) => None,
         Err((key, message)) => Some(yaml_source::error_at(map, &at.key(key), message)),
     }

@@ -70,7 +70,6 @@ pub(crate) use field_path::FieldPath;
 pub(crate) use layer::merge_at;
 pub(crate) use location::Location;
 pub(crate) use parse::parse_file;
-#[cfg(test)]
 pub(crate) use parse::parse_str;
 pub(crate) use set::{apply_set, set_at};
 pub(crate) use source_map::SourceMap;

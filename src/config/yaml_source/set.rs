@@ -129,9 +129,34 @@ pub(crate) fn set_at(
                     "cannot set this: `{cur_path}` does not exist, so it has no index"
                 )));
             }
-            (Some(v), Segment::Key(_)) => {
+            (Some(v), Segment::Key(k)) => {
+                // `model.nodes.session.count` for `model.nodes[session].count`: an item of a
+                // sequence is named in brackets.
+                let named = match v {
+                    Value::Sequence(items) => items.iter().any(|item| {
+                        matches!(untag(item), Value::Mapping(m)
+                            if find_key(m, "name").and_then(Value::as_str) == Some(k.as_str()))
+                    }),
+                    _ => false,
+                };
+                let hint = if named {
+                    let rest: Vec<String> = path.0[cur_path.0.len() + 1..]
+                        .iter()
+                        .map(|s| match s {
+                            Segment::Key(k) => format!(".{k}"),
+                            Segment::Index(i) => format!("[{i}]"),
+                            Segment::Name(n) => format!("[{n}]"),
+                        })
+                        .collect();
+                    format!(
+                        "; an item is named in brackets: `{cur_path}[{k}]{}`",
+                        rest.concat()
+                    )
+                } else {
+                    String::new()
+                };
                 return Err(fail(format!(
-                    "cannot set this: `{cur_path}` is {}, not a mapping",
+                    "cannot set this: `{cur_path}` is {}, not a mapping{hint}",
                     describe(v)
                 )));
             }

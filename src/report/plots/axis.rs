@@ -63,6 +63,21 @@ impl AxisPlan {
         self.ticks = at;
     }
 
+    /// A categorical axis: category `i` at `i`, labelled with its name, half a category of
+    /// room on each side.
+    pub(super) fn categories(names: &[String]) -> Self {
+        AxisPlan {
+            lo: -0.5,
+            hi: names.len().max(1) as f64 - 0.5,
+            ticks: names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (i as f64, n.clone()))
+                .collect(),
+            light: Vec::new(),
+        }
+    }
+
     /// Moves the bottom of a linear axis to zero (no tick below it).
     pub(super) fn start_at_zero(&mut self) {
         if self.lo < 0.0 && self.hi > 0.0 {

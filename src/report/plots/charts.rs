@@ -25,6 +25,9 @@ pub(crate) struct LineOptions {
     pub(crate) y_from_zero: bool,
     /// Moments to mark with a labelled vertical line (x in data units).
     pub(crate) marks: Vec<(f64, String)>,
+    /// A categorical x axis: category `i` is drawn at x = `i` (a series may sit a little to
+    /// the side of it), labelled with its name; points with interval bars, no lines.
+    pub(crate) x_categories: Option<Vec<String>>,
 }
 
 /// [`line_chart`] with options.
@@ -35,7 +38,10 @@ pub(crate) fn line_chart_with(
     series: &[Series],
     options: &LineOptions,
 ) -> Result<String> {
-    let style = Style::Lines { markers: true };
+    let style = match options.x_categories {
+        Some(_) => Style::Points,
+        None => Style::Lines { markers: true },
+    };
     render_single(title, x, y, series, style, None, options)
 }
 
@@ -87,7 +93,10 @@ fn render_single(
     let xlog = x.scale == Scale::Log;
     let ylog = y.scale == Scale::Log;
     let prepared = prepare(series, xlog, ylog, y_fixed);
-    let mut xplan = AxisPlan::new_x(&x_values(&prepared), xlog);
+    let mut xplan = match &options.x_categories {
+        Some(names) => AxisPlan::categories(names),
+        None => AxisPlan::new_x(&x_values(&prepared), xlog),
+    };
     if let Some(at) = &options.x_ticks_at {
         xplan.ticks_at(at, xlog);
     }

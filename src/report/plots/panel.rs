@@ -17,6 +17,9 @@ pub(super) enum Style {
     Lines {
         markers: bool,
     },
+    /// One marker per point with its interval as a vertical bar (the band's low and high at
+    /// the point's x), no line: values of a categorical axis.
+    Points,
     #[cfg(test)]
     Scatter,
 }
@@ -132,7 +135,7 @@ pub(super) fn draw_panel(
 
     // Confidence bands first, so lines and markers are drawn on top.
     for s in spec.series {
-        if s.band.len() >= 2 {
+        if s.band.len() >= 2 && spec.style != Style::Points {
             let mut poly: Vec<(f64, f64)> = s.band.iter().map(|b| (b.0, b.2)).collect();
             poly.extend(s.band.iter().rev().map(|b| (b.0, b.1)));
             chart.draw_series(std::iter::once(Polygon::new(
@@ -210,6 +213,32 @@ pub(super) fn draw_panel(
                         _ => chart.draw_series(pts.map(|p| Cross::new(p, r, c.stroke_width(2))))?,
                     };
                 }
+            }
+            Style::Points => {
+                let stroke = c.stroke_width(2);
+                // Interval bars with caps about a sixth of a category wide.
+                let cap = 0.08;
+                for &(x, lo, hi) in &s.band {
+                    let bar = [(x, lo), (x, hi)];
+                    let top = [(x - cap, hi), (x + cap, hi)];
+                    let bottom = [(x - cap, lo), (x + cap, lo)];
+                    for path in [bar, top, bottom] {
+                        chart.draw_series(std::iter::once(PathElement::new(path, stroke)))?;
+                    }
+                }
+                let shape = i % 3;
+                let pts = s.points.iter().copied();
+                let anno = match shape {
+                    0 => chart.draw_series(pts.map(|p| Circle::new(p, 5, c.filled())))?,
+                    1 => chart.draw_series(pts.map(|p| TriangleMarker::new(p, 6, c.filled())))?,
+                    _ => chart.draw_series(pts.map(|p| Cross::new(p, 5, c.stroke_width(2))))?,
+                };
+                let anno = anno.label(s.name.as_str());
+                match shape {
+                    0 => anno.legend(move |(x, y)| Circle::new((x + 12, y), 5, c.filled())),
+                    1 => anno.legend(move |(x, y)| TriangleMarker::new((x + 12, y), 6, c.filled())),
+                    _ => anno.legend(move |(x, y)| Cross::new((x + 12, y), 5, c.stroke_width(2))),
+                };
             }
             #[cfg(test)]
             Style::Scatter => {

@@ -409,6 +409,7 @@ fn options_put_ticks_at_swept_values_start_at_zero_and_mark_moments() {
         x_ticks_at: Some(swept.to_vec()),
         y_from_zero: true,
         marks: vec![(1000.0, "burst of 20".into())],
+        x_categories: None,
     };
     let svg = check(
         || line_chart_with("t", &x, &y, &s, &options),
