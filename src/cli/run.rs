@@ -404,6 +404,7 @@ fn print_table(result: &RunResult, wall_s: f64) {
              to {hi:.3}), mean {} ms",
             l.mean.map_or("-".to_string(), |m| format!("{m:.3}"))
         ),
+        _ if s.steady.note().starts_with("no steady state") => outln!("{}", s.steady.note()),
         _ if !s.steady.note().is_empty() => outln!("steady state: {}", s.steady.note()),
         _ => {}
     }
