@@ -27,7 +27,6 @@ full-scale-storm-timeline.svg discord-2017-full storm_timeline.svg
 member-list-timeline.svg discord-2019-member-list member_list_timeline.svg
 zenmonitor-timeline.svg discord-2019-zenmonitor zenmonitor_timeline.svg
 relays-timeline.svg discord-2023-relays relays_timeline.svg
-design-generations-guild-busy.svg design-generations guild_busy.svg
-design-generations-latency-p99.svg design-generations latency_p99.svg
+design-generations-frontiers.svg design-generations search.svg
 capacity-guild-size.svg capacity-guild-size search.svg
 LIST

@@ -380,9 +380,16 @@ pub(crate) fn check_sets(plan: &SearchPlan, sets: &[String]) -> Result<(), Refus
         for column in &plan.columns {
             let swept = canonical(FieldPath::parse(column).expect("columns are field paths"));
             if path.starts_with(&swept) {
+                let entry = plan
+                    .base
+                    .experiment
+                    .sweep
+                    .as_ref()
+                    .and_then(|sweep| crate::sweep::plan::grid_entry_of(sweep, column))
+                    .unwrap_or_else(|| "sweep.grid[0]".to_string());
                 return Err(Refused(format!(
                     "--set {set}: `{column}` is swept, so the sweep would replace this value \
-                     at every point; change the sweep instead"
+                     at every point; change the sweep instead (e.g. --set '{entry}.values=[...]')"
                 )));
             }
         }

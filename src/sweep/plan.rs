@@ -327,7 +327,7 @@ pub(crate) fn check_sets(plan: &Plan, sets: &[String]) -> Result<(), Refused> {
 
 /// The path of the grid entry that sweeps `column`: `sweep.grid[1]`, or
 /// `sweep.grid[0].zip[1]` for a zipped field.
-fn grid_entry_of(sweep: &Sweep, column: &str) -> Option<String> {
+pub(crate) fn grid_entry_of(sweep: &Sweep, column: &str) -> Option<String> {
     let same = |field: &Option<String>| {
         field
             .as_deref()

@@ -39,6 +39,9 @@ pub(crate) struct Sends<'a> {
     folded_late: &'a mut bool,
     /// (local, remote) costs every send takes, when they are not drawn per send.
     fixed: Option<(Nanos, Nanos)>,
+    /// Time the sender spends on each recipient besides the send (naive fan-out: finding it
+    /// and checking its permissions, `costs.permission_check_us`).
+    per_recipient: Nanos,
 }
 
 /// What a run of sends did.
@@ -74,6 +77,7 @@ impl World {
             folded_until: &mut self.folded_until,
             folded_late: &mut self.folded_late,
             fixed: None,
+            per_recipient: 0,
         }
     }
 }
@@ -108,20 +112,23 @@ impl SendCosts for ConstantCosts {
     }
 }
 
-/// Costs drawn from their distributions (one draw per send, from the costs stream).
+/// Costs drawn from their distributions (one draw per send, from the costs stream), plus a
+/// constant per recipient.
 struct SampledCosts<'a> {
     local: &'a Dist,
     remote: &'a Dist,
+    per_recipient: Nanos,
 }
 
 impl SendCosts for SampledCosts<'_> {
     #[inline(always)]
     fn cost(&mut self, remote: bool, rng: &mut StreamRng) -> Nanos {
-        if remote {
+        let send = if remote {
             self.remote.sample(rng)
         } else {
             self.local.sample(rng)
-        }
+        };
+        send + self.per_recipient
     }
 }
 
@@ -130,6 +137,13 @@ impl Sends<'_> {
     /// (`costs.send_draw`); `None` keeps the draws.
     pub(crate) fn with_costs(mut self, fixed: Option<(Nanos, Nanos)>) -> Self {
         self.fixed = fixed;
+        self
+    }
+
+    /// Every send also takes `per_recipient` of the sender's time (the recipient's
+    /// permission check, under naive fan-out).
+    pub(crate) fn with_per_recipient(mut self, per_recipient: Nanos) -> Self {
+        self.per_recipient = per_recipient;
         self
     }
 
@@ -178,11 +192,16 @@ impl Sends<'_> {
                 _ => None,
             },
         );
+        let extra = self.per_recipient;
         let end = match constant {
-            Some((local, remote)) => with_costs!(ConstantCosts { local, remote }),
+            Some((local, remote)) => with_costs!(ConstantCosts {
+                local: local + extra,
+                remote: remote + extra,
+            }),
             None => with_costs!(SampledCosts {
                 local: self.send_local,
                 remote: self.send_remote,
+                per_recipient: extra,
             }),
         };
         if *self.folded_room != u32::MAX {

@@ -25,6 +25,8 @@ pub struct Params {
     pub(crate) session_receive: Dist,
     pub(crate) encode: Dist,
     pub(crate) guild_join: Dist,
+    /// Time per member to find an event's recipients (`costs.permission_check_us`).
+    pub(crate) permission_check: Nanos,
     pub(crate) time_slice: Nanos,
     pub(crate) horizon: Nanos,
     /// Deliveries to online sessions that are never busy are recorded in closed form

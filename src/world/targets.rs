@@ -43,8 +43,13 @@ impl World {
         }
         let member = out.presence.then(|| out.origin.slot()).flatten();
         let presence = member.is_some();
-        if let (Some(slot), Some(_)) = (member, &self.member_list) {
-            let range = self.range_of(g, slot);
+        if let (Some(slot), Some(list)) = (member, &self.member_list) {
+            if list.shifted {
+                // Every range from the member's down: the active slots below its bound.
+                let below = self.below(out.origin) - guild.first;
+                return part(0, below, 0, guild.active_groups);
+            }
+            let range = self.place_range_of(g, slot);
             let (first, len) = self.range_slots(g, range);
             let (groups_first, groups_len) = self.range_groups(g, range);
             return Target {
@@ -83,7 +88,7 @@ impl World {
             return None;
         }
         let slot = out.origin.slot()?;
-        let by_range = out.presence && self.member_list.is_some();
+        let by_range = out.presence && self.member_list.as_ref().is_some_and(|l| !l.shifted);
         let group = if by_range {
             self.range_group_of(g, slot)
         } else {
@@ -99,7 +104,11 @@ impl World {
         }
         let groups =
             target.groups_first as usize..(target.groups_first + target.groups_len) as usize;
-        let joined: u32 = self.groups[groups].iter().map(|gr| gr.joined).sum();
+        let below = self.below(origin);
+        let joined: u32 = self.groups[groups]
+            .iter()
+            .map(|&gr| self.group_joined(gr, below))
+            .sum();
         joined.saturating_sub(u32::from(self.origin_in(target, origin)))
     }
 }
@@ -146,14 +155,30 @@ mod tests {
         assert!(w.origin_in(&chat, about));
         assert_eq!(w.target_recipients(g, &chat, about), 4);
 
-        // Without passive sessions, the whole guild; with a member list, the member's range.
-        let w = Tiny::new(&[10])
+        // Without passive sessions, the whole guild; with a member list of 3 ranges (4, 4 and
+        // 2 places) watched by 3, 4 and 3 members, the subscribers of the member's range:
+        // member 9 is at place 9, in the last range, whose subscribers are the first 3 slots.
+        let listed = Tiny::new(&[10])
+            .set("model.fanout.strategy", "manifold")
             .set("model.member_list.structure", "sorted_set")
             .set("model.member_list.range_size", "4")
+            .set("model.member_list.subscribers", "uniform");
+        let w = listed
+            .clone()
+            .set("model.member_list.presence_updates", "own_range")
             .world();
         let whole = w.fanout_target(g, &out(Origin::CHAT, false));
         assert_eq!((whole.first, whole.len, whole.whole), (first, 10, true));
+        assert_eq!(w.place_range_of(g, first + 9), 2);
         let range = w.fanout_target(g, &out(Origin::member(first + 9), true));
-        assert_eq!((range.first, range.len, range.whole), (first + 8, 2, false));
+        assert_eq!((range.first, range.len, range.whole), (first, 3, false));
+        // Shifted: its range and every range below it, the same 3 here; from the top range
+        // (member 0, at place 0), all 10.
+        let w = listed.world();
+        let below = w.fanout_target(g, &out(Origin::member(first + 9), true));
+        assert_eq!((below.first, below.len), (first, 3));
+        let top = w.fanout_target(g, &out(Origin::member(first), true));
+        assert_eq!((top.first, top.len), (first, 10));
+        assert_eq!(w.target_recipients(g, &top, Origin::member(first)), 9);
     }
 }

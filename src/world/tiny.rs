@@ -18,6 +18,7 @@ use std::path::PathBuf;
 /// between nodes, sends of 2 µs (local) and 50 µs (remote), naive fan-out; guilds of the given
 /// sizes with every member online, each user in one guild; no publishing unless asked; a
 /// run of 1 s.
+#[derive(Clone)]
 pub(crate) struct Tiny {
     sizes: Vec<u32>,
     sets: Vec<String>,

@@ -38,7 +38,9 @@ fn fanout_work_is_the_time_spent_sending() {
 
     let s = run(&load(&experiment("discord-2017-manifold.yaml"), &[], true)).summary;
     let b = &s.busy_s;
-    assert!(b.of("worker") > 10.0 * b.of("guild"), "{b:?}");
+    // The workers make the sends (2 µs each); the guild checks each recipient (0.25 µs,
+    // TB-P), groups it (0.05 µs) and sends once per node.
+    assert!(b.of("worker") > 4.0 * b.of("guild"), "{b:?}");
     assert!(
         within(
             s.fanout_work_s,
@@ -53,7 +55,7 @@ fn fanout_work_is_the_time_spent_sending() {
 /// V9 (R19): one update of a 250,000-member list costs 170 ms with a list, 27 ms with
 /// ordsets, 4-640 µs with OrderedSet and 0.61-3.68 µs with SortedSet, measured from the
 /// guild's time in a run; with the first two a guild under 500 presence changes a second falls
-/// behind, with the other two it keeps up, and each change reaches the 99 other members of
+/// behind, with the other two it keeps up, and each change reaches the 100 subscribers of
 /// its range only.
 #[test]
 fn v9_member_list_costs_and_who_keeps_up() {
@@ -93,7 +95,7 @@ fn v9_member_list_costs_and_who_keeps_up() {
             assert!(s.presence_latency_ms.p99 < 100.0, "{structure}");
             let per_change = s.presence_deliveries_total as f64 / list.updates as f64;
             assert!(
-                (98.0..=99.0).contains(&per_change),
+                (98.0..=100.0).contains(&per_change),
                 "{structure}: {per_change}"
             );
         } else {
@@ -101,7 +103,8 @@ fn v9_member_list_costs_and_who_keeps_up() {
             assert!(s.guild_mailbox_depth_max > 1000, "{structure}");
         }
     }
-    // Naive: the guild sends to its range's members itself, 99 per change.
+    // Naive: the guild sends to its range's subscribers itself, 100 per change (99 when the
+    // member watches its own range).
     let s = run(&load(
         &experiment("discord-2019-member-list.yaml"),
         &["model.fanout.strategy=naive"],
@@ -110,7 +113,7 @@ fn v9_member_list_costs_and_who_keeps_up() {
     .summary;
     let per_fanout =
         s.presence_deliveries_total as f64 / s.presence_fanout_duration_ms.count as f64;
-    assert!((98.5..=99.0).contains(&per_fanout), "{per_fanout}");
+    assert!((98.5..=100.0).contains(&per_fanout), "{per_fanout}");
 }
 
 /// The new model fields are validated with file, line, column and field path.
@@ -278,55 +281,58 @@ fn relays_keep_order_under_storms() {
     assert!(s.busy_s.of("relay") > 0.0, "{:?}", s.busy_s);
 }
 
-/// The design generations stop keeping up in order. At 100,000 online members with presence
-/// changes 30 times as frequent as in `design-generations.yaml` (so that a short run shows it),
-/// the 2017 designs' guild is saturated by full presence fan-outs; the member list takes
-/// presence off them (2019) and the guild keeps up, and relays with passive sessions (2023)
-/// need the least of it.
+/// Issue 22: each design's frontier comes out of its mechanisms. In `design-generations.yaml`
+/// (chat at 10 messages a second), with the permission check per member measured on the BEAM
+/// testbed (TB-P) and no cost fitted to a frontier: 2017 Manifold keeps up at 100,000 online
+/// members (MF: ~100,000 sessions per guild) and is saturated by 200,000 at one presence change
+/// per session every 10,000 s, and by 300,000 at one every 100,000 s; relays take the checks
+/// off the guild and keep up where Manifold does not; relays with passive sessions keep up
+/// at 1,500,000 online (MJ: approaching two million); the 2019 design keeps up at 200,000
+/// (EX20: guilds with over 200,000 online). Each verdict is the run's own.
 #[test]
-fn design_generations_stop_keeping_up_in_order() {
-    let busy = |design: [&str; 3]| {
+fn design_generations_frontiers_come_out_of_the_mechanisms() {
+    let verdict = |design: [&str; 3], members: u32, presence: f64| {
         let sets = [
-            "workload.guilds.sizes={fixed: {count: 1, members: 100000}}".to_string(),
-            "workload.publishes.presence_changes_per_session_per_s=0.003".to_string(),
-            "run.horizon_s=5".to_string(),
-            // Bins short enough for the verdict to be judged over the second half.
-            "output.sample_interval_ms=250".to_string(),
+            format!("workload.guilds.sizes.fixed.members={members}"),
+            format!("workload.publishes.presence_changes_per_session_per_s={presence}"),
+            "run.until=null".to_string(),
+            "run.horizon_s=30".to_string(),
             format!("model.fanout.strategy={}", design[0]),
             format!("model.member_list.structure={}", design[1]),
             format!("model.passive.min_members={}", design[2]),
         ];
         let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
         let s = run(&load(&experiment("design-generations.yaml"), &sets, false)).summary;
+        let keeps_up = s.keeps_up.all.expect("a verdict");
         (
+            keeps_up,
             s.guild_busy_fraction_max,
-            s.presence_latency_ms.p99,
-            s.keeps_up.all,
+            s.keeps_up.why().to_string(),
         )
     };
-    let naive = busy(["naive", "none", "null"]);
-    let manifold = busy(["manifold", "none", "null"]);
-    let lists = busy(["manifold", "sorted_set", "null"]);
-    let relays = busy(["relays", "sorted_set", "100000"]);
+    let manifold = ["manifold", "none", "null"];
+    let relays = ["relays", "sorted_set", "null"];
+    let relays_passive = ["relays", "sorted_set", "100000"];
+    let at_100k = verdict(manifold, 100_000, 1e-4);
+    assert!(at_100k.0 && at_100k.1 < 0.9, "{at_100k:?}");
+    let at_200k = verdict(manifold, 200_000, 1e-4);
+    assert!(!at_200k.0, "{at_200k:?}");
+    let at_300k = verdict(manifold, 300_000, 1e-5);
+    assert!(!at_300k.0, "{at_300k:?}");
+    // Relays where Manifold's guild is saturated by its checks: the guild only sends to
+    // relays.
+    let relays_300k = verdict(relays, 300_000, 1e-5);
+    assert!(relays_300k.0 && relays_300k.1 < 0.2, "{relays_300k:?}");
+    let relays_100k = verdict(relays, 100_000, 1e-4);
     assert!(
-        naive.0 > 0.99 && manifold.0 > 0.99,
-        "{naive:?} {manifold:?}"
+        relays_100k.1 < at_100k.1 / 4.0,
+        "{relays_100k:?} {at_100k:?}"
     );
-    assert!(manifold.1 > 1000.0, "{manifold:?}");
-    assert!(lists.0 < 0.6 && lists.1 < 100.0, "{lists:?}");
-    assert!(
-        relays.0 < lists.0 && relays.1 < 100.0,
-        "{relays:?} {lists:?}"
-    );
-    // Each run's own verdict agrees with its busy fraction (issue 21).
-    for (design, verdict) in [
-        (naive, false),
-        (manifold, false),
-        (lists, true),
-        (relays, true),
-    ] {
-        assert_eq!(design.2, Some(verdict), "{design:?}");
-    }
+    let passive = verdict(relays_passive, 1_500_000, 1e-4);
+    assert!(passive.0, "{passive:?}");
+    // A prediction: the 2019 design keeps a guild of over 200,000 online up (EX20).
+    let lists = verdict(["manifold", "sorted_set", "null"], 200_000, 1e-4);
+    assert!(lists.0, "{lists:?}");
 }
 
 /// A zip may repeat one parameter's value (two designs with the same strategy), not a whole
@@ -347,15 +353,15 @@ fn zips_may_repeat_a_value_but_not_a_step() {
             "\"2017 Manifold\", \"2017 Manifold\", \"2023",
         )
         .replace(
-            "[none, none, sorted_set, sorted_set]",
-            "[none, none, none, sorted_set]",
+            "[none, none, sorted_set, sorted_set, sorted_set]",
+            "[none, none, none, sorted_set, sorted_set]",
         );
     let path = dir.join("repeat.yaml");
     std::fs::write(&path, text).unwrap();
     let (code, stderr) = guildsim(&["check", path.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("repeat.yaml:40:9: sweep.grid[0].zip: takes the values (2017 Manifold, manifold, none, null) twice"),
+        stderr.contains("repeat.yaml:50:9: sweep.grid[0].zip: takes the values (2017 Manifold, manifold, none, null) twice"),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

@@ -307,7 +307,7 @@ fn a_zipped_field_s_suggestion_names_its_place_in_the_zip() {
         "check",
         &super::support::experiment_arg("design-generations.yaml"),
         "--set",
-        "workload.guilds.sizes.fixed.members=5",
+        "workload.publishes.presence_changes_per_session_per_s=0.1",
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--set 'sweep.grid[1].values=[...]'"), "{err}");

@@ -23,6 +23,12 @@ pub(crate) struct Costs {
     /// fan-out (default 10 µs).
     #[serde(default = "default_guild_join")]
     pub(crate) guild_join: DistConfig,
+    /// Time the process that finds an event's recipients spends per member (walking its
+    /// members, computing each one's permissions in the channel, finding its session): the
+    /// guild under naive fan-out and Manifold, each relay for its own members under relays
+    /// (default 0; models/discord-2017.yaml: 0.25, measured on the BEAM testbed, TB-P).
+    #[serde(default)]
+    pub(crate) permission_check_us: f64,
     /// When the sends of a fan-out (guild, Manifold sender, partitioner, worker) draw their
     /// cost from `send_local` and `send_remote` (default `per_send`).
     #[serde(default)]

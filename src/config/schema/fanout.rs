@@ -19,7 +19,7 @@ pub(crate) struct Fanout {
 
 /// Relays (MJ, secondary): processes between a guild and its sessions, each serving at most
 /// `max_sessions` of the guild's members on its own node, checking each recipient's
-/// permissions and making the sends.
+/// permissions (`costs.permission_check_us`) and making the sends.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RelaysConfig {
@@ -27,9 +27,6 @@ pub(crate) struct RelaysConfig {
     /// node holding its members, as many relays as that takes, sharing them evenly.
     #[serde(default = "default_relay_sessions")]
     pub(crate) max_sessions: u32,
-    /// A relay's time per recipient to check its permissions (default 1 µs, assumption).
-    #[serde(default = "default_permission_check_us")]
-    pub(crate) permission_check_us: f64,
     /// Memory of one relay process (default 100,000, assumption) and per member it serves
     /// (default 100, assumption), on its node.
     #[serde(default = "default_relay_bytes")]
@@ -40,10 +37,6 @@ pub(crate) struct RelaysConfig {
 
 fn default_relay_sessions() -> u32 {
     15_000
-}
-
-fn default_permission_check_us() -> f64 {
-    1.0
 }
 
 fn default_relay_bytes() -> u64 {
@@ -58,7 +51,6 @@ impl Default for RelaysConfig {
     fn default() -> Self {
         Self {
             max_sessions: default_relay_sessions(),
-            permission_check_us: default_permission_check_us(),
             relay_bytes: default_relay_bytes(),
             member_bytes: default_relay_member_bytes(),
         }

@@ -28,6 +28,55 @@ pub(crate) struct MemberListConfig {
     /// list is cut into ranges of this many members; each client subscribes to one.
     #[serde(default = "default_range_size")]
     pub(crate) range_size: u32,
+    /// Which range each client watches (default `{zipf: 1.0}`, assumption): `uniform`, every
+    /// range watched by as many clients, or `{zipf: s}`, range r (from the top, r = 0, 1, ...)
+    /// watched by a share proportional to 1 / (r + 1)^s: most clients look at the top of
+    /// the list.
+    #[serde(default)]
+    pub(crate) subscribers: Subscribers,
+    /// Whom a presence change (or a join or leave) updates (default `shifted`): `shifted`,
+    /// the member moves into or out of the online part of the list, so every later position
+    /// moves by one and the subscribers of its range and of every range below it get an
+    /// update; `own_range`, only the subscribers of the range it sits in.
+    #[serde(default)]
+    pub(crate) presence_updates: PresenceUpdates,
+}
+
+/// How clients' subscriptions spread over the ranges of a member list.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum Subscribers {
+    /// Every range watched by as many clients.
+    Uniform,
+    /// Range r watched by a share proportional to 1 / (r + 1)^s (s from 0 to 10).
+    Zipf(f64),
+}
+
+impl Default for Subscribers {
+    fn default() -> Self {
+        Subscribers::Zipf(1.0)
+    }
+}
+
+impl Subscribers {
+    /// The Zipf exponent (0 for uniform).
+    pub(crate) fn exponent(self) -> f64 {
+        match self {
+            Subscribers::Uniform => 0.0,
+            Subscribers::Zipf(s) => s,
+        }
+    }
+}
+
+/// Whom a member's presence change updates in a guild with a member list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PresenceUpdates {
+    /// The subscribers of its range and of every range below it (positions shift).
+    #[default]
+    Shifted,
+    /// The subscribers of its range only.
+    OwnRange,
 }
 
 fn default_range_size() -> u32 {
@@ -41,6 +90,8 @@ impl Default for MemberListConfig {
             update_cost_at_250k: None,
             scaling: None,
             range_size: default_range_size(),
+            subscribers: Subscribers::default(),
+            presence_updates: PresenceUpdates::default(),
         }
     }
 }

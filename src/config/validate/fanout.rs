@@ -39,7 +39,7 @@ fn manifold(c: &mut Checker, exp: &Experiment, fanout: &FieldPath) {
     );
 }
 
-/// Relays: their size, check cost and memory.
+/// Relays: their size and memory.
 fn relays(c: &mut Checker, exp: &Experiment, fanout: &FieldPath) {
     let relays = fanout.key("relays");
     let r = &exp.model.fanout.relays;
@@ -48,12 +48,6 @@ fn relays(c: &mut Checker, exp: &Experiment, fanout: &FieldPath) {
         1,
         MAX_GUILD_MEMBERS as u64,
         &relays.key("max_sessions"),
-    );
-    c.range(
-        r.permission_check_us,
-        0.0,
-        MAX_DURATION_US,
-        &relays.key("permission_check_us"),
     );
     c.count(
         r.relay_bytes,

@@ -136,6 +136,12 @@ fn costs(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
     c.dist(&k.session_receive, &costs.key("session_receive"));
     c.dist(&k.encode, &costs.key("encode"));
     c.dist(&k.guild_join, &costs.key("guild_join"));
+    c.range(
+        k.permission_check_us,
+        0.0,
+        MAX_DURATION_US,
+        &costs.key("permission_check_us"),
+    );
     if let SendDraw::PerIntervalMs(v) = k.send_draw {
         c.above(
             v,
@@ -221,6 +227,9 @@ fn member_list(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
         MAX_GUILD_MEMBERS as u64,
         &list.key("range_size"),
     );
+    if let crate::config::schema::Subscribers::Zipf(exponent) = ml.subscribers {
+        c.range(exponent, 0.0, 10.0, &list.key("subscribers").key("zipf"));
+    }
 }
 
 /// Passive sessions: which guilds, how many active, how often a digest.

@@ -189,6 +189,7 @@ pub(crate) fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<W
         .collect();
     world.rec.set_windows(&windows);
     world.mark_active(queue);
+    world.build_member_ranges();
     let grouped = world.fanout.grouped();
     world.build_fanout_groups();
     if exp.run.check_order {

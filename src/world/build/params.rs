@@ -28,6 +28,7 @@ pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
         session_receive,
         encode: dist(&model.costs.encode),
         guild_join: dist(&model.costs.guild_join),
+        permission_check: us(model.costs.permission_check_us),
         time_slice: us(model.scheduling.time_slice_us),
         horizon: secs(exp.run.horizon_s),
         latency,

@@ -52,7 +52,8 @@ pub(crate) type Keyed = (u32, NodeId, u16, u32);
 impl World {
     /// Builds every guild's groups, then, with a member list, its range groups.
     pub(super) fn build_groups(&mut self) {
-        let lists = self.member_list.is_some();
+        // Range groups serve `own_range` updates; `shifted` ones go through the groups.
+        let lists = self.member_list.as_ref().is_some_and(|l| !l.shifted);
         self.by_node = Vec::with_capacity(self.member_session.len() * (1 + lists as usize));
         let mut keyed: Vec<Keyed> = Vec::new();
         for gi in 0..self.guilds.len() {
@@ -152,7 +153,7 @@ impl World {
         let group = self.groups[group as usize];
         let mut work = self.services[i as usize].work;
         let slice_end = self.fanout_deadline(node, now);
-        let len = group.end - group.start;
+        let len = self.group_len_below(group, self.below(out.origin));
         let start = group.start;
         let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
         let by_node = std::mem::take(&mut self.by_node);
@@ -180,7 +181,8 @@ impl World {
     }
 
     /// The deliveries a worker batch of `group` makes: members that joined before `snapshot`,
-    /// other than `origin`, from member index `from` of the group.
+    /// other than `origin` and below its bound ([`World::below`]), from member index `from`
+    /// of the group.
     pub(crate) fn group_recipients(
         &self,
         group: Group,
@@ -188,9 +190,12 @@ impl World {
         snapshot: u32,
         origin: Origin,
     ) -> u32 {
+        let below = self.below(origin);
         self.by_node[(group.start + from) as usize..group.end as usize]
             .iter()
-            .filter(|&&slot| self.member_joined[slot as usize] < snapshot && slot != origin.raw())
+            .filter(|&&slot| {
+                self.member_joined[slot as usize] < snapshot && slot != origin.raw() && slot < below
+            })
             .count() as u32
     }
 

@@ -1,6 +1,7 @@
 //! Naive fan-out (2017, B17): the guild sends to each joined member in member order, one send
 //! at a time, in its own single thread. Each send occupies the guild for `send_local` or
-//! `send_remote`; the event reaches the session after the network latency.
+//! `send_remote`, plus `permission_check_us` to find the recipient and check its permissions
+//! in the channel; the event reaches the session after the network latency.
 
 use crate::sim::{EventQueue, Nanos};
 use crate::world::event::{Event, ProcRef};
@@ -62,15 +63,12 @@ impl World {
         };
         if !self.channels.any_limited() {
             // Every send is in closed form: one run to the end of the slice.
-            let end = self.sends(queue).with_costs(fixed).run(
-                node,
-                out,
-                |i| first + i,
-                work.next,
-                len,
-                t,
-                slice_end,
-            );
+            let check = self.params.permission_check;
+            let end = self
+                .sends(queue)
+                .with_costs(fixed)
+                .with_per_recipient(check)
+                .run(node, out, |i| first + i, work.next, len, t, slice_end);
             t = end.t;
             work.next = end.next;
             work.sends += end.sends;
@@ -90,7 +88,7 @@ impl World {
             else {
                 break;
             };
-            t = done_at;
+            t = done_at + self.params.permission_check;
             work.next += 1;
             work.sends += 1;
             self.rec.guild_sends += 1;
@@ -128,6 +126,30 @@ mod tests {
         assert_close(s.latency_ms.mean, 0.250);
         assert_close(s.busy_s.of("guild"), 250e-6);
         assert_close(s.fanout_duration_ms.max, 0.250);
+    }
+
+    #[test]
+    fn a_guild_checks_each_recipient_before_its_send() {
+        // 10 µs per recipient on top of each 50 µs send: send k completes at 60k µs.
+        let r = Tiny::new(&[5])
+            .set("model.costs.permission_check_us", "10")
+            .publish_at(0.1)
+            .run();
+        let s = &r.summary;
+        assert_eq!(s.deliveries_total, 5);
+        assert_close(s.latency_ms.min, 0.160);
+        assert_close(s.latency_ms.max, 0.400);
+        assert_close(s.busy_s.of("guild"), 300e-6);
+        // The same with send costs drawn (not constant): the check still adds 10 µs a member.
+        let r = Tiny::new(&[5])
+            .set("model.costs.permission_check_us", "10")
+            .set(
+                "model.costs.send_remote",
+                "{dist: uniform, min_us: 49.999, max_us: 50.001}",
+            )
+            .publish_at(0.1)
+            .run();
+        assert!((r.summary.busy_s.of("guild") - 300e-6).abs() < 1e-8);
     }
 
     #[test]

@@ -26,6 +26,17 @@ pub(crate) struct Relays {
     pub(crate) params: RelayParams,
     /// The relay process (service index) of each group (range groups included).
     pub(crate) group_service: Vec<u32>,
+    /// Per group (by index into `groups`): the smallest hash of the members its relay serves
+    /// (relays split a node's members by a hash of their slot, `cut_relays`).
+    hash_lo: Vec<u64>,
+}
+
+/// The key of the hash that shares a node's members among a guild's relays there.
+const RELAY_KEY: u64 = 0x7265_6c61_7973;
+
+/// Where membership `slot` falls among a node's relays.
+fn relay_hash(slot: u32) -> u64 {
+    crate::sim::rng::hash64(RELAY_KEY, slot as u64)
 }
 
 pub(crate) struct RelayParams {
@@ -42,11 +53,12 @@ impl Relays {
         Relays {
             params: RelayParams {
                 max_sessions: r.max_sessions,
-                check_ns: r.permission_check_us * 1e3,
+                check_ns: exp.model.costs.permission_check_us * 1e3,
                 relay_bytes: r.relay_bytes,
                 member_bytes: r.member_bytes,
             },
             group_service: Vec::new(),
+            hash_lo: Vec::new(),
         }
     }
 }
@@ -124,7 +136,8 @@ impl World {
         while work.next < target.groups_len && t < slice_end {
             let group = target.groups_first + work.next;
             let relay = self.groups[group as usize];
-            let recipients = relay.joined - u32::from(origin_group == Some(group));
+            let recipients = self.group_joined(relay, self.below(out.origin))
+                - u32::from(origin_group == Some(group));
             if recipients == 0 {
                 work.next += 1;
                 continue;
@@ -193,7 +206,7 @@ impl World {
     }
 
     /// The index (into `groups`) of the relay group holding `slot` of guild `g`: groups are
-    /// ordered by (passive, node, first member).
+    /// ordered by (passive, node), and a node's relays by the hashes of their members.
     pub(super) fn relay_group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
         let guild = &self.guilds[g.index()];
         if guild.groups_len == 0 {
@@ -203,18 +216,23 @@ impl World {
         let node = self.session_node[self.member_session[slot as usize].index()];
         let range = guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize;
         let groups = &self.groups[range.clone()];
-        let key = (passive(slot), node, slot);
-        let i = groups.partition_point(|gr| {
-            let first = self.by_node[gr.start as usize];
-            (passive(first), gr.node, first) <= key
-        }) - 1;
-        Some(range.start + i)
+        let key = (passive(slot), node);
+        let class = |gr: &Group| (passive(self.by_node[gr.start as usize]), gr.node);
+        let lo = groups.partition_point(|gr| class(gr) < key);
+        let hi = groups.partition_point(|gr| class(gr) <= key);
+        let hashes = &self.relays().hash_lo[range.start + lo..range.start + hi];
+        let i = hashes.partition_point(|&h| h <= relay_hash(slot)) - 1;
+        Some(range.start + lo + i)
     }
 
     /// Appends the slots of `keyed` (sorted) to `by_node` and cuts each run of equal (class,
-    /// node) evenly into relays of at most `max_sessions` members, each with its process.
+    /// node) evenly into relays of at most `max_sessions` members, each with its process. A
+    /// relay's members are those of a run of the node's members ordered by a hash of their
+    /// slot (so which relay serves a member has nothing to do with where it is in the guild
+    /// or what it watches in the member list), kept in slot order within the relay.
     pub(super) fn cut_relays(&mut self, keyed: &[Keyed]) {
         let max = self.relays().params.max_sessions.max(1) as usize;
+        let mut hashed: Vec<(u64, u32)> = Vec::new();
         let mut run = 0;
         while run < keyed.len() {
             let (class, node, _, _) = keyed[run];
@@ -227,9 +245,18 @@ impl World {
             // A relay's place on its node is a u16: at most 65,535 relays per guild and node.
             let relays = members.div_ceil(max).min(u16::MAX as usize);
             let at = self.by_node.len() as u32;
-            self.by_node.extend(keyed[run..end].iter().map(|k| k.3));
+            hashed.clear();
+            hashed.extend(keyed[run..end].iter().map(|k| (relay_hash(k.3), k.3)));
+            hashed.sort_unstable();
             for r in 0..relays {
                 let (lo, hi) = (r * members / relays, (r + 1) * members / relays);
+                let first = self.by_node.len();
+                self.by_node.extend(hashed[lo..hi].iter().map(|h| h.1));
+                self.by_node[first..].sort_unstable();
+                let group = self.groups.len();
+                let hash_lo = &mut self.relays_mut().hash_lo;
+                hash_lo.resize(group + 1, 0);
+                hash_lo[group] = if r == 0 { 0 } else { hashed[lo].0 };
                 self.groups.push(Group {
                     node,
                     worker: r as u16,
@@ -276,7 +303,7 @@ mod tests {
         let tiny = Tiny::new(&[5])
             .set("model.fanout.strategy", "relays")
             .set("model.fanout.relays.max_sessions", "2")
-            .set("model.fanout.relays.permission_check_us", "1")
+            .set("model.costs.permission_check_us", "1")
             .set("workload.users.placement", ROUND_ROBIN)
             .publish_at(0.1);
         let w = tiny.world();
