@@ -30,4 +30,5 @@ relays-timeline.svg discord-2023-relays relays_timeline.svg
 design-generations-guild-busy.svg design-generations guild_busy.svg
 design-generations-latency-p99.svg design-generations latency_p99.svg
 capacity-guild-size.svg capacity-guild-size search.svg
+guild-gc-latency-p99.svg guild-gc latency_p99.svg
 LIST
