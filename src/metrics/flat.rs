@@ -150,7 +150,8 @@ mod tests {
         }
         assert_eq!(lookup(&value, "deliveries_total"), Some(Some(7.0)));
         assert!(
-            names_with_windows(["after"], false).contains(&"windows.after.latency_ms.p99".to_string())
+            names_with_windows(["after"], false)
+                .contains(&"windows.after.latency_ms.p99".to_string())
         );
         assert_eq!(lookup(&value, "windows.after.latency_ms.p99"), Some(None));
         for absent in [

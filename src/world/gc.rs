@@ -277,7 +277,10 @@ impl World {
         let busiest = guild_busy_ns
             .iter()
             .enumerate()
-            .fold((0, 0), |best, (g, &ns)| if ns > best.1 { (g, ns) } else { best })
+            .fold(
+                (0, 0),
+                |best, (g, &ns)| if ns > best.1 { (g, ns) } else { best },
+            )
             .0;
         Some(gc.summary(busiest))
     }

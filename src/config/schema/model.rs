@@ -5,8 +5,8 @@
 //! [`super::gc`].
 
 use super::{
-    Costs, Fanout, GcConfig, MemberListConfig, MonitorsConfig, Network, PassiveConfig, PresenceConfig,
-    RegistryConfig, RingConfig, Scheduling,
+    Costs, Fanout, GcConfig, MemberListConfig, MonitorsConfig, Network, PassiveConfig,
+    PresenceConfig, RegistryConfig, RingConfig, Scheduling,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
