@@ -238,6 +238,9 @@ impl World {
     /// Guild `g` takes up a message it will fan out (`fans_out`) or not: its collections'
     /// pause (0 without `model.gc`).
     pub(crate) fn gc_take_up(&mut self, g: GuildId, fans_out: bool) -> Nanos {
+        if self.gc.is_none() {
+            return 0;
+        }
         let walks = fans_out && self.fanout.guild_walks_members();
         let Some(gc) = &mut self.gc else {
             return 0;
