@@ -29,4 +29,5 @@ zenmonitor-timeline.svg discord-2019-zenmonitor zenmonitor_timeline.svg
 relays-timeline.svg discord-2023-relays relays_timeline.svg
 design-generations-frontiers.svg design-generations search.svg
 capacity-guild-size.svg capacity-guild-size search.svg
+guild-gc-latency-p99.svg guild-gc latency_p99.svg
 LIST

@@ -379,6 +379,7 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
             digests: rec.digests,
             digest_deliveries: rec.digest_deliveries,
         },
+        gc: world.gc_summary(&rec.guild_busy_ns),
         monitors: MonitorsSummary {
             downs: rec.monitor_downs,
             first_down_s: if rec.monitor_downs > 0 {

@@ -57,6 +57,15 @@ pub(crate) const MAX_MESSAGE_BYTES: u64 = 1 << 24;
 pub(crate) const MAX_ENTITY_BYTES: u64 = 1 << 30;
 /// A node's memory limit: 1 PiB.
 pub(crate) const MAX_LIMIT_BYTES: u64 = 1 << 50;
+/// A guild's young heap and virtual binary heap threshold: at least 1 KiB (OTP's smallest
+/// heap, `min_heap_size` 233 words, is 1,864 bytes), so that one message's allocation makes at
+/// most about 10^10 collections, whose pause is then capped (`world/gc.rs`).
+pub(crate) const MIN_GC_HEAP_BYTES: u64 = 1 << 10;
+/// Collections between two full sweeps (OTP's `fullsweep_after` is a small integer; 2^32 - 1
+/// is more than any run makes).
+pub(crate) const MAX_FULLSWEEP_AFTER: u64 = u32::MAX as u64;
+/// A collection's pause per byte: at most 1 ms a byte.
+pub(crate) const MAX_GC_NS_PER_BYTE: f64 = 1e6;
 /// Link bandwidth in Mbit/s: from 1 kbit/s to 1 Pbit/s.
 pub(crate) const MIN_BANDWIDTH_MBPS: f64 = 1e-3;
 pub(crate) const MAX_BANDWIDTH_MBPS: f64 = 1e9;

@@ -79,13 +79,20 @@ pub fn lookup(summary: &Value, name: &str) -> Option<Option<f64>> {
 /// Names of every metric a run reports.
 #[cfg(test)]
 pub(crate) fn names() -> Vec<String> {
-    names_with_windows([])
+    names_with_windows([], false)
 }
 
 /// Names of every metric a run with named windows of these names (`output.windows`) reports:
-/// those of `summary.json` and `windows.<name>.<metric>` for each window.
-pub(crate) fn names_with_windows<'a>(windows: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut summary = Summary::default();
+/// those of `summary.json` and `windows.<name>.<metric>` for each window, and with `gc` (the
+/// model has `model.gc`) those of the `gc` block.
+pub(crate) fn names_with_windows<'a>(
+    windows: impl IntoIterator<Item = &'a str>,
+    gc: bool,
+) -> Vec<String> {
+    let mut summary = Summary {
+        gc: gc.then(Default::default),
+        ..Summary::default()
+    };
     for name in windows {
         summary
             .windows
@@ -143,7 +150,8 @@ mod tests {
         }
         assert_eq!(lookup(&value, "deliveries_total"), Some(Some(7.0)));
         assert!(
-            names_with_windows(["after"]).contains(&"windows.after.latency_ms.p99".to_string())
+            names_with_windows(["after"], false)
+                .contains(&"windows.after.latency_ms.p99".to_string())
         );
         assert_eq!(lookup(&value, "windows.after.latency_ms.p99"), Some(None));
         for absent in [

@@ -78,6 +78,9 @@ pub struct Summary {
     pub member_list: MemberListSummary,
     pub monitors: MonitorsSummary,
     pub passive: PassiveSummary,
+    /// Guild processes' garbage collections, with `model.gc` (`world/gc.rs`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gc: Option<GcSummary>,
     /// Scheduler time used / (run time x schedulers), mean and max over nodes.
     pub node_busy_fraction_mean: f64,
     pub node_busy_fraction_max: f64,
@@ -137,6 +140,23 @@ pub struct MonitorsSummary {
     pub downs: u64,
     pub first_down_s: f64,
     pub last_down_s: f64,
+}
+
+/// Guild processes' garbage collections (`model.gc`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GcSummary {
+    /// Minor collections and full sweeps of all guilds, and the full sweeps the virtual binary
+    /// heap triggered (counted in `full_sweeps` too).
+    pub minor_collections: u64,
+    pub full_sweeps: u64,
+    pub vheap_full_sweeps: u64,
+    /// Guild time spent in collections (seconds) and the longest single collection (ms).
+    pub pause_s: f64,
+    pub pause_ms_max: f64,
+    /// The guild that was busy longest (its index), and its largest heap: state, member data,
+    /// mailbox and allocation not yet collected (bytes).
+    pub busiest_guild: u64,
+    pub busiest_heap_peak_bytes: u64,
 }
 
 /// The guilds' member lists (R19).

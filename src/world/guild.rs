@@ -91,6 +91,10 @@ impl World {
         };
         // Large guilds publish no presence (decided when the message is taken up).
         let fan_out = fan_out && (!first_slice || !out.presence || self.publishes_presence(g));
+        // The collections its allocation causes pause it before it sends (`gc.rs`).
+        if first_slice {
+            t += self.gc_take_up(g, fan_out);
+        }
         if !fan_out {
             self.guilds[gi].work.done = true;
             return t;
@@ -169,6 +173,7 @@ impl World {
         }
         let msg = self.dequeue(ProcRef::Guild(g), now);
         self.guilds[g.index()].work = Default::default();
+        self.gc_message_done(g, &msg, work.sends);
         let chat = matches!(msg, Msg::Publish { origin, .. } if origin.about() == About::Chat);
         self.trace_fanout(g, &work, now, !chat);
         match msg {

@@ -22,7 +22,7 @@
 //! - Mechanisms, each owning its state and parameters: [`registry`] (registries, timeouts,
 //!   backoff, the Semaphore), [`lookup`] (ring lookups), [`ring`] (the consistent-hash ring),
 //!   [`member_list`] (the lazy member list), [`passive`] (passive sessions and digests),
-//!   [`zen_monitor`] (ZenMonitor).
+//!   [`zen_monitor`] (ZenMonitor), [`gc`] (guild processes' heaps and garbage collection).
 //! - The workload: [`publish`] (Poisson publishes, phases, bursts, presence changes),
 //!   [`arrivals`], [`shape`], [`selector`].
 //! - [`tracing`] (the hooks into the timeline trace), [`build`] (building a world, in stages),
@@ -38,6 +38,7 @@ pub(crate) mod deferred;
 pub(crate) mod event;
 pub(crate) mod fanout;
 pub(crate) mod faults;
+pub(crate) mod gc;
 pub(crate) mod guild;
 pub(crate) mod ids;
 pub(crate) mod lookup;

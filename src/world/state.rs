@@ -201,6 +201,8 @@ pub struct World {
     pub(crate) passive: Option<super::passive::Passive>,
     pub(crate) member_list: Option<super::member_list::MemberList>,
     pub(crate) zen: Option<super::zen_monitor::ZenMonitor>,
+    /// Guild processes' heaps and garbage collections (`gc.rs`), with `model.gc`.
+    pub(crate) gc: Option<super::gc::Gc>,
     /// Per mailbox slot holding a Manifold batch in flight: its recipients, counted as
     /// dropped if it reaches a crashed node (see `losses.rs`).
     pub(crate) batch_recipients: Vec<u32>,
@@ -356,7 +358,10 @@ impl World {
         self.trace_mailbox(to, node, depth, now);
         self.add_memory(node, bytes as i64, now, queue);
         match to {
-            ProcRef::Guild(_) => self.rec.guild_mailbox_depth(now, depth),
+            ProcRef::Guild(g) => {
+                self.rec.guild_mailbox_depth(now, depth);
+                self.gc_mailbox(g, bytes, true);
+            }
             ProcRef::Service(i) if self.services[i as usize].kind == ProcessKind::Registry => {
                 self.rec.registry_depth(now, depth)
             }
@@ -390,7 +395,10 @@ impl World {
         self.trace_memory(node, now, total);
         self.trace_mailbox(p, node, depth, now);
         match p {
-            ProcRef::Guild(_) => self.rec.guild_mailbox_depth(now, depth),
+            ProcRef::Guild(g) => {
+                self.rec.guild_mailbox_depth(now, depth);
+                self.gc_mailbox(g, bytes, false);
+            }
             ProcRef::Service(i) if self.services[i as usize].kind == ProcessKind::Registry => {
                 self.rec.registry_depth(now, depth)
             }

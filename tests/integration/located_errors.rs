@@ -208,6 +208,23 @@ fn zero_semaphore() {
     );
 }
 
+#[test]
+fn gc_young_heap_below_the_smallest() {
+    let out = check_edited("gc", |t| {
+        t.replace(
+            "model_overrides:\n",
+            "model_overrides:\n  gc: {young_heap_bytes: 10}\n",
+        )
+    });
+    assert_located(
+        &out,
+        "gc.yaml",
+        "8:26",
+        "model.gc.young_heap_bytes",
+        "must be an integer from 1024 to 1073741824 bytes, got 10",
+    );
+}
+
 /// A name becomes the output folder: anything that could leave `results/` is refused.
 #[test]
 fn name_that_is_not_a_folder_name() {

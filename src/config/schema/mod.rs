@@ -8,12 +8,13 @@
 //!
 //! One file per section: the experiment here, [`run`], [`workload`], [`output`], [`expect`];
 //! the model in [`model`] with its parts [`network`], [`costs`], [`fanout`], [`presence`],
-//! [`member_list`], [`monitors`] and [`passive`]. Every type is re-exported here, so a type's
+//! [`member_list`], [`monitors`], [`passive`] and [`gc`]. Every type is re-exported here, so a type's
 //! path is `config::schema::<Type>` whichever file holds it.
 
 mod costs;
 mod expect;
 mod fanout;
+mod gc;
 mod member_list;
 mod model;
 mod monitors;
@@ -27,6 +28,7 @@ mod workload;
 pub(crate) use costs::*;
 pub(crate) use expect::*;
 pub(crate) use fanout::*;
+pub(crate) use gc::*;
 pub(crate) use member_list::*;
 pub(crate) use model::*;
 pub(crate) use monitors::*;

@@ -1,11 +1,12 @@
 //! The model: a cluster and its costs (`ModelConfig`, the `model:` section or a
 //! `models/*.yaml` file), its node groups, message sizes and memory accounting. The parts with
 //! a file of their own: [`super::network`], [`super::costs`], [`super::fanout`],
-//! [`super::presence`], [`super::member_list`], [`super::monitors`], [`super::passive`].
+//! [`super::presence`], [`super::member_list`], [`super::monitors`], [`super::passive`],
+//! [`super::gc`].
 
 use super::{
-    Costs, Fanout, MemberListConfig, MonitorsConfig, Network, PassiveConfig, PresenceConfig,
-    RegistryConfig, RingConfig, Scheduling,
+    Costs, Fanout, GcConfig, MemberListConfig, MonitorsConfig, Network, PassiveConfig,
+    PresenceConfig, RegistryConfig, RingConfig, Scheduling,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,10 @@ pub(crate) struct ModelConfig {
     /// Passive sessions in large guilds (MJ, secondary; default: none).
     #[serde(default)]
     pub(crate) passive: PassiveConfig,
+    /// Guild processes' memory and garbage collection (OTP; default: absent, no collection is
+    /// modelled). `gc: {}` turns it on with every default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) gc: Option<GcConfig>,
 }
 
 /// `count` nodes with the same role and size.

@@ -165,7 +165,8 @@ pub(crate) fn check_plots(
     base: &Loaded,
 ) -> Vec<ConfigError> {
     let windows = &base.experiment.output.windows;
-    let names = names_with_windows(windows.iter().map(|w| w.name.as_str()));
+    let gc = base.experiment.model.gc.is_some();
+    let names = names_with_windows(windows.iter().map(|w| w.name.as_str()), gc);
     let mut errors = Vec::new();
     for (i, plot) in sweep.plots.iter().enumerate() {
         let at = |key: &str| format!("sweep.plots[{i}].{key}");
@@ -224,7 +225,8 @@ pub(crate) fn check_plots(
 /// twice, at most [`MAX_SUMMARY`] of them (the table stays readable).
 pub(crate) fn check_summary(sweep: &Sweep, base: &Loaded) -> Vec<ConfigError> {
     let windows = &base.experiment.output.windows;
-    let names = names_with_windows(windows.iter().map(|w| w.name.as_str()));
+    let gc = base.experiment.model.gc.is_some();
+    let names = names_with_windows(windows.iter().map(|w| w.name.as_str()), gc);
     let mut errors = Vec::new();
     if sweep.summary.len() > MAX_SUMMARY {
         errors.push(base.error_at(

@@ -17,6 +17,7 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) -> f64 {
     member_list(c, exp, &model);
     monitors(c, exp, &model);
     passive(c, exp, &model);
+    gc(c, exp, &model);
     memory(c, exp, &model.key("memory"), max_latency_us)
 }
 
@@ -252,6 +253,56 @@ fn passive(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
             MAX_TIME_MS,
             &passive.key("digest_interval_ms"),
         );
+    }
+}
+
+/// Guild processes' garbage collection: heap sizes, thresholds, allocations and pause costs.
+fn gc(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let Some(g) = &exp.model.gc else {
+        return;
+    };
+    let gc = model.key("gc");
+    c.count(
+        g.young_heap_bytes,
+        MIN_GC_HEAP_BYTES,
+        MAX_ENTITY_BYTES,
+        &gc.key("young_heap_bytes"),
+    );
+    c.count(
+        g.fullsweep_after,
+        0,
+        MAX_FULLSWEEP_AFTER,
+        &gc.key("fullsweep_after"),
+    );
+    c.count(
+        g.bin_vheap_bytes,
+        MIN_GC_HEAP_BYTES,
+        MAX_LIMIT_BYTES,
+        &gc.key("bin_vheap_bytes"),
+    );
+    c.count(
+        g.alloc_per_message_bytes,
+        0,
+        MAX_ENTITY_BYTES,
+        &gc.key("alloc_per_message_bytes"),
+    );
+    c.count(
+        g.alloc_per_recipient_bytes,
+        0,
+        MAX_MESSAGE_BYTES,
+        &gc.key("alloc_per_recipient_bytes"),
+    );
+    c.range(
+        g.pause_fixed_us,
+        0.0,
+        MAX_DURATION_US,
+        &gc.key("pause_fixed_us"),
+    );
+    for (name, value) in [
+        ("minor_pause_ns_per_byte", g.minor_pause_ns_per_byte),
+        ("full_pause_ns_per_byte", g.full_pause_ns_per_byte),
+    ] {
+        c.range(value, 0.0, MAX_GC_NS_PER_BYTE, &gc.key(name));
     }
 }
 

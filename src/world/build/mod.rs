@@ -178,6 +178,7 @@ pub(crate) fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<W
         zen: super::zen_monitor::ZenMonitor::new(exp, node_count),
         passive: super::passive::Passive::new(exp),
         member_list: super::member_list::MemberList::new(exp, guild_count),
+        gc: super::gc::Gc::new(exp, guild_count),
         trace: None,
         fanout: Fanout::new(exp),
     };

@@ -42,6 +42,27 @@ pub(crate) enum Fanout {
 }
 
 impl Fanout {
+    /// Whether the guild itself walks its online members to find an event's recipients (and
+    /// allocates for it, `gc.rs`, and checks their permissions, `costs.permission_check_us`):
+    /// naive fan-out and Manifold, `offload` or not (its sender only groups the recipients by
+    /// node); with relays each relay walks its own members.
+    pub(crate) fn guild_walks_members(&self) -> bool {
+        match self {
+            Fanout::Naive | Fanout::Manifold(_) => true,
+            Fanout::Relays(_) => false,
+        }
+    }
+
+    /// Copies of an event the guild holds after `sends` sends of it (on its binary heap,
+    /// `gc.rs`): one per destination node under Manifold without `offload` or `binary` (it
+    /// encodes one per node), else one shared binary.
+    pub(crate) fn guild_event_copies(&self, sends: u32) -> u64 {
+        match self {
+            Fanout::Manifold(m) if !m.params.offload && !m.params.binary => sends.max(1) as u64,
+            Fanout::Naive | Fanout::Manifold(_) | Fanout::Relays(_) => 1,
+        }
+    }
+
     /// The strategy `exp` asks for, with its parameters in engine units.
     pub(crate) fn new(exp: &Experiment) -> Fanout {
         match exp.model.fanout.strategy {
