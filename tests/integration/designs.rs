@@ -239,6 +239,22 @@ fn v12_relays_and_passive_sessions_keep_a_huge_guild_up() {
     assert!(relays.latency_ms.p99 < 1000.0, "{}", relays.latency_ms.p99);
     assert!(relays.guild_busy_fraction_max < 0.5);
     assert_eq!(relays.keeps_up.all, Some(true), "{}", relays.keeps_up.why());
+    // The guild's own work grows with its size (a send per relay, presence updates to the
+    // ranges below each change, as many changes as members): four times the members, more
+    // than four times the guild's time.
+    assert!(relays.presence_changes > 50, "{relays:?}");
+    let quarter = run(&load(
+        &experiment,
+        &["workload.guilds.sizes={list: [25000]}"],
+        true,
+    ))
+    .summary;
+    assert!(
+        relays.busy_s.of("guild") > 4.0 * quarter.busy_s.of("guild"),
+        "{:?} {:?}",
+        relays.busy_s,
+        quarter.busy_s
+    );
     let naive = run(&load(
         &experiment,
         &[
