@@ -178,6 +178,7 @@ impl World {
         let n = node.index();
         self.nodes[n].up = true;
         self.trace_mark(now, Mark::Restart { node: node.0 });
+        self.relays_restarted(node, now, queue);
         let jitter = match cause {
             Crash::Memory => self.params.memory_reconnect_jitter,
             Crash::Storm(i) => self.storm_crashes[i as usize].2,

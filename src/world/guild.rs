@@ -58,6 +58,7 @@ impl World {
                     t += self.params.guild_join.sample(&mut self.costs_rng);
                     self.join(g, slot);
                     t += self.list_update_cost(g);
+                    t = self.relay_upkeep(g, slot, t, queue);
                     self.rec.join_handled(t);
                 }
                 let out = Outgoing {
@@ -75,6 +76,7 @@ impl World {
                     was_joined = self.leave(g, slot);
                     if was_joined {
                         t += self.list_update_cost(g);
+                        t = self.relay_upkeep(g, slot, t, queue);
                     }
                 }
                 (
@@ -86,6 +88,14 @@ impl World {
                     },
                     was_joined && self.params.presence_on_leave,
                 )
+            }
+            Msg::RelayResync { group } => {
+                // A restarted relay asks for what it holds: the guild sends it (`relays.rs`).
+                if first_slice {
+                    t = self.relay_resync_reply(g, group, t, queue);
+                }
+                self.guilds[gi].work.done = true;
+                return t;
             }
             other => unreachable!("guild {g:?} got {other:?}"),
         };
@@ -187,6 +197,7 @@ impl World {
                     self.rec.presence_completed(now, work.started);
                 }
             }
+            Msg::RelayResync { .. } => {}
             other => unreachable!("guild {g:?} finished {other:?}"),
         }
     }

@@ -53,6 +53,11 @@ pub(crate) enum Msg {
     RegistryCall { session: SessionId, token: u32 },
     /// Ring process: which node has this guild? Reply to `session`'s call `token`.
     RingCall { session: SessionId, token: u32 },
+    /// Relay: a member of its guild joined or left; update what it holds.
+    RelayUpdate,
+    /// Guild: the relay of group `group` restarted and asks for what it holds; relay: the
+    /// guild's reply, to rebuild from.
+    RelayResync { group: u32 },
 }
 
 // Messages fill the mailbox slab: keep them small.

@@ -281,7 +281,9 @@ impl World {
             Msg::Join { .. }
             | Msg::Leave { .. }
             | Msg::RegistryCall { .. }
-            | Msg::RingCall { .. } => self.params.call_bytes,
+            | Msg::RingCall { .. }
+            | Msg::RelayUpdate
+            | Msg::RelayResync { .. } => self.params.call_bytes,
         }
     }
 

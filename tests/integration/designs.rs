@@ -248,7 +248,12 @@ fn v12_relays_and_passive_sessions_keep_a_huge_guild_up() {
     };
     let (million, quarter) = (full(1_000_000), full(250_000));
     assert!(million.presence_changes > 3 * quarter.presence_changes);
-    assert_eq!(million.keeps_up.all, Some(true), "{}", million.keeps_up.why());
+    assert_eq!(
+        million.keeps_up.all,
+        Some(true),
+        "{}",
+        million.keeps_up.why()
+    );
     assert!(
         million.busy_s.of("guild") > 2.0 * quarter.busy_s.of("guild"),
         "{:?} {:?}",

@@ -33,6 +33,39 @@ pub(crate) struct RelaysConfig {
     pub(crate) relay_bytes: u64,
     #[serde(default = "default_relay_member_bytes")]
     pub(crate) member_bytes: u64,
+    /// What each relay holds (default `own_members`, MJ's 2023 change): `own_members`, the
+    /// members it serves; `whole_list`, the guild's whole member list, as relays first did:
+    /// memory per member of the guild, and every join or leave updates every relay.
+    #[serde(default)]
+    pub(crate) holds: RelayHolds,
+    /// A relay's time to apply one join or leave to what it holds (default 2 µs, assumption).
+    /// The guild sends the update (one send per relay it goes to).
+    #[serde(default = "default_relay_upkeep_us")]
+    pub(crate) upkeep_us: f64,
+    /// The guild's time per member to answer a relay that restarted with its node and asks
+    /// for what it holds (default 1 µs, assumption); the relay then applies each member
+    /// (`upkeep_us` each).
+    #[serde(default = "default_relay_resync_us")]
+    pub(crate) resync_us: f64,
+}
+
+fn default_relay_resync_us() -> f64 {
+    1.0
+}
+
+/// What each relay holds of its guild's member list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RelayHolds {
+    /// The members it serves (2023).
+    #[default]
+    OwnMembers,
+    /// The guild's whole member list.
+    WholeList,
+}
+
+fn default_relay_upkeep_us() -> f64 {
+    2.0
 }
 
 fn default_relay_sessions() -> u32 {
@@ -53,6 +86,9 @@ impl Default for RelaysConfig {
             max_sessions: default_relay_sessions(),
             relay_bytes: default_relay_bytes(),
             member_bytes: default_relay_member_bytes(),
+            holds: RelayHolds::default(),
+            upkeep_us: default_relay_upkeep_us(),
+            resync_us: default_relay_resync_us(),
         }
     }
 }

@@ -39,7 +39,7 @@ fn manifold(c: &mut Checker, exp: &Experiment, fanout: &FieldPath) {
     );
 }
 
-/// Relays: their size and memory.
+/// Relays: their size, memory and upkeep.
 fn relays(c: &mut Checker, exp: &Experiment, fanout: &FieldPath) {
     let relays = fanout.key("relays");
     let r = &exp.model.fanout.relays;
@@ -61,4 +61,6 @@ fn relays(c: &mut Checker, exp: &Experiment, fanout: &FieldPath) {
         MAX_ENTITY_BYTES,
         &relays.key("member_bytes"),
     );
+    c.range(r.upkeep_us, 0.0, MAX_DURATION_US, &relays.key("upkeep_us"));
+    c.range(r.resync_us, 0.0, MAX_DURATION_US, &relays.key("resync_us"));
 }

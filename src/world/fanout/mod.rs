@@ -183,6 +183,8 @@ impl World {
             (ProcessKind::Relay, Msg::WorkerBatch { .. }) => {
                 self.relay_slice(i, node, head, first_slice, now, queue)
             }
+            (ProcessKind::Relay, Msg::RelayUpdate) => self.relay_update(i, now),
+            (ProcessKind::Relay, Msg::RelayResync { group }) => self.relay_rebuild(i, group, now),
             (ProcessKind::Sender, Msg::Batch { .. }) => {
                 self.sender_slice(i, node, head, first_slice, now, queue)
             }

@@ -8,6 +8,13 @@
 //! permissions (a cost per recipient), then sends to each locally, like a Manifold worker.
 //! Relays keep the guild's order: a member always goes through the same relay, and a relay
 //! handles its mailbox in order.
+//!
+//! Upkeep: a join or leave goes from the guild to the relay serving the member (a send, and
+//! `upkeep_us` on the relay), or with `holds: whole_list` to every relay of the guild, each
+//! holding the whole member list in memory. A relay on a node that restarts has lost what it
+//! held (and the updates sent while it was down): it asks its guild, which writes out every
+//! member the relay holds (`resync_us` each, on the guild) and sends it; the relay applies
+//! each (`upkeep_us` each): the resync burst a session node's restart puts on its guilds.
 
 use super::groups::Group;
 use super::groups::Keyed;
@@ -45,6 +52,12 @@ pub(crate) struct RelayParams {
     pub(crate) check_ns: f64,
     pub(crate) relay_bytes: u64,
     pub(crate) member_bytes: u64,
+    /// Each relay holds the guild's whole member list (else its own members).
+    pub(crate) whole_list: bool,
+    /// A relay's time to apply a join or leave.
+    pub(crate) upkeep: Nanos,
+    /// The guild's time per member to answer a restarted relay's resync.
+    pub(crate) resync: Nanos,
 }
 
 impl Relays {
@@ -56,6 +69,9 @@ impl Relays {
                 check_ns: exp.model.costs.permission_check_us * 1e3,
                 relay_bytes: r.relay_bytes,
                 member_bytes: r.member_bytes,
+                whole_list: r.holds == crate::config::schema::RelayHolds::WholeList,
+                upkeep: crate::sim::time::us(r.upkeep_us),
+                resync: crate::sim::time::us(r.resync_us),
             },
             group_service: Vec::new(),
             hash_lo: Vec::new(),
@@ -189,17 +205,140 @@ impl World {
         self.group_sends(i, node, group, out, now, t, queue)
     }
 
-    /// Relays' memory: each relay process, and each member it serves, on its node.
+    /// Guild `g` handled a join or leave of its member in `slot` until `t`: it sends the update
+    /// to the relay serving the member, or with `whole_list` to every relay of the guild (a
+    /// send each); returns when its last send completes.
+    pub(crate) fn relay_upkeep(
+        &mut self,
+        g: GuildId,
+        slot: u32,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        if !matches!(self.fanout, super::Fanout::Relays(_)) {
+            return t;
+        }
+        let guild = &self.guilds[g.index()];
+        let (from, first, len) = (guild.node, guild.groups_first, guild.groups_len);
+        let groups = if self.relays().params.whole_list {
+            first..first + len
+        } else {
+            match self.group_of(g, slot) {
+                Some(k) => k as u32..k as u32 + 1,
+                None => return t,
+            }
+        };
+        for k in groups {
+            let to = self.groups[k as usize].node;
+            t += self.reply_cost(from, to);
+            self.rec.guild_sends += 1;
+            let relay = self.relays().group_service[k as usize];
+            let at = t + self.latency(from, to);
+            self.send_msg(ProcRef::Service(relay), Msg::RelayUpdate, at, queue);
+        }
+        t
+    }
+
+    /// Node `node` is back: each relay on it lost what it held and asks its guild for it.
+    pub(crate) fn relays_restarted(
+        &mut self,
+        node: NodeId,
+        now: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) {
+        if !matches!(self.fanout, super::Fanout::Relays(_)) {
+            return;
+        }
+        for gi in 0..self.guilds.len() {
+            let guild = &self.guilds[gi];
+            let (to, first, len) = (guild.node, guild.groups_first, guild.groups_len);
+            for k in first..first + len {
+                if self.groups[k as usize].node == node {
+                    let at = now + self.latency(node, to);
+                    let g = crate::world::ids::GuildId(gi as u32);
+                    self.send_msg(ProcRef::Guild(g), Msg::RelayResync { group: k }, at, queue);
+                }
+            }
+        }
+    }
+
+    /// The members the relay of group `group` of guild `g` holds.
+    fn relay_held(&self, g: GuildId, group: u32) -> u64 {
+        if self.relays().params.whole_list {
+            self.guilds[g.index()].len as u64
+        } else {
+            let relay = self.groups[group as usize];
+            (relay.end - relay.start) as u64
+        }
+    }
+
+    /// Guild `g`, from `t`, answers the resync of group `group`'s relay: it writes out every
+    /// member the relay holds (`resync_us` each) and sends it; returns when it is done.
+    pub(crate) fn relay_resync_reply(
+        &mut self,
+        g: GuildId,
+        group: u32,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let held = self.relay_held(g, group);
+        t += self.relays().params.resync.saturating_mul(held);
+        let (from, to) = (
+            self.guilds[g.index()].node,
+            self.groups[group as usize].node,
+        );
+        t += self.reply_cost(from, to);
+        self.rec.guild_sends += 1;
+        let relay = self.relays().group_service[group as usize];
+        let at = t + self.latency(from, to);
+        self.send_msg(
+            ProcRef::Service(relay),
+            Msg::RelayResync { group },
+            at,
+            queue,
+        );
+        t
+    }
+
+    /// Relay `i` rebuilds what it holds from its guild's reply: an update per member.
+    pub(super) fn relay_rebuild(&mut self, i: u32, group: u32, now: Nanos) -> Nanos {
+        let g = self.guild_of_group(group);
+        let held = self.relay_held(g, group);
+        self.services[i as usize].work.done = true;
+        now + self.relays().params.upkeep.saturating_mul(held)
+    }
+
+    /// The guild whose groups include `group`.
+    fn guild_of_group(&self, group: u32) -> GuildId {
+        let i = self
+            .guilds
+            .partition_point(|guild| guild.groups_first + guild.groups_len <= group);
+        GuildId(i as u32)
+    }
+
+    /// Relay `i` applies a join or leave to what it holds.
+    pub(super) fn relay_update(&mut self, i: u32, now: Nanos) -> Nanos {
+        self.services[i as usize].work.done = true;
+        now + self.relays().params.upkeep
+    }
+
+    /// Relays' memory: each relay process, and each member it holds (those it serves, or
+    /// with `whole_list` every member of its guild), on its node.
     pub(super) fn relay_memory(&mut self) {
         for g in 0..self.guilds.len() {
             let guild = &self.guilds[g];
             let groups =
                 guild.groups_first as usize..(guild.groups_first + guild.groups_len) as usize;
+            let guild_len = guild.len as u64;
             for k in groups {
                 let relay = self.groups[k];
                 let params = &self.relays().params;
-                let bytes =
-                    params.relay_bytes + params.member_bytes * (relay.end - relay.start) as u64;
+                let held = if params.whole_list {
+                    guild_len
+                } else {
+                    (relay.end - relay.start) as u64
+                };
+                let bytes = params.relay_bytes + params.member_bytes * held;
                 self.nodes[relay.node.index()].memory_static += bytes;
             }
         }
@@ -350,5 +489,67 @@ mod tests {
         assert_eq!(extra(0), 0);
         assert_eq!(extra(1), 2 * 1000 + 3 * 10);
         assert_eq!(extra(2), 1000 + 2 * 10);
+    }
+
+    #[test]
+    fn whole_lists_cost_memory_per_guild_member() {
+        let relays = |holds: &str| {
+            Tiny::new(&[5])
+                .set("workload.users.placement", ROUND_ROBIN)
+                .set("model.fanout.strategy", "relays")
+                .set("model.fanout.relays.max_sessions", "2")
+                .set("model.fanout.relays.relay_bytes", "1000")
+                .set("model.fanout.relays.member_bytes", "10")
+                .set("model.fanout.relays.holds", holds)
+                .world()
+        };
+        let (own, whole) = (relays("own_members"), relays("whole_list"));
+        // Node 1's two relays and node 2's one each hold all 5 members instead of theirs.
+        let extra = |n: usize| whole.nodes[n].memory_static - own.nodes[n].memory_static;
+        assert_eq!(extra(1), 2 * 5 * 10 - 3 * 10);
+        assert_eq!(extra(2), 5 * 10 - 2 * 10);
+    }
+
+    #[test]
+    fn a_join_or_leave_costs_its_relay_or_every_relay_an_update() {
+        // session-1 restarts: its 3 members leave and come back, each leave and join an update
+        // of 100 µs on the relay serving the member, or on all 4 relays of the guild (2 per
+        // session node) with whole lists, a send from the guild for each. Updates to the
+        // relays on session-1 while it is down are lost with it: with own members only the 3
+        // joins' updates arrive; with whole lists 3 leaves on the 2 relays of the other node
+        // and 3 joins on all 4, 18 updates from 24 sends. And session-1's 2 relays restart
+        // empty and are rebuilt from the guild: 3 members between them (6 each with whole
+        // lists), at 100 µs a member on the relay and `resync_us` on the guild.
+        let run = |holds: &str, upkeep: &str, resync: &str| {
+            Tiny::new(&[6])
+                .restart_session_1()
+                .set("model.fanout.strategy", "relays")
+                .set("model.fanout.relays.max_sessions", "2")
+                .set("model.fanout.relays.holds", holds)
+                .set("model.fanout.relays.upkeep_us", upkeep)
+                .set("model.fanout.relays.resync_us", resync)
+                .run()
+                .summary
+        };
+        let base = run("own_members", "0", "0");
+        let own = run("own_members", "100", "0");
+        let whole = run("whole_list", "100", "0");
+        let own_upkeep = own.busy_s.of("relay") - base.busy_s.of("relay");
+        assert!(
+            (own_upkeep - (3.0 + 3.0) * 100e-6).abs() < 1e-9,
+            "{own_upkeep}"
+        );
+        let whole_upkeep = whole.busy_s.of("relay") - base.busy_s.of("relay");
+        assert!(
+            (whole_upkeep - (18.0 + 12.0) * 100e-6).abs() < 1e-9,
+            "{whole_upkeep}"
+        );
+        assert_eq!(whole.guild_sends, own.guild_sends + 18);
+        // The guild pays for the resync: 1 ms a member held.
+        let resync = |holds: &str| {
+            run(holds, "0", "1000").busy_s.of("guild") - run(holds, "0", "0").busy_s.of("guild")
+        };
+        assert!((resync("own_members") - 3e-3).abs() < 1e-9);
+        assert!((resync("whole_list") - 12e-3).abs() < 1e-9);
     }
 }
