@@ -36,6 +36,7 @@ pub(crate) mod costs;
 pub(crate) mod cpu;
 pub(crate) mod deferred;
 pub(crate) mod event;
+pub(crate) mod everyone;
 pub(crate) mod fanout;
 pub(crate) mod faults;
 pub(crate) mod gc;

@@ -85,6 +85,8 @@ pub(crate) struct CountBurst {
     pub(crate) at: Nanos,
     pub(crate) guilds: Selection,
     pub(crate) count: u32,
+    /// Its publishes are `@everyone` announcements (`everyone.rs`).
+    pub(crate) everyone: bool,
 }
 
 pub(crate) struct Publisher {
@@ -199,6 +201,15 @@ impl Publisher {
 
     /// Burst `index` at its guild number `cursor`: the guild and its publish count, and
     /// whether another guild follows.
+    /// Whether a chat publish of guild `g` at `publish_time` is an `@everyone`: one of a burst
+    /// with `everyone: true` (bursts are few; most runs have none).
+    #[inline]
+    pub(crate) fn is_everyone(&self, g: GuildId, publish_time: Nanos) -> bool {
+        self.bursts
+            .iter()
+            .any(|b| b.everyone && b.at == publish_time && b.guilds.contains(g, &self.facts))
+    }
+
     pub(crate) fn burst(&self, index: u32, cursor: u32) -> (GuildId, u32, bool) {
         let b = &self.bursts[index as usize];
         let g = b.guilds.get(cursor, &self.facts);

@@ -203,6 +203,8 @@ pub struct World {
     pub(crate) zen: Option<super::zen_monitor::ZenMonitor>,
     /// Guild processes' heaps and garbage collections (`gc.rs`), with `model.gc`.
     pub(crate) gc: Option<super::gc::Gc>,
+    /// What an `@everyone` costs, and whether workers take it (`everyone.rs`).
+    pub(crate) everyone: super::everyone::EveryoneParams,
     /// Per mailbox slot holding a Manifold batch in flight: its recipients, counted as
     /// dropped if it reaches a crashed node (see `losses.rs`).
     pub(crate) batch_recipients: Vec<u32>,

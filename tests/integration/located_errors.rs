@@ -225,6 +225,23 @@ fn gc_young_heap_below_the_smallest() {
     );
 }
 
+#[test]
+fn everyone_mention_below_zero() {
+    let out = check_edited("everyone", |t| {
+        t.replace(
+            "model_overrides:\n",
+            "model_overrides:\n  everyone: {mention_us: -1}\n",
+        )
+    });
+    assert_located(
+        &out,
+        "everyone.yaml",
+        "8:26",
+        "model.everyone.mention_us",
+        "must be a number from 0 to 1000000000 µs, got -1",
+    );
+}
+
 /// A name becomes the output folder: anything that could leave `results/` is refused.
 #[test]
 fn name_that_is_not_a_folder_name() {

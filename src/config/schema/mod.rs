@@ -12,6 +12,7 @@
 //! path is `config::schema::<Type>` whichever file holds it.
 
 mod costs;
+mod everyone;
 mod expect;
 mod fanout;
 mod gc;
@@ -26,6 +27,7 @@ mod run;
 mod workload;
 
 pub(crate) use costs::*;
+pub(crate) use everyone::*;
 pub(crate) use expect::*;
 pub(crate) use fanout::*;
 pub(crate) use gc::*;

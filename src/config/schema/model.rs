@@ -5,8 +5,8 @@
 //! [`super::gc`].
 
 use super::{
-    Costs, Fanout, GcConfig, MemberListConfig, MonitorsConfig, Network, PassiveConfig,
-    PresenceConfig, RegistryConfig, RingConfig, Scheduling,
+    Costs, EveryoneConfig, Fanout, GcConfig, MemberListConfig, MonitorsConfig, Network,
+    PassiveConfig, PresenceConfig, RegistryConfig, RingConfig, Scheduling,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,10 @@ pub(crate) struct ModelConfig {
     /// modelled). `gc: {}` turns it on with every default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) gc: Option<GcConfig>,
+    /// What an `@everyone` announcement costs and whether workers take it off the guild
+    /// (default: absent, its defaults: 1 µs a mention, no workers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) everyone: Option<EveryoneConfig>,
 }
 
 /// `count` nodes with the same role and size.

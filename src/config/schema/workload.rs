@@ -226,4 +226,7 @@ pub(crate) struct Burst {
     /// this over the window; overlapping multipliers multiply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) multiplier: Option<f64>,
+    /// The `count` publishes are `@everyone` announcements (`model.everyone`; default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) everyone: bool,
 }

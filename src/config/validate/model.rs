@@ -18,6 +18,7 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) -> f64 {
     monitors(c, exp, &model);
     passive(c, exp, &model);
     gc(c, exp, &model);
+    everyone(c, exp, &model);
     memory(c, exp, &model.key("memory"), max_latency_us)
 }
 
@@ -371,4 +372,14 @@ fn memory(c: &mut Checker, exp: &Experiment, memory: &FieldPath, max_latency_us:
         &memory.key("reconnect_jitter_s"),
     );
     min_restart_s
+}
+
+/// `@everyone` announcements: the mention and read costs.
+fn everyone(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
+    let Some(e) = &exp.model.everyone else {
+        return;
+    };
+    let at = model.key("everyone");
+    c.range(e.mention_us, 0.0, MAX_DURATION_US, &at.key("mention_us"));
+    c.range(e.ets_read_us, 0.0, MAX_DURATION_US, &at.key("ets_read_us"));
 }

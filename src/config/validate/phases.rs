@@ -132,6 +132,11 @@ fn one_burst(c: &mut Checker, b: &Burst, p: &FieldPath, guilds: u64) {
         (None, None, Some(from_s), Some(to_s), Some(m)) => {
             window(c, from_s, to_s, p);
             c.range(m, 0.0, MAX_BURST_MULTIPLIER, &p.key("multiplier"));
+            c.check(!b.everyone, &p.key("everyone"), || {
+                "an @everyone is a burst of publishes at an instant (`at_s` and `count`), not a \
+                 rate multiplier"
+                    .into()
+            });
         }
         _ => c.fail(
             p,

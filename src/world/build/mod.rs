@@ -179,6 +179,7 @@ pub(crate) fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<W
         passive: super::passive::Passive::new(exp),
         member_list: super::member_list::MemberList::new(exp, guild_count),
         gc: super::gc::Gc::new(exp, guild_count),
+        everyone: super::everyone::EveryoneParams::new(exp),
         trace: None,
         fanout: Fanout::new(exp),
     };

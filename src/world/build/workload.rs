@@ -106,6 +106,7 @@ pub(super) fn publisher(
                 at: secs(at),
                 guilds,
                 count,
+                everyone: b.everyone,
             }),
             (_, _, Some(from), Some(to), Some(factor)) => multipliers.push(RateBurst {
                 from: secs(from),

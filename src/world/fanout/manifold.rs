@@ -127,13 +127,15 @@ impl World {
             snapshot: self.guilds[gi].join_seq,
             ..out
         };
-        if self.manifold().params.offload {
-            // The guild still finds the recipients (permission checks); the sender groups
-            // them by node and sends.
+        let to_worker = self.to_everyone_worker(g, &out);
+        if self.manifold().params.offload || to_worker {
+            // The guild still finds the recipients (permission checks), unless a worker does
+            // (`everyone.rs`); the sender groups them by node and sends.
             let target = self.fanout_target(g, &out);
             let recipients = self.target_recipients(g, &target, out.origin);
-            if first_slice {
-                t += self.recipient_checks(recipients);
+            if first_slice && !to_worker {
+                t +=
+                    self.recipient_checks(recipients) + self.everyone_mentions(g, &out, recipients);
             }
             t += self.params.send_local.sample(&mut self.costs_rng);
             self.rec.guild_sends += 1;
@@ -149,7 +151,9 @@ impl World {
         let target = self.fanout_target(g, &out);
         let recipients = self.target_recipients(g, &target, out.origin);
         if first_slice {
-            t += self.recipient_checks(recipients) + self.grouping_cost(recipients);
+            t += self.recipient_checks(recipients)
+                + self.everyone_mentions(g, &out, recipients)
+                + self.grouping_cost(recipients);
         }
         let mut work = self.guilds[gi].work;
         let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
@@ -403,6 +407,10 @@ impl World {
         let mut t = now;
         if first_slice {
             let recipients = self.target_recipients(GuildId(guild), &target, out.origin);
+            if self.to_everyone_worker(GuildId(guild), &out) {
+                // A worker's walk of an @everyone (`everyone.rs`).
+                t += self.worker_walk(recipients);
+            }
             t += self.grouping_cost(recipients);
         }
         let mut work = self.services[i as usize].work;

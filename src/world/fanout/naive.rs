@@ -63,7 +63,7 @@ impl World {
         };
         if !self.channels.any_limited() {
             // Every send is in closed form: one run to the end of the slice.
-            let check = self.params.permission_check;
+            let check = self.params.permission_check + self.everyone_mentions(g, &out, 1);
             let end = self
                 .sends(queue)
                 .with_costs(fixed)
@@ -88,7 +88,7 @@ impl World {
             else {
                 break;
             };
-            t = done_at + self.params.permission_check;
+            t = done_at + self.params.permission_check + self.everyone_mentions(g, &out, 1);
             work.next += 1;
             work.sends += 1;
             self.rec.guild_sends += 1;

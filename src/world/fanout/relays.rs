@@ -201,6 +201,8 @@ impl World {
                 self.group_recipients(self.groups[group as usize], 0, out.snapshot, out.origin);
             self.services[i as usize].work.recipients = recipients;
             t += (self.relays().params.check_ns * recipients as f64).round() as Nanos;
+            let g = self.guild_of_group(group);
+            t += self.everyone_mentions(g, &out, recipients);
         }
         self.group_sends(i, node, group, out, now, t, queue)
     }
