@@ -97,6 +97,8 @@ pub(crate) struct Publisher {
     changes: Vec<ChangeProcess>,
     sessions: u32,
     bursts: Vec<CountBurst>,
+    /// Some burst is of `@everyone` announcements.
+    has_everyone: bool,
     multipliers: Multipliers,
 }
 
@@ -114,6 +116,7 @@ impl Publisher {
             publishes,
             changes,
             sessions,
+            has_everyone: bursts.iter().any(|b| b.everyone),
             bursts,
             multipliers,
         }
@@ -199,17 +202,19 @@ impl Publisher {
         g.filter(|_| kept)
     }
 
-    /// Burst `index` at its guild number `cursor`: the guild and its publish count, and
-    /// whether another guild follows.
     /// Whether a chat publish of guild `g` at `publish_time` is an `@everyone`: one of a burst
-    /// with `everyone: true` (bursts are few; most runs have none).
+    /// with `everyone: true` (none in most runs, which then look at no burst).
     #[inline]
     pub(crate) fn is_everyone(&self, g: GuildId, publish_time: Nanos) -> bool {
-        self.bursts
-            .iter()
-            .any(|b| b.everyone && b.at == publish_time && b.guilds.contains(g, &self.facts))
+        self.has_everyone
+            && self
+                .bursts
+                .iter()
+                .any(|b| b.everyone && b.at == publish_time && b.guilds.contains(g, &self.facts))
     }
 
+    /// Burst `index` at its guild number `cursor`: the guild and its publish count, and
+    /// whether another guild follows.
     pub(crate) fn burst(&self, index: u32, cursor: u32) -> (GuildId, u32, bool) {
         let b = &self.bursts[index as usize];
         let g = b.guilds.get(cursor, &self.facts);

@@ -310,12 +310,13 @@ impl World {
         now + self.relays().params.upkeep.saturating_mul(held)
     }
 
-    /// The guild whose groups include `group`.
-    fn guild_of_group(&self, group: u32) -> GuildId {
+    /// The guild whose groups include `group`: the last to start at or before it (a guild's
+    /// range groups follow its other groups, before the next guild's).
+    pub(super) fn guild_of_group(&self, group: u32) -> GuildId {
         let i = self
             .guilds
-            .partition_point(|guild| guild.groups_first + guild.groups_len <= group);
-        GuildId(i as u32)
+            .partition_point(|guild| guild.groups_first <= group);
+        GuildId(i.saturating_sub(1) as u32)
     }
 
     /// Relay `i` applies a join or leave to what it holds.
@@ -553,5 +554,27 @@ mod tests {
         };
         assert!((resync("own_members") - 3e-3).abs() < 1e-9);
         assert!((resync("whole_list") - 12e-3).abs() < 1e-9);
+    }
+
+    #[test]
+    fn every_group_knows_its_guild_range_groups_too() {
+        // Two guilds with own-range member lists: each guild's range groups come after its
+        // relays' groups, before the next guild's.
+        let w = Tiny::new(&[6, 5])
+            .set("model.fanout.strategy", "relays")
+            .set("model.fanout.relays.max_sessions", "2")
+            .set("model.member_list.structure", "sorted_set")
+            .set("model.member_list.range_size", "2")
+            .set("model.member_list.presence_updates", "own_range")
+            .world();
+        assert!(w.groups.len() > 6, "range groups were built");
+        for (k, group) in w.groups.iter().enumerate() {
+            let slot = w.by_node[group.start as usize];
+            let guild = &w.guilds[w.guild_of_group(k as u32).index()];
+            assert!(
+                (guild.first..guild.first + guild.len).contains(&slot),
+                "group {k}"
+            );
+        }
     }
 }
