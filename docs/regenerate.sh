@@ -28,6 +28,7 @@ member-list-timeline.svg discord-2019-member-list member_list_timeline.svg
 zenmonitor-timeline.svg discord-2019-zenmonitor zenmonitor_timeline.svg
 relays-timeline.svg discord-2023-relays relays_timeline.svg
 everyone-timeline.svg discord-2023-everyone everyone_timeline.svg
+wake-storm-timeline.svg discord-2023-wake-storm wake_storm_timeline.svg
 design-generations-frontiers.svg design-generations search.svg
 capacity-guild-size.svg capacity-guild-size search.svg
 guild-gc-latency-p99.svg guild-gc latency_p99.svg

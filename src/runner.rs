@@ -378,7 +378,13 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         passive: PassiveSummary {
             digests: rec.digests,
             digest_deliveries: rec.digest_deliveries,
+            // With users configured, every run reports the block (a sweep's runs report the
+            // same metrics), zero without passive sessions.
+            users: world
+                .users_summary(end_time)
+                .or_else(|| exp.model.passive.users.as_ref().map(|_| Default::default())),
         },
+        client_bytes: client_bytes_summary(world, end_time),
         gc: world.gc_summary(&rec.guild_busy_ns),
         monitors: MonitorsSummary {
             downs: rec.monitor_downs,
@@ -496,4 +502,46 @@ fn storm_windows(exp: &crate::config::schema::Experiment) -> Vec<(f64, f64)> {
             } => (*at_s, at_s + down_s + reconnect_jitter_s),
         })
         .collect()
+}
+
+/// Bytes to clients, when sessions paid per byte.
+fn client_bytes_summary(
+    world: &World,
+    end_time: Nanos,
+) -> Option<crate::metrics::summary::ClientBytesSummary> {
+    let rec = &world.rec;
+    if world.params.session_per_byte <= 0.0 {
+        return None;
+    }
+    let bins = (end_time.div_ceil(rec.interval).max(1) as usize).min(rec.bins);
+    let per_s = 1e9 / rec.interval as f64;
+    let per_node = world
+        .nodes
+        .iter()
+        .enumerate()
+        // Every node holding sessions, so that every run of a sweep reports the same names.
+        .filter(|(_, node)| node.sessions_end > node.sessions_first)
+        .map(|(n, node)| {
+            let row = rec
+                .node_client_bytes
+                .get(n * rec.bins..)
+                .and_then(|r| r.get(..bins))
+                .unwrap_or(&[]);
+            let total: u64 = row.iter().sum();
+            let max = row.iter().copied().max().unwrap_or(0);
+            (
+                node.name.clone(),
+                crate::metrics::summary::NodeBytes {
+                    total,
+                    per_s_max: round6(max as f64 * per_s),
+                },
+            )
+        })
+        .collect();
+    Some(crate::metrics::summary::ClientBytesSummary {
+        total: rec.client_bytes[0] + rec.client_bytes[1],
+        active: rec.client_bytes[0],
+        passive: rec.client_bytes[1],
+        per_node,
+    })
 }

@@ -208,7 +208,8 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     // A guild yields its scheduler every time slice: one queued event per slice of sends.
     let slices = deliveries * send_us / exp.model.scheduling.time_slice_us.max(1e-3);
     let per_event_deliveries = exp.run.deliveries == DeliveryMode::PerEvent
-        || mean_us(&exp.model.costs.session_receive) > 0.0;
+        || mean_us(&exp.model.costs.session_receive) > 0.0
+        || exp.model.costs.serialise_ns_per_byte + exp.model.costs.compress_ns_per_byte > 0.0;
     // Grouped strategies' messages: each group of recipients a publish reaches is a
     // message that arrives (an event) and a slice that ends (another).
     let mut events =

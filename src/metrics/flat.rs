@@ -76,10 +76,18 @@ pub fn lookup(summary: &Value, name: &str) -> Option<Option<f64>> {
     }
 }
 
+/// The optional blocks of `summary.json` a run reports, from its experiment.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Blocks {
+    pub(crate) gc: bool,
+    pub(crate) users: bool,
+    pub(crate) client_bytes: bool,
+}
+
 /// Names of every metric a run reports.
 #[cfg(test)]
 pub(crate) fn names() -> Vec<String> {
-    names_with_windows([], false)
+    names_with_windows([], Blocks::default())
 }
 
 /// Names of every metric a run with named windows of these names (`output.windows`) reports:
@@ -87,12 +95,16 @@ pub(crate) fn names() -> Vec<String> {
 /// model has `model.gc`) those of the `gc` block.
 pub(crate) fn names_with_windows<'a>(
     windows: impl IntoIterator<Item = &'a str>,
-    gc: bool,
+    blocks: Blocks,
 ) -> Vec<String> {
     let mut summary = Summary {
-        gc: gc.then(Default::default),
+        gc: blocks.gc.then(Default::default),
+        client_bytes: blocks.client_bytes.then(Default::default),
         ..Summary::default()
     };
+    if blocks.users {
+        summary.passive.users = Some(Default::default());
+    }
     for name in windows {
         summary
             .windows
@@ -150,7 +162,7 @@ mod tests {
         }
         assert_eq!(lookup(&value, "deliveries_total"), Some(Some(7.0)));
         assert!(
-            names_with_windows(["after"], false)
+            names_with_windows(["after"], Blocks::default())
                 .contains(&"windows.after.latency_ms.p99".to_string())
         );
         assert_eq!(lookup(&value, "windows.after.latency_ms.p99"), Some(None));

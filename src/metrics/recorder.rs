@@ -186,6 +186,8 @@ pub struct Recorder {
     pub(crate) bin_mailbox_max: Vec<u32>,
     pub bin_presence_deliveries: Vec<u64>,
     pub bin_registry_depth_max: Vec<u32>,
+    /// Per bin: the longest relay mailbox (relays only; empty until the first).
+    pub(crate) bin_relay_depth_max: Vec<u32>,
     /// Per bin: the smallest chat latency (`u64::MAX` in a bin without any), and presence
     /// latency sum, largest and smallest.
     pub(crate) bin_latency_min_ns: Vec<u64>,
@@ -216,6 +218,10 @@ pub struct Recorder {
     /// Passive sessions' digests published, and the digests sent to online sessions.
     pub(crate) digests: u64,
     pub(crate) digest_deliveries: u64,
+    /// Bytes sessions sent their clients (after compression): to active and to passive
+    /// sessions, and per node and bin (`node * bins + bin`; empty until the first).
+    pub(crate) client_bytes: [u64; 2],
+    pub(crate) node_client_bytes: Vec<u64>,
     pub(crate) member_list_updates: u64,
     pub(crate) member_list_work_ns: u64,
     pub(crate) member_list_cost_min_ns: Nanos,
@@ -290,6 +296,7 @@ impl Recorder {
             bin_mailbox_max: vec![0; bins],
             bin_presence_deliveries: vec![0; bins],
             bin_registry_depth_max: vec![0; bins],
+            bin_relay_depth_max: Vec::new(),
             bin_latency_min_ns: vec![u64::MAX; bins],
             bin_presence_sum_ns: vec![0; bins],
             bin_presence_max_ns: vec![0; bins],
@@ -306,6 +313,8 @@ impl Recorder {
             last_down: 0,
             digests: 0,
             digest_deliveries: 0,
+            client_bytes: [0; 2],
+            node_client_bytes: Vec::new(),
             member_list_updates: 0,
             member_list_work_ns: 0,
             member_list_cost_min_ns: Nanos::MAX,
@@ -332,6 +341,16 @@ impl Recorder {
     pub(crate) fn set_windows(&mut self, list: &[(String, Nanos, Nanos)]) {
         let stride = self.latency.buckets_mut().len();
         self.windows = Windows::new(list, self.interval, self.bins, stride);
+    }
+
+    /// A session on `node` sent `bytes` to its client at `at`, a passive session's or not.
+    pub(crate) fn client_bytes(&mut self, node: usize, bytes: u64, passive: bool, at: Nanos) {
+        self.client_bytes[usize::from(passive)] += bytes;
+        if self.node_client_bytes.is_empty() {
+            self.node_client_bytes = vec![0; self.node_memory.len() * self.bins];
+        }
+        let b = self.bin(at);
+        self.node_client_bytes[node * self.bins + b] += bytes;
     }
 
     /// A session received an event (or a presence update) published at `publish_time`, at
@@ -495,6 +514,15 @@ impl Recorder {
         let b = self.bin(now);
         self.bin_registry_depth_max[b] = self.bin_registry_depth_max[b].max(depth);
         self.registry_depth_max = self.registry_depth_max.max(depth);
+    }
+
+    /// A relay took up a message with `depth` in its mailbox at `now`.
+    pub(crate) fn relay_depth(&mut self, now: Nanos, depth: u32) {
+        if self.bin_relay_depth_max.is_empty() {
+            self.bin_relay_depth_max = vec![0; self.bins];
+        }
+        let b = self.bin(now);
+        self.bin_relay_depth_max[b] = self.bin_relay_depth_max[b].max(depth);
     }
 
     /// `node` uses `bytes` of memory at `now`.

@@ -78,6 +78,10 @@ pub struct Summary {
     pub member_list: MemberListSummary,
     pub monitors: MonitorsSummary,
     pub passive: PassiveSummary,
+    /// Bytes sessions sent their clients, when sessions pay per byte
+    /// (`costs.serialise_ns_per_byte`, `costs.compress_ns_per_byte`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_bytes: Option<ClientBytesSummary>,
     /// Guild processes' garbage collections, with `model.gc` (`world/gc.rs`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gc: Option<GcSummary>,
@@ -131,6 +135,65 @@ pub struct PassiveSummary {
     /// Digests guilds published, and digests sent to online passive sessions.
     pub digests: u64,
     pub digest_deliveries: u64,
+    /// Users who open and leave their guilds (`model.passive.users`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<UsersSummary>,
+}
+
+/// Users with behaviour: who was active, the opens, syncs and mentions.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UsersSummary {
+    /// The active share in steady state that the open rate `r` and the mean dwell `d` give,
+    /// `r d / (1 + r d)`: what `active_fraction_mean` is to be compared with.
+    pub active_fraction_expected: f64,
+    /// The share of the members of guilds with passive sessions that were active, averaged
+    /// over the run (an output of the users' behaviour).
+    pub active_fraction_mean: f64,
+    /// Per guild with passive sessions (the 20 largest): its members, active share averaged
+    /// over the run, and active members at the end.
+    pub guilds: Vec<GuildActive>,
+    /// Users who opened a guild (of which in response to an announcement), and who left.
+    pub opens: u64,
+    pub wake_opens: u64,
+    pub leaves: u64,
+    /// State syncs asked for and completed (the session wrote the reply out), the missed
+    /// messages they carried, and the time from the open to the reply written out.
+    pub syncs_requested: u64,
+    pub syncs_done: u64,
+    pub sync_messages: u64,
+    pub sync_ms: DurationStats,
+    /// Chat messages that mentioned a member, and those whose member was passive (the
+    /// guild sent it the message as it happened).
+    pub mentions: u64,
+    pub mentions_passive: u64,
+}
+
+/// One guild's active share.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GuildActive {
+    pub guild: u32,
+    pub members: u32,
+    pub active_fraction_mean: f64,
+    pub active_at_end: u32,
+}
+
+/// Bytes sessions sent their clients, after compression.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ClientBytesSummary {
+    pub total: u64,
+    /// To active sessions (events, syncs) and to passive ones (digests, mentions, what
+    /// passive sessions receive as it happens).
+    pub active: u64,
+    pub passive: u64,
+    /// Per session node: bytes over the run, and the highest rate in one sample interval.
+    pub per_node: BTreeMap<String, NodeBytes>,
+}
+
+/// One node's bytes to clients.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct NodeBytes {
+    pub total: u64,
+    pub per_s_max: f64,
 }
 
 /// `:DOWN` notifications of sessions lost with their node (ZM).

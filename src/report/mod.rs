@@ -272,6 +272,27 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
                 rec.node_run_queue_max[n * rec.bins + b].to_string(),
             );
             row(&scope, "memory_bytes_max", memory[n][b].to_string());
+            if !rec.node_client_bytes.is_empty() {
+                let bytes = rec.node_client_bytes[n * rec.bins + b] as f64;
+                let per_s = bytes * 1e9 / rec.interval as f64;
+                row(&scope, "client_bytes_per_s", round6(per_s).to_string());
+            }
+        }
+        if let Some(f) = result.world.active_fraction_in_bin(b, result.end_time) {
+            row("cluster", "active_fraction", round6(f).to_string());
+        }
+        if let Some((opens, syncs, longest)) = result.world.users_in_bin(b) {
+            row("cluster", "user_opens", opens.to_string());
+            row("cluster", "syncs", syncs.to_string());
+            let longest = if syncs > 0 {
+                round_ns_ms(longest as f64 / 1e6).to_string()
+            } else {
+                String::new()
+            };
+            row("cluster", "sync_ms_max", longest);
+        }
+        if let Some(depth) = rec.bin_relay_depth_max.get(b) {
+            row("cluster", "relay_mailbox_depth_max", depth.to_string());
         }
     }
     if let Some(e) = failed {

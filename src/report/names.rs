@@ -37,6 +37,18 @@ const NAMES: &[(&str, &str)] = &[
     ("guild_sends_per_publish", "guild sends per publish"),
     ("sessions_online", "sessions online"),
     ("registry_queue_depth_max", "deepest registry queue (calls)"),
+    ("active_fraction", "share of members active"),
+    ("user_opens", "users opening the guild per bin"),
+    ("syncs", "state syncs done per bin"),
+    ("sync_ms_max", "longest state sync (ms)"),
+    (
+        "relay_mailbox_depth_max",
+        "deepest relay mailbox (messages)",
+    ),
+    (
+        "client_bytes_per_s",
+        "bytes to clients per second, busiest node",
+    ),
     ("memory_bytes_max", "node memory, largest node (bytes)"),
     (
         "guild_mailbox_depth_max",
@@ -48,6 +60,8 @@ const NAMES: &[(&str, &str)] = &[
     ("presence_deliveries", "presence deliveries per bin"),
     ("latency_ms_mean", "mean delivery latency (ms)"),
     ("latency_ms_max", "largest delivery latency (ms)"),
+    ("latency_ms_p99", "p99 delivery latency (ms)"),
+    ("latency_ms_p50", "median delivery latency (ms)"),
     ("busy_fraction", "busiest node's busy fraction"),
     ("run_queue_max", "longest run queue (processes)"),
 ];

@@ -52,6 +52,12 @@ pub(crate) enum Event {
     ZenSweep { node: NodeId },
     /// Guilds with passive members publish their digests.
     DigestTick,
+    /// A candidate open of guild `guild` by one of its passive members' users (`behaviour.rs`).
+    UserOpens { guild: u32 },
+    /// A candidate open of guild `guild` in response to an announcement.
+    UserWakes { guild: u32 },
+    /// The user of membership `slot` stops looking at the guild.
+    UserLeaves { slot: u32 },
 }
 
 const _: () = assert!(std::mem::size_of::<Event>() <= 16);

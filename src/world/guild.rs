@@ -109,6 +109,10 @@ impl World {
             self.guilds[gi].work.done = true;
             return t;
         }
+        if first_slice {
+            // Users with behaviour: the chat count, wake-ups, mentions (`behaviour.rs`).
+            t = self.users_take_up(g, &out, now, t, queue);
+        }
         let end = self.fanout_guild_sends(g, out, first_slice, now, t, queue);
         self.rec.fanout_work(t, end);
         end

@@ -58,6 +58,19 @@ pub(crate) enum Msg {
     /// Guild: the relay of group `group` restarted and asks for what it holds; relay: the
     /// guild's reply, to rebuild from.
     RelayResync { group: u32 },
+    /// Relay: the user of membership `slot`, which missed `missed` messages, opened the guild
+    /// at `opened`: send it what it must catch up on (`behaviour.rs`).
+    SyncRequest {
+        slot: u32,
+        missed: u32,
+        opened: Nanos,
+    },
+    /// Session: the reply to its sync, `bytes` long, for the open at `opened`.
+    SyncReply {
+        slot: u32,
+        bytes: u32,
+        opened: Nanos,
+    },
 }
 
 // Messages fill the mailbox slab: keep them small.

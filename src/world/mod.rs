@@ -21,7 +21,7 @@
 //!   the groups the grouped ones send to).
 //! - Mechanisms, each owning its state and parameters: [`registry`] (registries, timeouts,
 //!   backoff, the Semaphore), [`lookup`] (ring lookups), [`ring`] (the consistent-hash ring),
-//!   [`member_list`] (the lazy member list), [`passive`] (passive sessions and digests),
+//!   [`member_list`] (the lazy member list), [`passive`] (passive sessions and digests), [`behaviour`] (users who open and leave guilds, state syncs, wake-ups, mentions),
 //!   [`zen_monitor`] (ZenMonitor), [`gc`] (guild processes' heaps and garbage collection).
 //! - The workload: [`publish`] (Poisson publishes, phases, bursts, presence changes),
 //!   [`arrivals`], [`shape`], [`selector`].
@@ -30,6 +30,7 @@
 
 pub(crate) mod accounting;
 pub(crate) mod arrivals;
+pub(crate) mod behaviour;
 pub(crate) mod build;
 pub(crate) mod channel;
 pub(crate) mod costs;

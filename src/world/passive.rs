@@ -29,6 +29,8 @@ pub(crate) struct Passive {
     pub(crate) presence: bool,
     /// How often passive members get a digest of missed chat.
     pub(crate) digest_interval: Option<Nanos>,
+    /// A digest's size (before compression).
+    pub(crate) digest_bytes: u64,
     /// Per guild, whether chat arrived since its last digest; the guilds with passive members.
     digest_due: Vec<bool>,
     digest_guilds: Vec<u32>,
@@ -44,6 +46,7 @@ impl Passive {
             chat: config.receives.contains(&EventKind::Chat),
             presence: config.receives.contains(&EventKind::Presence),
             digest_interval: config.digest_interval_ms.map(|v| ms(v).max(1)),
+            digest_bytes: config.digest_bytes,
             digest_due: Vec::new(),
             digest_guilds: Vec::new(),
         })
@@ -57,14 +60,21 @@ impl World {
         let Some(passive) = &self.passive else {
             return;
         };
+        // With users who open and leave (`behaviour.rs`), who is active changes: every slot
+        // stays in the active part here, and fan-outs take the active flag per member.
+        let users = self.behaviour.is_some();
         let (min, fraction) = (passive.min_members, passive.active_fraction);
         let digest_interval = passive.digest_interval;
         let mut passive_guilds = Vec::new();
         for (g, guild) in self.guilds.iter_mut().enumerate() {
             if guild.len >= min {
-                let active = active_members(guild.len, fraction);
+                let active = if users {
+                    guild.len
+                } else {
+                    active_members(guild.len, fraction)
+                };
                 guild.active = active.clamp(1, guild.len);
-                if guild.active < guild.len {
+                if guild.active < guild.len || users {
                     passive_guilds.push(g as u32);
                 }
             }
@@ -138,6 +148,7 @@ impl World {
         mut t: Nanos,
         slice_end: Nanos,
         fixed: Option<(Nanos, Nanos)>,
+        queue: &mut EventQueue<Event>,
     ) -> RunEnd {
         let mut sends = 0;
         while next < len && t < slice_end {
@@ -156,8 +167,20 @@ impl World {
             };
             sends += 1;
             self.rec.inter_node_messages += u64::from(remote);
-            if info & ONLINE_BIT != 0 && t + self.latency(from, to) <= self.params.horizon {
+            let arrival = t + self.latency(from, to);
+            if info & ONLINE_BIT != 0 && arrival <= self.params.horizon {
                 self.rec.digest_deliveries += 1;
+                if self.params.sessions_busy() {
+                    // The session writes the digest out to its client.
+                    let bytes = self.passive.as_ref().map_or(0, |p| p.digest_bytes);
+                    let s = self.member_session[slot];
+                    let msg = Msg::SyncReply {
+                        slot: slot as u32,
+                        bytes: bytes.min(u32::MAX as u64) as u32,
+                        opened: super::state::DIGEST_OUT,
+                    };
+                    self.send_msg(super::event::ProcRef::Session(s), msg, arrival, queue);
+                }
             }
         }
         RunEnd { t, next, sends }

@@ -68,7 +68,7 @@ impl World {
         if self.sessions[s.index()].core.mailbox.is_empty() {
             return;
         }
-        if self.params.session_receive.is_zero() {
+        if !self.params.sessions_busy() {
             while !self.sessions[s.index()].core.mailbox.is_empty() {
                 self.session_receive_done(s, now);
             }

@@ -34,6 +34,9 @@ impl World {
         if kind == ProcessKind::Registry {
             let depth = service.core.mailbox.len();
             self.rec.registry_depth(now, depth);
+        } else if kind == ProcessKind::Relay && first_slice {
+            let depth = service.core.mailbox.len();
+            self.rec.relay_depth(now, depth);
         }
         match (kind, head) {
             (ProcessKind::Registry, Msg::RegistryCall { session, token }) => {

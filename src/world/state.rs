@@ -13,16 +13,35 @@ use crate::metrics::recorder::ProcessKind;
 use crate::sim::rng::StreamRng;
 use crate::sim::{Dist, EventQueue, Model, Nanos};
 
+/// `Msg::SyncReply::opened` of a digest written to a passive session's client.
+pub(crate) const DIGEST_OUT: Nanos = Nanos::MAX;
+
 /// `member_joined` of a member that is not joined.
 pub(crate) const NOT_JOINED: u32 = u32::MAX;
 /// `member_info` flag: the member's session is online.
 pub(crate) const ONLINE_BIT: u32 = 1 << 31;
+
+impl Params {
+    /// Sessions spend time on what they deliver (a cost per event or per byte).
+    pub(crate) fn sessions_busy(&self) -> bool {
+        !self.session_receive.is_zero() || self.session_per_byte > 0.0
+    }
+
+    /// A session's time to write `bytes` out to its client.
+    pub(crate) fn bytes_cost(&self, bytes: u64) -> Nanos {
+        (self.session_per_byte * bytes as f64).round() as Nanos
+    }
+}
 
 /// Model parameters after validation, in engine units.
 pub struct Params {
     pub(crate) send_local: Dist,
     pub(crate) send_remote: Dist,
     pub(crate) session_receive: Dist,
+    /// A session's time per byte it sends to its client: serialising and compressing (ns).
+    pub(crate) session_per_byte: f64,
+    /// Bytes before compression over bytes sent to clients.
+    pub(crate) compression_ratio: f64,
     pub(crate) encode: Dist,
     pub(crate) guild_join: Dist,
     /// Time per member to find an event's recipients (`costs.permission_check_us`).
@@ -199,6 +218,8 @@ pub struct World {
     /// The optional mechanisms, each in its own module: passive sessions (`passive.rs`), the
     /// member list (`member_list.rs`), ZenMonitor (`zen_monitor.rs`).
     pub(crate) passive: Option<super::passive::Passive>,
+    /// Users who open and leave their guilds, with passive sessions (`behaviour.rs`).
+    pub(crate) behaviour: Option<super::behaviour::Behaviour>,
     pub(crate) member_list: Option<super::member_list::MemberList>,
     pub(crate) zen: Option<super::zen_monitor::ZenMonitor>,
     /// Guild processes' heaps and garbage collections (`gc.rs`), with `model.gc`.
@@ -285,7 +306,9 @@ impl World {
             | Msg::RegistryCall { .. }
             | Msg::RingCall { .. }
             | Msg::RelayUpdate
-            | Msg::RelayResync { .. } => self.params.call_bytes,
+            | Msg::RelayResync { .. }
+            | Msg::SyncRequest { .. } => self.params.call_bytes,
+            Msg::SyncReply { bytes, .. } => *bytes as u64,
         }
     }
 
@@ -538,7 +561,7 @@ impl World {
     ) {
         let s = self.member_session[slot as usize];
         let phase = self.sessions[s.index()].phase;
-        let zero_cost = self.params.session_receive.is_zero();
+        let zero_cost = !self.params.sessions_busy();
         if (phase == Phase::Online && zero_cost) || (was_online && phase != Phase::Online) {
             self.record_delivery(slot, now, publish_time, presence);
         } else if phase == Phase::Offline {
@@ -595,8 +618,23 @@ impl World {
 
     /// Handling a delivery: a session's slice when it has no connection step to take.
     pub(crate) fn session_receive_slice(&mut self, s: SessionId, now: Nanos) -> Nanos {
-        debug_assert!(!self.sessions[s.index()].core.mailbox.is_empty());
-        now + self.params.session_receive.sample(&mut self.costs_rng)
+        let head = self
+            .mailboxes
+            .front(&self.sessions[s.index()].core.mailbox)
+            .expect("a session runs with a message");
+        match head {
+            Msg::Delivery { presence, .. } => {
+                let bytes = if presence {
+                    self.params.presence_bytes
+                } else {
+                    self.params.event_bytes
+                };
+                now + self.params.session_receive.sample(&mut self.costs_rng)
+                    + self.params.bytes_cost(bytes)
+            }
+            Msg::SyncReply { bytes, .. } => now + self.params.bytes_cost(bytes as u64),
+            other => unreachable!("session handles {other:?}"),
+        }
     }
 
     /// A session finished handling the delivery at the head of its mailbox.
@@ -606,9 +644,57 @@ impl World {
                 slot,
                 presence,
                 publish_time,
-            } => self.record_delivery(slot, now, publish_time, presence),
+            } => {
+                self.record_delivery(slot, now, publish_time, presence);
+                if self.params.sessions_busy() {
+                    let bytes = if presence {
+                        self.params.presence_bytes
+                    } else {
+                        self.params.event_bytes
+                    };
+                    let passive = self.is_passive_member(slot);
+                    self.client_bytes(slot, bytes, passive, now);
+                }
+            }
+            Msg::SyncReply {
+                slot,
+                bytes,
+                opened,
+            } => {
+                if opened != DIGEST_OUT {
+                    self.sync_done(opened, now);
+                }
+                if self.params.sessions_busy() {
+                    let passive = opened == DIGEST_OUT;
+                    self.client_bytes(slot, bytes as u64, passive, now);
+                }
+            }
             other => unreachable!("session handled {other:?}"),
         }
+    }
+
+    /// Whether membership `slot` is passive now.
+    pub(crate) fn is_passive_member(&self, slot: u32) -> bool {
+        match &self.behaviour {
+            Some(b) => {
+                let g = self.guild_of_slot(slot);
+                b.state[slot as usize] != super::behaviour::ACTIVE
+                    && self.guilds[g.index()].len >= b.min_members
+            }
+            None => {
+                self.passive.is_some() && {
+                    let guild = &self.guilds[self.guild_of_slot(slot).index()];
+                    slot - guild.first >= guild.active
+                }
+            }
+        }
+    }
+
+    /// The session of membership `slot` wrote `bytes` (before compression) to its client.
+    pub(crate) fn client_bytes(&mut self, slot: u32, bytes: u64, passive: bool, now: Nanos) {
+        let sent = (bytes as f64 / self.params.compression_ratio).round() as u64;
+        let node = self.member_info[slot as usize] as u16 as usize;
+        self.rec.client_bytes(node, sent, passive, now);
     }
 }
 
@@ -717,6 +803,9 @@ impl Model for World {
             Event::Restart { node, cause } => self.restart(node, cause, now, queue),
             Event::ZenSweep { node } => self.zen_sweep(node, now, queue),
             Event::DigestTick => self.digest_tick(now, queue),
+            Event::UserOpens { guild } => self.user_opens(guild, false, now, queue),
+            Event::UserWakes { guild } => self.user_opens(guild, true, now, queue),
+            Event::UserLeaves { slot } => self.user_leaves(slot, now),
         }
     }
 

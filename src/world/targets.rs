@@ -39,6 +39,10 @@ impl World {
         };
         let all_groups = guild.groups_len;
         if out.origin == Origin::DIGEST {
+            if self.behaviour.is_some() {
+                // Users with behaviour: the relays take the passive members (`behaviour.rs`).
+                return part(0, guild.len, 0, all_groups);
+            }
             return part(active, guild.len, guild.active_groups, all_groups);
         }
         let member = out.presence.then(|| out.origin.slot()).flatten();

@@ -152,3 +152,32 @@ fn the_closed_form_md1_p99_is_the_md1_queue_s() {
     let mm1_p99 = 100f64.ln() / (1.0 / d - lambda);
     assert!(d < p99 && p99 < mm1_p99, "{p99} {mm1_p99}");
 }
+
+/// Issue 23: a session node saturates on what it writes to its clients. With the per-byte
+/// costs of `experiments/capacity-session-node.yaml` (serialising at 3.3 ns and compressing
+/// at 24 ns a byte, TB-S) and the 2017 mix (2.0 chat deliveries of 950 bytes and 0.2 presence
+/// updates of 375 bytes per session per second), a session costs 54.0 us of scheduler time a
+/// second; a node of 2 schedulers (8 times fewer than the experiment's, to keep the test
+/// short) is full at 37,000 sessions. The search's largest number of sessions whose p99
+/// stays under 100 ms lies below that and within 15 % of it.
+#[test]
+fn a_session_node_saturates_where_its_bytes_fill_its_schedulers() {
+    let finished = search(
+        "capacity-session-node.yaml",
+        &[
+            "model.nodes[1].schedulers=2".into(),
+            "search.from=50".into(),
+            "search.to=1000".into(),
+            "search.precision=0.05".into(),
+        ],
+    );
+    let per_session_ns = 2.0 * 950.0 * 27.3 + 0.2 * 375.0 * 27.3;
+    let full = 2.0 * 1e9 / per_session_ns;
+    let s = &finished.searches[0];
+    let sessions = 100.0 * s.answer().expect("50 guilds of 100 are within the limit");
+    eprintln!("session node: {sessions} sessions, full at {full:.0}");
+    assert!(
+        sessions <= full && sessions >= 0.85 * full,
+        "{sessions} against {full}"
+    );
+}

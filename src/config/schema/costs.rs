@@ -15,6 +15,17 @@ pub(crate) struct Costs {
     /// Time a session is occupied by handling one delivered event (default 0: never busy).
     #[serde(default = "DistConfig::zero")]
     pub(crate) session_receive: DistConfig,
+    /// A session's time per byte to serialise an event for its client (ETF or JSON), in
+    /// nanoseconds (default 0; measured on the BEAM testbed, docs/sources.md TB-S).
+    #[serde(default)]
+    pub(crate) serialise_ns_per_byte: f64,
+    /// A session's time per byte (before compression) to compress what it sends to its
+    /// client (zlib-stream), in nanoseconds (default 0; TB-S).
+    #[serde(default)]
+    pub(crate) compress_ns_per_byte: f64,
+    /// Bytes before compression over bytes sent (default 1: none; TB-S).
+    #[serde(default = "default_compression_ratio")]
+    pub(crate) compression_ratio: f64,
     /// Time to encode an event for a remote node (Manifold: once per destination node, or
     /// once per publish with `binary`; default 0).
     #[serde(default = "DistConfig::zero")]
@@ -33,6 +44,10 @@ pub(crate) struct Costs {
     /// cost from `send_local` and `send_remote` (default `per_send`).
     #[serde(default)]
     pub(crate) send_draw: SendDraw,
+}
+
+fn default_compression_ratio() -> f64 {
+    1.0
 }
 
 /// When a fan-out's send costs are drawn. The cost of a send depends on the load of the

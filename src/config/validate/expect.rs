@@ -47,7 +47,7 @@ pub(super) fn check(c: &mut Checker, exp: &Experiment) {
             exp.expect.len()
         )
     });
-    let gc = exp.model.gc.is_some();
+    let gc = super::blocks(exp);
     let names = names_with_windows(exp.output.windows.iter().map(|w| w.name.as_str()), gc);
     let replications = exp.sweep.as_ref().map(|s| s.replications);
     for (metric, e) in exp.expect.iter().take(MAX_EXPECTATIONS) {

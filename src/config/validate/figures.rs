@@ -24,9 +24,19 @@ const CLUSTER_METRICS: &[&str] = &[
     "presence_deliveries",
     "sessions_online",
     "registry_queue_depth_max",
+    "active_fraction",
+    "user_opens",
+    "syncs",
+    "sync_ms_max",
+    "relay_mailbox_depth_max",
 ];
 /// Metrics of `timeseries.csv` per node (a panel shows their largest value over the nodes).
-const NODE_METRICS: &[&str] = &["busy_fraction", "run_queue_max", "memory_bytes_max"];
+const NODE_METRICS: &[&str] = &[
+    "busy_fraction",
+    "run_queue_max",
+    "memory_bytes_max",
+    "client_bytes_per_s",
+];
 
 /// What a plot shows: the columns of its x axis and lines, and the indices of its points.
 pub(crate) struct Selection {
@@ -165,7 +175,7 @@ pub(crate) fn check_plots(
     base: &Loaded,
 ) -> Vec<ConfigError> {
     let windows = &base.experiment.output.windows;
-    let gc = base.experiment.model.gc.is_some();
+    let gc = super::blocks(&base.experiment);
     let names = names_with_windows(windows.iter().map(|w| w.name.as_str()), gc);
     let mut errors = Vec::new();
     for (i, plot) in sweep.plots.iter().enumerate() {
@@ -225,7 +235,7 @@ pub(crate) fn check_plots(
 /// twice, at most [`MAX_SUMMARY`] of them (the table stays readable).
 pub(crate) fn check_summary(sweep: &Sweep, base: &Loaded) -> Vec<ConfigError> {
     let windows = &base.experiment.output.windows;
-    let gc = base.experiment.model.gc.is_some();
+    let gc = super::blocks(&base.experiment);
     let names = names_with_windows(windows.iter().map(|w| w.name.as_str()), gc);
     let mut errors = Vec::new();
     if sweep.summary.len() > MAX_SUMMARY {

@@ -201,3 +201,13 @@ pub(crate) fn validate(exp: &Experiment, map: &SourceMap) -> Result<(), ConfigEr
         Err(ConfigErrors(c.errors))
     }
 }
+
+/// The optional blocks of `summary.json` a run of `exp` reports.
+pub(crate) fn blocks(exp: &crate::config::schema::Experiment) -> crate::metrics::flat::Blocks {
+    let costs = &exp.model.costs;
+    crate::metrics::flat::Blocks {
+        gc: exp.model.gc.is_some(),
+        users: exp.model.passive.users.is_some(),
+        client_bytes: costs.serialise_ns_per_byte + costs.compress_ns_per_byte > 0.0,
+    }
+}

@@ -144,6 +144,25 @@ fn costs(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
         MAX_DURATION_US,
         &costs.key("permission_check_us"),
     );
+    // Per byte: at most a millisecond a byte.
+    c.range(
+        k.serialise_ns_per_byte,
+        0.0,
+        1e6,
+        &costs.key("serialise_ns_per_byte"),
+    );
+    c.range(
+        k.compress_ns_per_byte,
+        0.0,
+        1e6,
+        &costs.key("compress_ns_per_byte"),
+    );
+    c.range(
+        k.compression_ratio,
+        1.0,
+        1000.0,
+        &costs.key("compression_ratio"),
+    );
     if let SendDraw::PerIntervalMs(v) = k.send_draw {
         c.above(
             v,
@@ -253,6 +272,73 @@ fn passive(c: &mut Checker, exp: &Experiment, model: &FieldPath) {
             1.0,
             MAX_TIME_MS,
             &passive.key("digest_interval_ms"),
+        );
+    }
+    c.count(
+        p.digest_bytes,
+        0,
+        u32::MAX as u64,
+        &passive.key("digest_bytes"),
+    );
+    if let Some(users) = &p.users {
+        users_config(c, exp, users, &passive.key("users"));
+    }
+}
+
+/// Users with behaviour: rates, times and sizes in ranges whose runs stay bounded.
+fn users_config(
+    c: &mut Checker,
+    exp: &Experiment,
+    u: &crate::config::schema::UsersConfig,
+    path: &FieldPath,
+) {
+    c.check(
+        exp.model.passive.min_members.is_none()
+            || exp.model.fanout.strategy == crate::config::schema::FanoutStrategy::Relays,
+        path,
+        || {
+            "users who open and leave guilds need `model.fanout.strategy: relays` (their \
+             relays take the active members as they start on a message)"
+                .into()
+        },
+    );
+    // At most one open a second per member.
+    c.range(u.opens_per_hour, 0.0, 3600.0, &path.key("opens_per_hour"));
+    c.range(u.dwell_s, 0.001, MAX_TIME_MS / 1e3, &path.key("dwell_s"));
+    if let Some(w) = &u.wake {
+        let wake = path.key("wake");
+        c.range(w.respond, 0.0, 0.99, &wake.key("respond"));
+        c.range(
+            w.time_constant_s,
+            0.001,
+            MAX_TIME_MS / 1e3,
+            &wake.key("time_constant_s"),
+        );
+    }
+    let sync = path.key("sync");
+    c.range(u.sync.relay_us, 0.0, MAX_DURATION_US, &sync.key("relay_us"));
+    c.range(
+        u.sync.per_message_us,
+        0.0,
+        MAX_DURATION_US,
+        &sync.key("per_message_us"),
+    );
+    c.count(
+        u.sync.max_messages as u64,
+        0,
+        100_000,
+        &sync.key("max_messages"),
+    );
+    c.count(u.sync.base_bytes, 0, 1 << 30, &sync.key("base_bytes"));
+    if let Some(rate) = u.sync.max_per_s {
+        c.range(rate, 0.001, 1e9, &sync.key("max_per_s"));
+    }
+    if let Some(m) = &u.mentions {
+        c.range(
+            m.per_message,
+            0.0,
+            1.0,
+            &path.key("mentions").key("per_message"),
         );
     }
 }

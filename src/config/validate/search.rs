@@ -65,7 +65,7 @@ pub(crate) fn check_section(
         }
     };
     let windows = &base.experiment.output.windows;
-    let gc = base.experiment.model.gc.is_some();
+    let gc = super::blocks(&base.experiment);
     let names = names_with_windows(windows.iter().map(|w| w.name.as_str()), gc);
     if !names.contains(&search.metric) {
         fail(

@@ -34,7 +34,8 @@ impl World {
     /// Marks the nodes that can never have more runnable processes than schedulers. Sessions
     /// run only to handle deliveries at a cost or to connect (storms, crashes).
     pub(super) fn mark_uncontended(&mut self, exp: &Experiment) {
-        let sessions_run = !self.params.session_receive.is_zero()
+        let sessions_run = self.params.sessions_busy()
+            || self.behaviour.is_some()
             || !exp.workload.storms.is_empty()
             || exp.model.memory.limit_bytes.is_some();
         let mut runnable = vec![0u64; self.nodes.len()];

@@ -177,6 +177,7 @@ pub(crate) fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<W
         batch_recipients: Vec::new(),
         zen: super::zen_monitor::ZenMonitor::new(exp, node_count),
         passive: super::passive::Passive::new(exp),
+        behaviour: super::behaviour::Behaviour::new(exp, &streams),
         member_list: super::member_list::MemberList::new(exp, guild_count),
         gc: super::gc::Gc::new(exp, guild_count),
         everyone: super::everyone::EveryoneParams::new(exp),
@@ -202,6 +203,7 @@ pub(crate) fn build(exp: &Experiment, queue: &mut EventQueue<Event>) -> Result<W
     if grouped {
         world.count_group_joins();
     }
+    world.start_users(queue);
     world.mark_uncontended(exp);
     world.mark_memory_crashes();
     world.initial_memory(exp, queue);

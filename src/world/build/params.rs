@@ -21,11 +21,16 @@ pub(crate) fn dist(config: &DistConfig) -> Dist {
 pub(super) fn params(exp: &Experiment, latency: Vec<Nanos>) -> Params {
     let model = &exp.model;
     let session_receive = dist(&model.costs.session_receive);
+    let session_per_byte = model.costs.serialise_ns_per_byte + model.costs.compress_ns_per_byte;
     Params {
         send_local: dist(&model.costs.send_local),
         send_remote: dist(&model.costs.send_remote),
-        fold_deliveries: exp.run.deliveries == DeliveryMode::Folded && session_receive.is_zero(),
+        fold_deliveries: exp.run.deliveries == DeliveryMode::Folded
+            && session_receive.is_zero()
+            && session_per_byte == 0.0,
         session_receive,
+        session_per_byte,
+        compression_ratio: model.costs.compression_ratio,
         encode: dist(&model.costs.encode),
         guild_join: dist(&model.costs.guild_join),
         permission_check: us(model.costs.permission_check_us),

@@ -159,7 +159,7 @@ impl World {
         let by_node = std::mem::take(&mut self.by_node);
         let end = if out.origin == Origin::DIGEST {
             let slots = |i| by_node[(start + i) as usize];
-            self.digest_sends(node, slots, work.next, len, out, t, slice_end, fixed)
+            self.digest_sends(node, slots, work.next, len, out, t, slice_end, fixed, queue)
         } else {
             self.sends(queue).with_costs(fixed).run(
                 node,

@@ -185,6 +185,14 @@ impl World {
             }
             (ProcessKind::Relay, Msg::RelayUpdate) => self.relay_update(i, now),
             (ProcessKind::Relay, Msg::RelayResync { group }) => self.relay_rebuild(i, group, now),
+            (
+                ProcessKind::Relay,
+                Msg::SyncRequest {
+                    slot,
+                    missed,
+                    opened,
+                },
+            ) => self.relay_sync(i, slot, missed, opened, now, queue),
             (ProcessKind::Sender, Msg::Batch { .. }) => {
                 self.sender_slice(i, node, head, first_slice, now, queue)
             }

@@ -47,6 +47,7 @@ impl World {
                 t,
                 slice_end,
                 fixed,
+                queue,
             );
             work.next = end.next;
             work.sends += end.sends;

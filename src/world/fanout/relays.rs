@@ -21,6 +21,7 @@ use super::groups::Keyed;
 use crate::config::schema::{Experiment, Role};
 use crate::metrics::recorder::ProcessKind;
 use crate::sim::{EventQueue, Nanos};
+use crate::world::behaviour::Part;
 use crate::world::event::{Event, ProcRef};
 use crate::world::ids::{GuildId, NodeId};
 use crate::world::mailbox::Msg;
@@ -140,6 +141,7 @@ impl World {
         };
         let target = self.fanout_target(g, &out);
         let origin_group = self.origin_group(g, &target, &out);
+        let part = self.part(g, &out);
         let mut work = self.guilds[gi].work;
         let fixed = self.fanout_costs(ProcRef::Guild(g), node, work.started, now);
         let slice_end = self.fanout_deadline(node, now);
@@ -152,8 +154,12 @@ impl World {
         while work.next < target.groups_len && t < slice_end {
             let group = target.groups_first + work.next;
             let relay = self.groups[group as usize];
-            let recipients = self.group_joined(relay, self.below(out.origin))
-                - u32::from(origin_group == Some(group));
+            let recipients = if part == Part::All {
+                self.group_joined(relay, self.below(out.origin))
+                    - u32::from(origin_group == Some(group))
+            } else {
+                self.part_recipients(relay.start..relay.end, part, &out)
+            };
             if recipients == 0 {
                 work.next += 1;
                 continue;
@@ -175,7 +181,15 @@ impl World {
             }
         }
         self.rec.guild_sends += (work.sends - sends_before) as u64;
-        work.recipients = self.target_recipients(g, &target, out.origin);
+        work.recipients = if part == Part::All {
+            self.target_recipients(g, &target, out.origin)
+        } else {
+            let groups = &self.groups[target.groups_first as usize..][..target.groups_len as usize];
+            match (groups.first(), groups.last()) {
+                (Some(a), Some(b)) => self.part_recipients(a.start..b.end, part, &out),
+                _ => 0,
+            }
+        };
         work.done = work.next >= target.groups_len;
         self.guilds[gi].work = work;
         t
@@ -196,15 +210,73 @@ impl World {
             unreachable!("a relay handles worker batches")
         };
         let mut t = now;
+        let g = self.guild_of_group(group);
+        let part = self.part(g, &out);
         if first_slice {
-            let recipients =
-                self.group_recipients(self.groups[group as usize], 0, out.snapshot, out.origin);
+            let relay = self.groups[group as usize];
+            let recipients = if part == Part::All {
+                self.group_recipients(relay, 0, out.snapshot, out.origin)
+            } else {
+                // The members it sends to: those in `part` now (`behaviour.rs`).
+                let mut list = std::mem::take(&mut self.users_mut().lists[i as usize]);
+                list.clear();
+                let below = self.below(out.origin);
+                list.extend(
+                    self.by_node[relay.start as usize..relay.end as usize]
+                        .iter()
+                        .copied()
+                        .filter(|&slot| slot < below && self.in_part(slot, part)),
+                );
+                self.users_mut().lists[i as usize] = list;
+                self.part_recipients(relay.start..relay.end, part, &out)
+            };
             self.services[i as usize].work.recipients = recipients;
             t += (self.relays().params.check_ns * recipients as f64).round() as Nanos;
-            let g = self.guild_of_group(group);
             t += self.everyone_mentions(g, &out, recipients);
         }
-        self.group_sends(i, node, group, out, now, t, queue)
+        if part == Part::All {
+            self.group_sends(i, node, group, out, now, t, queue)
+        } else {
+            self.relay_list_sends(i, node, out, now, t, queue)
+        }
+    }
+
+    /// [`World::group_sends`] to the members relay `i` took when it started on `out`.
+    fn relay_list_sends(
+        &mut self,
+        i: u32,
+        node: NodeId,
+        out: Outgoing,
+        now: Nanos,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
+        let mut work = self.services[i as usize].work;
+        let slice_end = self.fanout_deadline(node, now);
+        let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
+        let list = std::mem::take(&mut self.users_mut().lists[i as usize]);
+        let len = list.len() as u32;
+        let end = if out.origin == crate::world::mailbox::Origin::DIGEST {
+            let slots = |k: u32| list[k as usize];
+            self.digest_sends(node, slots, work.next, len, out, t, slice_end, fixed, queue)
+        } else {
+            self.sends(queue).with_costs(fixed).run(
+                node,
+                out,
+                |k| list[k as usize],
+                work.next,
+                len,
+                t,
+                slice_end,
+            )
+        };
+        self.users_mut().lists[i as usize] = list;
+        t = end.t;
+        work.next = end.next;
+        work.sends += end.sends;
+        work.done = work.next >= len;
+        self.services[i as usize].work = work;
+        t
     }
 
     /// Guild `g` handled a join or leave of its member in `slot` until `t`: it sends the update
@@ -349,7 +421,7 @@ impl World {
 
     /// The index (into `groups`) of the relay group holding `slot` of guild `g`: groups are
     /// ordered by (passive, node), and a node's relays by the hashes of their members.
-    pub(super) fn relay_group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
+    pub(crate) fn relay_group_of(&self, g: GuildId, slot: u32) -> Option<usize> {
         let guild = &self.guilds[g.index()];
         if guild.groups_len == 0 {
             return None;
