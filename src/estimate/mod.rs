@@ -221,6 +221,23 @@ pub fn estimate(exp: &Experiment) -> Estimate {
     ) {
         events += horizon * 1e3 / interval_ms.max(1.0) * (1.0 + guilds);
     }
+    // Users who open guilds (`passive.users`): a candidate per open rate, members and second
+    // (at most every membership), and per open its sync and leave (about 5 events); an
+    // announcement's wake-up adds at most -10 ln(1 - respond) candidates per member.
+    if let (Some(_), Some(users)) = (exp.model.passive.min_members, &exp.model.passive.users) {
+        let candidates = users.opens_per_hour / 3600.0 * memberships as f64 * horizon;
+        events += candidates * 6.0;
+        if let Some(w) = &users.wake {
+            let announcements: f64 = exp
+                .workload
+                .bursts
+                .iter()
+                .filter(|b| b.everyone)
+                .map(|b| b.count.unwrap_or(0) as f64)
+                .sum();
+            events += -10.0 * (1.0 - w.respond).ln() * memberships as f64 * announcements * 2.0;
+        }
+    }
     if per_event_deliveries {
         events += deliveries;
     }
