@@ -335,7 +335,20 @@ fn summarize(loaded: &Loaded, world: &World, outcome: &RunOutcome, end_time: Nan
         .sum();
     let guild_sends = rec.guild_sends.saturating_sub(unfinished);
     let node_names: Vec<String> = world.nodes.iter().map(|n| n.name.clone()).collect();
-    let keeps_up = crate::metrics::keeps_up::judge(rec, &node_names, &schedulers, outcome.stop);
+    let mut keeps_up = crate::metrics::keeps_up::judge(rec, &node_names, &schedulers, outcome.stop);
+    if world.params.session_per_byte > 0.0 {
+        let session_nodes: Vec<usize> = (0..world.nodes.len())
+            .filter(|&n| world.nodes[n].sessions_end > world.nodes[n].sessions_first)
+            .collect();
+        crate::metrics::keeps_up::judge_sessions(
+            &mut keeps_up,
+            rec,
+            &node_names,
+            &schedulers,
+            &session_nodes,
+            outcome.stop,
+        );
+    }
     Summary {
         experiment: loaded.name.clone(),
         seed: exp.seed,

@@ -105,6 +105,9 @@ pub(crate) fn names_with_windows<'a>(
     if blocks.users {
         summary.passive.users = Some(Default::default());
     }
+    if blocks.client_bytes {
+        summary.keeps_up.sessions = Some(Default::default());
+    }
     for name in windows {
         summary
             .windows

@@ -14,6 +14,10 @@
 //!   was busy for at least 90 % of the half; they keep up otherwise.
 //! - **Registries**: the deepest registry mailbox per bin, batched and fitted the same way; a
 //!   registry does not keep up when the interval lies above zero.
+//! - **Session nodes**, when sessions pay per byte they write (`costs.serialise_ns_per_byte`,
+//!   `costs.compress_ns_per_byte`): the messages waiting in session mailboxes, time-averaged
+//!   per bin and fitted the same way; they do not keep up when the interval lies above zero
+//!   and the busiest session node was busy for at least 90 % of the half.
 //! - **Nodes** are reported with their busy fraction over the half (the busiest one), not
 //!   judged: a node can be busy all the time and still keep up.
 //!
@@ -52,6 +56,9 @@ pub struct KeepsUp {
     pub(crate) judged_to_s: f64,
     pub guilds: Trend,
     pub registries: Trend,
+    /// Session nodes, when sessions pay per byte (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<Trend>,
     /// The busiest node over the judged half and its busy fraction there.
     pub(crate) busiest_node: String,
     pub busiest_node_busy_fraction: f64,
@@ -262,6 +269,68 @@ pub(crate) fn judge(
         },
     }
     out
+}
+
+/// Judges the session nodes (`session_nodes`, by index) of a finished run on their run
+/// queues, and folds the verdict into `out`.
+pub(crate) fn judge_sessions(
+    out: &mut KeepsUp,
+    rec: &Recorder,
+    node_names: &[String],
+    schedulers: &[u32],
+    session_nodes: &[usize],
+    stop: StopReason,
+) {
+    let half = rec.horizon / 2;
+    let first = half.div_ceil(rec.interval) as usize;
+    let span = (rec.horizon - half) as f64;
+    let mut sessions = trend(&rec.session_backlog_by_bin(), first, rec.interval);
+    let busiest = session_nodes
+        .iter()
+        .map(|&n| {
+            let busy: u64 = rec.node_busy_ns
+                [n * rec.bins + first.min(rec.bins)..(n + 1) * rec.bins]
+                .iter()
+                .sum();
+            let capacity = span * schedulers[n].max(1) as f64;
+            (
+                if capacity > 0.0 {
+                    busy as f64 / capacity
+                } else {
+                    0.0
+                },
+                n,
+            )
+        })
+        .fold((0.0f64, usize::MAX), |a, b| {
+            if b.0 > a.0 || a.1 == usize::MAX { b } else { a }
+        });
+    if busiest.1 != usize::MAX {
+        sessions.busiest = node_names[busiest.1].clone();
+        sessions.busiest_busy_fraction = Some(round6(busiest.0));
+    }
+    if sessions.keeps_up == Some(false) && busiest.0 < SATURATED_BUSY {
+        sessions.keeps_up = Some(true);
+    }
+    match stop {
+        StopReason::Drained => sessions.keeps_up = Some(true),
+        StopReason::EventBudget | StopReason::Interrupted => sessions.keeps_up = None,
+        StopReason::Horizon => {}
+    }
+    if out.all == Some(true) && sessions.keeps_up == Some(false) {
+        out.all = Some(false);
+        out.not_keeping_up = sessions.busiest.clone();
+        out.why = format!(
+            "session node {} is busy {:.1} % of the run's second half and the sessions' \
+             backlog grows by {} messages/s (95 %: {} to {})",
+            sessions.busiest,
+            sessions.busiest_busy_fraction.unwrap_or(0.0) * 100.0,
+            fmt(sessions.backlog_growth_per_s),
+            fmt(sessions.backlog_growth_low),
+            fmt(sessions.backlog_growth_high),
+        );
+    }
+    out.sessions = Some(sessions);
 }
 
 fn fmt(v: Option<f64>) -> String {

@@ -242,6 +242,11 @@ pub struct Recorder {
     /// Per bin, the integral of `in_guilds` over the bin (publishes x ns), up to
     /// `in_guilds_since`.
     bin_in_guilds: Vec<u128>,
+    /// Messages in session mailboxes (deliveries, digests, sync replies), and per bin the
+    /// integral of that number, up to `in_sessions_since`.
+    in_sessions: u64,
+    in_sessions_since: Nanos,
+    bin_in_sessions: Vec<u128>,
 }
 
 impl Recorder {
@@ -329,6 +334,9 @@ impl Recorder {
             in_guilds_since: 0,
             in_guilds_integral: 0,
             bin_in_guilds: vec![0; bins],
+            in_sessions: 0,
+            in_sessions_since: 0,
+            bin_in_sessions: vec![0; bins],
         }
     }
 
@@ -601,12 +609,43 @@ impl Recorder {
         }
     }
 
+    /// `delta` messages went into (or out of) session mailboxes at `now`.
+    pub(crate) fn change_in_sessions(&mut self, now: Nanos, delta: i64) {
+        if self.in_sessions > 0 {
+            let (since, level) = (self.in_sessions_since, self.in_sessions);
+            Self::spread(
+                &mut self.bin_in_sessions,
+                self.interval,
+                self.horizon,
+                since,
+                now,
+                level,
+            );
+        }
+        self.in_sessions_since = now;
+        self.in_sessions = self.in_sessions.saturating_add_signed(delta);
+    }
+
+    /// Per bin, the time-average number of messages in session mailboxes: the sessions'
+    /// backlog, which `keeps_up` follows when sessions pay per byte.
+    pub(crate) fn session_backlog_by_bin(&self) -> Vec<f64> {
+        self.backlog_by_bin(
+            &self.bin_in_sessions,
+            self.in_sessions,
+            self.in_sessions_since,
+        )
+    }
+
     /// Per bin, the time-average number of publishes in guild mailboxes (waiting or being
     /// fanned out): the guilds' backlog, which `keeps_up` follows.
     pub(crate) fn guild_backlog_by_bin(&self) -> Vec<f64> {
-        let mut bins = self.bin_in_guilds.clone();
-        if self.in_guilds > 0 {
-            let (since, level) = (self.in_guilds_since, self.in_guilds);
+        self.backlog_by_bin(&self.bin_in_guilds, self.in_guilds, self.in_guilds_since)
+    }
+
+    /// `integrals` per bin brought up to the horizon at `level` since `since`, as averages.
+    fn backlog_by_bin(&self, integrals: &[u128], level: u64, since: Nanos) -> Vec<f64> {
+        let mut bins = integrals.to_vec();
+        if level > 0 {
             Self::spread(
                 &mut bins,
                 self.interval,

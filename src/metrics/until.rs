@@ -138,7 +138,14 @@ pub(crate) fn decide(s: &Summary, horizon_s: f64, rule: &Rule) -> Decision {
         // chance (an M/M/1 guild at 95 % busy was judged saturated at 800 s in one seed of
         // five). A saturated guild is busy all the time; one busy less than 99 % of its half
         // is judged again on a run twice as long, up to the cap.
-        let busy = s.keeps_up.guilds.busiest_busy_fraction.unwrap_or(1.0);
+        // The same for session nodes, when they are what does not keep up.
+        let sessions = s.keeps_up.sessions.as_ref();
+        let busy = match sessions {
+            Some(t) if t.keeps_up == Some(false) && s.keeps_up.guilds.keeps_up != Some(false) => {
+                t.busiest_busy_fraction.unwrap_or(1.0)
+            }
+            _ => s.keeps_up.guilds.busiest_busy_fraction.unwrap_or(1.0),
+        };
         let guilds_only = s.keeps_up.registries.keeps_up != Some(false);
         if guilds_only && busy < CONFIRM_BELOW_BUSY && horizon_s < rule.max_horizon_s {
             let next = ((horizon_s * 2.0 * 1e3).ceil() / 1e3).min(rule.max_horizon_s);

@@ -281,6 +281,13 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>> {
         if let Some(f) = result.world.active_fraction_in_bin(b, result.end_time) {
             row("cluster", "active_fraction", round6(f).to_string());
         }
+        for (g, f) in result.world.guild_fractions_in_bin(b, result.end_time) {
+            row(
+                &format!("guild:{g}"),
+                "active_fraction",
+                round6(f).to_string(),
+            );
+        }
         if let Some((opens, syncs, longest)) = result.world.users_in_bin(b) {
             row("cluster", "user_opens", opens.to_string());
             row("cluster", "syncs", syncs.to_string());

@@ -44,6 +44,56 @@ pub(crate) const OPENING: u8 = 1;
 /// Its relay answered its sync: it receives what active sessions receive.
 pub(crate) const ACTIVE: u8 = 2;
 
+/// Guilds whose active share `timeseries.csv` reports one by one (the first ones with users).
+pub(crate) const TRACKED: usize = 8;
+
+/// A count of members integrated over time, per time bin.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Integral {
+    level: u64,
+    last: Nanos,
+    bins: Vec<u128>,
+}
+
+impl Integral {
+    fn new(bins: usize) -> Integral {
+        Integral {
+            bins: vec![0; bins],
+            ..Integral::default()
+        }
+    }
+
+    /// The count was `level` since the last change; it changes at `now`.
+    fn advance(&mut self, now: Nanos, interval: Nanos) {
+        let mut from = self.last;
+        while from < now {
+            let bin = (from / interval) as usize;
+            let to = now.min((bin as u64 + 1) * interval);
+            if let Some(area) = self.bins.get_mut(bin) {
+                *area += self.level as u128 * (to - from) as u128;
+            }
+            from = to;
+        }
+        self.last = self.last.max(now);
+    }
+
+    /// The time-average count in `bin` over `members` (the run ended at `end`).
+    fn fraction(&self, bin: usize, members: u64, interval: Nanos, end: Nanos) -> Option<f64> {
+        let from = bin as u64 * interval;
+        if members == 0 || from >= end {
+            return None;
+        }
+        let to = end.min(from + interval);
+        let mut area = self.bins.get(bin).copied().unwrap_or(0);
+        // The part of the bin after the last change.
+        let last = self.last.max(from);
+        if last < to {
+            area += self.level as u128 * (to - last) as u128;
+        }
+        Some(area as f64 / ((to - from) as f64 * members as f64))
+    }
+}
+
 /// Which of a guild's members a fan-out goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Part {
@@ -93,10 +143,11 @@ pub(crate) struct Behaviour {
     next_sync: Vec<Nanos>,
     /// Per relay process: the members it sends the current message to.
     pub(crate) lists: Vec<Vec<u32>>,
-    /// All behaviour guilds' active members, integrated per time bin.
-    total: u64,
-    total_last: Nanos,
-    pub(crate) bin_area: Vec<u128>,
+    /// All behaviour guilds' active members, and those of the first [`TRACKED`] behaviour
+    /// guilds each (`tracked[g]`: its place among them), integrated per time bin.
+    total: Integral,
+    tracked: Vec<Option<u8>>,
+    per_guild: Vec<Integral>,
     interval: Nanos,
     pub(crate) counters: UserCounters,
     pub(crate) sync_time: DurationHistogram,
@@ -158,9 +209,9 @@ impl Behaviour {
             guilds: Vec::new(),
             next_sync: Vec::new(),
             lists: Vec::new(),
-            total: 0,
-            total_last: 0,
-            bin_area: Vec::new(),
+            total: Integral::default(),
+            tracked: Vec::new(),
+            per_guild: Vec::new(),
             interval: 1,
             counters: UserCounters::default(),
             sync_time: DurationHistogram::new(),
@@ -189,16 +240,20 @@ impl Behaviour {
         let dt = now.saturating_sub(self.last[g]);
         self.area[g] += self.count[g] as u128 * dt as u128;
         self.last[g] = now;
-        let mut from = self.total_last;
-        while from < now {
-            let bin = (from / self.interval) as usize;
-            let to = now.min((bin as u64 + 1) * self.interval);
-            if let Some(area) = self.bin_area.get_mut(bin) {
-                *area += self.total as u128 * (to - from) as u128;
-            }
-            from = to;
+        self.total.advance(now, self.interval);
+        if let Some(k) = self.tracked[g] {
+            self.per_guild[k as usize].advance(now, self.interval);
         }
-        self.total_last = now;
+    }
+
+    /// Guild `g`'s active members change by `delta` (after [`Self::integrate`]).
+    fn change(&mut self, g: usize, delta: i64) {
+        self.count[g] = self.count[g].saturating_add_signed(delta as i32);
+        self.total.level = self.total.level.saturating_add_signed(delta);
+        if let Some(k) = self.tracked[g] {
+            let i = &mut self.per_guild[k as usize];
+            i.level = i.level.saturating_add_signed(delta);
+        }
     }
 
     /// Guild `g`'s time-average active members over `[0, end)`.
@@ -207,20 +262,9 @@ impl Behaviour {
         area as f64 / end.max(1) as f64
     }
 
-    /// The whole run's share of behaviour guilds' members that were active, per bin.
+    /// The share of behaviour guilds' members that were active in `bin`.
     pub(crate) fn bin_fraction(&self, bin: usize, members: u64, end: Nanos) -> Option<f64> {
-        let from = bin as u64 * self.interval;
-        if members == 0 || from >= end {
-            return None;
-        }
-        let to = end.min(from + self.interval);
-        let mut area = self.bin_area.get(bin).copied().unwrap_or(0);
-        // The part of the bin after the last change.
-        let last = self.total_last.max(from);
-        if last < to {
-            area += self.total as u128 * (to - last) as u128;
-        }
-        Some(area as f64 / ((to - from) as f64 * members as f64))
+        self.total.fraction(bin, members, self.interval, end)
     }
 }
 
@@ -249,7 +293,8 @@ impl World {
         b.next_sync = vec![0; self.groups.len()];
         b.lists = vec![Vec::new(); self.services.len()];
         b.interval = self.rec.interval.max(1);
-        b.bin_area = vec![0; self.rec.bins];
+        b.total = Integral::new(self.rec.bins);
+        b.tracked = vec![None; guilds];
         b.bin_opens = vec![0; self.rec.bins];
         b.bin_syncs = vec![0; self.rec.bins];
         b.bin_sync_max = vec![0; self.rec.bins];
@@ -260,11 +305,15 @@ impl World {
                 continue;
             }
             b.guilds.push(g as u32);
+            if b.per_guild.len() < TRACKED {
+                b.tracked[g] = Some(b.per_guild.len() as u8);
+                b.per_guild.push(Integral::new(self.rec.bins));
+            }
             if b.start == UsersStart::Stationary {
                 for slot in guild.first..guild.first + guild.len {
                     if b.rng.random::<f64>() < p {
                         b.state[slot as usize] = ACTIVE;
-                        b.count[g] += 1;
+                        b.change(g, 1);
                         // Exponential dwell is memoryless: the time left is a fresh draw.
                         let at = b.dwell();
                         if at <= horizon {
@@ -272,7 +321,6 @@ impl World {
                         }
                     }
                 }
-                b.total += b.count[g] as u64;
             }
             let first = exp_draw(&mut b.rng, 1.0 / (b.open_rate * guild.len as f64));
             if b.open_rate > 0.0 && first <= horizon {
@@ -411,8 +459,7 @@ impl World {
         }
         b.integrate(g, now);
         b.state[slot as usize] = ACTIVE;
-        b.count[g] += 1;
-        b.total += 1;
+        b.change(g, 1);
     }
 
     /// The user of membership `slot` leaves its guild: its session is passive again.
@@ -425,8 +472,7 @@ impl World {
         }
         if state == ACTIVE {
             b.integrate(g, now);
-            b.count[g] -= 1;
-            b.total -= 1;
+            b.change(g, -1);
         }
         b.state[slot as usize] = PASSIVE;
         b.counters.leaves += 1;
@@ -573,6 +619,21 @@ impl World {
             .map(|&g| self.guilds[g as usize].len as u64)
             .sum();
         b.bin_fraction(bin, members, end)
+    }
+
+    /// The active share of each of the first [`TRACKED`] guilds with users in `bin`.
+    pub(crate) fn guild_fractions_in_bin(&self, bin: usize, end: Nanos) -> Vec<(u32, f64)> {
+        let Some(b) = &self.behaviour else {
+            return Vec::new();
+        };
+        b.guilds
+            .iter()
+            .zip(&b.per_guild)
+            .filter_map(|(&g, i)| {
+                let members = self.guilds[g as usize].len as u64;
+                Some((g, i.fraction(bin, members, b.interval, end)?))
+            })
+            .collect()
     }
 
     /// Bin `bin`'s opens, syncs completed and longest sync (ns), with users.

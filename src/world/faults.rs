@@ -129,6 +129,7 @@ impl World {
                 .is_some()
             {
                 self.rec.deliveries_dropped += 1;
+                self.rec.change_in_sessions(now, -1);
             }
         }
         for i in 0..self.services.len() {

@@ -393,7 +393,12 @@ impl World {
                 self.rec.registry_depth(now, depth)
             }
             // A connecting session keeps deliveries until it is online.
-            ProcRef::Session(s) if self.sessions[s.index()].phase != Phase::Online => return,
+            ProcRef::Session(s) => {
+                self.rec.change_in_sessions(now, 1);
+                if self.sessions[s.index()].phase != Phase::Online {
+                    return;
+                }
+            }
             _ => {}
         }
         if idle {
@@ -429,6 +434,7 @@ impl World {
             ProcRef::Service(i) if self.services[i as usize].kind == ProcessKind::Registry => {
                 self.rec.registry_depth(now, depth)
             }
+            ProcRef::Session(_) => self.rec.change_in_sessions(now, -1),
             _ => {}
         }
         msg

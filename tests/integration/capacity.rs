@@ -180,4 +180,17 @@ fn a_session_node_saturates_where_its_bytes_fill_its_schedulers() {
         sessions <= full && sessions >= 0.85 * full,
         "{sessions} against {full}"
     );
+    // Beyond it the session node is saturated: its runs are judged not to keep up (their
+    // sessions' backlog grows), and every value judged so lies beyond the closed form.
+    let saturated: Vec<f64> = s
+        .tried
+        .iter()
+        .filter(|t| t.saturated)
+        .map(|t| 100.0 * t.value)
+        .collect();
+    assert!(!saturated.is_empty(), "{:?}", s.tried);
+    assert!(
+        saturated.iter().all(|&v| v > full),
+        "{saturated:?} against {full}"
+    );
 }
