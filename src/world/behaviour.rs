@@ -381,7 +381,7 @@ impl World {
         } else {
             (b.open_rate, 1.0)
         };
-        let next = now + exp_draw(&mut b.rng, 1.0 / (rate * len as f64)).max(1);
+        let next = now.saturating_add(exp_draw(&mut b.rng, 1.0 / (rate * len as f64)).max(1));
         if next <= horizon {
             let event = if wake {
                 Event::UserWakes { guild: g }
@@ -418,7 +418,7 @@ impl World {
         if let Some(n) = b.bin_opens.get_mut(bin) {
             *n += 1;
         }
-        let missed = (b.chat_seq[gi] - b.seen[slot as usize]).min(b.sync_max_messages);
+        let missed = (b.chat_seq[gi].wrapping_sub(b.seen[slot as usize])).min(b.sync_max_messages);
         let leaves = now + b.dwell();
         if leaves <= horizon {
             queue.schedule(leaves, Event::UserLeaves { slot });
@@ -433,7 +433,11 @@ impl World {
         let mut at = now;
         if let Some(spacing) = b.sync_spacing {
             at = at.max(b.next_sync[group]);
-            b.next_sync[group] = at + spacing;
+            b.next_sync[group] = at.saturating_add(spacing);
+        }
+        if at > self.params.horizon {
+            // Its turn comes after the run: the session stays opening until its user leaves.
+            return;
         }
         let node = self.groups[group].node;
         let relay = self.relays().group_service[group];
@@ -501,8 +505,9 @@ impl World {
         let everyone = self.is_everyone(g, out);
         let horizon = self.params.horizon;
         let b = self.behaviour.as_mut().expect("users with behaviour");
-        b.chat_seq[gi] += 1;
-        if everyone && b.wake.is_some() {
+        b.chat_seq[gi] = b.chat_seq[gi].wrapping_add(1);
+        // A response of 0 wakes nobody: no stream of candidates to draw.
+        if everyone && b.wake.is_some_and(|(h0, _)| h0 > 0.0) {
             b.wake_start[gi] = now;
             if !b.wake_running[gi] && now <= horizon {
                 b.wake_running[gi] = true;
@@ -768,6 +773,36 @@ mod tests {
             "{:?}",
             s.busy_s
         );
+    }
+
+    #[test]
+    fn an_announcement_wakes_the_share_that_responds_and_a_response_of_0_wakes_nobody() {
+        let wake = |respond: &str| {
+            users(&[
+                ("model.passive.users.start", "passive"),
+                ("model.passive.users.opens_per_hour", "0"),
+                ("model.passive.users.dwell_s", "1000"),
+                (
+                    "model.passive.users.wake",
+                    &format!("{{respond: {respond}, time_constant_s: 1}}"),
+                ),
+            ])
+            .set(
+                "workload.bursts",
+                "[{guild: 0, at_s: 1, count: 1, everyone: true}]",
+            )
+            .run()
+            .summary
+            .passive
+            .users
+            .expect("users summary")
+        };
+        // Once drew an infinite gap and scheduled the next candidate before now: a hang.
+        assert_eq!(wake("0").wake_opens, 0);
+        // Half of the 2,000 passive members answer (within 10 tau): about 1,000.
+        let half = wake("0.5");
+        assert!((900..1100).contains(&half.wake_opens), "{half:?}");
+        assert_eq!(half.opens, half.wake_opens);
     }
 
     #[test]
