@@ -47,11 +47,13 @@ pub(crate) const ACTIVE: u8 = 2;
 /// Guilds whose active share `timeseries.csv` reports one by one (the first ones with users).
 pub(crate) const TRACKED: usize = 8;
 
-/// A count of members integrated over time, per time bin.
+/// A count of members integrated over time: over the whole run, and per time bin when it has
+/// bins.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Integral {
-    level: u64,
+    pub(crate) level: u64,
     last: Nanos,
+    area: u128,
     bins: Vec<u128>,
 }
 
@@ -66,7 +68,8 @@ impl Integral {
     /// The count was `level` since the last change; it changes at `now`.
     fn advance(&mut self, now: Nanos, interval: Nanos) {
         let mut from = self.last;
-        while from < now {
+        self.area += self.level as u128 * now.saturating_sub(from) as u128;
+        while from < now && !self.bins.is_empty() {
             let bin = (from / interval) as usize;
             let to = now.min((bin as u64 + 1) * interval);
             if let Some(area) = self.bins.get_mut(bin) {
@@ -75,6 +78,12 @@ impl Integral {
             from = to;
         }
         self.last = self.last.max(now);
+    }
+
+    /// The time-average count over `[0, end)`.
+    fn mean(&self, end: Nanos) -> f64 {
+        let area = self.area + self.level as u128 * end.saturating_sub(self.last) as u128;
+        area as f64 / end.max(1) as f64
     }
 
     /// The time-average count in `bin` over `members` (the run ended at `end`).
@@ -128,13 +137,11 @@ pub(crate) struct Behaviour {
     pub(crate) state: Vec<u8>,
     /// Per membership slot: the guild's chat count when the user last looked.
     seen: Vec<u32>,
-    /// Per guild: chat events published, active members, the integral of active members
-    /// over time and when it was last brought up to date, the start of the latest wake-up
+    /// Per guild: chat events published, its active members integrated over time (per bin
+    /// too for the first [`TRACKED`] guilds with users), the start of the latest wake-up
     /// (with whether its stream of candidates runs).
     chat_seq: Vec<u32>,
-    pub(crate) count: Vec<u32>,
-    area: Vec<u128>,
-    last: Vec<Nanos>,
+    pub(crate) active: Vec<Integral>,
     wake_start: Vec<Nanos>,
     wake_running: Vec<bool>,
     /// Guilds whose users have behaviour.
@@ -143,11 +150,8 @@ pub(crate) struct Behaviour {
     next_sync: Vec<Nanos>,
     /// Per relay process: the members it sends the current message to.
     pub(crate) lists: Vec<Vec<u32>>,
-    /// All behaviour guilds' active members, and those of the first [`TRACKED`] behaviour
-    /// guilds each (`tracked[g]`: its place among them), integrated per time bin.
+    /// All behaviour guilds' active members, integrated per time bin.
     total: Integral,
-    tracked: Vec<Option<u8>>,
-    per_guild: Vec<Integral>,
     interval: Nanos,
     pub(crate) counters: UserCounters,
     pub(crate) sync_time: DurationHistogram,
@@ -201,17 +205,13 @@ impl Behaviour {
             state: Vec::new(),
             seen: Vec::new(),
             chat_seq: Vec::new(),
-            count: Vec::new(),
-            area: Vec::new(),
-            last: Vec::new(),
+            active: Vec::new(),
             wake_start: Vec::new(),
             wake_running: Vec::new(),
             guilds: Vec::new(),
             next_sync: Vec::new(),
             lists: Vec::new(),
             total: Integral::default(),
-            tracked: Vec::new(),
-            per_guild: Vec::new(),
             interval: 1,
             counters: UserCounters::default(),
             sync_time: DurationHistogram::new(),
@@ -227,6 +227,18 @@ impl Behaviour {
         rd / (1.0 + rd)
     }
 
+    /// What is left of a dwell under way at a random moment (its equilibrium residual).
+    fn dwell_left(&mut self) -> Nanos {
+        match self.dwell {
+            DwellKind::Constant => {
+                let u: f64 = self.rng.random();
+                ((1.0 - u) * self.dwell_mean).round() as Nanos
+            }
+            DwellKind::Exponential => exp_draw(&mut self.rng, self.dwell_mean),
+        }
+        .max(1)
+    }
+
     fn dwell(&mut self) -> Nanos {
         match self.dwell {
             DwellKind::Constant => self.dwell_mean.round() as Nanos,
@@ -237,29 +249,20 @@ impl Behaviour {
 
     /// Brings guild `g`'s and the cluster's integrals of active members up to `now`.
     fn integrate(&mut self, g: usize, now: Nanos) {
-        let dt = now.saturating_sub(self.last[g]);
-        self.area[g] += self.count[g] as u128 * dt as u128;
-        self.last[g] = now;
+        self.active[g].advance(now, self.interval);
         self.total.advance(now, self.interval);
-        if let Some(k) = self.tracked[g] {
-            self.per_guild[k as usize].advance(now, self.interval);
-        }
     }
 
     /// Guild `g`'s active members change by `delta` (after [`Self::integrate`]).
     fn change(&mut self, g: usize, delta: i64) {
-        self.count[g] = self.count[g].saturating_add_signed(delta as i32);
+        let guild = &mut self.active[g];
+        guild.level = guild.level.saturating_add_signed(delta);
         self.total.level = self.total.level.saturating_add_signed(delta);
-        if let Some(k) = self.tracked[g] {
-            let i = &mut self.per_guild[k as usize];
-            i.level = i.level.saturating_add_signed(delta);
-        }
     }
 
     /// Guild `g`'s time-average active members over `[0, end)`.
     pub(crate) fn mean_active(&self, g: usize, end: Nanos) -> f64 {
-        let area = self.area[g] + self.count[g] as u128 * end.saturating_sub(self.last[g]) as u128;
-        area as f64 / end.max(1) as f64
+        self.active[g].mean(end)
     }
 
     /// The share of behaviour guilds' members that were active in `bin`.
@@ -285,16 +288,13 @@ impl World {
         b.state = vec![PASSIVE; slots];
         b.seen = vec![0; slots];
         b.chat_seq = vec![0; guilds];
-        b.count = vec![0; guilds];
-        b.area = vec![0; guilds];
-        b.last = vec![0; guilds];
+        b.active = vec![Integral::default(); guilds];
         b.wake_start = vec![0; guilds];
         b.wake_running = vec![false; guilds];
         b.next_sync = vec![0; self.groups.len()];
         b.lists = vec![Vec::new(); self.services.len()];
         b.interval = self.rec.interval.max(1);
         b.total = Integral::new(self.rec.bins);
-        b.tracked = vec![None; guilds];
         b.bin_opens = vec![0; self.rec.bins];
         b.bin_syncs = vec![0; self.rec.bins];
         b.bin_sync_max = vec![0; self.rec.bins];
@@ -304,18 +304,18 @@ impl World {
             if guild.len < b.min_members {
                 continue;
             }
-            b.guilds.push(g as u32);
-            if b.per_guild.len() < TRACKED {
-                b.tracked[g] = Some(b.per_guild.len() as u8);
-                b.per_guild.push(Integral::new(self.rec.bins));
+            if b.guilds.len() < TRACKED {
+                b.active[g] = Integral::new(self.rec.bins);
             }
+            b.guilds.push(g as u32);
             if b.start == UsersStart::Stationary {
                 for slot in guild.first..guild.first + guild.len {
                     if b.rng.random::<f64>() < p {
                         b.state[slot as usize] = ACTIVE;
                         b.change(g, 1);
-                        // Exponential dwell is memoryless: the time left is a fresh draw.
-                        let at = b.dwell();
+                        // The time left of a dwell already under way: a fresh draw for an
+                        // exponential dwell (memoryless), uniform up to a constant one.
+                        let at = b.dwell_left();
                         if at <= horizon {
                             queue.schedule(at, Event::UserLeaves { slot });
                         }
@@ -330,12 +330,8 @@ impl World {
         self.behaviour = Some(b);
     }
 
-    fn users(&mut self) -> &mut Behaviour {
-        self.behaviour.as_mut().expect("users with behaviour")
-    }
-
     pub(crate) fn users_mut(&mut self) -> &mut Behaviour {
-        self.users()
+        self.behaviour.as_mut().expect("users with behaviour")
     }
 
     /// Members of `by_node[range]` in `part` that `out` reaches: joined before its snapshot,
@@ -401,7 +397,7 @@ impl World {
             return;
         }
         if wake {
-            self.users().counters.wake_opens += 1;
+            self.users_mut().counters.wake_opens += 1;
         }
         self.open(GuildId(g), slot, now, queue);
     }
@@ -599,7 +595,7 @@ impl World {
                         active_fraction_mean: round6(
                             b.mean_active(g as usize, end) / len.max(1) as f64,
                         ),
-                        active_at_end: b.count[g as usize],
+                        active_at_end: b.active[g as usize].level as u32,
                     }
                 })
                 .collect(),
@@ -633,10 +629,11 @@ impl World {
         };
         b.guilds
             .iter()
-            .zip(&b.per_guild)
-            .filter_map(|(&g, i)| {
+            .take(TRACKED)
+            .filter_map(|&g| {
                 let members = self.guilds[g as usize].len as u64;
-                Some((g, i.fraction(bin, members, b.interval, end)?))
+                let f = b.active[g as usize].fraction(bin, members, b.interval, end)?;
+                Some((g, f))
             })
             .collect()
     }
@@ -725,7 +722,7 @@ mod tests {
         let b = w.behaviour.as_ref().expect("users");
         assert!((b.expected_fraction() - 0.1).abs() < 1e-12);
         let active = b.state.iter().filter(|&&a| a == super::ACTIVE).count();
-        assert_eq!(active as u32, b.count[0]);
+        assert_eq!(active as u64, b.active[0].level);
         assert!((150..250).contains(&active), "{active}");
         let r = users(&[]).run();
         let s = r.summary.passive.users.expect("users summary");
@@ -809,7 +806,7 @@ mod tests {
     fn a_passive_start_has_nobody_active_until_users_open() {
         let w = users(&[("model.passive.users.start", "passive")]).world();
         let b = w.behaviour.as_ref().expect("users");
-        assert_eq!(b.count[0], 0);
+        assert_eq!(b.active[0].level, 0);
         assert!(b.state.iter().all(|&a| a == super::PASSIVE));
     }
 }

@@ -147,31 +147,50 @@ impl World {
         group: u32,
         out: crate::world::sends::Outgoing,
         now: Nanos,
-        mut t: Nanos,
+        t: Nanos,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
         let group = self.groups[group as usize];
+        let len = self.group_len_below(group, self.below(out.origin));
+        let by_node = std::mem::take(&mut self.by_node);
+        let slots = &by_node[group.start as usize..(group.start + len) as usize];
+        let t = self.slots_sends(i, node, slots, out, now, t, queue);
+        self.by_node = by_node;
+        t
+    }
+
+    /// Service `i` on `node` sends `out` (or, for a digest, the digest) to the members in
+    /// `slots`, from its next one, in a slice that started at `now`; returns when its last
+    /// send completes.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn slots_sends(
+        &mut self,
+        i: u32,
+        node: NodeId,
+        slots: &[u32],
+        out: crate::world::sends::Outgoing,
+        now: Nanos,
+        mut t: Nanos,
+        queue: &mut EventQueue<Event>,
+    ) -> Nanos {
         let mut work = self.services[i as usize].work;
         let slice_end = self.fanout_deadline(node, now);
-        let len = self.group_len_below(group, self.below(out.origin));
-        let start = group.start;
+        let len = slots.len() as u32;
         let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
-        let by_node = std::mem::take(&mut self.by_node);
         let end = if out.origin == Origin::DIGEST {
-            let slots = |i| by_node[(start + i) as usize];
-            self.digest_sends(node, slots, work.next, len, out, t, slice_end, fixed, queue)
+            let at = |k: u32| slots[k as usize];
+            self.digest_sends(node, at, work.next, len, out, t, slice_end, fixed, queue)
         } else {
             self.sends(queue).with_costs(fixed).run(
                 node,
                 out,
-                |i| by_node[(start + i) as usize],
+                |k| slots[k as usize],
                 work.next,
                 len,
                 t,
                 slice_end,
             )
         };
-        self.by_node = by_node;
         t = end.t;
         work.next = end.next;
         work.sends += end.sends;

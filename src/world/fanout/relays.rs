@@ -248,34 +248,12 @@ impl World {
         node: NodeId,
         out: Outgoing,
         now: Nanos,
-        mut t: Nanos,
+        t: Nanos,
         queue: &mut EventQueue<Event>,
     ) -> Nanos {
-        let mut work = self.services[i as usize].work;
-        let slice_end = self.fanout_deadline(node, now);
-        let fixed = self.fanout_costs(ProcRef::Service(i), node, work.started, now);
         let list = std::mem::take(&mut self.users_mut().lists[i as usize]);
-        let len = list.len() as u32;
-        let end = if out.origin == crate::world::mailbox::Origin::DIGEST {
-            let slots = |k: u32| list[k as usize];
-            self.digest_sends(node, slots, work.next, len, out, t, slice_end, fixed, queue)
-        } else {
-            self.sends(queue).with_costs(fixed).run(
-                node,
-                out,
-                |k| list[k as usize],
-                work.next,
-                len,
-                t,
-                slice_end,
-            )
-        };
+        let t = self.slots_sends(i, node, &list, out, now, t, queue);
         self.users_mut().lists[i as usize] = list;
-        t = end.t;
-        work.next = end.next;
-        work.sends += end.sends;
-        work.done = work.next >= len;
-        self.services[i as usize].work = work;
         t
     }
 
